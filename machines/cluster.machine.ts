@@ -1,0 +1,610 @@
+import { assign, fromPromise, setup } from 'xstate';
+import type { Check, Drift, Millis, TargetRef } from './types.js';
+import type {
+  ClusterMachineInput,
+  ClusterOutput,
+  ClusterRef,
+  DriftOutput,
+  ObserveDrainInput,
+  ObserveOutput,
+  ObserveRampInput,
+  ObserveStepInput,
+  PreflightOutput,
+  RegisterInput,
+  SecureInput,
+  SetWeightInput,
+  SetWeightOutput,
+  Stamped,
+  StepInput,
+  TargetsOutput,
+  VerifyInput,
+} from './cluster.contract.js';
+
+// One cluster's maintenance. The promise quiesce makes lives here: the only transition into
+// `reactivating` is guarded by "maintenance settled" and "verification passed and stayed passing".
+// Time arrives as TICK events and as the `at` stamp of every actor output; nothing here reads a clock.
+
+export type PauseKind = 'drift' | 'approval';
+/** Where an approved pause continues. Explicit targets rather than history states: easier to audit. */
+export type ResumeTarget = 'removing' | 'confirming' | 'draining' | 'maintaining' | 'observeStep' | 'verifying' | 'reactivating';
+export type MaintenanceProgress = 'pending' | 'running' | 'complete' | 'skipped';
+
+export interface ClusterContext {
+  input: ClusterMachineInput;
+  now: Millis;
+  outOfRotation: boolean;
+  originalWeight?: number;
+  /** Targets deregistered by quiesce (deregister mode), already journaled by the edge before the call. */
+  targets?: TargetRef[];
+  targetsRegistered: boolean;
+  removedAt?: Millis;
+  deadline?: Millis;
+  nextCheckAt?: Millis;
+  stepIndex: number;
+  stepStartedAt?: Millis;
+  maintenance: MaintenanceProgress;
+  stableSince?: Millis;
+  verifiedAt?: Millis;
+  rampIndex: number;
+  holdUntil?: Millis;
+  reason?: string;
+  drift?: Drift;
+  pause?: { kind: PauseKind; reason: string; resumeTo: ResumeTarget };
+  abort?: { by: string; reason: string };
+  approvals: Array<{ stepIndex: number; by: string }>;
+  lastChecks: Check[];
+  outcome?: ClusterOutput['outcome'];
+}
+
+export type ClusterEvent =
+  | { type: 'TICK'; now: Millis }
+  | { type: 'APPROVE'; by: string }
+  | { type: 'ABORT'; by: string; reason?: string };
+
+/** Placeholder logic: the edge must `.provide()` every actor; running without one is a wiring bug. */
+function required<TOutput, TInput>(name: string) {
+  return fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`actor "${name}" was not provided`);
+  });
+}
+
+/** Weight for ramp step `i`: a share of the weight before maintenance, never 0 while ramping. */
+export function rampWeight(original: number, percent: number): number {
+  return Math.max(1, Math.ceil((original * percent) / 100));
+}
+
+const nextCheck = (context: ClusterContext, out: Stamped & { recheckAt?: Millis }) => {
+  const wanted = out.recheckAt !== undefined && out.recheckAt > out.at ? out.recheckAt : out.at + context.input.pollMs;
+  return context.deadline !== undefined ? Math.min(wanted, Math.max(context.deadline, out.at + 1)) : wanted;
+};
+
+const pastDeadline = (context: ClusterContext, at: Millis) => context.deadline !== undefined && at >= context.deadline;
+
+/**
+ * Abort before any maintenance step started: a cluster still in rotation simply stops; one already out
+ * returns only through verification (targets registered again first in deregister mode).
+ */
+const abortBeforeMaintenance = [
+  { guard: 'abortedInRotation', target: '#cluster.aborted', actions: 'abortUntouched' },
+  { guard: 'abortedDetached', target: '#cluster.restoringTargets', actions: 'maintenanceSkipped' },
+  { guard: 'abortRequested', target: '#cluster.verifying', actions: 'maintenanceSkipped' },
+] as const;
+
+export const clusterMachine = setup({
+  types: {
+    context: {} as ClusterContext,
+    events: {} as ClusterEvent,
+    input: {} as ClusterMachineInput,
+    output: {} as ClusterOutput,
+  },
+  actors: {
+    runPreflight: required<PreflightOutput, ClusterRef>('runPreflight'),
+    checkDrift: required<DriftOutput, ClusterRef & { expectedWeight: number }>('checkDrift'),
+    setWeight: required<SetWeightOutput, SetWeightInput>('setWeight'),
+    confirmWeight: required<ObserveOutput, ClusterRef & { weight: number }>('confirmWeight'),
+    deregisterTargets: required<TargetsOutput, ClusterRef>('deregisterTargets'),
+    observeDrain: required<ObserveOutput, ObserveDrainInput>('observeDrain'),
+    startStep: required<Stamped, StepInput>('startStep'),
+    observeStep: required<ObserveOutput, ObserveStepInput>('observeStep'),
+    registerTargets: required<Stamped, RegisterInput>('registerTargets'),
+    verifyCluster: required<ObserveOutput, VerifyInput>('verifyCluster'),
+    observeRamp: required<ObserveOutput, ObserveRampInput>('observeRamp'),
+    secure: required<Stamped, SecureInput>('secure'),
+  },
+  guards: {
+    due: ({ context, event }) => event.type === 'TICK' && (context.nextCheckAt === undefined || event.now >= context.nextCheckAt),
+    abortRequested: ({ context }) => context.abort !== undefined,
+    abortedInRotation: ({ context }) => context.abort !== undefined && !context.outOfRotation,
+    abortedDetached: ({ context }) => context.abort !== undefined && context.targets !== undefined && !context.targetsRegistered,
+    abortedInMaintenance: ({ context }) => context.abort !== undefined && context.maintenance === 'running',
+    abortedWhile: ({ context }, params: { target: ResumeTarget }) => context.abort !== undefined && context.pause?.resumeTo === params.target,
+    targetsDetached: ({ context }) => context.targets !== undefined && !context.targetsRegistered,
+    deregisterMode: ({ context }) => context.input.drainMode === 'deregister',
+    allStepsDone: ({ context }) => context.stepIndex >= context.input.steps.length,
+    approvalStep: ({ context }) => context.input.steps[context.stepIndex]?.kind === 'approval',
+    pausedForApproval: ({ context }) => context.pause?.kind === 'approval',
+    resumeTo: ({ context }, params: { target: ResumeTarget }) => context.pause?.resumeTo === params.target,
+    /** This ramp step's weight read back, no threshold breached, and its hold has elapsed. */
+    rampStepHeld: ({ context, event }) => {
+      const out = (event as unknown as { output: ObserveOutput }).output;
+      return out.status === 'done' && context.holdUntil !== undefined && out.at >= context.holdUntil;
+    },
+    rampComplete: ({ context, event }) => {
+      const out = (event as unknown as { output: ObserveOutput }).output;
+      const last = context.rampIndex >= context.input.reactivate.ramp.length - 1;
+      return last && out.status === 'done' && context.holdUntil !== undefined && out.at >= context.holdUntil;
+    },
+    /**
+     * The gate to reactivation. Maintenance must have settled (completed, or skipped because the run was
+     * aborted before any step started) and this observation must end a passing window of `stableFor`.
+     */
+    verifiedAndStable: ({ context, event }) => {
+      const out = (event as unknown as { output: ObserveOutput }).output;
+      const settled = context.maintenance === 'complete' || context.maintenance === 'skipped';
+      return (
+        settled &&
+        out.status === 'done' &&
+        context.stableSince !== undefined &&
+        out.at - context.stableSince >= context.input.verify.stableForMs
+      );
+    },
+    outputDone: ({ event }) => (event as unknown as { output: ObserveOutput }).output.status === 'done',
+    outputFailed: ({ event }) => (event as unknown as { output: ObserveOutput }).output.status === 'failed',
+    outputDrift: ({ event }) => (event as unknown as { output: ObserveOutput }).output.status === 'drift',
+    outputPastDeadline: ({ context, event }) => pastDeadline(context, (event as unknown as { output: Stamped }).output.at),
+    preflightPassed: ({ event }) => (event as unknown as { output: PreflightOutput }).output.passed,
+    hasDrift: ({ event }) => (event as unknown as { output: DriftOutput }).output.drift !== null,
+  },
+  actions: {
+    recordAbort: assign(({ context, event }) => {
+      if (event.type !== 'ABORT' || context.abort) return {};
+      return { abort: { by: event.by, reason: event.reason ?? 'aborted by operator' } };
+    }),
+    observe: assign(({ context, event }) => {
+      const out = (event as unknown as { output?: Stamped }).output;
+      if (!out) return {};
+      return { now: Math.max(context.now, out.at), lastChecks: out.checks ?? context.lastChecks };
+    }),
+    tick: assign(({ context, event }) => (event.type === 'TICK' ? { now: Math.max(context.now, event.now) } : {})),
+    schedule: assign(({ context, event }) => ({ nextCheckAt: nextCheck(context, (event as unknown as { output: ObserveOutput }).output) })),
+    startDeadline: assign(({ context }, params: { ms: 'readBack' | 'drain' | 'verify' | 'step' | 'hold' }) => {
+      const i = context.input;
+      const ms = {
+        readBack: i.readBackTimeoutMs,
+        drain: i.drain.timeoutMs,
+        verify: i.verify.timeoutMs,
+        step: i.steps[context.stepIndex]?.timeoutMs ?? 0,
+        hold: i.readBackTimeoutMs + i.reactivate.holdMs,
+      }[params.ms];
+      return { deadline: context.now + ms, nextCheckAt: undefined };
+    }),
+    clearDeadline: assign({ deadline: undefined, nextCheckAt: undefined }),
+    acceptPreflight: assign(({ event }) => ({ originalWeight: (event as unknown as { output: PreflightOutput }).output.originalWeight })),
+    refusePreflight: assign(({ event }) => {
+      const out = (event as unknown as { output: PreflightOutput }).output;
+      return { reason: `preflight refused: ${out.reason ?? 'a check failed'}` };
+    }),
+    markRemoved: assign(({ context, event }) => {
+      const out = (event as unknown as { output: SetWeightOutput }).output;
+      // The weight captured at run start wins over what this call saw: a resumed run may find 0 already.
+      return { outOfRotation: true, removedAt: out.at, originalWeight: context.originalWeight ?? out.before };
+    }),
+    /** Before the call returns we cannot know whether it landed: count the cluster as out from now on. */
+    assumeOut: assign({ outOfRotation: true }),
+    keepTargets: assign(({ event }) => ({
+      targets: (event as unknown as { output: TargetsOutput }).output.targets,
+      targetsRegistered: false,
+    })),
+    targetsBack: assign({ targetsRegistered: true }),
+    pauseForDrift: assign(({ event }, params: { resumeTo: ResumeTarget }) => {
+      const out = (event as unknown as { output: ObserveOutput | DriftOutput }).output;
+      const drift = out.drift ?? undefined;
+      const summary = drift?.summary ?? ('reason' in out && out.reason ? out.reason : 'live state differs from what quiesce set');
+      return { drift, pause: { kind: 'drift' as const, reason: `drift: ${summary}`, resumeTo: params.resumeTo } };
+    }),
+    pauseForReadBack: assign(({ context }, params: { resumeTo: ResumeTarget }) => ({
+      pause: {
+        kind: 'drift' as const,
+        reason: `drift: the weight did not read back as set within ${Math.round(context.input.readBackTimeoutMs / 1000)}s`,
+        resumeTo: params.resumeTo,
+      },
+    })),
+    pauseForApproval: assign(({ context }) => ({
+      pause: {
+        kind: 'approval' as const,
+        reason: `approval required: ${context.input.steps[context.stepIndex]?.label ?? 'approval step'}`,
+        resumeTo: 'maintaining' as const,
+      },
+    })),
+    approveStep: assign(({ context, event }) => ({
+      approvals: [...context.approvals, { stepIndex: context.stepIndex, by: event.type === 'APPROVE' ? event.by : 'unknown' }],
+      stepIndex: context.stepIndex + 1,
+      maintenance: 'running' as const,
+    })),
+    clearPause: assign({ pause: undefined, drift: undefined }),
+    stepStarted: assign(({ event }) => ({
+      stepStartedAt: (event as unknown as { output: Stamped }).output.at,
+      maintenance: 'running' as const,
+    })),
+    beginStep: assign({ maintenance: 'running' as const }),
+    stepDone: assign(({ context }) => ({ stepIndex: context.stepIndex + 1, stepStartedAt: undefined })),
+    maintenanceComplete: assign({ maintenance: 'complete' as const }),
+    maintenanceSkipped: assign({ maintenance: 'skipped' as const }),
+    holdBecause: assign(({ event }, params: { prefix: string }) => {
+      const out = (event as unknown as { output?: ObserveOutput }).output;
+      const error = (event as unknown as { error?: unknown }).error;
+      const detail = out?.reason ?? (error instanceof Error ? error.message : error !== undefined ? String(error) : 'no detail');
+      return { reason: `${params.prefix}: ${detail}` };
+    }),
+    holdForAbortInMaintenance: assign(({ context }) => ({
+      reason: `aborted by ${context.abort?.by ?? 'operator'} during maintenance (${context.abort?.reason ?? ''}); held out of rotation, never reactivated automatically`,
+    })),
+    abortUntouched: assign(({ context }) => ({
+      reason: `aborted by ${context.abort?.by ?? 'operator'} before leaving rotation (${context.abort?.reason ?? ''})`,
+    })),
+    stable: assign(({ context, event }) => {
+      const out = (event as unknown as { output: ObserveOutput }).output;
+      return { stableSince: out.status === 'done' ? (context.stableSince ?? out.at) : undefined };
+    }),
+    verified: assign(({ event }) => ({ verifiedAt: (event as unknown as { output: ObserveOutput }).output.at })),
+    startHold: assign(({ context, event }) => ({
+      holdUntil: (event as unknown as { output: Stamped }).output.at + context.input.reactivate.holdMs,
+    })),
+    nextRamp: assign(({ context }) => ({ rampIndex: context.rampIndex + 1, holdUntil: undefined })),
+  },
+}).createMachine({
+  id: 'cluster',
+  context: ({ input }) => ({
+    input,
+    now: 0,
+    outOfRotation: false,
+    targetsRegistered: true,
+    stepIndex: 0,
+    maintenance: 'pending',
+    rampIndex: 0,
+    approvals: [],
+    lastChecks: [],
+  }),
+  initial: 'preflight',
+  on: {
+    ABORT: { actions: 'recordAbort' },
+  },
+  output: ({ context }) => {
+    const outcome = context.outcome ?? 'held';
+    return {
+      outcome,
+      ...(context.reason ? { reason: context.reason } : {}),
+      inRotation: !context.outOfRotation || outcome === 'done' || (outcome === 'aborted' && context.verifiedAt !== undefined),
+    };
+  },
+  states: {
+    preflight: {
+      invoke: {
+        id: 'runPreflight',
+        src: 'runPreflight',
+        input: ({ context }) => ({ cluster: context.input.name }),
+        onDone: [
+          { guard: 'abortRequested', target: 'aborted', actions: ['observe', 'abortUntouched'] },
+          { guard: 'preflightPassed', target: 'removing', actions: ['observe', 'acceptPreflight'] },
+          { target: 'held', actions: ['observe', 'refusePreflight'] },
+        ],
+        onError: { target: 'held', actions: { type: 'holdBecause', params: { prefix: 'preflight failed' } } },
+      },
+      on: { ABORT: { target: 'aborted', actions: ['recordAbort', 'abortUntouched'] } },
+    },
+
+    removing: {
+      initial: 'checkDrift',
+      states: {
+        checkDrift: {
+          always: [
+            { guard: 'abortRequested', target: '#cluster.aborted', actions: 'abortUntouched' },
+          ],
+          invoke: {
+            id: 'checkDrift',
+            src: 'checkDrift',
+            input: ({ context }) => ({ cluster: context.input.name, expectedWeight: context.originalWeight ?? 0 }),
+            onDone: [
+              { guard: 'hasDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'removing' } }] },
+              { target: 'setZero', actions: 'observe' },
+            ],
+            onError: { target: '#cluster.held', actions: { type: 'holdBecause', params: { prefix: 'drift check failed before removal' } } },
+          },
+        },
+        setZero: {
+          entry: 'assumeOut',
+          invoke: {
+            id: 'setWeight',
+            src: 'setWeight',
+            input: ({ context }) => ({ cluster: context.input.name, weight: 0, purpose: 'remove' as const }),
+            onDone: { target: '#cluster.confirming', actions: ['observe', 'markRemoved'] },
+            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'could not set weight 0' } } },
+          },
+        },
+      },
+    },
+
+    confirming: {
+      entry: { type: 'startDeadline', params: { ms: 'readBack' } },
+      initial: 'checking',
+      states: {
+        waiting: {
+          always: [...abortBeforeMaintenance],
+          on: { TICK: { guard: 'due', target: 'checking', actions: 'tick' } },
+        },
+        checking: {
+          invoke: {
+            id: 'confirmWeight',
+            src: 'confirmWeight',
+            input: ({ context }) => ({ cluster: context.input.name, weight: 0 }),
+            onDone: [
+              { guard: 'outputDone', target: 'afterConfirm', actions: 'observe' },
+              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'confirming' } }] },
+              { guard: 'outputPastDeadline', target: '#cluster.paused', actions: ['observe', { type: 'pauseForReadBack', params: { resumeTo: 'confirming' } }] },
+              { target: 'waiting', actions: ['observe', 'schedule'] },
+            ],
+            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'reading the weight back failed' } } },
+          },
+        },
+        afterConfirm: {
+          always: [
+            ...abortBeforeMaintenance,
+            { guard: 'deregisterMode', target: 'deregistering' },
+            { target: '#cluster.draining' },
+          ],
+        },
+        deregistering: {
+          invoke: {
+            id: 'deregisterTargets',
+            src: 'deregisterTargets',
+            input: ({ context }) => ({ cluster: context.input.name }),
+            onDone: { target: '#cluster.draining', actions: ['observe', 'keepTargets'] },
+            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'could not deregister targets' } } },
+          },
+        },
+      },
+    },
+
+    draining: {
+      entry: { type: 'startDeadline', params: { ms: 'drain' } },
+      initial: 'checking',
+      states: {
+        waiting: {
+          always: [...abortBeforeMaintenance],
+          on: { TICK: { guard: 'due', target: 'checking', actions: 'tick' } },
+        },
+        checking: {
+          invoke: {
+            id: 'observeDrain',
+            src: 'observeDrain',
+            input: ({ context }) => ({
+              cluster: context.input.name,
+              mode: context.input.drainMode,
+              removedAt: context.removedAt ?? context.now,
+              minimumMs: context.input.drain.minimumMs,
+            }),
+            onDone: [
+              { guard: 'outputDone', target: '#cluster.maintaining', actions: 'observe' },
+              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'draining' } }] },
+              { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'drain failed' } }] },
+              {
+                guard: 'outputPastDeadline',
+                target: '#cluster.securing',
+                actions: ['observe', { type: 'holdBecause', params: { prefix: 'drain timed out (the cluster stays out of rotation, which is safe)' } }],
+              },
+              { target: 'waiting', actions: ['observe', 'schedule'] },
+            ],
+            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'drain observation failed' } } },
+          },
+        },
+      },
+    },
+
+    maintaining: {
+      initial: 'next',
+      states: {
+        next: {
+          always: [
+            { guard: 'abortedInMaintenance', target: '#cluster.abortInMaintenance' },
+            ...abortBeforeMaintenance,
+            { guard: 'allStepsDone', target: 'complete' },
+            { guard: 'approvalStep', target: '#cluster.paused', actions: 'pauseForApproval' },
+            { target: 'starting' },
+          ],
+        },
+        starting: {
+          entry: ['beginStep', { type: 'startDeadline', params: { ms: 'step' } }],
+          invoke: {
+            id: 'startStep',
+            src: 'startStep',
+            input: ({ context }) => ({ cluster: context.input.name, stepIndex: context.stepIndex }),
+            onDone: { target: 'checking', actions: ['observe', 'stepStarted'] },
+            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'maintenance step failed to start' } } },
+          },
+        },
+        waiting: {
+          always: [{ guard: 'abortRequested', target: '#cluster.abortInMaintenance' }],
+          on: { TICK: { guard: 'due', target: 'checking', actions: 'tick' } },
+        },
+        checking: {
+          invoke: {
+            id: 'observeStep',
+            src: 'observeStep',
+            input: ({ context }) => ({
+              cluster: context.input.name,
+              stepIndex: context.stepIndex,
+              startedAt: context.stepStartedAt ?? context.now,
+            }),
+            onDone: [
+              { guard: 'outputDone', target: 'next', actions: ['observe', 'stepDone'] },
+              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'observeStep' } }] },
+              { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'maintenance step failed' } }] },
+              { guard: 'outputPastDeadline', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'maintenance step timed out' } }] },
+              { target: 'waiting', actions: ['observe', 'schedule'] },
+            ],
+            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'maintenance step failed' } } },
+          },
+        },
+        complete: {
+          entry: 'maintenanceComplete',
+          always: [{ guard: 'targetsDetached', target: '#cluster.restoringTargets' }, { target: '#cluster.verifying' }],
+        },
+      },
+    },
+
+    /** Deregister mode: targets come back while the weight is still 0, so they are health-checked but serve nothing. */
+    restoringTargets: {
+      invoke: {
+        id: 'registerTargets',
+        src: 'registerTargets',
+        input: ({ context }) => ({ cluster: context.input.name, targets: context.targets ?? [] }),
+        onDone: { target: 'verifying', actions: ['observe', 'targetsBack'] },
+        onError: { target: 'securing', actions: { type: 'holdBecause', params: { prefix: 'could not register targets again' } } },
+      },
+    },
+
+    verifying: {
+      entry: [{ type: 'startDeadline', params: { ms: 'verify' } }, assign({ stableSince: undefined })],
+      initial: 'checking',
+      states: {
+        waiting: {
+          on: { TICK: { guard: 'due', target: 'checking', actions: 'tick' } },
+        },
+        checking: {
+          invoke: {
+            id: 'verifyCluster',
+            src: 'verifyCluster',
+            input: ({ context }) => ({
+              cluster: context.input.name,
+              expectedWeight: 0,
+              maintenanceRan: context.maintenance === 'complete',
+            }),
+            onDone: [
+              { guard: 'verifiedAndStable', target: '#cluster.reactivating', actions: ['observe', 'verified'] },
+              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'verifying' } }] },
+              { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'verification failed' } }] },
+              { guard: 'outputPastDeadline', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'verification timed out' } }] },
+              { target: 'waiting', actions: ['observe', 'stable', 'schedule'] },
+            ],
+            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'verification failed' } } },
+          },
+        },
+      },
+    },
+
+    reactivating: {
+      initial: 'setting',
+      states: {
+        setting: {
+          invoke: {
+            id: 'setWeight',
+            src: 'setWeight',
+            input: ({ context }) => ({
+              cluster: context.input.name,
+              weight: rampWeight(context.originalWeight ?? 1, context.input.reactivate.ramp[context.rampIndex] ?? 100),
+              purpose: 'ramp' as const,
+            }),
+            onDone: { target: 'holding', actions: ['observe', 'startHold', { type: 'startDeadline', params: { ms: 'hold' } }] },
+            onError: { target: 'rollingBack', actions: { type: 'holdBecause', params: { prefix: 'could not raise the weight' } } },
+          },
+        },
+        waiting: {
+          on: { TICK: { guard: 'due', target: 'holding', actions: 'tick' } },
+        },
+        holding: {
+          invoke: {
+            id: 'observeRamp',
+            src: 'observeRamp',
+            input: ({ context }) => ({
+              cluster: context.input.name,
+              weight: rampWeight(context.originalWeight ?? 1, context.input.reactivate.ramp[context.rampIndex] ?? 100),
+              since: (context.holdUntil ?? context.now) - context.input.reactivate.holdMs,
+            }),
+            onDone: [
+              { guard: 'outputFailed', target: 'rollingBack', actions: ['observe', { type: 'holdBecause', params: { prefix: 'ramp breached a threshold; weight set back to 0' } }] },
+              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'reactivating' } }] },
+              { guard: 'rampComplete', target: 'finished', actions: 'observe' },
+              { guard: 'rampStepHeld', target: 'setting', actions: ['observe', 'nextRamp'] },
+              { guard: 'outputPastDeadline', target: '#cluster.paused', actions: ['observe', { type: 'pauseForReadBack', params: { resumeTo: 'reactivating' } }] },
+              { target: 'waiting', actions: ['observe', 'schedule'] },
+            ],
+            onError: { target: 'rollingBack', actions: { type: 'holdBecause', params: { prefix: 'ramp observation failed; weight set back to 0' } } },
+          },
+        },
+        rollingBack: {
+          invoke: {
+            id: 'setWeight',
+            src: 'setWeight',
+            input: ({ context }) => ({ cluster: context.input.name, weight: 0, purpose: 'rollback' as const }),
+            onDone: { target: '#cluster.held', actions: 'observe' },
+            onError: {
+              target: '#cluster.held',
+              actions: { type: 'holdBecause', params: { prefix: 'ramp failed and the weight could NOT be set back to 0; check the listener now' } },
+            },
+          },
+        },
+        finished: {
+          always: [{ guard: 'abortRequested', target: '#cluster.aborted' }, { target: '#cluster.done' }],
+        },
+      },
+    },
+
+    paused: {
+      always: [
+        { guard: 'abortedInRotation', target: 'aborted', actions: ['abortUntouched', 'clearPause'] },
+        { guard: 'abortedInMaintenance', target: 'abortInMaintenance', actions: 'clearPause' },
+        { guard: { type: 'abortedWhile', params: { target: 'reactivating' } }, target: 'reactivating', actions: 'clearPause' },
+        { guard: { type: 'abortedWhile', params: { target: 'verifying' } }, target: 'verifying', actions: 'clearPause' },
+        { guard: 'abortedDetached', target: 'restoringTargets', actions: ['maintenanceSkipped', 'clearPause'] },
+        { guard: 'abortRequested', target: 'verifying', actions: ['maintenanceSkipped', 'clearPause'] },
+      ],
+      on: {
+        APPROVE: [
+          { guard: 'pausedForApproval', target: 'maintaining', actions: ['approveStep', 'clearPause'] },
+          { guard: { type: 'resumeTo', params: { target: 'removing' } }, target: 'removing', actions: 'clearPause' },
+          { guard: { type: 'resumeTo', params: { target: 'confirming' } }, target: 'confirming', actions: 'clearPause' },
+          { guard: { type: 'resumeTo', params: { target: 'draining' } }, target: 'draining', actions: 'clearPause' },
+          { guard: { type: 'resumeTo', params: { target: 'observeStep' } }, target: 'maintaining.checking', actions: 'clearPause' },
+          { guard: { type: 'resumeTo', params: { target: 'verifying' } }, target: 'verifying', actions: 'clearPause' },
+          { guard: { type: 'resumeTo', params: { target: 'reactivating' } }, target: 'reactivating', actions: 'clearPause' },
+        ],
+      },
+    },
+
+    abortInMaintenance: {
+      entry: 'holdForAbortInMaintenance',
+      always: { target: 'securing' },
+    },
+
+    /** Every hold after removal passes here: weight 0 and the original targets registered, so nothing is lost. */
+    securing: {
+      invoke: {
+        id: 'secure',
+        src: 'secure',
+        input: ({ context }) => ({
+          cluster: context.input.name,
+          targets: context.targets !== undefined && !context.targetsRegistered ? context.targets : undefined,
+        }),
+        onDone: { target: 'held', actions: ['observe', 'targetsBack'] },
+        onError: {
+          target: 'held',
+          actions: assign(({ context, event }) => ({
+            reason: `${context.reason ?? 'held'}; securing the cluster also failed (${event.error instanceof Error ? event.error.message : String(event.error)}): check its weight and targets now`,
+          })),
+        },
+      },
+    },
+
+    held: { type: 'final', entry: assign({ outcome: 'held' as const }) },
+    aborted: {
+      type: 'final',
+      entry: assign(({ context }) => ({
+        outcome: 'aborted' as const,
+        reason: context.reason ?? `aborted by ${context.abort?.by ?? 'operator'}; returned to rotation only after verification`,
+      })),
+    },
+    done: { type: 'final', entry: assign({ outcome: 'done' as const }) },
+  },
+});
+
+export type ClusterMachine = typeof clusterMachine;

@@ -1,0 +1,162 @@
+import { assign, setup } from 'xstate';
+
+// Rolls through the plan's clusters under the capacity budget. It never runs an AWS call itself: it
+// decides which cluster starts next (the `startCluster` action, provided by the edge), and stops rolling
+// at the first hold (seed 002: a broken step rolled on to every shard).
+
+export type FleetClusterStatus = 'pending' | 'running' | 'paused' | 'done' | 'held' | 'aborted';
+
+export interface FleetInput {
+  clusters: string[];
+  maxOutOfService: number;
+  minActiveClusters: number;
+}
+
+export interface FleetContext {
+  input: FleetInput;
+  status: Record<string, FleetClusterStatus>;
+  /** Clusters counted out of rotation: from the moment they start until they report back in rotation. */
+  out: Record<string, boolean>;
+  holds: Array<{ name: string; reason: string }>;
+  abort?: { by: string; reason: string };
+  reason?: string;
+}
+
+export type FleetEvent =
+  | { type: 'CLUSTER.DONE'; name: string }
+  | { type: 'CLUSTER.HELD'; name: string; reason: string; inRotation: boolean }
+  | { type: 'CLUSTER.ABORTED'; name: string; reason?: string; inRotation: boolean }
+  | { type: 'CLUSTER.PAUSED'; name: string; reason: string }
+  | { type: 'CLUSTER.RESUMED'; name: string }
+  | { type: 'ABORT'; by: string; reason?: string };
+
+export interface FleetOutput {
+  status: 'done' | 'held' | 'aborted';
+  reason?: string;
+  untouched: string[];
+}
+
+const countOut = (c: FleetContext) => Object.values(c.out).filter(Boolean).length;
+const names = (c: FleetContext, s: FleetClusterStatus) => c.input.clusters.filter((n) => c.status[n] === s);
+const active = (c: FleetContext) => names(c, 'running').length + names(c, 'paused').length;
+
+/** The next cluster the budget allows, or undefined. Exported for the plan preview. */
+export function nextStartable(c: FleetContext): string | undefined {
+  if (c.abort || c.holds.length > 0 || names(c, 'paused').length > 0) return undefined;
+  const next = names(c, 'pending')[0];
+  if (next === undefined) return undefined;
+  const out = countOut(c);
+  const inRotation = c.input.clusters.length - out;
+  if (out + 1 > c.input.maxOutOfService) return undefined;
+  if (inRotation - 1 < c.input.minActiveClusters) return undefined;
+  return next;
+}
+
+export const fleetMachine = setup({
+  types: {
+    context: {} as FleetContext,
+    events: {} as FleetEvent,
+    input: {} as FleetInput,
+    output: {} as FleetOutput,
+  },
+  actions: {
+    /** Provided by the edge: create and start the cluster's machine. */
+    startCluster: (_, _params: { name: string }) => {
+      throw new Error('action "startCluster" was not provided');
+    },
+    markStarted: assign(({ context }, params: { name: string }) => ({
+      status: { ...context.status, [params.name]: 'running' as const },
+      out: { ...context.out, [params.name]: true },
+    })),
+    onDone: assign(({ context, event }) => {
+      if (event.type !== 'CLUSTER.DONE') return {};
+      return { status: { ...context.status, [event.name]: 'done' as const }, out: { ...context.out, [event.name]: false } };
+    }),
+    onHeld: assign(({ context, event }) => {
+      if (event.type !== 'CLUSTER.HELD') return {};
+      return {
+        status: { ...context.status, [event.name]: 'held' as const },
+        out: { ...context.out, [event.name]: !event.inRotation },
+        holds: [...context.holds, { name: event.name, reason: event.reason }],
+      };
+    }),
+    onAborted: assign(({ context, event }) => {
+      if (event.type !== 'CLUSTER.ABORTED') return {};
+      return { status: { ...context.status, [event.name]: 'aborted' as const }, out: { ...context.out, [event.name]: !event.inRotation } };
+    }),
+    onPaused: assign(({ context, event }) => {
+      if (event.type !== 'CLUSTER.PAUSED') return {};
+      return { status: { ...context.status, [event.name]: 'paused' as const } };
+    }),
+    onResumed: assign(({ context, event }) => {
+      if (event.type !== 'CLUSTER.RESUMED') return {};
+      return { status: { ...context.status, [event.name]: 'running' as const } };
+    }),
+    recordAbort: assign(({ context, event }) => {
+      if (event.type !== 'ABORT' || context.abort) return {};
+      return { abort: { by: event.by, reason: event.reason ?? 'aborted by operator' } };
+    }),
+    explainHeld: assign(({ context }) => {
+      const untouched = names(context, 'pending');
+      const holds = context.holds.map((h) => `${h.name}: ${h.reason}`).join('; ');
+      return { reason: `held (${holds})${untouched.length ? `; left untouched: ${untouched.join(', ')}` : ''}` };
+    }),
+    explainAborted: assign(({ context }) => {
+      const untouched = names(context, 'pending');
+      return {
+        reason: `aborted by ${context.abort?.by ?? 'operator'}: ${context.abort?.reason ?? ''}${untouched.length ? `; left untouched: ${untouched.join(', ')}` : ''}`,
+      };
+    }),
+  },
+  guards: {
+    canStart: ({ context }) => nextStartable(context) !== undefined,
+    settledAborted: ({ context }) => context.abort !== undefined && active(context) === 0,
+    settledHeld: ({ context }) => context.holds.length > 0 && active(context) === 0,
+    allDone: ({ context }) => context.input.clusters.every((n) => context.status[n] === 'done'),
+    /** A cluster can report only while it runs: stale or duplicate reports change nothing. */
+    fromRunning: ({ context, event }) => 'name' in event && ['running', 'paused'].includes(context.status[event.name] ?? ''),
+  },
+}).createMachine({
+  id: 'fleet',
+  context: ({ input }) => ({
+    input,
+    status: Object.fromEntries(input.clusters.map((n) => [n, 'pending' as const])),
+    out: {},
+    holds: [],
+  }),
+  initial: 'rolling',
+  output: ({ context }) => ({
+    status: context.abort ? 'aborted' : context.holds.length > 0 ? 'held' : 'done',
+    ...(context.reason ? { reason: context.reason } : {}),
+    untouched: names(context, 'pending'),
+  }),
+  states: {
+    rolling: {
+      always: [
+        { guard: 'settledAborted', target: 'aborted' },
+        { guard: 'settledHeld', target: 'held' },
+        { guard: 'allDone', target: 'done' },
+        {
+          guard: 'canStart',
+          actions: [
+            { type: 'startCluster', params: ({ context }) => ({ name: nextStartable(context)! }) },
+            { type: 'markStarted', params: ({ context }) => ({ name: nextStartable(context)! }) },
+          ],
+        },
+      ],
+      on: {
+        'CLUSTER.DONE': { guard: 'fromRunning', actions: 'onDone' },
+        'CLUSTER.HELD': { guard: 'fromRunning', actions: 'onHeld' },
+        'CLUSTER.ABORTED': { guard: 'fromRunning', actions: 'onAborted' },
+        'CLUSTER.PAUSED': { guard: 'fromRunning', actions: 'onPaused' },
+        'CLUSTER.RESUMED': { guard: 'fromRunning', actions: 'onResumed' },
+        ABORT: { actions: 'recordAbort' },
+      },
+    },
+    done: { type: 'final' },
+    held: { type: 'final', entry: 'explainHeld' },
+    aborted: { type: 'final', entry: 'explainAborted' },
+  },
+});
+
+export type FleetMachine = typeof fleetMachine;

@@ -1,0 +1,180 @@
+// MetricsPort over CloudWatch GetMetricData, one-minute periods.
+import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { Logger } from 'pino';
+import type { Clock } from '../ports/clock.js';
+import type { CacheNodeMetric, MetricsPort, MinuteValue, TargetGroupDimensions, TargetGroupMetric } from '../ports/metrics.js';
+import { ConfigError } from '../errors.js';
+import { createAwsCaller, type AwsCall, type RetryBudget } from '../aws/retry-budget.js';
+import { silentLogger } from '../logger.js';
+import { parseArn } from '../plan/arn.js';
+
+export interface CloudWatchMetricsOptions {
+  client: CloudWatchClient;
+  clock: Clock;
+  budget: RetryBudget;
+  logger?: Logger;
+}
+
+const MINUTE_MS = 60_000;
+const PERIOD_S = 60;
+/** GetMetricData accepts at most 500 queries per request. */
+const MAX_QUERIES = 500;
+
+/** Counts are summed; a gauge is read on its worst side for the check that uses it. */
+const TARGET_GROUP_STAT: Record<TargetGroupMetric, string> = {
+  RequestCount: 'Sum',
+  HTTPCode_Target_5XX_Count: 'Sum',
+  UnHealthyHostCount: 'Maximum',
+  HealthyHostCount: 'Minimum',
+};
+
+/**
+ * The ALB publishes RequestCount and HTTPCode_Target_5XX_Count only for minutes in which requests flowed
+ * (5XX only when non-zero), so a minute without a datapoint is a count of 0, not a gap. Host counts are
+ * gauges: a missing minute is unknown and is left out.
+ */
+const ZERO_WHEN_MISSING = new Set<TargetGroupMetric>(['RequestCount', 'HTTPCode_Target_5XX_Count']);
+
+const CACHE_STAT: Record<CacheNodeMetric, string> = {
+  DatabaseMemoryUsagePercentage: 'Maximum',
+  ReplicationLag: 'Maximum',
+  EngineCPUUtilization: 'Maximum',
+};
+
+export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): MetricsPort {
+  const call = createAwsCaller(options.clock, options.budget, 'CloudWatch', options.logger ?? silentLogger);
+  const { client } = options;
+
+  return {
+    async targetGroupMinutes(dims, metric, startMs, endMs) {
+      const { first, end } = completeMinutes(startMs, endMs);
+      if (end <= first) return [];
+      const series = await fetchSeries(client, call, `${metric} ${dims.targetGroup}`, first, end, [
+        {
+          Id: 'm0',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ApplicationELB',
+              MetricName: metric,
+              Dimensions: [
+                { Name: 'TargetGroup', Value: dims.targetGroup },
+                { Name: 'LoadBalancer', Value: dims.loadBalancer },
+              ],
+            },
+            Period: PERIOD_S,
+            Stat: TARGET_GROUP_STAT[metric],
+          },
+          ReturnData: true,
+        },
+      ]);
+      const points = series.get('m0') ?? new Map<number, number>();
+      const out: MinuteValue[] = [];
+      for (let minute = first; minute < end; minute += MINUTE_MS) {
+        const value = points.get(minute);
+        if (value !== undefined) out.push({ minute, value });
+        else if (ZERO_WHEN_MISSING.has(metric)) out.push({ minute, value: 0 });
+      }
+      return out;
+    },
+
+    async cacheNodeLatest(cacheClusterIds, metric, startMs, endMs) {
+      const result: Record<string, number | undefined> = {};
+      for (const id of cacheClusterIds) result[id] = undefined;
+      if (cacheClusterIds.length === 0 || endMs <= startMs) return result;
+      for (let offset = 0; offset < cacheClusterIds.length; offset += MAX_QUERIES) {
+        const chunk = cacheClusterIds.slice(offset, offset + MAX_QUERIES);
+        const queries: MetricDataQuery[] = chunk.map((id, i) => ({
+          Id: `c${i}`,
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ElastiCache',
+              MetricName: metric,
+              Dimensions: [
+                { Name: 'CacheClusterId', Value: id },
+                // Cluster-mode-disabled members hold one node each, always 0001.
+                { Name: 'CacheNodeId', Value: '0001' },
+              ],
+            },
+            Period: PERIOD_S,
+            Stat: CACHE_STAT[metric],
+          },
+          ReturnData: true,
+        }));
+        const series = await fetchSeries(client, call, `${metric} ${chunk.join(',')}`, startMs, endMs, queries);
+        chunk.forEach((id, i) => {
+          const points = series.get(`c${i}`);
+          if (!points || points.size === 0) return;
+          const latest = Math.max(...points.keys());
+          result[id] = points.get(latest);
+        });
+      }
+      return result;
+    },
+  };
+}
+
+/** Datapoints per query id, keyed by period start (ms), across every NextToken page. */
+async function fetchSeries(
+  client: CloudWatchClient,
+  call: AwsCall,
+  resource: string,
+  startMs: number,
+  endMs: number,
+  queries: MetricDataQuery[],
+): Promise<Map<string, Map<number, number>>> {
+  const series = new Map<string, Map<number, number>>();
+  let nextToken: string | undefined;
+  do {
+    const out = await call('GetMetricData', resource, () =>
+      client.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: queries,
+          StartTime: new Date(startMs),
+          EndTime: new Date(endMs),
+          ScanBy: 'TimestampAscending',
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      ),
+    );
+    for (const r of out.MetricDataResults ?? []) {
+      if (!r.Id) continue;
+      const points = series.get(r.Id) ?? new Map<number, number>();
+      const timestamps = r.Timestamps ?? [];
+      const values = r.Values ?? [];
+      timestamps.forEach((t, i) => {
+        const v = values[i];
+        if (v !== undefined) points.set(t.getTime(), v);
+      });
+      series.set(r.Id, points);
+    }
+    nextToken = out.NextToken;
+  } while (nextToken);
+  return series;
+}
+
+/** The complete one-minute periods within [startMs, endMs): first minute start, end exclusive. */
+function completeMinutes(startMs: number, endMs: number): { first: number; end: number } {
+  return { first: Math.ceil(startMs / MINUTE_MS) * MINUTE_MS, end: Math.floor(endMs / MINUTE_MS) * MINUTE_MS };
+}
+
+/** `targetgroup/<name>/<id>`, the CloudWatch TargetGroup dimension, from a target group ARN. */
+export function targetGroupDimension(targetGroupArn: string): string {
+  const resource = parseArn(targetGroupArn)?.resource ?? '';
+  if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) throw new ConfigError(`not a target group ARN: ${targetGroupArn}`);
+  return resource;
+}
+
+/** `app/<name>/<id>`, the CloudWatch LoadBalancer dimension, from a load balancer, listener or rule ARN. */
+export function loadBalancerDimension(arn: string): string {
+  const parts = (parseArn(arn)?.resource ?? '').split('/');
+  const [kind, type, name, id] = parts;
+  const known = kind === 'loadbalancer' || kind === 'listener' || kind === 'listener-rule';
+  if (!known || type !== 'app' || !name || !id) {
+    throw new ConfigError(`not an Application Load Balancer, listener or rule ARN: ${arn}`);
+  }
+  return `app/${name}/${id}`;
+}
+
+export function targetGroupDimensions(targetGroupArn: string, loadBalancerOrListenerArn: string): TargetGroupDimensions {
+  return { targetGroup: targetGroupDimension(targetGroupArn), loadBalancer: loadBalancerDimension(loadBalancerOrListenerArn) };
+}

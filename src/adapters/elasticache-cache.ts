@@ -1,0 +1,301 @@
+// CachePort over the ElastiCache API. Start and observe are separate: start* and modify return once
+// AWS accepted the request; observe* read the group, its members and its events and decide from that
+// evidence alone (see elasticache-evidence.ts). Every call goes through the step's retry budget.
+import {
+  BatchApplyUpdateActionCommand,
+  DescribeCacheClustersCommand,
+  DescribeEventsCommand,
+  DescribeReplicationGroupsCommand,
+  DescribeUpdateActionsCommand,
+  ModifyReplicationGroupCommand,
+  RebootCacheClusterCommand,
+  TestFailoverCommand,
+  type CacheCluster,
+  type DescribeUpdateActionsMessage,
+  type ElastiCacheClient,
+  type ReplicationGroup,
+  type SourceType,
+  type UpdateAction,
+  type UpdateActionStatus,
+} from '@aws-sdk/client-elasticache';
+import type { Logger } from 'pino';
+import type { Clock } from '../ports/clock.js';
+import type { CacheEvent, CachePort, ModifyRequest, ReplicationGroupView, UpdateActionView } from '../ports/cache.js';
+import { AwsCallError, RefusedError, UnexpectedResponseError, oneLine } from '../errors.js';
+import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
+import { silentLogger } from '../logger.js';
+import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js';
+import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches } from './elasticache-evidence.js';
+
+export interface ElastiCacheCacheOptions {
+  client: ElastiCacheClient;
+  clock: Clock;
+  budget: RetryBudget;
+  logger?: Logger;
+}
+
+/** Update action statuses that mean "something is happening or about to" for preflight. */
+const IN_PROGRESS_STATUSES: UpdateActionStatus[] = ['in-progress', 'scheduling', 'stopping', 'waiting-to-start'];
+/** Statuses where applying again would duplicate work already underway or done. */
+const ALREADY_APPLIED = new Set(['complete', 'in-progress', 'waiting-to-start', 'scheduling']);
+
+export function createElastiCacheCache(options: ElastiCacheCacheOptions): CachePort {
+  const { client } = options;
+  const logger = options.logger ?? silentLogger;
+  const call = createAwsCaller(options.clock, options.budget, 'ElastiCache', logger);
+
+  async function describeGroup(replicationGroupId: string): Promise<ReplicationGroup> {
+    const out = await call('DescribeReplicationGroups', replicationGroupId, () =>
+      client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })),
+    );
+    const rg = out.ReplicationGroups?.find((g) => g.ReplicationGroupId === replicationGroupId);
+    if (!rg) throw new UnexpectedResponseError(`DescribeReplicationGroups returned no group ${replicationGroupId}`);
+    return rg;
+  }
+
+  async function describeCluster(cacheClusterId: string): Promise<CacheCluster> {
+    const out = await call('DescribeCacheClusters', cacheClusterId, () =>
+      client.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId, ShowCacheNodeInfo: true })),
+    );
+    const cluster = out.CacheClusters?.find((c) => c.CacheClusterId === cacheClusterId);
+    if (!cluster) throw new UnexpectedResponseError(`DescribeCacheClusters returned no cluster ${cacheClusterId}`);
+    return cluster;
+  }
+
+  /** One cluster per member (ElastiCache has no filter by group); sequential to stay gentle on the rate limit. */
+  async function load(replicationGroupId: string): Promise<{ rg: ReplicationGroup; clusters: CacheCluster[]; view: ReplicationGroupView }> {
+    const rg = await describeGroup(replicationGroupId);
+    const clusters: CacheCluster[] = [];
+    for (const id of memberClusterIds(rg)) clusters.push(await describeCluster(id));
+    return { rg, clusters, view: toReplicationGroupView(rg, clusters) };
+  }
+
+  async function eventsOf(sourceType: SourceType, sourceIdentifier: string, sinceMs: number): Promise<CacheEvent[]> {
+    const events: CacheEvent[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await call('DescribeEvents', sourceIdentifier, () =>
+        client.send(
+          new DescribeEventsCommand({
+            SourceType: sourceType,
+            SourceIdentifier: sourceIdentifier,
+            StartTime: new Date(sinceMs),
+            MaxRecords: 100,
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
+      );
+      for (const e of out.Events ?? []) {
+        events.push({ date: e.Date?.getTime() ?? 0, message: e.Message ?? '', sourceIdentifier: e.SourceIdentifier ?? sourceIdentifier });
+      }
+      marker = out.Marker;
+    } while (marker);
+    return events;
+  }
+
+  /** Failover and reboot events may be attributed to the group or to a member cluster: read both. */
+  async function eventsFor(rg: ReplicationGroup, sinceMs: number): Promise<CacheEvent[]> {
+    const id = rg.ReplicationGroupId ?? '';
+    const all = await eventsOf('replication-group', id, sinceMs);
+    for (const member of memberClusterIds(rg)) all.push(...(await eventsOf('cache-cluster', member, sinceMs)));
+    const seen = new Set<string>();
+    return all
+      .filter((e) => {
+        const key = `${e.date}|${e.sourceIdentifier}|${e.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .sort((a, b) => a.date - b.date);
+  }
+
+  async function updateActions(input: DescribeUpdateActionsMessage, resource: string): Promise<UpdateAction[]> {
+    const actions: UpdateAction[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await call('DescribeUpdateActions', resource, () =>
+        client.send(new DescribeUpdateActionsCommand({ ...input, ...(marker ? { Marker: marker } : {}) })),
+      );
+      actions.push(...(out.UpdateActions ?? []));
+      marker = out.Marker;
+    } while (marker);
+    return actions;
+  }
+
+  async function updateActionStatus(replicationGroupId: string, serviceUpdateName: string): Promise<string | undefined> {
+    const actions = await updateActions(
+      { ServiceUpdateName: serviceUpdateName, ReplicationGroupIds: [replicationGroupId] },
+      replicationGroupId,
+    );
+    return actions.find((a) => a.ReplicationGroupId === replicationGroupId && a.ServiceUpdateName === serviceUpdateName)
+      ?.UpdateActionStatus;
+  }
+
+  const port: CachePort = {
+    async describe(replicationGroupId) {
+      return (await load(replicationGroupId)).view;
+    },
+
+    async events(replicationGroupId, sinceMs) {
+      return eventsFor(await describeGroup(replicationGroupId), sinceMs);
+    },
+
+    async startFailover(replicationGroupId, request) {
+      if (request.method === 'test-failover') {
+        // Not idempotent by nature (a second call fails over again): the caller records intent first.
+        await call('TestFailover', replicationGroupId, () =>
+          client.send(new TestFailoverCommand({ ReplicationGroupId: replicationGroupId, NodeGroupId: request.nodeGroupId })),
+        );
+        return;
+      }
+      const { view } = await load(replicationGroupId);
+      if (!view.members.some((m) => m.cacheClusterId === request.primaryClusterId)) {
+        throw new RefusedError(`${request.primaryClusterId} is not a member of ${replicationGroupId}`);
+      }
+      if (Object.values(view.primaries).includes(request.primaryClusterId)) {
+        logger.info({ replicationGroupId, primaryClusterId: request.primaryClusterId }, 'already primary; nothing sent');
+        return;
+      }
+      await call('ModifyReplicationGroup', replicationGroupId, () =>
+        client.send(
+          new ModifyReplicationGroupCommand({
+            ReplicationGroupId: replicationGroupId,
+            PrimaryClusterId: request.primaryClusterId,
+            ApplyImmediately: true,
+          }),
+        ),
+      );
+    },
+
+    async observeFailover(replicationGroupId, since) {
+      const { rg, view } = await load(replicationGroupId);
+      const events = await eventsFor(rg, since.requestedAt);
+      return judgeFailover(view, events, since);
+    },
+
+    async modify(replicationGroupId, request) {
+      const changes = definedChanges(request);
+      if (Object.keys(changes).length === 0) throw new RefusedError(`modify ${replicationGroupId}: nothing requested`);
+      const { view } = await load(replicationGroupId);
+      // Idempotent: a resumed run does not resend a change that is already live or already on its way.
+      if (modifyMismatches(view, request).length === 0 || requestedAlreadyPending(view, changes)) {
+        logger.info({ replicationGroupId, request: changes }, 'requested values already live or pending; nothing sent');
+        return;
+      }
+      // ApplyImmediately defaults to false, which would park the change until the maintenance window.
+      await call('ModifyReplicationGroup', replicationGroupId, () =>
+        client.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: replicationGroupId, ...changes, ApplyImmediately: true })),
+      );
+    },
+
+    async observeModify(replicationGroupId, request) {
+      const { view } = await load(replicationGroupId);
+      return judgeModify(view, request);
+    },
+
+    async reboot(replicationGroupId, cacheClusterIds) {
+      if (cacheClusterIds.length === 0) throw new RefusedError(`reboot ${replicationGroupId}: no cache clusters named`);
+      const { clusters, view } = await load(replicationGroupId);
+      if (view.clusterMode === 'enabled') {
+        throw new RefusedError(
+          `reboot refused: ${replicationGroupId} has cluster mode enabled, and RebootCacheCluster supports cluster mode disabled only`,
+        );
+      }
+      for (const id of cacheClusterIds) {
+        const cluster = clusters.find((c) => c.CacheClusterId === id);
+        if (!cluster) throw new RefusedError(`reboot refused: ${id} is not a member of ${replicationGroupId}`);
+        if (cluster.CacheClusterStatus === 'rebooting cluster nodes') {
+          logger.info({ replicationGroupId, cacheClusterId: id }, 'already rebooting; nothing sent');
+          continue;
+        }
+        const nodeIds = (cluster.CacheNodes ?? []).map((n) => n.CacheNodeId).filter((n): n is string => !!n);
+        if (nodeIds.length === 0) throw new UnexpectedResponseError(`DescribeCacheClusters reported no cache nodes for ${id}`);
+        await call('RebootCacheCluster', id, () =>
+          client.send(new RebootCacheClusterCommand({ CacheClusterId: id, CacheNodeIdsToReboot: nodeIds })),
+        );
+      }
+    },
+
+    async observeReboot(replicationGroupId, cacheClusterIds, requestedAt) {
+      const { rg, view } = await load(replicationGroupId);
+      const events = await eventsFor(rg, requestedAt);
+      return judgeReboot(view, cacheClusterIds, events, requestedAt);
+    },
+
+    async applyServiceUpdate(replicationGroupId, serviceUpdateName) {
+      const status = await updateActionStatus(replicationGroupId, serviceUpdateName);
+      if (status === undefined || status === 'not-applicable') {
+        throw new RefusedError(`service update ${serviceUpdateName} does not apply to ${replicationGroupId} (${status ?? 'no update action'})`);
+      }
+      if (status === 'stopping') {
+        throw new RefusedError(`service update ${serviceUpdateName} on ${replicationGroupId} is being stopped; apply it again once stopped`);
+      }
+      if (ALREADY_APPLIED.has(status)) {
+        logger.info({ replicationGroupId, serviceUpdateName, status }, 'service update already applied or underway; nothing sent');
+        return;
+      }
+      const out = await call('BatchApplyUpdateAction', replicationGroupId, () =>
+        client.send(new BatchApplyUpdateActionCommand({ ReplicationGroupIds: [replicationGroupId], ServiceUpdateName: serviceUpdateName })),
+      );
+      const unprocessed = out.UnprocessedUpdateActions ?? [];
+      const first = unprocessed[0];
+      // A partial failure arrives inside a 200 response: it is a failure all the same.
+      if (first) {
+        throw new AwsCallError({
+          service: 'ElastiCache',
+          operation: 'BatchApplyUpdateAction',
+          resource: `${replicationGroupId} (${serviceUpdateName})`,
+          code: first.ErrorType ?? 'UnprocessedUpdateAction',
+          classification: 'fatal',
+          attempts: out.$metadata?.attempts ?? 1,
+          awsMessage: oneLine(
+            unprocessed
+              .map((u) => `${u.ReplicationGroupId ?? u.CacheClusterId ?? '?'} unprocessed: ${u.ErrorMessage ?? u.ErrorType ?? 'no reason given'}`)
+              .join('; '),
+          ),
+        });
+      }
+    },
+
+    async observeServiceUpdate(replicationGroupId, serviceUpdateName) {
+      const status = await updateActionStatus(replicationGroupId, serviceUpdateName);
+      const { view } = await load(replicationGroupId);
+      return judgeServiceUpdate(view, serviceUpdateName, status);
+    },
+
+    async updateActionsInProgress(replicationGroupId): Promise<UpdateActionView[]> {
+      const actions = await updateActions(
+        { ReplicationGroupIds: [replicationGroupId], UpdateActionStatus: IN_PROGRESS_STATUSES },
+        replicationGroupId,
+      );
+      return actions
+        .filter((a) => (a.ReplicationGroupId ?? replicationGroupId) === replicationGroupId)
+        .filter((a) => a.UpdateActionStatus !== undefined && IN_PROGRESS_STATUSES.includes(a.UpdateActionStatus))
+        .map((a) => ({
+          serviceUpdateName: a.ServiceUpdateName ?? '',
+          replicationGroupId,
+          status: a.UpdateActionStatus ?? 'unknown',
+        }));
+    },
+  };
+  return port;
+}
+
+function definedChanges(request: ModifyRequest): { EngineVersion?: string; CacheNodeType?: string; CacheParameterGroupName?: string } {
+  return {
+    ...(request.engineVersion !== undefined ? { EngineVersion: request.engineVersion } : {}),
+    ...(request.cacheNodeType !== undefined ? { CacheNodeType: request.cacheNodeType } : {}),
+    ...(request.cacheParameterGroupName !== undefined ? { CacheParameterGroupName: request.cacheParameterGroupName } : {}),
+  };
+}
+
+/** Every member shows each requested value either live or as its pending value. */
+function requestedAlreadyPending(view: ReplicationGroupView, changes: ReturnType<typeof definedChanges>): boolean {
+  if (changes.CacheParameterGroupName !== undefined || view.members.length === 0) return false;
+  return view.members.every((m) => {
+    const pending = m.pendingModifiedValues ?? {};
+    const engineOk = changes.EngineVersion === undefined || m.engineVersion === changes.EngineVersion || pending['EngineVersion'] === changes.EngineVersion;
+    const typeOk = changes.CacheNodeType === undefined || m.cacheNodeType === changes.CacheNodeType || pending['CacheNodeType'] === changes.CacheNodeType;
+    return engineOk && typeOk;
+  });
+}

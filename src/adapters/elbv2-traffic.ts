@@ -1,0 +1,369 @@
+// TrafficPort over the ELBv2 API. Set and verify are separate: setWeight writes only when the live
+// forward differs and returns what it intended; verifyWeight reads the world back, and a stale read is
+// "not yet", never success. Every call goes through the step's retry budget.
+import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  DeregisterTargetsCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  RegisterTargetsCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+  type Rule,
+  type TargetDescription,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Logger } from 'pino';
+import type { TargetRef } from '../../machines/types.js';
+import type { Clock } from '../ports/clock.js';
+import type {
+  CanaryRule,
+  ForwardConfig,
+  TargetGroupSettings,
+  TargetHealth,
+  TargetHealthState,
+  TrafficLocation,
+  TrafficPort,
+  WeightVerdict,
+} from '../ports/traffic.js';
+import { AwsCallError, RefusedError, UnexpectedResponseError } from '../errors.js';
+import { hasAwsErrorCode } from '../aws/classify.js';
+import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
+import { silentLogger } from '../logger.js';
+import { forwardActionIndex, toForwardConfig, withGroupWeight } from './elbv2-actions.js';
+
+export interface Elbv2TrafficOptions {
+  client: ElasticLoadBalancingV2Client;
+  clock: Clock;
+  budget: RetryBudget;
+  logger?: Logger;
+  /** How many PriorityInUse conflicts createCanaryRule rides out before giving up. */
+  maxPriorityConflicts?: number;
+}
+
+const MIN_PRIORITY = 1;
+const MAX_PRIORITY = 50_000;
+const DEFAULT_DEREGISTRATION_DELAY_S = 300;
+
+export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
+  const { client } = options;
+  const logger = options.logger ?? silentLogger;
+  const call = createAwsCaller(options.clock, options.budget, 'ELBv2', logger);
+  const maxConflicts = options.maxPriorityConflicts ?? 10;
+
+  async function readActions(location: TrafficLocation): Promise<Action[]> {
+    if (location.ruleArn) {
+      const ruleArn = location.ruleArn;
+      const out = await call('DescribeRules', ruleArn, () => client.send(new DescribeRulesCommand({ RuleArns: [ruleArn] })));
+      const rule = out.Rules?.find((r) => r.RuleArn === ruleArn);
+      if (!rule) throw new UnexpectedResponseError(`DescribeRules returned no rule ${ruleArn}`);
+      return rule.Actions ?? [];
+    }
+    const listener = await describeListener(location.listenerArn);
+    return listener.DefaultActions ?? [];
+  }
+
+  async function describeListener(listenerArn: string) {
+    const out = await call('DescribeListeners', listenerArn, () =>
+      client.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+    );
+    const listener = out.Listeners?.find((l) => l.ListenerArn === listenerArn);
+    if (!listener) throw new UnexpectedResponseError(`DescribeListeners returned no listener ${listenerArn}`);
+    return listener;
+  }
+
+  async function readForward(location: TrafficLocation): Promise<{ actions: Action[]; index: number; forward: ForwardConfig }> {
+    const actions = await readActions(location);
+    const index = forwardActionIndex(actions);
+    const action = actions[index];
+    if (!action) {
+      throw new RefusedError(`${describeLocation(location)} has no forward action: quiesce weights only forward actions`);
+    }
+    return { actions, index, forward: toForwardConfig(action) };
+  }
+
+  async function writeActions(location: TrafficLocation, actions: Action[]): Promise<void> {
+    if (location.ruleArn) {
+      const ruleArn = location.ruleArn;
+      await call('ModifyRule', ruleArn, () => client.send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: actions })));
+    } else {
+      await call('ModifyListener', location.listenerArn, () =>
+        client.send(new ModifyListenerCommand({ ListenerArn: location.listenerArn, DefaultActions: actions })),
+      );
+    }
+  }
+
+  async function listRules(listenerArn: string): Promise<Rule[]> {
+    const rules: Rule[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await call('DescribeRules', listenerArn, () =>
+        client.send(new DescribeRulesCommand({ ListenerArn: listenerArn, ...(marker ? { Marker: marker } : {}) })),
+      );
+      rules.push(...(out.Rules ?? []));
+      marker = out.NextMarker;
+    } while (marker);
+    return rules;
+  }
+
+  const port: TrafficPort = {
+    async readForwardConfig(location) {
+      return (await readForward(location)).forward;
+    },
+
+    async setWeight(location, targetGroupArn, weight) {
+      assertWeight(weight);
+      const { actions, index, forward: before } = await readForward(location);
+      const group = before.targetGroups.find((g) => g.targetGroupArn === targetGroupArn);
+      if (!group) {
+        throw new RefusedError(`${targetGroupArn} is not in the forward action of ${describeLocation(location)}`);
+      }
+      if (group.weight === weight) {
+        logger.debug({ location, targetGroupArn, weight }, 'weight already set; nothing sent');
+        return { changed: false, before, after: before };
+      }
+      const next = withGroupWeight(actions, targetGroupArn, weight);
+      await writeActions(location, next);
+      logger.info({ location, targetGroupArn, from: group.weight, to: weight }, 'forward weight changed');
+      // `after` is what was sent; whether AWS shows it is verifyWeight's question.
+      const sent = next[index];
+      return { changed: true, before, after: sent ? toForwardConfig(sent) : before };
+    },
+
+    async verifyWeight(location, targetGroupArn, weight): Promise<WeightVerdict> {
+      const { forward } = await readForward(location);
+      const live = forward.targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;
+      return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
+    },
+
+    async listTargets(targetGroupArn) {
+      const health = await port.describeTargetHealth(targetGroupArn);
+      // Draining, unused (NotInUse, InvalidState) and the rest are still registered; only NotRegistered is gone.
+      return health.filter((h) => h.reason !== 'Target.NotRegistered').map((h) => h.target);
+    },
+
+    async describeTargetHealth(targetGroupArn, targets) {
+      const out = await call('DescribeTargetHealth', targetGroupArn, () =>
+        client.send(
+          new DescribeTargetHealthCommand({
+            TargetGroupArn: targetGroupArn,
+            ...(targets && targets.length > 0 ? { Targets: targets.map(toTargetDescription) } : {}),
+          }),
+        ),
+      );
+      return (out.TargetHealthDescriptions ?? []).map((d): TargetHealth => {
+        const reason = d.TargetHealth?.Reason;
+        const description = d.TargetHealth?.Description;
+        return {
+          target: toTargetRef(d.Target),
+          // AWS always reports a state; should it not, "unavailable" claims nothing about health.
+          state: (d.TargetHealth?.State ?? 'unavailable') as TargetHealthState,
+          ...(reason ? { reason } : {}),
+          ...(description ? { description } : {}),
+        };
+      });
+    },
+
+    async deregisterTargets(targetGroupArn, targets) {
+      if (targets.length === 0) return;
+      // Success proves nothing (AWS accepts unregistered targets): callers confirm with listTargets.
+      await call('DeregisterTargets', targetGroupArn, () =>
+        client.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: targets.map(toTargetDescription) })),
+      );
+    },
+
+    async registerTargets(targetGroupArn, targets) {
+      if (targets.length === 0) return;
+      await call('RegisterTargets', targetGroupArn, () =>
+        client.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: targets.map(toTargetDescription) })),
+      );
+    },
+
+    async describeTargetGroup(targetGroupArn): Promise<TargetGroupSettings> {
+      const groups = await call('DescribeTargetGroups', targetGroupArn, () =>
+        client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
+      );
+      const tg = groups.TargetGroups?.find((g) => g.TargetGroupArn === targetGroupArn);
+      if (!tg) throw new UnexpectedResponseError(`DescribeTargetGroups returned no target group ${targetGroupArn}`);
+      const attrsOut = await call('DescribeTargetGroupAttributes', targetGroupArn, () =>
+        client.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn })),
+      );
+      const attrs = new Map((attrsOut.Attributes ?? []).map((a) => [a.Key ?? '', a.Value ?? '']));
+      const stickinessType = attrs.get('stickiness.type');
+      const durationKey = stickinessType === 'app_cookie' ? 'stickiness.app_cookie.duration_seconds' : 'stickiness.lb_cookie.duration_seconds';
+      const delay = attrs.get('deregistration_delay.timeout_seconds');
+      const duration = attrs.get(durationKey);
+      const matcher = tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode;
+      return {
+        targetGroupArn,
+        loadBalancerArns: tg.LoadBalancerArns ?? [],
+        targetType: tg.TargetType ?? 'instance',
+        // Absent only for target types without draining (lambda); AWS's documented default otherwise.
+        deregistrationDelaySeconds: delay !== undefined && delay !== '' ? Number(delay) : DEFAULT_DEREGISTRATION_DELAY_S,
+        healthCheck: {
+          intervalSeconds: tg.HealthCheckIntervalSeconds ?? 30,
+          timeoutSeconds: tg.HealthCheckTimeoutSeconds ?? 5,
+          healthyThreshold: tg.HealthyThresholdCount ?? 5,
+          unhealthyThreshold: tg.UnhealthyThresholdCount ?? 2,
+          ...(matcher ? { matcher } : {}),
+          ...(tg.HealthCheckPath ? { path: tg.HealthCheckPath } : {}),
+        },
+        stickiness: {
+          enabled: attrs.get('stickiness.enabled') === 'true',
+          ...(stickinessType ? { type: stickinessType } : {}),
+          ...(duration !== undefined && duration !== '' ? { durationSeconds: Number(duration) } : {}),
+        },
+      };
+    },
+
+    async loadBalancerDnsName(listenerArn) {
+      const listener = await describeListener(listenerArn);
+      const lbArn = listener.LoadBalancerArn;
+      if (!lbArn) throw new UnexpectedResponseError(`listener ${listenerArn} reports no load balancer`);
+      const out = await call('DescribeLoadBalancers', lbArn, () =>
+        client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] })),
+      );
+      const dns = out.LoadBalancers?.find((lb) => lb.LoadBalancerArn === lbArn)?.DNSName;
+      if (!dns) throw new UnexpectedResponseError(`DescribeLoadBalancers returned no DNS name for ${lbArn}`);
+      return dns;
+    },
+
+    async createCanaryRule(listenerArn, spec) {
+      const rules = await listRules(listenerArn);
+      // Idempotent: a resumed run finds the rule its crashed predecessor created instead of adding a second.
+      const existing = rules
+        .map(toCanaryRule)
+        .find(
+          (c) =>
+            c !== undefined &&
+            sameHeader(c.headerName, spec.headerName) &&
+            c.headerValue.toLowerCase() === spec.headerValue.toLowerCase() &&
+            c.targetGroupArn === spec.targetGroupArn,
+        );
+      if (existing) {
+        logger.info({ listenerArn, ruleArn: existing.ruleArn }, 'canary rule already present; reusing it');
+        return existing;
+      }
+      const used = new Set(rules.map((r) => Number(r.Priority)).filter((p) => Number.isInteger(p)));
+      let priority = lowestFreePriority(used, MIN_PRIORITY);
+      for (let conflicts = 0; priority !== undefined && conflicts <= maxConflicts; conflicts++) {
+        const chosen = priority;
+        try {
+          const out = await call('CreateRule', listenerArn, () =>
+            client.send(
+              new CreateRuleCommand({
+                ListenerArn: listenerArn,
+                Priority: chosen,
+                Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: spec.headerName, Values: [spec.headerValue] } }],
+                Actions: [
+                  { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: spec.targetGroupArn, Weight: 1 }] } },
+                ],
+              }),
+            ),
+          );
+          const ruleArn = out.Rules?.[0]?.RuleArn;
+          if (!ruleArn) throw new UnexpectedResponseError(`CreateRule on ${listenerArn} returned no rule ARN`);
+          return { ruleArn, priority: chosen, ...spec };
+        } catch (err) {
+          // Another writer took the priority between our read and our create: move to the next free one.
+          if (!(err instanceof AwsCallError && hasAwsErrorCode(err.cause, 'PriorityInUse'))) throw err;
+          logger.info({ listenerArn, priority: chosen }, 'rule priority taken meanwhile; trying the next free one');
+          used.add(chosen);
+          priority = lowestFreePriority(used, chosen + 1);
+        }
+      }
+      throw new RefusedError(
+        priority === undefined
+          ? `listener ${listenerArn} has no free rule priority in ${MIN_PRIORITY}..${MAX_PRIORITY}`
+          : `listener ${listenerArn}: rule priorities kept being taken (${maxConflicts + 1} conflicts); is another tool editing it?`,
+      );
+    },
+
+    async deleteCanaryRule(ruleArn) {
+      try {
+        await call('DeleteRule', ruleArn, () => client.send(new DeleteRuleCommand({ RuleArn: ruleArn })));
+      } catch (err) {
+        // Idempotency, not swallowing: the rule we want gone is gone (an earlier attempt or a cleanup got
+        // there first). Any other failure propagates.
+        if (err instanceof AwsCallError && hasAwsErrorCode(err.cause, 'RuleNotFound')) {
+          logger.info({ ruleArn }, 'canary rule already deleted');
+          return;
+        }
+        throw err;
+      }
+    },
+
+    async findCanaryRules(listenerArn, headerName) {
+      const rules = await listRules(listenerArn);
+      return rules
+        .map(toCanaryRule)
+        .filter((c): c is CanaryRule => c !== undefined && sameHeader(c.headerName, headerName));
+    },
+  };
+  return port;
+}
+
+function assertWeight(weight: number): void {
+  if (!Number.isInteger(weight) || weight < 0 || weight > 999) {
+    throw new RefusedError(`weight ${weight} is outside 0..999 (ELBv2 forward weights are integers)`);
+  }
+}
+
+function describeLocation(location: TrafficLocation): string {
+  return location.ruleArn ? `rule ${location.ruleArn}` : `default action of listener ${location.listenerArn}`;
+}
+
+function lowestFreePriority(used: ReadonlySet<number>, from: number): number | undefined {
+  for (let p = Math.max(from, MIN_PRIORITY); p <= MAX_PRIORITY; p++) if (!used.has(p)) return p;
+  return undefined;
+}
+
+/** Header names match case-insensitively at the ALB. */
+function sameHeader(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * A rule counts as a canary only in the exact shape createCanaryRule makes: one http-header condition and
+ * a forward to one group. A rule with more conditions belongs to someone else, even with the same header.
+ */
+function toCanaryRule(rule: Rule): CanaryRule | undefined {
+  if (rule.IsDefault || !rule.RuleArn) return undefined;
+  const conditions = rule.Conditions ?? [];
+  const header = conditions[0]?.HttpHeaderConfig;
+  if (conditions.length !== 1 || conditions[0]?.Field !== 'http-header' || !header?.HttpHeaderName) return undefined;
+  const actions = rule.Actions ?? [];
+  const forward = actions[forwardActionIndex(actions)];
+  if (actions.length !== 1 || !forward) return undefined;
+  const groups = toForwardConfig(forward).targetGroups;
+  if (groups.length !== 1 || !groups[0]) return undefined;
+  return {
+    ruleArn: rule.RuleArn,
+    priority: Number(rule.Priority),
+    headerName: header.HttpHeaderName,
+    headerValue: header.Values?.[0] ?? '',
+    targetGroupArn: groups[0].targetGroupArn,
+  };
+}
+
+function toTargetDescription(target: TargetRef): TargetDescription {
+  return {
+    Id: target.id,
+    ...(target.port !== undefined ? { Port: target.port } : {}),
+    ...(target.availabilityZone ? { AvailabilityZone: target.availabilityZone } : {}),
+  };
+}
+
+function toTargetRef(target: TargetDescription | undefined): TargetRef {
+  return {
+    id: target?.Id ?? '',
+    ...(target?.Port !== undefined ? { port: target.Port } : {}),
+    ...(target?.AvailabilityZone ? { availabilityZone: target.AvailabilityZone } : {}),
+  };
+}

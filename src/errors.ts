@@ -1,0 +1,110 @@
+// One error hierarchy for quiesce. Every error quiesce raises on purpose is a QuiesceError;
+// anything else reaching the CLI is a bug and is rethrown as it is.
+
+/** How an AWS failure behaves under retry; decided in one place, src/aws/classify.ts. */
+export type AwsErrorClassification = 'throttled' | 'transient' | 'fatal';
+
+export class QuiesceError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // Subclasses set `name` explicitly (survives minification); this default covers those that do not.
+    this.name = new.target.name;
+  }
+}
+
+export interface AwsCallErrorDetails {
+  /** Human service label: `ELBv2`, `ElastiCache`, `CloudWatch`. */
+  service: string;
+  /** Command name without the `Command` suffix, e.g. `TestFailover`. */
+  operation: string;
+  /** ARN or id the call was about. */
+  resource: string;
+  /** AWS error code as sent on the wire when known (`Throttling`), else the SDK error name. */
+  code: string;
+  classification: AwsErrorClassification;
+  /** HTTP attempts made in total, the SDK's own retries included. */
+  attempts: number;
+  /** AWS's message, reduced to one line. */
+  awsMessage: string;
+  httpStatusCode?: number;
+}
+
+/** An AWS call that failed, translated with its cause. */
+export class AwsCallError extends QuiesceError {
+  readonly service: string;
+  readonly operation: string;
+  readonly resource: string;
+  readonly code: string;
+  readonly classification: AwsErrorClassification;
+  readonly attempts: number;
+  readonly awsMessage: string;
+  readonly httpStatusCode: number | undefined;
+
+  constructor(details: AwsCallErrorDetails, options?: ErrorOptions & { qualifier?: string }) {
+    super(formatAwsCallMessage(details, options?.qualifier), options);
+    this.name = 'AwsCallError';
+    this.service = details.service;
+    this.operation = details.operation;
+    this.resource = details.resource;
+    this.code = details.code;
+    this.classification = details.classification;
+    this.attempts = details.attempts;
+    this.awsMessage = details.awsMessage;
+    this.httpStatusCode = details.httpStatusCode;
+  }
+}
+
+/** A retryable AWS failure (throttled or transient) that outlasted the step's retry budget. */
+export class BudgetExhaustedError extends AwsCallError {
+  readonly budgetMs: number;
+  readonly elapsedMs: number;
+
+  constructor(details: AwsCallErrorDetails & { budgetMs: number; elapsedMs: number }, options?: ErrorOptions) {
+    super(details, { ...options, qualifier: `retry budget ${details.budgetMs} ms spent` });
+    this.name = 'BudgetExhaustedError';
+    this.budgetMs = details.budgetMs;
+    this.elapsedMs = details.elapsedMs;
+  }
+}
+
+/** A precondition refused the operation (e.g. reboot on a cluster-mode-enabled group). */
+export class RefusedError extends QuiesceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(oneLine(message), options);
+    this.name = 'RefusedError';
+  }
+}
+
+/** The environment cannot be used: no region, no credentials, a malformed ARN in the configuration. */
+export class ConfigError extends QuiesceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(oneLine(message), options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** AWS answered successfully but without what the API promises (e.g. an empty Listeners list). */
+export class UnexpectedResponseError extends QuiesceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(oneLine(message), options);
+    this.name = 'UnexpectedResponseError';
+  }
+}
+
+function formatAwsCallMessage(d: AwsCallErrorDetails, qualifier?: string): string {
+  const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
+  const meta = [d.classification, attempts, qualifier].filter(Boolean).join(', ');
+  const tail = d.awsMessage ? `: ${d.awsMessage}` : '';
+  return oneLine(`${d.service} ${d.operation} on ${d.resource} failed: ${d.code} (${meta})${tail}`);
+}
+
+/**
+ * Collapse to one line and mask values AWS validation messages echo back for secret-looking fields
+ * (`Value 'x' at 'authToken' failed to satisfy constraint`), so a message is safe to print and log.
+ */
+export function oneLine(text: string): string {
+  return text
+    .replace(/Value '[^']*' at '([^']*(?:token|secret|password|credential)[^']*)'/gi, "Value '[REDACTED]' at '$1'")
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -1,0 +1,89 @@
+/** ElastiCache, narrowed to what quiesce needs. Start an operation and observe its completion separately. */
+
+export interface CacheMember {
+  cacheClusterId: string;
+  nodeGroupId: string;
+  role: 'primary' | 'replica' | 'unknown';
+  status: string;
+  engineVersion?: string;
+  cacheNodeType?: string;
+  cacheParameterGroupName?: string;
+  availabilityZone?: string;
+  /** Member-level pending changes (engine version, node type live here, not on the group); `{}` when none. */
+  pendingModifiedValues?: Record<string, unknown>;
+}
+
+export interface ReplicationGroupView {
+  replicationGroupId: string;
+  status: string;
+  clusterMode: 'enabled' | 'disabled';
+  members: CacheMember[];
+  /** cache cluster id of the primary per node group (cluster mode disabled: one entry). */
+  primaries: Record<string, string | undefined>;
+  pendingModifiedValues: Record<string, unknown>;
+  engine?: string;
+  /** Version strings as AWS reports them, per member; never parsed as numbers. */
+  engineVersions: string[];
+  cacheNodeTypes: string[];
+  cacheParameterGroupNames: string[];
+  automaticFailover: string;
+  multiAZ?: string;
+  primaryEndpoint?: { address: string; port: number };
+  transitEncryption: boolean;
+  authTokenEnabled: boolean;
+}
+
+export interface CacheEvent {
+  date: number;
+  message: string;
+  sourceIdentifier: string;
+}
+
+export type FailoverRequest =
+  | { method: 'test-failover'; nodeGroupId: string }
+  | { method: 'primary-cluster-id'; primaryClusterId: string };
+
+export interface ModifyRequest {
+  engineVersion?: string;
+  cacheNodeType?: string;
+  cacheParameterGroupName?: string;
+}
+
+/** The verdict of one observation of a long operation; `failed` is terminal. */
+export type OperationVerdict =
+  | { status: 'complete'; evidence: string[] }
+  | { status: 'not-yet'; waitingFor: string; evidence: string[] }
+  | { status: 'failed'; reason: string; evidence: string[] };
+
+export interface UpdateActionView {
+  serviceUpdateName: string;
+  replicationGroupId: string;
+  status: string;
+}
+
+export interface CachePort {
+  describe(replicationGroupId: string): Promise<ReplicationGroupView>;
+  events(replicationGroupId: string, sinceMs: number): Promise<CacheEvent[]>;
+
+  startFailover(replicationGroupId: string, request: FailoverRequest): Promise<void>;
+  /** Complete only when the primary changed, the event log shows the failover, status is available and nothing is pending. */
+  observeFailover(
+    replicationGroupId: string,
+    since: { previousPrimary: string; nodeGroupId: string; requestedAt: number; expectedPrimary?: string },
+  ): Promise<OperationVerdict>;
+
+  /** Always sends ApplyImmediately: true. */
+  modify(replicationGroupId: string, request: ModifyRequest): Promise<void>;
+  /** Complete only when status is available, nothing is pending, and each requested value equals the live one exactly. */
+  observeModify(replicationGroupId: string, request: ModifyRequest): Promise<OperationVerdict>;
+
+  /** Cluster mode disabled only; refuses otherwise. */
+  reboot(replicationGroupId: string, cacheClusterIds: string[]): Promise<void>;
+  observeReboot(replicationGroupId: string, cacheClusterIds: string[], requestedAt: number): Promise<OperationVerdict>;
+
+  /** Any UnprocessedUpdateActions entry is a failure (thrown), never a warning. */
+  applyServiceUpdate(replicationGroupId: string, serviceUpdateName: string): Promise<void>;
+  observeServiceUpdate(replicationGroupId: string, serviceUpdateName: string): Promise<OperationVerdict>;
+  /** Update actions currently in progress (or scheduling/stopping) for the group. */
+  updateActionsInProgress(replicationGroupId: string): Promise<UpdateActionView[]>;
+}

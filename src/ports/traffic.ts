@@ -1,0 +1,94 @@
+import type { TargetRef } from '../../machines/types.js';
+
+/** Where the weighted forward action lives: the listener's default action, or one rule. */
+export interface TrafficLocation {
+  listenerArn: string;
+  ruleArn?: string;
+}
+
+export interface WeightedGroup {
+  targetGroupArn: string;
+  weight: number;
+}
+
+export interface ForwardConfig {
+  targetGroups: WeightedGroup[];
+  stickiness: { enabled: boolean; durationSeconds?: number };
+}
+
+export type TargetHealthState =
+  | 'initial'
+  | 'healthy'
+  | 'unhealthy'
+  | 'unhealthy.draining'
+  | 'unused'
+  | 'draining'
+  | 'unavailable';
+
+export interface TargetHealth {
+  target: TargetRef;
+  state: TargetHealthState;
+  reason?: string;
+  description?: string;
+}
+
+export interface TargetGroupSettings {
+  targetGroupArn: string;
+  loadBalancerArns: string[];
+  targetType: string;
+  deregistrationDelaySeconds: number;
+  healthCheck: {
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    healthyThreshold: number;
+    unhealthyThreshold: number;
+    matcher?: string;
+    path?: string;
+  };
+  /** Target-group-level stickiness (lb_cookie / app_cookie), distinct from forward-action group stickiness. */
+  stickiness: { enabled: boolean; type?: string; durationSeconds?: number };
+}
+
+/** A read-back verdict: set and verify are separate calls, and a stale read is "not yet", never success. */
+export type WeightVerdict =
+  | { status: 'ok'; live: number }
+  | { status: 'not-yet'; live: number | null; expected: number };
+
+export interface CanaryRule {
+  ruleArn: string;
+  priority: number;
+  headerName: string;
+  headerValue: string;
+  targetGroupArn: string;
+}
+
+/** The ALB, narrowed to what quiesce needs. Implementations are idempotent: setting what is set sends nothing. */
+export interface TrafficPort {
+  readForwardConfig(location: TrafficLocation): Promise<ForwardConfig>;
+  /** Changes one group's weight, keeps every other weight and the stickiness as they are. */
+  setWeight(
+    location: TrafficLocation,
+    targetGroupArn: string,
+    weight: number,
+  ): Promise<{ changed: boolean; before: ForwardConfig; after: ForwardConfig }>;
+  verifyWeight(location: TrafficLocation, targetGroupArn: string, weight: number): Promise<WeightVerdict>;
+
+  /** Every target currently registered (any state but unused/NotRegistered). */
+  listTargets(targetGroupArn: string): Promise<TargetRef[]>;
+  describeTargetHealth(targetGroupArn: string, targets?: TargetRef[]): Promise<TargetHealth[]>;
+  /** The caller must have persisted `targets` before calling: this is the point of no return. */
+  deregisterTargets(targetGroupArn: string, targets: TargetRef[]): Promise<void>;
+  registerTargets(targetGroupArn: string, targets: TargetRef[]): Promise<void>;
+  describeTargetGroup(targetGroupArn: string): Promise<TargetGroupSettings>;
+
+  /** DNS name of the load balancer behind a listener, for the HTTP canary. */
+  loadBalancerDnsName(listenerArn: string): Promise<string>;
+  /** Forwards requests carrying `headerName: headerValue` to one group, at the lowest free priority. */
+  createCanaryRule(
+    listenerArn: string,
+    spec: { targetGroupArn: string; headerName: string; headerValue: string },
+  ): Promise<CanaryRule>;
+  deleteCanaryRule(ruleArn: string): Promise<void>;
+  /** Canary rules left on the listener (by header name), e.g. by a crashed earlier run. */
+  findCanaryRules(listenerArn: string, headerName: string): Promise<CanaryRule[]>;
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import type { Check } from '../../machines/types.js';
+import type { Clock } from '../ports/clock.js';
+import { ProbeError } from './errors.js';
+import { probeResult, type ProbeResult } from './probe-result.js';
+import { redactSecrets } from './redact.js';
+import { openRedisSession, RedisIoFailure, type RedisEndpoint, type RedisSession, type RedisTls } from './redis-connection.js';
+import { parseRole, replicaStateFromInfo, type ReplicaAddress } from './redis-replies.js';
+import { waitForReplicaOffsets } from './replica-catch-up.js';
+
+export interface RedisProbeInput {
+  host: string;
+  port: number;
+  tls?: RedisTls;
+  /** Resolved by the caller (see secrets.ts); never logged, never echoed in a Check. */
+  authToken?: string;
+  username?: string;
+  /** Bound for connecting and for each command, on every node. */
+  timeoutMs: number;
+  canaryTtlSeconds?: number;
+  /** How long replicas get to reach the primary's offset after the canary write. */
+  replicaCatchUpMs: number;
+  /** Fewer connected replicas than this fails the probe. */
+  expectReplicas?: number;
+  replicaPollIntervalMs?: number;
+}
+
+export interface RedisProbeDeps {
+  logger: Logger;
+  clock: Clock;
+}
+
+type Outcome = Omit<Check, 'name' | 'at'>;
+
+/**
+ * Data-plane evidence that a Redis primary really serves: it answers, says it is the master,
+ * takes a write and reads it back, and its replicas are linked and catch up with that write.
+ * Stops at the first failing check. Every connection it opens is closed before it returns.
+ */
+export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): Promise<ProbeResult> {
+  const { clock } = deps;
+  const address = `${input.host}:${input.port}`;
+  const log = deps.logger.child({ probe: 'redis', address });
+  const secrets = [input.authToken];
+  const checks: Check[] = [];
+  const sessions: RedisSession[] = [];
+
+  /** Runs one step; a RedisIoFailure is the step's failed Check, anything else is a bug and is rethrown. */
+  const step = async (name: string, threshold: string | undefined, run: () => Promise<Outcome>): Promise<boolean> => {
+    let outcome: Outcome;
+    try {
+      outcome = await run();
+    } catch (err) {
+      if (!(err instanceof RedisIoFailure)) {
+        throw new ProbeError(`redis probe of ${address} failed unexpectedly in ${name}`, { cause: err });
+      }
+      outcome = { ok: false, observed: err.kind === 'timeout' ? 'no answer' : err.kind, message: err.message };
+    }
+    const check: Check = { name, ...outcome, at: clock.now() };
+    if (threshold !== undefined && check.threshold === undefined) check.threshold = threshold;
+    if (check.message !== undefined) check.message = redactSecrets(check.message, secrets);
+    check.observed = redactSecrets(check.observed, secrets);
+    checks.push(check);
+    if (check.ok) log.debug({ check }, `${name} ok: ${check.observed}`);
+    else log.warn({ check }, `${name} failed: ${check.message ?? check.observed}`);
+    return check.ok;
+  };
+
+  const endpoint: RedisEndpoint = { host: input.host, port: input.port };
+  if (input.tls !== undefined) endpoint.tls = input.tls;
+  if (input.authToken !== undefined) endpoint.authToken = input.authToken;
+  if (input.username !== undefined) endpoint.username = input.username;
+  const open = async (target: RedisEndpoint) => {
+    const session = await openRedisSession(target, input.timeoutMs);
+    sessions.push(session);
+    return session;
+  };
+
+  try {
+    let primary: RedisSession | undefined;
+    const connected = await step('redis.connect', `answers within ${input.timeoutMs}ms`, async () => {
+      primary = await open(endpoint);
+      const how = [input.tls ? 'TLS' : undefined, input.authToken !== undefined ? 'AUTH' : undefined].filter(Boolean);
+      return { ok: true, observed: `connected${how.length ? ` with ${how.join(' and ')}` : ''}` };
+    });
+    if (!connected || !primary) return probeResult(checks);
+    const session = primary;
+
+    const roleOk = await step('redis.role', 'master', async () => {
+      const role = parseRole(await session.call('ROLE'));
+      switch (role.role) {
+        case 'master':
+          return { ok: true, observed: 'master' };
+        case 'slave':
+          return {
+            ok: false,
+            observed: 'slave',
+            message: `${address} answered ROLE slave (replica of ${role.masterHost}:${role.masterPort}, link ${role.state}) where a primary (master) is expected`,
+          };
+        case 'sentinel':
+          return { ok: false, observed: 'sentinel', message: `${address} answered ROLE sentinel where a primary (master) is expected` };
+        case 'unrecognised':
+          return { ok: false, observed: 'unrecognised', message: `${address} answered an unrecognised ROLE reply: ${role.description}` };
+      }
+    });
+    if (!roleOk) return probeResult(checks);
+
+    const ttl = input.canaryTtlSeconds ?? 30;
+    const canaryOk = await step('redis.canary', 'SET then GET returns the value written', async () => {
+      const key = `quiesce:canary:${randomUUID()}`;
+      const value = randomUUID();
+      const set = await session.call('SET', key, value, 'EX', ttl);
+      if (set !== 'OK') return { ok: false, observed: `SET answered ${String(set)}`, message: `SET ${key} on ${address} answered ${String(set)}, not OK` };
+      const read = await session.call('GET', key);
+      if (read !== value) {
+        return { ok: false, observed: `read back ${JSON.stringify(read)}`, message: `GET ${key} on ${address} did not return the value just written` };
+      }
+      return { ok: true, observed: `wrote and read back ${key} (EX ${ttl})` };
+    });
+    if (!canaryOk) return probeResult(checks);
+
+    // Read ROLE again after the write: its offset is what every replica must reach.
+    let replicas: ReplicaAddress[] = [];
+    let targetOffset = 0;
+    const expected = input.expectReplicas;
+    const replicasOk = await step('redis.replicas', expected === undefined ? undefined : `>= ${expected} connected`, async () => {
+      const role = parseRole(await session.call('ROLE'));
+      if (role.role !== 'master') {
+        return { ok: false, observed: role.role, message: `${address} stopped answering ROLE master during the probe (now ${role.role})` };
+      }
+      replicas = role.replicas;
+      targetOffset = role.offset;
+      const observed = `${replicas.length} connected${replicas.length ? ` (${replicas.map((r) => `${r.host}:${r.port}`).join(', ')})` : ''}`;
+      if (expected !== undefined && replicas.length < expected) {
+        return { ok: false, observed, message: `${address} has ${replicas.length} connected replica(s), expected at least ${expected}` };
+      }
+      return { ok: true, observed };
+    });
+    if (!replicasOk || replicas.length === 0) return probeResult(checks);
+
+    const replicaEndpoint = (r: ReplicaAddress): RedisEndpoint => ({
+      ...endpoint,
+      host: r.host,
+      port: r.port,
+      tls: replicaTls(input.tls, input.host),
+    });
+    const replicaSessions: RedisSession[] = [];
+    const linksOk = await step('redis.replica-link', 'master_link_status:up on every replica', async () => {
+      for (const replica of replicas) {
+        const replicaSession = await open(replicaEndpoint(replica));
+        replicaSessions.push(replicaSession);
+        const state = replicaStateFromInfo(asText(await replicaSession.call('INFO', 'replication')));
+        if (state.linkStatus !== 'up') {
+          return {
+            ok: false,
+            observed: `${replicaSession.address} master_link_status:${state.linkStatus}`,
+            message: `replica ${replicaSession.address} reports master_link_status:${state.linkStatus}`,
+          };
+        }
+      }
+      return { ok: true, observed: `${replicas.length}/${replicas.length} up` };
+    });
+    if (!linksOk) return probeResult(checks);
+
+    const catchUpMs = input.replicaCatchUpMs;
+    await step('redis.replica-offset', `>= primary offset ${targetOffset} within ${catchUpMs}ms`, async () => {
+      const outcome = await waitForReplicaOffsets(
+        replicaSessions.map((s) => ({
+          address: s.address,
+          read: async () => replicaStateFromInfo(asText(await s.call('INFO', 'replication'))),
+        })),
+        targetOffset,
+        { clock, catchUpMs, intervalMs: input.replicaPollIntervalMs ?? 100 },
+      );
+      if (outcome.caughtUp) {
+        return { ok: true, observed: `${replicas.length}/${replicas.length} at offset >= ${targetOffset} after ${outcome.elapsedMs}ms` };
+      }
+      const first = outcome.lagging[0]!;
+      const at = first.offset === undefined ? 'no offset reported' : `offset ${first.offset}`;
+      return {
+        ok: false,
+        observed: `${replicas.length - outcome.lagging.length}/${replicas.length} caught up`,
+        message: `replica ${first.address} at ${at}, behind primary offset ${targetOffset} after ${outcome.elapsedMs}ms (master_link_status:${first.linkStatus})`,
+      };
+    });
+    return probeResult(checks);
+  } finally {
+    for (const s of sessions) s.close();
+  }
+}
+
+/** Replicas are reached by the address the primary reports (often an IP), so TLS must verify the primary's name. */
+function replicaTls(tls: RedisTls | undefined, primaryHost: string): RedisTls | undefined {
+  if (!tls) return tls;
+  const options = tls === true ? {} : { ...tls };
+  if (options.servername === undefined && isIP(primaryHost) === 0) options.servername = primaryHost;
+  return options;
+}
+
+function asText(reply: unknown): string {
+  if (typeof reply === 'string') return reply;
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+  throw new RedisIoFailure('reply', `INFO answered a non-text reply (${typeof reply})`);
+}

@@ -1,0 +1,184 @@
+// CloudWatch GetMetricData over the per-minute rows of metrics-recorder.ts. A minute is
+// visible only once it has ended plus the publishing delay; counters that were zero for a
+// minute have no datapoint, as AWS publishes them only while requests flow.
+import {
+  InvalidParameterValueException,
+  type Dimension,
+  type GetMetricDataInput,
+  type GetMetricDataOutput,
+  type MetricDataQuery,
+  type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
+import { cloudWatchDimension } from './arns.js';
+import { command, type CommandSpec } from './command-spec.js';
+import { MINUTE_MS } from './metrics-recorder.js';
+import { sdkError } from './sdk-errors.js';
+import type { WorldCore } from './world-core.js';
+
+interface Point {
+  t: number;
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+const counter = (t: number, value: number): Point | null =>
+  value >= 1 ? { t, sum: value, count: value, min: 1, max: 1 } : null;
+const gauge = (t: number, avg: number, min = avg, max = avg): Point => ({ t, sum: avg, count: 1, min, max });
+
+function dimensionMap(dimensions: Dimension[] | undefined): Map<string, string> {
+  return new Map((dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
+}
+
+function albPoints(core: WorldCore, metric: string, dims: Map<string, string>): Point[] {
+  const state = core.state;
+  const lbDim = dims.get('LoadBalancer');
+  const lb = state.elbv2.loadBalancers.find((l) => cloudWatchDimension(l.arn) === lbDim);
+  if (!lb) return [];
+  if (dims.size === 1) {
+    const rows = state.metrics.lb[lb.arn] ?? [];
+    if (metric === 'RequestCount') return rows.map(([t, r]) => counter(t, r)).filter((p): p is Point => p !== null);
+    if (metric === 'HTTPCode_ELB_5XX_Count') return rows.map(([t, , e]) => counter(t, e)).filter((p): p is Point => p !== null);
+    return [];
+  }
+  if (dims.size !== 2) return [];
+  const group = Object.values(state.elbv2.targetGroups).find(
+    (g) => cloudWatchDimension(g.arn) === dims.get('TargetGroup') && g.loadBalancerArn === lb.arn,
+  );
+  if (!group) return [];
+  const rows = state.metrics.alb[group.arn] ?? [];
+  const points: Array<Point | null> = rows.map((row) => {
+    const [t, requests, target5xx, , hAvg, hMin, hMax, uAvg, uMin, uMax, used] = row;
+    switch (metric) {
+      case 'RequestCount':
+        return counter(t, requests);
+      case 'HTTPCode_Target_5XX_Count':
+        return counter(t, target5xx);
+      case 'RequestCountPerTarget':
+        return requests >= 1 ? gauge(t, requests / Math.max(1, hAvg)) : null;
+      case 'HealthyHostCount':
+        return used ? gauge(t, hAvg, hMin, hMax) : null;
+      case 'UnHealthyHostCount':
+        return used ? gauge(t, uAvg, uMin, uMax) : null;
+      default:
+        return null;
+    }
+  });
+  return points.filter((p): p is Point => p !== null);
+}
+
+const CACHE_COLUMNS: Record<string, number> = {
+  DatabaseMemoryUsagePercentage: 1,
+  EngineCPUUtilization: 2,
+  ReplicationLag: 3,
+  CurrConnections: 4,
+  Evictions: 5,
+};
+
+function cachePoints(core: WorldCore, metric: string, dims: Map<string, string>): Point[] {
+  const column = CACHE_COLUMNS[metric];
+  const id = dims.get('CacheClusterId');
+  if (column === undefined || id === undefined) return [];
+  const node = dims.get('CacheNodeId');
+  if (dims.size > 2 || (dims.size === 2 && node !== '0001')) return [];
+  const rows = core.state.metrics.cache[id] ?? [];
+  return rows.filter((row) => (row[column] ?? -1) >= 0).map((row) => gauge(row[0], row[column] ?? 0));
+}
+
+function statOf(points: Point[], stat: string): number {
+  let sum = 0;
+  let count = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const p of points) {
+    sum += p.sum;
+    count += p.count;
+    min = Math.min(min, p.min);
+    max = Math.max(max, p.max);
+  }
+  switch (stat) {
+    case 'Sum':
+      return sum;
+    case 'SampleCount':
+      return count;
+    case 'Average':
+      return count > 0 ? sum / count : 0;
+    case 'Minimum':
+      return min;
+    default:
+      return max;
+  }
+}
+
+const STATS = new Set(['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum']);
+const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
+
+function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: number, descending: boolean): MetricDataResult {
+  const stat = query.MetricStat;
+  if (!stat?.Metric) {
+    throw sdkError(InvalidParameterValueException, `Query ${String(query.Id)}: the sandbox models MetricStat queries only`);
+  }
+  const period = stat.Period ?? 60;
+  if (!Number.isInteger(period) || period < 60 || period % 60 !== 0) {
+    throw sdkError(InvalidParameterValueException, `Query ${String(query.Id)}: Period must be a multiple of 60`);
+  }
+  if (!stat.Stat || !STATS.has(stat.Stat)) {
+    throw sdkError(
+      InvalidParameterValueException,
+      `Query ${String(query.Id)}: the sandbox models the statistics ${[...STATS].join(', ')}, not ${String(stat.Stat)}`,
+    );
+  }
+  const dims = dimensionMap(stat.Metric.Dimensions);
+  const metric = stat.Metric.MetricName ?? '';
+  let points: Point[] = [];
+  if (stat.Metric.Namespace === 'AWS/ApplicationELB') points = albPoints(core, metric, dims);
+  else if (stat.Metric.Namespace === 'AWS/ElastiCache') points = cachePoints(core, metric, dims);
+  const visibleBefore = core.now() - MINUTE_MS - core.state.settings.cloudwatch.publishDelayMs;
+  const periodMs = period * 1000;
+  const buckets = new Map<number, Point[]>();
+  for (const p of points) {
+    if (p.t > visibleBefore || p.t < start || p.t >= end) continue;
+    const bucket = Math.floor(p.t / periodMs) * periodMs;
+    const list = buckets.get(bucket);
+    if (list) list.push(p);
+    else buckets.set(bucket, [p]);
+  }
+  const times = [...buckets.keys()].sort((a, b) => (descending ? b - a : a - b));
+  return {
+    Id: query.Id,
+    Label: query.Label ?? metric,
+    Timestamps: times.map((t) => new Date(t)),
+    Values: times.map((t) => statOf(buckets.get(t) ?? [], stat.Stat ?? 'Average')),
+    StatusCode: 'Complete',
+    Messages: [],
+  };
+}
+
+function getMetricData(core: WorldCore, input: GetMetricDataInput): GetMetricDataOutput {
+  const queries = input.MetricDataQueries ?? [];
+  if (queries.length === 0 || queries.length > 500) {
+    throw sdkError(InvalidParameterValueException, 'MetricDataQueries must hold between 1 and 500 queries');
+  }
+  if (!input.StartTime || !input.EndTime || input.StartTime.getTime() >= input.EndTime.getTime()) {
+    throw sdkError(InvalidParameterValueException, 'StartTime must be before EndTime');
+  }
+  const ids = new Set<string>();
+  for (const q of queries) {
+    if (!q.Id || !QUERY_ID.test(q.Id) || ids.has(q.Id)) {
+      throw sdkError(InvalidParameterValueException, `Query id '${String(q.Id)}' is invalid or duplicated`);
+    }
+    ids.add(q.Id);
+  }
+  const descending = input.ScanBy !== 'TimestampAscending';
+  const start = input.StartTime.getTime();
+  const end = input.EndTime.getTime();
+  return {
+    MetricDataResults: queries.filter((q) => q.ReturnData !== false).map((q) => runQuery(core, q, start, end, descending)),
+    Messages: [],
+  };
+}
+
+export const cloudwatchCommands: Record<string, CommandSpec> = {
+  GetMetricData: command(false, getMetricData),
+};

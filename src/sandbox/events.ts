@@ -1,0 +1,229 @@
+// Scripted events on the virtual clock: instants (manualWeight, memory, versionReported)
+// and effects that hold from a start to an optional end (throttle, crashLoop, ...).
+import { fleetWeights } from './audit.js';
+import { changeCondition, conditionOf } from './target-health.js';
+import type { ActiveEffect, EventBody, SandboxService, ScheduledEvent, WorldState } from './state.js';
+import type { WorldCore } from './world-core.js';
+
+export interface EventHost extends WorldCore {
+  settleBuckets(service: SandboxService): void;
+  /** Set a cluster's weight in the fleet's forward action, as a recorded, audited mutation. */
+  setClusterWeight(cluster: string, weight: number, caller: string): void;
+  recordMutation(service: SandboxService, command: string, resource: string, caller: string): void;
+}
+
+function caller(body: EventBody): string {
+  return `script:${body.type}`;
+}
+
+function serviceOf(body: EventBody): SandboxService {
+  switch (body.type) {
+    case 'throttle':
+    case 'apiFault':
+    case 'staleReads':
+      return body.service;
+    case 'failoverNoop':
+    case 'memory':
+    case 'versionReported':
+      return 'elasticache';
+    default:
+      return 'elbv2';
+  }
+}
+
+function resourceOf(body: EventBody): string {
+  if ('cluster' in body) return body.cluster;
+  if ('replicationGroupId' in body) return body.replicationGroupId;
+  if (body.type === 'apiFault') return body.operation ?? '*';
+  return body.service;
+}
+
+export function scheduleEvent(state: WorldState, event: ScheduledEvent): void {
+  state.events.scheduled.push(event);
+  enqueue(state, event.from, event.id, 'start');
+  if (event.to !== null) enqueue(state, event.to, event.id, 'end');
+}
+
+function enqueue(state: WorldState, at: number, eventId: string, edge: 'start' | 'end' | 'tick'): void {
+  const item = { at, seq: state.events.seq++, eventId, edge };
+  const queue = state.events.queue;
+  let i = queue.length;
+  while (i > 0 && (queue[i - 1]!.at > at || (queue[i - 1]!.at === at && queue[i - 1]!.seq > item.seq))) i--;
+  queue.splice(i, 0, item);
+}
+
+export function nextEventAt(state: WorldState): number {
+  return state.events.queue[0]?.at ?? Number.POSITIVE_INFINITY;
+}
+
+/** Apply every queued edge due at or before now; returns whether anything happened. */
+export function processEvents(host: EventHost): boolean {
+  const state = host.state;
+  let progressed = false;
+  while (state.events.queue.length > 0 && state.events.queue[0]!.at <= host.now()) {
+    const item = state.events.queue.shift()!;
+    const event = state.events.scheduled.find((e) => e.id === item.eventId);
+    if (!event) continue;
+    progressed = true;
+    if (item.edge === 'start') start(host, event);
+    else if (item.edge === 'end') end(host, event);
+    else tick(host, event);
+  }
+  return progressed;
+}
+
+function groupOf(host: EventHost, cluster: string) {
+  const info = host.state.clusters.find((c) => c.name === cluster);
+  return info ? host.targetGroup(info.targetGroupArn) : undefined;
+}
+
+/** Re-evaluate every target's condition in a group after marks or crash loops changed. */
+export function resettleGroup(host: EventHost, arn: string): void {
+  const group = host.targetGroup(arn);
+  if (!group) return;
+  for (const target of group.targets) changeCondition(target, group.healthCheck, conditionOf(group, target), host.now());
+  host.invalidateGroup(arn);
+}
+
+function pickTargets(host: EventHost, cluster: string, count: number): string[] {
+  const group = groupOf(host, cluster);
+  if (!group) return [];
+  return group.targets
+    .filter((t) => t.drainUntil === null)
+    .slice(0, count)
+    .map((t) => `${t.id}:${t.port}`);
+}
+
+function setMarks(host: EventHost, cluster: string, keys: string[], mark: string, on: boolean): void {
+  const group = groupOf(host, cluster);
+  if (!group) return;
+  for (const target of group.targets) {
+    if (!keys.includes(`${target.id}:${target.port}`)) continue;
+    target.marks = target.marks.filter((m) => m !== mark);
+    if (on) target.marks.push(mark);
+  }
+  resettleGroup(host, group.arn);
+}
+
+function start(host: EventHost, event: ScheduledEvent): void {
+  const body = event.body;
+  const state = host.state;
+  const effect: ActiveEffect = { eventId: event.id, body, targets: [], restore: null, flapping: false };
+  // manualWeight is recorded as the ModifyListener / ModifyRule it stands for.
+  if (body.type !== 'manualWeight') {
+    host.recordMutation(serviceOf(body), `${body.type}${event.to === null ? '' : ':start'}`, resourceOf(body), caller(body));
+  }
+  switch (body.type) {
+    case 'manualWeight': {
+      const info = state.clusters.find((c) => c.name === body.cluster);
+      effect.restore = info ? (fleetWeightOf(host, info.targetGroupArn) ?? 0) : null;
+      host.setClusterWeight(body.cluster, body.weight, caller(body));
+      break;
+    }
+    case 'memory': {
+      const rg = state.elasticache.replicationGroups[body.replicationGroupId];
+      if (rg) {
+        effect.restore = rg.memoryPercent;
+        rg.memoryPercent = body.percent;
+      }
+      break;
+    }
+    case 'versionReported': {
+      const rg = state.elasticache.replicationGroups[body.replicationGroupId];
+      if (rg) {
+        effect.restore = rg.versionReported;
+        rg.versionReported = body.engineVersion;
+      }
+      break;
+    }
+    case 'throttle':
+      host.settleBuckets(body.service);
+      break;
+    case 'crashLoop': {
+      const group = groupOf(host, body.cluster);
+      if (group) {
+        group.crashLoops.push(event.id);
+        resettleGroup(host, group.arn);
+      }
+      break;
+    }
+    case 'targetUnhealthy':
+      effect.targets = pickTargets(host, body.cluster, body.count);
+      setMarks(host, body.cluster, effect.targets, event.id, true);
+      break;
+    case 'targetFlap':
+      effect.targets = pickTargets(host, body.cluster, body.count);
+      effect.flapping = true;
+      setMarks(host, body.cluster, effect.targets, event.id, true);
+      scheduleTick(host, event, host.now() + body.periodMs);
+      break;
+    case 'failoverNoop':
+    case 'apiFault':
+    case 'staleReads':
+      break;
+  }
+  if (isInstant(body) && event.to === null) return;
+  state.events.active.push(effect);
+}
+
+/** Instants act once; with a `to` they are undone at the end of the window. */
+function isInstant(body: EventBody): boolean {
+  return body.type === 'manualWeight' || body.type === 'memory' || body.type === 'versionReported';
+}
+
+function scheduleTick(host: EventHost, event: ScheduledEvent, at: number): void {
+  if (event.to !== null && at >= event.to) return;
+  enqueue(host.state, at, event.id, 'tick');
+}
+
+function tick(host: EventHost, event: ScheduledEvent): void {
+  const effect = host.state.events.active.find((e) => e.eventId === event.id);
+  if (!effect || event.body.type !== 'targetFlap') return;
+  effect.flapping = !effect.flapping;
+  setMarks(host, event.body.cluster, effect.targets, event.id, effect.flapping);
+  scheduleTick(host, event, host.now() + event.body.periodMs);
+}
+
+function end(host: EventHost, event: ScheduledEvent): void {
+  const state = host.state;
+  const effect = state.events.active.find((e) => e.eventId === event.id);
+  const body = event.body;
+  if (!effect) return;
+  if (body.type === 'throttle') host.settleBuckets(body.service);
+  state.events.active = state.events.active.filter((e) => e !== effect);
+  if (body.type !== 'manualWeight') host.recordMutation(serviceOf(body), `${body.type}:end`, resourceOf(body), caller(body));
+  switch (body.type) {
+    case 'manualWeight':
+      if (typeof effect.restore === 'number') host.setClusterWeight(body.cluster, effect.restore, caller(body));
+      break;
+    case 'memory': {
+      const rg = state.elasticache.replicationGroups[body.replicationGroupId];
+      if (rg && typeof effect.restore === 'number') rg.memoryPercent = effect.restore;
+      break;
+    }
+    case 'versionReported': {
+      const rg = state.elasticache.replicationGroups[body.replicationGroupId];
+      if (rg) rg.versionReported = typeof effect.restore === 'string' ? effect.restore : null;
+      break;
+    }
+    case 'crashLoop': {
+      const group = groupOf(host, body.cluster);
+      if (group) {
+        group.crashLoops = group.crashLoops.filter((id) => id !== event.id);
+        resettleGroup(host, group.arn);
+      }
+      break;
+    }
+    case 'targetUnhealthy':
+    case 'targetFlap':
+      setMarks(host, body.cluster, effect.targets, event.id, false);
+      state.events.queue = state.events.queue.filter((q) => q.eventId !== event.id);
+      break;
+    default:
+      break;
+  }
+}
+
+function fleetWeightOf(host: EventHost, arn: string): number | undefined {
+  return fleetWeights(host.state).get(arn);
+}

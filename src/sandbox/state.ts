@@ -1,0 +1,411 @@
+// The whole sandbox world as plain JSON-safe data. Everything that changes lives here, so
+// `toJSON()` / `fromJSON()` resume a world exactly; caches derived from it live elsewhere.
+import type { Action, RuleCondition, Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
+
+export type SandboxService = 'elbv2' | 'elasticache' | 'cloudwatch';
+
+export interface BucketSettings {
+  bucket: number;
+  refillPerSecond: number;
+}
+
+export interface WorldSettings {
+  elbv2: {
+    registrationDelayMs: number;
+    staleReadsMs: number;
+    throttle: { describe: BucketSettings; mutate: BucketSettings };
+    /** AWS allows 5 target groups per forward action; null = not enforced. */
+    maxTargetGroupsPerForward: number | null;
+  };
+  elasticache: {
+    failoverMs: number;
+    recoveryMs: number;
+    modifyMs: number;
+    /** How long the primary is unavailable during a modify; null = the whole modify. */
+    modifyOutageMs: number | null;
+    rebootMs: number;
+    promoteMs: number;
+    serviceUpdateStartMs: number;
+    serviceUpdateMs: number;
+    testFailoverLimit: { count: number; windowMs: number; scope: 'account' | 'replicationGroup' };
+    engineVersions: Record<string, string[]>;
+    staleReadsMs: number;
+    throttle: { describe: BucketSettings; mutate: BucketSettings };
+  };
+  cloudwatch: {
+    publishDelayMs: number;
+    retentionMs: number;
+    throttle: BucketSettings;
+  };
+  traffic: {
+    ratePerSecond: number;
+    requestDurationMs: number;
+    stickyFraction: number;
+  };
+  audit: {
+    maxOutOfService: number;
+    minActiveClusters: number;
+  };
+}
+
+// ---------------------------------------------------------------- ELBv2
+
+export type HealthState = 'initial' | 'healthy' | 'unhealthy';
+/** What the target would answer right now, whatever the load balancer has concluded yet. */
+export type TargetCondition = 'ok' | 'crash' | 'error5xx';
+
+export interface HealthCheckSettings {
+  intervalMs: number;
+  timeoutMs: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  matcher: string;
+  path: string;
+  /** Passing checks a newly registered target needs before it is healthy. */
+  newTargetChecks: number;
+}
+
+export interface TargetState {
+  id: string;
+  port: number;
+  az: string;
+  registeredAt: number;
+  /** Set once deregistered: the target shows `draining` until then, then it is gone. */
+  drainUntil: number | null;
+  /** Time of the first health check; checks follow every interval. Null while the group is unused. */
+  checksFrom: number | null;
+  /** Health state reached at `base.at`; `condition` has held constant since then. */
+  base: { at: number; state: HealthState };
+  condition: TargetCondition;
+  lastFailure: Exclude<TargetCondition, 'ok'> | null;
+  /** Ids of scripted effects currently making this target fail (targetUnhealthy, targetFlap). */
+  marks: string[];
+}
+
+export interface TargetGroupState {
+  arn: string;
+  name: string;
+  id: string;
+  port: number;
+  vpcId: string;
+  loadBalancerArn: string;
+  healthCheck: HealthCheckSettings;
+  attributes: Record<string, string>;
+  targets: TargetState[];
+  used: boolean;
+  /** Scripted crashLoop effects active on this group: every target fails. */
+  crashLoops: string[];
+  tags: Tag[];
+}
+
+export interface LoadBalancerState {
+  arn: string;
+  name: string;
+  id: string;
+  dnsName: string;
+  vpcId: string;
+  createdAt: number;
+  availabilityZones: string[];
+  tags: Tag[];
+}
+
+export interface ListenerState {
+  arn: string;
+  loadBalancerArn: string;
+  port: number;
+  protocol: 'HTTP' | 'HTTPS';
+  defaultActions: Action[];
+  defaultRuleArn: string;
+}
+
+export interface RuleState {
+  arn: string;
+  listenerArn: string;
+  priority: number;
+  conditions: RuleCondition[];
+  actions: Action[];
+  tags: Tag[];
+}
+
+/** Weight shares of one forward action over time, for cookie stickiness. */
+export interface StickyHistory {
+  enabled: boolean;
+  durationMs: number;
+  /** Ascending; the first entry stands for all time before it. */
+  changes: Array<{ at: number; shares: Record<string, number> }>;
+}
+
+export interface Elbv2State {
+  loadBalancers: LoadBalancerState[];
+  listeners: ListenerState[];
+  rules: RuleState[];
+  targetGroups: Record<string, TargetGroupState>;
+  /** Keyed by the owner of the forward action: a listener ARN (default action) or a rule ARN. */
+  sticky: Record<string, StickyHistory>;
+}
+
+// ---------------------------------------------------------------- ElastiCache
+
+export interface CacheClusterState {
+  id: string;
+  replicationGroupId: string;
+  arn: string;
+  status: string;
+  nodeStatus: string;
+  engine: string;
+  engineVersion: string;
+  cacheNodeType: string;
+  az: string;
+  createdAt: number;
+  parameterGroup: { name: string; applyStatus: string };
+  pending: { EngineVersion?: string; CacheNodeType?: string };
+}
+
+export interface ReplicationGroupState {
+  id: string;
+  arn: string;
+  description: string;
+  status: string;
+  engine: string;
+  cacheNodeType: string;
+  automaticFailover: 'enabled' | 'disabled';
+  multiAZ: 'enabled' | 'disabled';
+  members: string[];
+  primaryClusterId: string;
+  pendingPrimaryClusterId: string | null;
+  endpointHash: string;
+  port: number;
+  createdAt: number;
+  memoryPercent: number;
+  /** Bumped when the primary's data is lost (primary rebooted without a failover). */
+  dataGeneration: number;
+  /** Engine version reported after the next modify instead of the requested one (scripted). */
+  versionReported: string | null;
+}
+
+export type CacheOp =
+  | {
+      kind: 'failover';
+      id: string;
+      replicationGroupId: string;
+      phase: 'switching' | 'recovering';
+      nextAt: number;
+      from: string;
+      to: string;
+    }
+  | { kind: 'promote'; id: string; replicationGroupId: string; nextAt: number; to: string | null }
+  | {
+      kind: 'modify';
+      id: string;
+      replicationGroupId: string;
+      nextAt: number;
+      outageUntil: number;
+      changes: { engine?: string; engineVersion?: string; cacheNodeType?: string; parameterGroup?: string };
+      promoteTo: string | null;
+    }
+  | { kind: 'reboot'; id: string; replicationGroupId: string; cacheClusterId: string; nextAt: number; wasPrimary: boolean }
+  | {
+      kind: 'serviceUpdate';
+      id: string;
+      replicationGroupId: string;
+      serviceUpdateName: string;
+      phase: 'waiting' | 'in-progress';
+      nextAt: number;
+    };
+
+export interface CacheEventRecord {
+  seq: number;
+  at: number;
+  sourceId: string;
+  sourceType: 'replication-group' | 'cache-cluster';
+  message: string;
+}
+
+export interface ServiceUpdateState {
+  name: string;
+  releaseDate: number;
+  severity: 'critical' | 'important' | 'medium' | 'low';
+  type: 'security-update';
+  engine: string;
+  /** Replication groups it applies to; null = all. */
+  replicationGroups: string[] | null;
+}
+
+export interface UpdateActionState {
+  status: 'not-applied' | 'waiting-to-start' | 'in-progress' | 'complete';
+  modifiedAt: number;
+  nodesUpdated: number;
+}
+
+export interface ElastiCacheState {
+  replicationGroups: Record<string, ReplicationGroupState>;
+  cacheClusters: Record<string, CacheClusterState>;
+  ops: CacheOp[];
+  events: CacheEventRecord[];
+  eventSeq: number;
+  testFailovers: Array<{ at: number; replicationGroupId: string }>;
+  serviceUpdates: ServiceUpdateState[];
+  /** Keyed `${serviceUpdateName}|${replicationGroupId}`; absent = not-applied. */
+  updateActions: Record<string, UpdateActionState>;
+}
+
+// ---------------------------------------------------------------- metrics and traffic
+
+/** [minuteStart, requests, target5xx, elb5xx, healthyAvg, healthyMin, healthyMax, unhealthyAvg, unhealthyMin, unhealthyMax, used(0|1)] */
+export type AlbMinuteRow = [number, number, number, number, number, number, number, number, number, number, number];
+/** [minuteStart, requests, elb5xx] */
+export type LbMinuteRow = [number, number, number];
+/** [minuteStart, memoryPercent, engineCpu, replicationLag, currConnections, evictions] */
+export type CacheMinuteRow = [number, number, number, number, number, number];
+
+export interface MinuteAccumulator {
+  /** Cumulative counters at the start of the minute, to take integer differences at its end. */
+  startCounts: Record<string, [number, number, number]>;
+  lbStart: Record<string, [number, number]>;
+  /** Per target group: [healthy integral, unhealthy integral, healthyMin, healthyMax, unhealthyMin, unhealthyMax] */
+  gauges: Record<string, [number, number, number, number, number, number]>;
+}
+
+export interface MetricsState {
+  minuteStart: number;
+  acc: MinuteAccumulator;
+  alb: Record<string, AlbMinuteRow[]>;
+  lb: Record<string, LbMinuteRow[]>;
+  cache: Record<string, CacheMinuteRow[]>;
+}
+
+/** Cumulative fractional counts; reported values are floors so minute differences stay integers. */
+export interface CounterState {
+  requests: number;
+  failed: number;
+  target5xx: number;
+  elb5xx: number;
+}
+
+export interface TrafficState {
+  /** Keyed by target group ARN. */
+  perGroup: Record<string, CounterState>;
+  /** Keyed by load balancer ARN. */
+  perLoadBalancer: Record<string, CounterState>;
+  /** Requests that found no target group at all (every weight 0). */
+  unrouted: CounterState;
+}
+
+// ---------------------------------------------------------------- audit, events, plumbing
+
+export interface ClusterInfo {
+  name: string;
+  targetGroupArn: string;
+  replicationGroupId: string | null;
+}
+
+export interface Mutation {
+  at: number;
+  service: SandboxService;
+  command: string;
+  resource: string;
+  caller: string;
+  detail?: string;
+}
+
+export type ViolationKind =
+  | 'unsafe-reactivation'
+  | 'too-many-out-of-service'
+  | 'too-few-active'
+  | 'maintenance-in-rotation'
+  | 'target-list-changed';
+
+export interface Violation {
+  at: number;
+  kind: ViolationKind;
+  cluster: string;
+  caller: string;
+  command: string;
+  message: string;
+}
+
+export interface AuditState {
+  violations: Violation[];
+  mutations: Mutation[];
+  /** Registered target ids (`id:port`) per cluster when the world was built. */
+  initialTargets: Record<string, string[]>;
+}
+
+export type ApiFaultKind = 'http500' | 'http503' | 'econnreset' | 'timeout';
+
+export type EventBody =
+  | { type: 'manualWeight'; cluster: string; weight: number }
+  | { type: 'failoverNoop'; replicationGroupId: string }
+  | { type: 'throttle'; service: SandboxService; rate: number }
+  | { type: 'targetUnhealthy'; cluster: string; count: number }
+  | { type: 'memory'; replicationGroupId: string; percent: number }
+  | { type: 'crashLoop'; cluster: string }
+  | { type: 'versionReported'; replicationGroupId: string; engineVersion: string }
+  | {
+      type: 'apiFault';
+      service: SandboxService;
+      operation: string | null;
+      kind: ApiFaultKind;
+      rate: number;
+      when: 'before' | 'after';
+    }
+  | { type: 'staleReads'; service: 'elbv2' | 'elasticache'; seconds: number }
+  | { type: 'targetFlap'; cluster: string; count: number; periodMs: number };
+
+export interface ScheduledEvent {
+  id: string;
+  from: number;
+  /** End of the window; null = from then on (or an instant, for instant kinds). */
+  to: number | null;
+  body: EventBody;
+}
+
+export interface QueueItem {
+  at: number;
+  seq: number;
+  eventId: string;
+  edge: 'start' | 'end' | 'tick';
+}
+
+export interface ActiveEffect {
+  eventId: string;
+  body: EventBody;
+  /** Targets chosen by targetUnhealthy / targetFlap, and what memory / weight to restore. */
+  targets: string[];
+  restore: number | string | null;
+  flapping: boolean;
+}
+
+export interface BucketState {
+  tokens: number;
+  updatedAt: number;
+}
+
+export interface StaleSnapshot {
+  until: number;
+  value: unknown;
+}
+
+export interface WorldState {
+  format: 'quiesce-sandbox-world';
+  version: 1;
+  seed: number;
+  rngState: number;
+  startedAt: number;
+  now: number;
+  region: string;
+  accountId: string;
+  settings: WorldSettings;
+  fleet: { listenerArn: string; ruleArn: string | null };
+  clusters: ClusterInfo[];
+  elbv2: Elbv2State;
+  elasticache: ElastiCacheState;
+  metrics: MetricsState;
+  traffic: TrafficState;
+  audit: AuditState;
+  events: { scheduled: ScheduledEvent[]; queue: QueueItem[]; active: ActiveEffect[]; seq: number };
+  buckets: Record<string, BucketState>;
+  stale: Record<string, StaleSnapshot>;
+  requestSeq: number;
+  idSeq: number;
+}

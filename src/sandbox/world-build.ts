@@ -1,0 +1,384 @@
+// Build the initial world from a plan and an optional world file: every ARN the plan names
+// exists, targets are healthy, caches are available, weights are 1.
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
+import { parseDuration } from './duration.js';
+import { normalizeActions, recordShares } from './elbv2-routing.js';
+import { scheduleEvent } from './events.js';
+import { freshAccumulator } from './metrics-recorder.js';
+import type { SandboxPlan } from './plan-input.js';
+import { stableHex } from './random.js';
+import type {
+  CacheClusterState,
+  ClusterInfo,
+  HealthCheckSettings,
+  ReplicationGroupState,
+  TargetGroupState,
+  TargetState,
+  WorldSettings,
+  WorldState,
+} from './state.js';
+import { DEFAULT_ENGINE_VERSIONS } from './versions.js';
+import { toScheduledEvent, validateWorldFile, WorldFileError, type ClusterOverrides, type WorldFile } from './world-file.js';
+
+export const DEFAULT_START = '2026-01-05T09:00:00Z';
+const DAY_MS = 86_400_000;
+
+const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : parseDuration(text));
+
+function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
+  const e = file.elbv2 ?? {};
+  const c = file.elasticache ?? {};
+  const t = c.timings ?? {};
+  const cw = file.cloudwatch ?? {};
+  const tr = file.traffic ?? {};
+  return {
+    elbv2: {
+      registrationDelayMs: ms(e.registrationDelay, 10_000),
+      staleReadsMs: ms(e.staleReads, 0),
+      throttle: {
+        describe: e.throttle?.describe ?? { bucket: 40, refillPerSecond: 10 },
+        mutate: e.throttle?.mutate ?? { bucket: 20, refillPerSecond: 5 },
+      },
+      maxTargetGroupsPerForward: e.maxTargetGroupsPerForward ?? null,
+    },
+    elasticache: {
+      failoverMs: ms(t.failover, 90_000),
+      recoveryMs: ms(t.recovery, 600_000),
+      modifyMs: ms(t.modify, 900_000),
+      modifyOutageMs: t.modifyOutage === undefined ? null : parseDuration(t.modifyOutage),
+      rebootMs: ms(t.reboot, 120_000),
+      promoteMs: ms(t.promote, 60_000),
+      serviceUpdateStartMs: ms(t.serviceUpdateStart, 30_000),
+      serviceUpdateMs: ms(t.serviceUpdate, 1_200_000),
+      testFailoverLimit: {
+        count: c.testFailoverLimit?.count ?? 15,
+        windowMs: ms(c.testFailoverLimit?.window, DAY_MS),
+        scope: c.testFailoverLimit?.scope ?? 'account',
+      },
+      engineVersions: { ...DEFAULT_ENGINE_VERSIONS, ...(c.engineVersions ?? {}) },
+      staleReadsMs: ms(c.staleReads, 0),
+      throttle: {
+        describe: c.throttle?.describe ?? { bucket: 40, refillPerSecond: 10 },
+        mutate: c.throttle?.mutate ?? { bucket: 20, refillPerSecond: 5 },
+      },
+    },
+    cloudwatch: {
+      publishDelayMs: ms(cw.publishDelay, 60_000),
+      retentionMs: ms(cw.retention, 3_600_000),
+      throttle: cw.throttle ?? { bucket: 50, refillPerSecond: 50 },
+    },
+    traffic: {
+      ratePerSecond: tr.ratePerSecond ?? 200,
+      requestDurationMs: ms(tr.requestDuration, 200),
+      stickyFraction: tr.stickyFraction ?? 0.5,
+    },
+    audit: {
+      maxOutOfService: file.audit?.maxOutOfService ?? plan.capacity?.maxOutOfService ?? 1,
+      minActiveClusters: file.audit?.minActiveClusters ?? plan.capacity?.minActiveClusters ?? 1,
+    },
+  };
+}
+
+function mergeCluster(defaults: ClusterOverrides, own: ClusterOverrides | undefined): ClusterOverrides {
+  return {
+    ...defaults,
+    ...own,
+    healthCheck: { ...defaults.healthCheck, ...own?.healthCheck },
+    cache: { ...defaults.cache, ...own?.cache },
+    tags: { ...defaults.tags, ...own?.tags },
+  };
+}
+
+function healthCheckOf(o: ClusterOverrides): HealthCheckSettings {
+  const hc = o.healthCheck ?? {};
+  const healthyThreshold = hc.healthyThreshold ?? 5;
+  return {
+    intervalMs: ms(hc.interval, 30_000),
+    timeoutMs: ms(hc.timeout, 5_000),
+    healthyThreshold,
+    unhealthyThreshold: hc.unhealthyThreshold ?? 2,
+    matcher: hc.matcher ?? '200',
+    path: hc.path ?? '/',
+    newTargetChecks: hc.newTargetChecks ?? healthyThreshold,
+  };
+}
+
+function fail(message: string): never {
+  throw new WorldFileError(message);
+}
+
+/** Build a fresh world state; the file may be written by hand, so it is validated here too. */
+export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, source = 'world file'): WorldState {
+  const file = validateWorldFile(rawFile, source);
+  const listenerParts = parseListenerArn(plan.fleet.listenerArn) ?? fail(`plan: fleet.listenerArn is not an ALB listener ARN: ${plan.fleet.listenerArn}`);
+  const region = plan.region;
+  if (listenerParts.region !== region) fail(`plan: listener ARN is in ${listenerParts.region}, the plan's region is ${region}`);
+  const { accountId, partition } = listenerParts;
+  const seed = file.seed ?? 1;
+  const startedAt = Date.parse(file.startAt ?? DEFAULT_START);
+  const settings = resolveSettings(plan, file);
+  const defaults = file.defaults ?? {};
+  const names = new Set(plan.fleet.clusters.map((c) => c.name));
+  if (names.size !== plan.fleet.clusters.length) fail('plan: cluster names must be unique');
+  for (const name of Object.keys(file.clusters ?? {})) {
+    if (!names.has(name)) fail(`${source}: clusters.${name}: no such cluster in the plan`);
+  }
+
+  const lbArn = loadBalancerArn(listenerParts);
+  const lbName = listenerParts.loadBalancerName;
+  const zones = ['a', 'b', 'c'].map((z) => `${region}${z}`);
+  const vpcId = `vpc-${stableHex(`${lbArn}:vpc`, 17)}`;
+  const state: WorldState = {
+    format: 'quiesce-sandbox-world',
+    version: 1,
+    seed,
+    rngState: seed >>> 0,
+    startedAt,
+    now: startedAt,
+    region,
+    accountId,
+    settings,
+    fleet: { listenerArn: plan.fleet.listenerArn, ruleArn: plan.fleet.ruleArn ?? null },
+    clusters: [],
+    elbv2: {
+      loadBalancers: [
+        {
+          arn: lbArn,
+          name: lbName,
+          id: listenerParts.loadBalancerId,
+          dnsName: `${lbName}-${parseInt(stableHex(lbArn, 8), 16) % 1_000_000_000}.${region}.elb.amazonaws.com`,
+          vpcId,
+          createdAt: startedAt - 30 * DAY_MS,
+          availabilityZones: zones,
+          tags: [],
+        },
+      ],
+      listeners: [],
+      rules: [],
+      targetGroups: {},
+      sticky: {},
+    },
+    elasticache: {
+      replicationGroups: {},
+      cacheClusters: {},
+      ops: [],
+      events: [],
+      eventSeq: 0,
+      testFailovers: [],
+      serviceUpdates: [],
+      updateActions: {},
+    },
+    metrics: {
+      minuteStart: Math.floor(startedAt / 60_000) * 60_000,
+      acc: { startCounts: {}, lbStart: {}, gauges: {} },
+      alb: {},
+      lb: {},
+      cache: {},
+    },
+    traffic: { perGroup: {}, perLoadBalancer: {}, unrouted: { requests: 0, failed: 0, target5xx: 0, elb5xx: 0 } },
+    audit: { violations: [], mutations: [], initialTargets: {} },
+    events: { scheduled: [], queue: [], active: [], seq: 0 },
+    buckets: {},
+    stale: {},
+    requestSeq: 0,
+    idSeq: 0,
+  };
+
+  const tuples: Array<{ TargetGroupArn: string; Weight: number }> = [];
+  for (const planCluster of plan.fleet.clusters) {
+    const o = mergeCluster(defaults, file.clusters?.[planCluster.name]);
+    const tgParts =
+      parseTargetGroupArn(planCluster.targetGroupArn) ??
+      fail(`plan: cluster ${planCluster.name}: not a target group ARN: ${planCluster.targetGroupArn}`);
+    if (state.elbv2.targetGroups[planCluster.targetGroupArn]) fail(`plan: target group used twice: ${planCluster.targetGroupArn}`);
+    const healthCheck = healthCheckOf(o);
+    const registeredAt = startedAt - DAY_MS;
+    const targets: TargetState[] = [];
+    for (let i = 0; i < (o.targets ?? 3); i++) {
+      targets.push({
+        id: `i-${stableHex(`${seed}:${planCluster.name}:${i}`, 17)}`,
+        port: 80,
+        az: zones[i % zones.length] ?? '',
+        registeredAt,
+        drainUntil: null,
+        checksFrom: registeredAt + settings.elbv2.registrationDelayMs,
+        base: { at: startedAt, state: 'healthy' },
+        condition: 'ok',
+        lastFailure: null,
+        marks: [],
+      });
+    }
+    const group: TargetGroupState = {
+      arn: planCluster.targetGroupArn,
+      name: tgParts.name,
+      id: tgParts.id,
+      port: 80,
+      vpcId,
+      loadBalancerArn: lbArn,
+      healthCheck,
+      attributes: {
+        'deregistration_delay.timeout_seconds': String(ms(o.deregistrationDelay, 300_000) / 1000),
+        'stickiness.enabled': 'false',
+        'stickiness.type': 'lb_cookie',
+        'stickiness.lb_cookie.duration_seconds': '86400',
+        'slow_start.duration_seconds': '0',
+        'load_balancing.algorithm.type': 'round_robin',
+        'load_balancing.cross_zone.enabled': 'use_load_balancer_configuration',
+      },
+      targets,
+      used: true,
+      crashLoops: [],
+      tags: Object.entries(o.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    };
+    state.elbv2.targetGroups[group.arn] = group;
+    tuples.push({ TargetGroupArn: group.arn, Weight: o.weight ?? 1 });
+
+    let replicationGroupId: string | null = null;
+    if (planCluster.cache) {
+      replicationGroupId = planCluster.cache.replicationGroupId;
+      if (state.elasticache.replicationGroups[replicationGroupId]) fail(`plan: replication group used twice: ${replicationGroupId}`);
+      buildCache(state, replicationGroupId, o, partition, zones);
+    }
+    const info: ClusterInfo = { name: planCluster.name, targetGroupArn: group.arn, replicationGroupId };
+    state.clusters.push(info);
+    state.audit.initialTargets[info.name] = targets.map((t) => `${t.id}:${t.port}`).sort();
+  }
+
+  buildListener(state, plan, file, tuples, listenerParts);
+  buildServiceUpdates(state, file, startedAt);
+  for (const [i, event] of (file.events ?? []).entries()) {
+    const scheduled = toScheduledEvent(event, `event-${i + 1}`, startedAt);
+    checkEventTargets(state, scheduled.body, `${source}: events[${i}]`);
+    scheduleEvent(state, scheduled);
+  }
+  state.metrics.acc = freshAccumulator(state);
+  return state;
+}
+
+function buildCache(state: WorldState, id: string, o: ClusterOverrides, partition: string, zones: string[]): void {
+  const c = o.cache ?? {};
+  const engine = c.engine ?? 'redis';
+  const engineVersion = c.engineVersion ?? (engine === 'valkey' ? '8.0' : '7.0');
+  const nodeType = c.nodeType ?? 'cache.r7g.large';
+  const parameterGroup = c.parameterGroup ?? `default.${engine}${engineVersion.split('.')[0] ?? ''}`;
+  const members: string[] = [];
+  const createdAt = state.startedAt - 30 * DAY_MS;
+  for (let i = 0; i <= (c.replicas ?? 2); i++) {
+    const clusterId = `${id}-${String(i + 1).padStart(3, '0')}`;
+    members.push(clusterId);
+    const cluster: CacheClusterState = {
+      id: clusterId,
+      replicationGroupId: id,
+      arn: `arn:${partition}:elasticache:${state.region}:${state.accountId}:cluster:${clusterId}`,
+      status: 'available',
+      nodeStatus: 'available',
+      engine,
+      engineVersion,
+      cacheNodeType: nodeType,
+      az: zones[i % zones.length] ?? '',
+      createdAt,
+      parameterGroup: { name: parameterGroup, applyStatus: 'in-sync' },
+      pending: {},
+    };
+    state.elasticache.cacheClusters[clusterId] = cluster;
+  }
+  const rg: ReplicationGroupState = {
+    id,
+    arn: `arn:${partition}:elasticache:${state.region}:${state.accountId}:replicationgroup:${id}`,
+    description: `${id} (sandbox)`,
+    status: 'available',
+    engine,
+    cacheNodeType: nodeType,
+    automaticFailover: c.automaticFailover === false ? 'disabled' : 'enabled',
+    multiAZ: c.multiAZ === false ? 'disabled' : 'enabled',
+    members,
+    primaryClusterId: members[0] ?? '',
+    pendingPrimaryClusterId: null,
+    endpointHash: stableHex(`${state.seed}:${id}`, 6),
+    port: 6379,
+    createdAt,
+    memoryPercent: c.memoryPercent ?? 40,
+    dataGeneration: 0,
+    versionReported: null,
+  };
+  state.elasticache.replicationGroups[id] = rg;
+}
+
+function buildListener(
+  state: WorldState,
+  plan: SandboxPlan,
+  file: WorldFile,
+  tuples: Array<{ TargetGroupArn: string; Weight: number }>,
+  parts: NonNullable<ReturnType<typeof parseListenerArn>>,
+): void {
+  const stickiness = file.elbv2?.stickiness;
+  const forward: Action = {
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: tuples,
+      TargetGroupStickinessConfig: stickiness?.enabled
+        ? { Enabled: true, DurationSeconds: ms(stickiness.duration, 3_600_000) / 1000 }
+        : { Enabled: false },
+    },
+  };
+  const listenerArn = plan.fleet.listenerArn;
+  const ruleArn = plan.fleet.ruleArn;
+  const notFound: Action = {
+    Type: 'fixed-response',
+    FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' },
+  };
+  state.elbv2.listeners.push({
+    arn: listenerArn,
+    loadBalancerArn: loadBalancerArn(parts),
+    port: 80,
+    protocol: 'HTTP',
+    defaultActions: normalizeActions([ruleArn ? notFound : forward]),
+    defaultRuleArn: listenerRuleArn(parts, stableHex(`${listenerArn}:default`, 16)),
+  });
+  if (ruleArn) {
+    const ruleParts = parseRuleArn(ruleArn) ?? fail(`plan: fleet.ruleArn is not a listener rule ARN: ${ruleArn}`);
+    if (ruleParts.listenerId !== parts.listenerId || ruleParts.loadBalancerId !== parts.loadBalancerId) {
+      fail('plan: fleet.ruleArn does not belong to fleet.listenerArn');
+    }
+    state.elbv2.rules.push({
+      arn: ruleArn,
+      listenerArn,
+      priority: file.elbv2?.fleetRulePriority ?? 100,
+      conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      actions: normalizeActions([forward]),
+      tags: [],
+    });
+    state.elbv2.sticky[ruleArn] = recordShares(undefined, state.elbv2.rules[0]?.actions[0], state.startedAt);
+  } else {
+    state.elbv2.sticky[listenerArn] = recordShares(undefined, state.elbv2.listeners[0]?.defaultActions[0], state.startedAt);
+  }
+}
+
+function buildServiceUpdates(state: WorldState, file: WorldFile, startedAt: number): void {
+  for (const u of file.elasticache?.serviceUpdates ?? []) {
+    for (const id of u.replicationGroups ?? []) {
+      if (!state.elasticache.replicationGroups[id]) fail(`serviceUpdates: ${u.name}: no such replication group ${id}`);
+    }
+    state.elasticache.serviceUpdates.push({
+      name: u.name,
+      releaseDate: u.releasedAt ? Date.parse(u.releasedAt) : startedAt - 7 * DAY_MS,
+      severity: u.severity ?? 'important',
+      type: 'security-update',
+      engine: u.engine ?? 'redis',
+      replicationGroups: u.replicationGroups ?? null,
+    });
+  }
+}
+
+/** Events must name clusters and replication groups that exist. */
+export function checkEventTargets(state: WorldState, body: ScheduledBody, where: string): void {
+  if ('cluster' in body && !state.clusters.some((c) => c.name === body.cluster)) {
+    fail(`${where}: ${body.type}: no such cluster "${body.cluster}"`);
+  }
+  if ('replicationGroupId' in body && !state.elasticache.replicationGroups[body.replicationGroupId]) {
+    fail(`${where}: ${body.type}: no such replication group "${body.replicationGroupId}"`);
+  }
+}
+
+type ScheduledBody = WorldState['events']['scheduled'][number]['body'];

@@ -1,0 +1,295 @@
+// The world file: YAML that overrides the default topology and timings and scripts events.
+// Strict: unknown keys, unit-less durations and unquoted versions are rejected with one
+// clear line, because a silently ignored typo makes a test prove nothing.
+import { isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { isDuration, parseDuration } from './duration.js';
+import type { EventBody, ScheduledEvent } from './state.js';
+
+export class WorldFileError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorldFileError';
+  }
+}
+
+// ---------------------------------------------------------------- building blocks
+
+function duration(minMs = 0, maxMs = Number.POSITIVE_INFINITY) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected a duration with a unit, e.g. "90s", "5m", "1h"') })
+    .refine(isDuration, { message: 'expected a duration with a unit, e.g. "90s", "5m", "1h"' })
+    .refine(
+      (text) => {
+        const ms = parseDuration(text);
+        return ms >= minMs && ms <= maxMs;
+      },
+      { message: `out of range (${minMs / 1000}s to ${maxMs === Number.POSITIVE_INFINITY ? 'unbounded' : `${maxMs / 1000}s`})` },
+    );
+}
+
+const version = z.string({
+  error: (issue) =>
+    typeof issue.input === 'number'
+      ? `engine versions must be quoted strings (got the number ${String(issue.input)})`
+      : 'expected an engine version string such as "7.1"',
+});
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const services = z.enum(['elbv2', 'elasticache', 'cloudwatch']);
+const bucket = z.strictObject({ bucket: int(1, 100_000), refillPerSecond: z.number().positive() });
+
+const healthCheck = z
+  .strictObject({
+    interval: duration(5_000, 300_000),
+    timeout: duration(2_000, 120_000),
+    healthyThreshold: int(2, 10),
+    unhealthyThreshold: int(2, 10),
+    matcher: z.string(),
+    path: z.string(),
+    /** Passing checks a new target needs; AWS's archived guide says 1, default is the healthy threshold. */
+    newTargetChecks: int(1, 10),
+  })
+  .partial();
+
+const cache = z
+  .strictObject({
+    engine: z.enum(['redis', 'valkey']),
+    engineVersion: version,
+    nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a node type such as "cache.r7g.large"'),
+    replicas: int(1, 5),
+    memoryPercent: z.number().min(0).max(100),
+    automaticFailover: z.boolean(),
+    multiAZ: z.boolean(),
+    parameterGroup: z.string(),
+  })
+  .partial();
+
+const cluster = z
+  .strictObject({
+    targets: int(0, 1000),
+    weight: int(0, 999),
+    deregistrationDelay: duration(0, 3_600_000),
+    healthCheck,
+    cache,
+    tags: z.record(z.string(), z.string()),
+  })
+  .partial();
+
+const eventKinds = {
+  manualWeight: z.strictObject({ cluster: z.string(), weight: int(0, 999) }),
+  failoverNoop: z.strictObject({ replicationGroupId: z.string() }),
+  throttle: z.strictObject({ service: services, rate: z.number().min(0) }),
+  targetUnhealthy: z.strictObject({ cluster: z.string(), count: int(1, 1000) }),
+  memory: z.strictObject({ replicationGroupId: z.string(), percent: z.number().min(0).max(100) }),
+  crashLoop: z.strictObject({ cluster: z.string() }),
+  versionReported: z.strictObject({ replicationGroupId: z.string(), engineVersion: version }),
+  apiFault: z.strictObject({
+    service: services,
+    operation: z.string().optional(),
+    kind: z.enum(['http500', 'http503', 'econnreset', 'timeout']),
+    rate: z.number().min(0).max(1).optional(),
+    when: z.enum(['before', 'after']).optional(),
+  }),
+  staleReads: z.strictObject({ service: z.enum(['elbv2', 'elasticache']), seconds: z.number().min(0) }),
+  targetFlap: z.strictObject({ cluster: z.string(), count: int(1, 1000), period: duration(1_000).optional() }),
+};
+
+type EventKind = keyof typeof eventKinds;
+const EVENT_KINDS = Object.keys(eventKinds) as EventKind[];
+
+export const worldEventSchema = z
+  .strictObject({
+    at: duration().optional(),
+    from: duration().optional(),
+    to: duration().optional(),
+    ...Object.fromEntries(EVENT_KINDS.map((k) => [k, eventKinds[k].optional()])) as {
+      [K in EventKind]: z.ZodOptional<(typeof eventKinds)[K]>;
+    },
+  })
+  .superRefine((event, ctx) => {
+    const kinds = EVENT_KINDS.filter((k) => event[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `an event needs exactly one of ${EVENT_KINDS.join(', ')}` });
+    }
+    if ((event.at === undefined) === (event.from === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'an event needs either "at" or "from" (with an optional "to")' });
+    }
+    if (event.to !== undefined && event.from === undefined) {
+      ctx.addIssue({ code: 'custom', message: '"to" needs "from"' });
+    }
+    if (event.from !== undefined && event.to !== undefined && isDuration(event.from) && isDuration(event.to)) {
+      if (parseDuration(event.to) <= parseDuration(event.from)) ctx.addIssue({ code: 'custom', message: '"to" must be after "from"' });
+    }
+  });
+
+const serviceUpdate = z.strictObject({
+  name: z.string().min(1),
+  severity: z.enum(['critical', 'important', 'medium', 'low']).optional(),
+  engine: z.enum(['redis', 'valkey']).optional(),
+  releasedAt: z.iso.datetime({ offset: true }).optional(),
+  replicationGroups: z.array(z.string()).optional(),
+});
+
+export const worldFileSchema = z
+  .strictObject({
+    seed: z.number().int().min(0).max(0xffffffff),
+    startAt: z.iso.datetime({ offset: true }),
+    defaults: cluster,
+    clusters: z.record(z.string(), cluster),
+    elbv2: z
+      .strictObject({
+        registrationDelay: duration(0, 600_000),
+        stickiness: z.strictObject({ enabled: z.boolean(), duration: duration(1_000, 604_800_000).optional() }),
+        staleReads: duration(),
+        throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial(),
+        maxTargetGroupsPerForward: int(1, 1000),
+        fleetRulePriority: int(1, 50_000),
+      })
+      .partial(),
+    elasticache: z
+      .strictObject({
+        timings: z
+          .strictObject({
+            failover: duration(),
+            recovery: duration(),
+            modify: duration(),
+            modifyOutage: duration(),
+            reboot: duration(),
+            promote: duration(),
+            serviceUpdateStart: duration(),
+            serviceUpdate: duration(),
+          })
+          .partial(),
+        testFailoverLimit: z.strictObject({ count: int(1, 1000), window: duration(1_000), scope: z.enum(['account', 'replicationGroup']) }).partial(),
+        engineVersions: z.record(z.string(), z.array(version)),
+        serviceUpdates: z.array(serviceUpdate),
+        staleReads: duration(),
+        throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial(),
+      })
+      .partial(),
+    cloudwatch: z.strictObject({ publishDelay: duration(), retention: duration(60_000), throttle: bucket }).partial(),
+    traffic: z
+      .strictObject({
+        ratePerSecond: z.number().min(0),
+        requestDuration: duration(1),
+        stickyFraction: z.number().min(0).max(1),
+      })
+      .partial(),
+    audit: z.strictObject({ maxOutOfService: int(0, 100_000), minActiveClusters: int(0, 100_000) }).partial(),
+    events: z.array(worldEventSchema),
+  })
+  .partial();
+
+/** A world file as written (durations as strings). */
+export type WorldFile = z.input<typeof worldFileSchema>;
+export type WorldEvent = z.input<typeof worldEventSchema>;
+export type ClusterOverrides = z.output<typeof cluster>;
+
+// ---------------------------------------------------------------- errors
+
+function pathText(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+function describeIssues(source: string, error: z.ZodError): string {
+  const [first, ...rest] = error.issues;
+  if (!first) return `${source}: invalid world file`;
+  const where = pathText(first.path);
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
+  if (first.code === 'unrecognized_keys') {
+    const keys = first.keys.map((k) => `"${k}"`).join(', ');
+    return `${source}: unknown key ${keys} ${where ? `in ${where}` : 'at the top level'}${more}`;
+  }
+  return `${source}: ${where || 'world file'}: ${first.message}${more}`;
+}
+
+export function validateWorldFile(file: unknown, source = 'world file'): WorldFile {
+  const result = worldFileSchema.safeParse(file ?? {});
+  if (!result.success) throw new WorldFileError(describeIssues(source, result.error));
+  return result.data;
+}
+
+export function validateWorldEvent(event: unknown, source = 'event'): WorldEvent {
+  const result = worldEventSchema.safeParse(event);
+  if (!result.success) throw new WorldFileError(describeIssues(source, result.error));
+  return result.data;
+}
+
+// ---------------------------------------------------------------- YAML
+
+function numericScalarText(node: unknown): string | null {
+  if (!isScalar(node) || typeof node.value !== 'number') return null;
+  return node.source ?? String(node.value);
+}
+
+function numericVersionMessage(path: string, text: string): string {
+  return `${path}: engine version ${text} is a YAML number; quote it: "${text}"`;
+}
+
+/** Find version fields YAML read as numbers, quoting the text as written ("6.20", not 6.2). */
+function findNumericVersion(node: unknown, path: string[]): string | null {
+  if (isMap(node)) {
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const key = isScalar(item.key) ? String(item.key.value) : '?';
+      const here = [...path, key];
+      const text = key === 'engineVersion' ? numericScalarText(item.value) : null;
+      if (text) return numericVersionMessage(here.join('.'), text);
+      // engineVersions: { redis: ["7.0", ...] }: every list item is a version.
+      if (path[path.length - 1] === 'engineVersions' && isSeq(item.value)) {
+        for (const [i, v] of item.value.items.entries()) {
+          const t = numericScalarText(v);
+          if (t) return numericVersionMessage(`${here.join('.')}[${i}]`, t);
+        }
+      }
+      const found = findNumericVersion(item.value, here);
+      if (found) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const found = findNumericVersion(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Parse and validate a YAML world file; every problem is one line naming the key. */
+export function parseWorldFile(text: string, source = 'world file'): WorldFile {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) throw new WorldFileError(`${source}: ${yamlError.message.split('\n')[0] ?? 'invalid YAML'}`);
+  const numeric = findNumericVersion(doc.contents, []);
+  if (numeric) throw new WorldFileError(`${source}: ${numeric}`);
+  return validateWorldFile(doc.toJS(), source);
+}
+
+// ---------------------------------------------------------------- events
+
+function bodyOf(event: WorldEvent): EventBody {
+  if (event.manualWeight) return { type: 'manualWeight', ...event.manualWeight };
+  if (event.failoverNoop) return { type: 'failoverNoop', ...event.failoverNoop };
+  if (event.throttle) return { type: 'throttle', ...event.throttle };
+  if (event.targetUnhealthy) return { type: 'targetUnhealthy', ...event.targetUnhealthy };
+  if (event.memory) return { type: 'memory', ...event.memory };
+  if (event.crashLoop) return { type: 'crashLoop', ...event.crashLoop };
+  if (event.versionReported) return { type: 'versionReported', ...event.versionReported };
+  if (event.apiFault) {
+    const f = event.apiFault;
+    return { type: 'apiFault', service: f.service, operation: f.operation ?? null, kind: f.kind, rate: f.rate ?? 1, when: f.when ?? 'before' };
+  }
+  if (event.staleReads) return { type: 'staleReads', ...event.staleReads };
+  if (event.targetFlap) {
+    const f = event.targetFlap;
+    return { type: 'targetFlap', cluster: f.cluster, count: f.count, periodMs: f.period ? parseDuration(f.period) : 60_000 };
+  }
+  throw new WorldFileError('an event needs exactly one kind');
+}
+
+/** A validated event placed on the clock: its times are offsets from the world's start. */
+export function toScheduledEvent(event: WorldEvent, id: string, startedAt: number): ScheduledEvent {
+  const from = startedAt + parseDuration(event.at ?? event.from ?? '0s');
+  const to = event.to === undefined ? null : startedAt + parseDuration(event.to);
+  return { id, from, to, body: bodyOf(event) };
+}

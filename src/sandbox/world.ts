@@ -1,0 +1,504 @@
+// The sandbox world: owns the virtual clock, answers SDK commands from its state, steps
+// scripted events, cache operations, health and traffic forward in time, and audits.
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { writeFileAtomic } from './atomic-write.js';
+import { auditNewCacheOps, auditRotationChange, fleetActions, fleetWeights, finalAudit, rotation } from './audit.js';
+import { cloudwatchCommands } from './cloudwatch-model.js';
+import type { CommandSpec } from './command-spec.js';
+import { primaryServing, nextOpAt, stepCacheOps } from './elasticache-ops.js';
+import { elasticacheCommands } from './elasticache-model.js';
+import { elbv2Commands } from './elbv2-model.js';
+import {
+  forwardAction,
+  forwardGroups,
+  nextStickyBreakpoint,
+  normalizeActions,
+  pruneHistory,
+  recordShares,
+  referencedTargetGroups,
+  routeFor,
+  type SimulatedRequest,
+} from './elbv2-routing.js';
+import { nextEventAt, processEvents, scheduleEvent, type EventHost } from './events.js';
+import { closeMinute, MINUTE_MS } from './metrics-recorder.js';
+import { nextRandom } from './random.js';
+import { injectedFault, SandboxUnsupportedError, throttlingError } from './sdk-errors.js';
+import type {
+  ApiFaultKind,
+  ClusterInfo,
+  CounterState,
+  Mutation,
+  SandboxService,
+  TargetGroupState,
+  Violation,
+  WorldState,
+} from './state.js';
+import { healthAt, restartChecks, summarizeGroup, type GroupSummary } from './target-health.js';
+import { settleBuckets, takeToken } from './throttle.js';
+import { fleetListener, integrate, perTargetRate, routeRates, type RouteRates } from './traffic-model.js';
+import { checkEventTargets } from './world-build.js';
+import { toScheduledEvent, validateWorldEvent, type WorldEvent } from './world-file.js';
+
+const COMMANDS: Record<SandboxService, Record<string, CommandSpec>> = {
+  elbv2: elbv2Commands,
+  elasticache: elasticacheCommands,
+  cloudwatch: cloudwatchCommands,
+};
+
+const EVENT_RETENTION_MS = 14 * 86_400_000;
+
+export interface TrafficTotals {
+  requests: number;
+  failed: number;
+  perCluster: Record<string, { requests: number; failed: number }>;
+}
+
+export interface SimulatedResponse {
+  status: number;
+  reason: string;
+  ruleArn: string | null;
+  targetGroupArn: string | null;
+  cluster: string | null;
+  targetId: string | null;
+}
+
+export interface CacheProbe {
+  ok: boolean;
+  replicationGroupId: string;
+  primaryClusterId: string;
+  /** Changes when the primary's data is lost: a value written before is gone. */
+  dataGeneration: number;
+  reason: string | null;
+}
+
+function isWorldState(json: unknown): json is WorldState {
+  if (typeof json !== 'object' || json === null) return false;
+  const candidate = json as Partial<WorldState>;
+  return candidate.format === 'quiesce-sandbox-world' && candidate.version === 1 && typeof candidate.now === 'number';
+}
+
+export class SandboxWorld implements EventHost {
+  readonly state: WorldState;
+  private readonly summaries = new Map<string, GroupSummary>();
+  private clusterIndex: { byGroup: Map<string, ClusterInfo>; byCache: Map<string, ClusterInfo> } | null = null;
+  private autosaveFile: string | null = null;
+  /** Routing while nothing time-dependent is in it; dropped on every routing change. */
+  private routeCache: RouteRates | null = null;
+
+  constructor(state: WorldState) {
+    this.state = state;
+  }
+
+  static fromJSON(json: unknown): SandboxWorld {
+    if (!isWorldState(json)) throw new TypeError('not a quiesce sandbox world (expected format "quiesce-sandbox-world", version 1)');
+    return new SandboxWorld(structuredClone(json));
+  }
+
+  toJSON(): WorldState {
+    return structuredClone(this.state);
+  }
+
+  // ---------------------------------------------------------------- clock
+
+  now(): number {
+    return this.state.now;
+  }
+
+  /** Process everything up to t: scripted events, health, draining, cache operations, traffic, metrics. */
+  advanceTo(t: number): void {
+    if (!Number.isFinite(t)) throw new RangeError(`advanceTo needs a finite time, got ${t}`);
+    this.processDue();
+    while (this.state.now < t) {
+      const next = Math.min(this.nextInternalAt(), t);
+      if (!(next > this.state.now)) {
+        throw new Error(`sandbox scheduling stalled at ${new Date(this.state.now).toISOString()}`);
+      }
+      integrate(this, this.state.now, next, this.routeAt((this.state.now + next) / 2));
+      this.state.now = next;
+      this.processDue();
+    }
+    this.autosave();
+  }
+
+  advanceBy(ms: number): void {
+    this.advanceTo(this.state.now + ms);
+  }
+
+  /** The next time something scheduled happens in the world, or null if nothing is scheduled. */
+  nextChangeAt(): number | null {
+    let next = Math.min(nextEventAt(this.state), nextOpAt(this.state.elasticache, this.state.now));
+    for (const arn of Object.keys(this.state.elbv2.targetGroups)) next = Math.min(next, this.groupSummary(arn).validUntil);
+    return Number.isFinite(next) ? next : null;
+  }
+
+  private nextInternalAt(): number {
+    let next = Math.min(this.nextChangeAt() ?? Number.POSITIVE_INFINITY, this.state.metrics.minuteStart + MINUTE_MS);
+    for (const history of Object.values(this.state.elbv2.sticky)) next = Math.min(next, nextStickyBreakpoint(history, this.state.now));
+    return next;
+  }
+
+  private routeAt(t: number): RouteRates {
+    if (this.routeCache) return this.routeCache;
+    const route = routeRates(this.state, t);
+    if (route.timeInvariant) this.routeCache = route;
+    return route;
+  }
+
+  private processDue(): void {
+    for (let round = 0; ; round++) {
+      if (round > 10_000) throw new Error('sandbox events do not settle');
+      let progressed = false;
+      while (this.state.now >= this.state.metrics.minuteStart + MINUTE_MS) {
+        closeMinute(this);
+        progressed = true;
+      }
+      if (processEvents(this)) progressed = true;
+      if (stepCacheOps(this, this.state.now)) progressed = true;
+      if (!progressed) break;
+    }
+    for (const [key, snapshot] of Object.entries(this.state.stale)) {
+      if (snapshot.until <= this.state.now) delete this.state.stale[key];
+    }
+    for (const history of Object.values(this.state.elbv2.sticky)) {
+      const before = history.changes.length;
+      pruneHistory(history, this.state.now);
+      if (history.changes.length !== before) this.routeCache = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  newRequestId(): string {
+    const n = ++this.state.requestSeq;
+    return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+  }
+
+  /**
+   * Answer one SDK command as AWS would, or throw the error AWS would. `caller` is recorded
+   * with every mutation: `quiesce` for calls through the SDK clients.
+   */
+  handle(service: SandboxService, command: string, input: unknown, caller = 'quiesce'): object {
+    const spec = COMMANDS[service][command];
+    if (!spec) throw new SandboxUnsupportedError(service, command);
+    this.processDue();
+    const fault = this.pickFault(service, command);
+    if (fault?.when === 'before') throw injectedFault(service, fault.kind);
+    if (!takeToken(this.state, service, command)) throw throttlingError(service);
+    const output = spec.mutating
+      ? this.mutate(service, command, spec.resource(input), caller, () => spec.run(this, input))
+      : spec.run(this, input);
+    // Saved before the response is returned: a process killed now finds AWS as it left it.
+    if (spec.mutating) this.autosave();
+    if (fault?.when === 'after') throw injectedFault(service, fault.kind);
+    return output;
+  }
+
+  private pickFault(service: SandboxService, command: string): { kind: ApiFaultKind; when: 'before' | 'after' } | null {
+    for (const effect of this.state.events.active) {
+      const body = effect.body;
+      if (body.type !== 'apiFault' || body.service !== service) continue;
+      if (body.operation !== null && body.operation !== command) continue;
+      if (body.rate >= 1 || this.random() < body.rate) return { kind: body.kind, when: body.when };
+    }
+    return null;
+  }
+
+  private mutate(service: SandboxService, command: string, resource: string, caller: string, run: () => object): object {
+    const before = rotation(this.state);
+    const opsBefore = new Set(this.state.elasticache.ops.map((op) => op.id));
+    const output = run();
+    this.recordMutation(service, command, resource, caller);
+    const ctx = { caller, command };
+    auditRotationChange(this, before, ctx);
+    auditNewCacheOps(this, opsBefore, ctx);
+    return output;
+  }
+
+  recordMutation(service: SandboxService, command: string, resource: string, caller: string): void {
+    this.state.audit.mutations.push({ at: this.state.now, service, command, resource, caller });
+  }
+
+  // ---------------------------------------------------------------- WorldCore
+
+  random(): number {
+    const next = nextRandom(this.state.rngState);
+    this.state.rngState = next.state;
+    return next.value;
+  }
+
+  randomHex(length: number): string {
+    let out = '';
+    while (out.length < length) out += Math.floor(this.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+    return out.slice(0, length);
+  }
+
+  targetGroup(arn: string): TargetGroupState | undefined {
+    return this.state.elbv2.targetGroups[arn];
+  }
+
+  groupSummary(arn: string): GroupSummary {
+    const now = this.state.now;
+    const cached = this.summaries.get(arn);
+    if (cached && cached.validUntil > now) return cached;
+    const group = this.state.elbv2.targetGroups[arn];
+    if (!group) {
+      return { registered: 0, healthy: 0, unhealthy: 0, initial: 0, routable: 0, routableCrash: 0, routableError: 0, validUntil: Number.POSITIVE_INFINITY };
+    }
+    // Draining ends: the target is gone.
+    if (group.targets.some((t) => t.drainUntil !== null && t.drainUntil <= now)) {
+      group.targets = group.targets.filter((t) => t.drainUntil === null || t.drainUntil > now);
+    }
+    const summary = summarizeGroup(group, now);
+    this.summaries.set(arn, summary);
+    return summary;
+  }
+
+  invalidateGroup(arn: string): void {
+    this.summaries.delete(arn);
+  }
+
+  routingChanged(): void {
+    this.routeCache = null;
+    const elbv2 = this.state.elbv2;
+    const now = this.state.now;
+    const used = referencedTargetGroups(elbv2);
+    for (const group of Object.values(elbv2.targetGroups)) {
+      const isUsed = used.has(group.arn);
+      if (isUsed === group.used) continue;
+      group.used = isUsed;
+      // Health checks run only for groups a rule uses; a group taken into use starts over.
+      for (const target of group.targets) {
+        if (target.drainUntil !== null) continue;
+        if (isUsed) restartChecks(target, now, this.state.settings.elbv2.registrationDelayMs);
+        else target.checksFrom = null;
+      }
+      this.invalidateGroup(group.arn);
+    }
+    const owners: Array<[string, Action[]]> = [
+      ...elbv2.listeners.map((l): [string, Action[]] => [l.arn, l.defaultActions]),
+      ...elbv2.rules.map((r): [string, Action[]] => [r.arn, r.actions]),
+    ];
+    const live = new Set<string>();
+    for (const [owner, actions] of owners) {
+      const action = forwardAction(actions);
+      if (!action) continue;
+      live.add(owner);
+      elbv2.sticky[owner] = recordShares(elbv2.sticky[owner], action, now);
+    }
+    for (const owner of Object.keys(elbv2.sticky)) if (!live.has(owner)) delete elbv2.sticky[owner];
+  }
+
+  recordDrainCut(targetGroupArn: string, delayMs: number): void {
+    const rate = perTargetRate(this, targetGroupArn, this.routeAt(this.state.now));
+    const lost = (rate * Math.max(0, this.state.settings.traffic.requestDurationMs - delayMs)) / 1000;
+    if (lost <= 0) return;
+    const bump = (c: CounterState): void => {
+      c.elb5xx += lost;
+      c.failed += lost;
+    };
+    bump((this.state.traffic.perGroup[targetGroupArn] ??= { requests: 0, failed: 0, target5xx: 0, elb5xx: 0 }));
+    const lbArn = this.state.elbv2.targetGroups[targetGroupArn]?.loadBalancerArn;
+    if (lbArn) bump((this.state.traffic.perLoadBalancer[lbArn] ??= { requests: 0, failed: 0, target5xx: 0, elb5xx: 0 }));
+  }
+
+  private index(): { byGroup: Map<string, ClusterInfo>; byCache: Map<string, ClusterInfo> } {
+    if (!this.clusterIndex) {
+      const byGroup = new Map<string, ClusterInfo>();
+      const byCache = new Map<string, ClusterInfo>();
+      for (const c of this.state.clusters) {
+        byGroup.set(c.targetGroupArn, c);
+        if (c.replicationGroupId) byCache.set(c.replicationGroupId, c);
+      }
+      this.clusterIndex = { byGroup, byCache };
+    }
+    return this.clusterIndex;
+  }
+
+  clusterOfTargetGroup(arn: string): ClusterInfo | undefined {
+    return this.index().byGroup.get(arn);
+  }
+
+  clusterOfReplicationGroup(id: string): ClusterInfo | undefined {
+    return this.index().byCache.get(id);
+  }
+
+  private staleWindowMs(service: 'elbv2' | 'elasticache'): number {
+    let window = this.state.settings[service].staleReadsMs;
+    for (const effect of this.state.events.active) {
+      if (effect.body.type === 'staleReads' && effect.body.service === service) window = effect.body.seconds * 1000;
+    }
+    return window;
+  }
+
+  rememberStale(service: 'elbv2' | 'elasticache', key: string, value: unknown): void {
+    const window = this.staleWindowMs(service);
+    if (window <= 0) return;
+    const until = this.state.now + window;
+    const existing = this.state.stale[key];
+    // Readers keep seeing the oldest unexpired view until the newest change has propagated.
+    if (existing && existing.until > this.state.now) existing.until = until;
+    else this.state.stale[key] = { until, value };
+  }
+
+  staleValue<T>(key: string): T | undefined {
+    const snapshot = this.state.stale[key];
+    return snapshot && snapshot.until > this.state.now ? (snapshot.value as T) : undefined;
+  }
+
+  cacheEvent(sourceType: 'replication-group' | 'cache-cluster', sourceId: string, message: string): void {
+    const cache = this.state.elasticache;
+    cache.events.push({ seq: cache.eventSeq++, at: this.state.now, sourceId, sourceType, message });
+    const oldest = this.state.now - EVENT_RETENTION_MS;
+    while (cache.events.length > 0 && cache.events[0]!.at < oldest) cache.events.shift();
+  }
+
+  failoverIsNoop(replicationGroupId: string): boolean {
+    return this.state.events.active.some((e) => e.body.type === 'failoverNoop' && e.body.replicationGroupId === replicationGroupId);
+  }
+
+  settleBuckets(service: SandboxService): void {
+    settleBuckets(this.state, service);
+  }
+
+  setClusterWeight(cluster: string, weight: number, caller: string): void {
+    const info = this.state.clusters.find((c) => c.name === cluster);
+    if (!info) throw new RangeError(`no such cluster: ${cluster}`);
+    const ruleArn = this.state.fleet.ruleArn;
+    const rule = ruleArn ? this.state.elbv2.rules.find((r) => r.arn === ruleArn) : undefined;
+    const listener = fleetListener(this.state);
+    const owner = rule ?? listener;
+    if (!owner) return;
+    const command = rule ? 'ModifyRule' : 'ModifyListener';
+    this.mutate('elbv2', command, owner.arn, caller, () => {
+      this.rememberStale('elbv2', rule ? `rule:${owner.arn}` : `listener:${owner.arn}`, structuredClone(owner));
+      const actions = structuredClone(fleetActions(this.state));
+      const forward = forwardAction(actions);
+      if (!forward) return {};
+      const groups = forwardGroups(forward);
+      const tuples = groups.map((g) => ({ TargetGroupArn: g.arn, Weight: g.arn === info.targetGroupArn ? weight : g.weight }));
+      // A hand edit can also add the group back to the action.
+      if (!groups.some((g) => g.arn === info.targetGroupArn)) tuples.push({ TargetGroupArn: info.targetGroupArn, Weight: weight });
+      forward.ForwardConfig = { ...forward.ForwardConfig, TargetGroups: tuples };
+      delete forward.TargetGroupArn;
+      const normalized = normalizeActions(actions);
+      if (rule) rule.actions = normalized;
+      else if (listener) listener.defaultActions = normalized;
+      this.routingChanged();
+      return {};
+    });
+  }
+
+  // ---------------------------------------------------------------- public observations
+
+  /** Add a scripted event; its times are offsets from the world's start, as in a world file. */
+  schedule(event: WorldEvent): void {
+    const valid = validateWorldEvent(event);
+    const scheduled = toScheduledEvent(valid, `event-${this.state.events.scheduled.length + 1}`, this.state.startedAt);
+    checkEventTargets(this.state, scheduled.body, 'event');
+    scheduleEvent(this.state, scheduled);
+    this.processDue();
+  }
+
+  get violations(): Violation[] {
+    return this.state.audit.violations;
+  }
+
+  get mutations(): Mutation[] {
+    return this.state.audit.mutations;
+  }
+
+  get traffic(): TrafficTotals {
+    let requests = this.state.traffic.unrouted.requests;
+    let failed = this.state.traffic.unrouted.failed;
+    for (const c of Object.values(this.state.traffic.perGroup)) {
+      requests += c.requests;
+      failed += c.failed;
+    }
+    const perCluster: TrafficTotals['perCluster'] = {};
+    for (const cluster of this.state.clusters) {
+      const c = this.state.traffic.perGroup[cluster.targetGroupArn];
+      perCluster[cluster.name] = { requests: Math.floor(c?.requests ?? 0), failed: Math.floor(c?.failed ?? 0) };
+    }
+    return { requests: Math.floor(requests), failed: Math.floor(failed), perCluster };
+  }
+
+  /** Each plan cluster's weight in the fleet's forward action (0 when absent). */
+  weights(): Record<string, number> {
+    const weights = fleetWeights(this.state);
+    const out: Record<string, number> = {};
+    for (const cluster of this.state.clusters) out[cluster.name] = weights.get(cluster.targetGroupArn) ?? 0;
+    return out;
+  }
+
+  /** Call at the end of a run: reports every cluster whose target list differs from the start. */
+  finalAudit(): Violation[] {
+    return finalAudit(this);
+  }
+
+  /**
+   * One request through the load balancer, e.g. an HTTP canary carrying the header a canary
+   * rule matches. Choices among groups and targets use the world's seeded generator.
+   */
+  simulateRequest(request: SimulatedRequest = {}): SimulatedResponse {
+    const listener = fleetListener(this.state);
+    const none = { ruleArn: null, targetGroupArn: null, cluster: null, targetId: null };
+    if (!listener) return { status: 503, reason: 'the fleet listener does not exist', ...none };
+    const route = routeFor(this.state.elbv2, listener, request);
+    const action = route.actions.find((a) => a.Type === 'forward' || a.Type === 'fixed-response' || a.Type === 'redirect');
+    if (!action) return { status: 503, reason: 'no routing action', ...none, ruleArn: route.ruleArn };
+    if (action.Type === 'fixed-response') {
+      return { status: Number(action.FixedResponseConfig?.StatusCode ?? 503), reason: 'fixed response', ...none, ruleArn: route.ruleArn };
+    }
+    if (action.Type === 'redirect') {
+      return { status: action.RedirectConfig?.StatusCode === 'HTTP_301' ? 301 : 302, reason: 'redirect', ...none, ruleArn: route.ruleArn };
+    }
+    const groups = forwardGroups(action).filter((g) => g.weight > 0);
+    const total = groups.reduce((sum, g) => sum + g.weight, 0);
+    if (total === 0) return { status: 503, reason: 'every target group has weight 0', ...none, ruleArn: route.ruleArn };
+    let pick = this.random() * total;
+    const chosen = groups.find((g) => (pick -= g.weight) < 0) ?? groups[groups.length - 1]!;
+    const group = this.state.elbv2.targetGroups[chosen.arn];
+    const cluster = this.clusterOfTargetGroup(chosen.arn)?.name ?? null;
+    const base = { ruleArn: route.ruleArn, targetGroupArn: chosen.arn, cluster, targetId: null };
+    this.groupSummary(chosen.arn);
+    const live = group?.targets.filter((t) => t.drainUntil === null) ?? [];
+    if (!group || live.length === 0) return { status: 503, reason: 'no registered targets', ...base };
+    const healthy = live.filter((t) => group.used && t.checksFrom !== null && healthAt(t, group.healthCheck, this.state.now).state === 'healthy');
+    const routable = healthy.length > 0 ? healthy : live;
+    const target = routable[Math.floor(this.random() * routable.length)] ?? routable[0]!;
+    const hit = { ...base, targetId: target.id };
+    if (target.condition === 'crash') return { status: 502, reason: 'target is not answering', ...hit };
+    if (target.condition === 'error5xx') return { status: 500, reason: 'target answered 500', ...hit };
+    const info = this.clusterOfTargetGroup(chosen.arn);
+    if (info?.replicationGroupId && !primaryServing(this.state.elasticache, info.replicationGroupId, this.state.now)) {
+      return { status: 500, reason: 'the cache has no healthy primary', ...hit };
+    }
+    return { status: 200, reason: 'ok', ...hit };
+  }
+
+  /** A write and read through the replication group's primary endpoint. */
+  probeCache(replicationGroupId: string): CacheProbe {
+    const rg = this.state.elasticache.replicationGroups[replicationGroupId];
+    if (!rg) throw new RangeError(`no such replication group: ${replicationGroupId}`);
+    const ok = primaryServing(this.state.elasticache, replicationGroupId, this.state.now);
+    return {
+      ok,
+      replicationGroupId,
+      primaryClusterId: rg.primaryClusterId,
+      dataGeneration: rg.dataGeneration,
+      reason: ok ? null : rg.memoryPercent >= 100 ? 'OOM command not allowed when used memory > maxmemory' : 'no healthy primary',
+    };
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  /** Save to `file` after every mutating command and every advance (null turns it off). */
+  setAutosave(file: string | null): void {
+    this.autosaveFile = file;
+    this.autosave();
+  }
+
+  private autosave(): void {
+    if (this.autosaveFile) writeFileAtomic(this.autosaveFile, JSON.stringify(this.state));
+  }
+}

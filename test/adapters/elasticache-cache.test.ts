@@ -1,0 +1,408 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  BatchApplyUpdateActionCommand,
+  DescribeCacheClustersCommand,
+  DescribeEventsCommand,
+  DescribeReplicationGroupsCommand,
+  DescribeUpdateActionsCommand,
+  ElastiCacheClient,
+  ModifyReplicationGroupCommand,
+  RebootCacheClusterCommand,
+  TestFailoverCommand,
+  type CacheCluster,
+  type ReplicationGroup,
+} from '@aws-sdk/client-elasticache';
+import { createElastiCacheCache } from '../../src/adapters/elasticache-cache.js';
+import { AwsCallError, RefusedError } from '../../src/errors.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+
+const ec = mockClient(ElastiCacheClient);
+const client = new ElastiCacheClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const budget = { budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5 };
+const T0 = Date.UTC(2026, 5, 1, 3, 0, 0);
+const RG = 'payments-blue';
+const P1 = 'payments-blue-001';
+const P2 = 'payments-blue-002';
+
+interface GroupShape {
+  status?: string;
+  primary?: string;
+  clusterEnabled?: boolean;
+  pending?: ReplicationGroup['PendingModifiedValues'];
+}
+
+function group(shape: GroupShape = {}): ReplicationGroup {
+  const primary = shape.primary ?? P1;
+  return {
+    ReplicationGroupId: RG,
+    Status: shape.status ?? 'available',
+    MemberClusters: [P1, P2],
+    ClusterEnabled: shape.clusterEnabled ?? false,
+    AutomaticFailover: 'enabled',
+    MultiAZ: 'enabled',
+    Engine: 'redis',
+    PendingModifiedValues: shape.pending ?? {},
+    TransitEncryptionEnabled: true,
+    AuthTokenEnabled: true,
+    NodeGroups: [
+      {
+        NodeGroupId: '0001',
+        Status: 'available',
+        PrimaryEndpoint: { Address: 'master.payments-blue.cache.amazonaws.com', Port: 6379 },
+        NodeGroupMembers: [P1, P2].map((id) => ({
+          CacheClusterId: id,
+          CacheNodeId: '0001',
+          PreferredAvailabilityZone: id === P1 ? 'us-east-1a' : 'us-east-1b',
+          // Cluster-mode-enabled groups report no role.
+          ...(shape.clusterEnabled ? {} : { CurrentRole: id === primary ? 'primary' : 'replica' }),
+        })),
+      },
+    ],
+  };
+}
+
+function cluster(id: string, over: Partial<CacheCluster> = {}): CacheCluster {
+  return {
+    CacheClusterId: id,
+    CacheClusterStatus: 'available',
+    Engine: 'redis',
+    EngineVersion: '7.1',
+    CacheNodeType: 'cache.r7g.large',
+    PreferredAvailabilityZone: id === P1 ? 'us-east-1a' : 'us-east-1b',
+    CacheParameterGroup: { CacheParameterGroupName: 'default.redis7', ParameterApplyStatus: 'in-sync' },
+    PendingModifiedValues: {},
+    CacheNodes: [{ CacheNodeId: '0001', CacheNodeStatus: 'available' }],
+    ReplicationGroupId: RG,
+    ...over,
+  };
+}
+
+function world(shape: GroupShape = {}, clusters: Partial<Record<string, Partial<CacheCluster>>> = {}) {
+  ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group(shape)] });
+  for (const id of [P1, P2]) {
+    ec.on(DescribeCacheClustersCommand, { CacheClusterId: id }).resolves({ CacheClusters: [cluster(id, clusters[id])] });
+  }
+}
+
+function events(list: Array<{ source: string; minutesAfter: number; message: string }>) {
+  ec.on(DescribeEventsCommand).callsFake(async (input: { SourceIdentifier?: string }) => ({
+    Events: list
+      .filter((e) => e.source === input.SourceIdentifier)
+      .map((e) => ({ SourceIdentifier: e.source, Message: e.message, Date: new Date(T0 + e.minutesAfter * 60_000) })),
+  }));
+}
+
+function makePort() {
+  const log = captureLogger();
+  const clock = new ManualClock(T0, { autoAdvance: true });
+  return { port: createElastiCacheCache({ client, clock, budget, logger: log.logger }), log };
+}
+
+beforeEach(() => {
+  ec.reset();
+});
+
+describe('createElastiCacheCache: describe and events', () => {
+  it('builds the view from the group and its member clusters (engine versions live on the clusters)', async () => {
+    world({}, { [P2]: { EngineVersion: '7.10', CacheClusterStatus: 'modifying', PendingModifiedValues: { EngineVersion: '7.10' } } });
+    const { port } = makePort();
+    const view = await port.describe(RG);
+    expect(view).toEqual({
+      replicationGroupId: RG,
+      status: 'available',
+      clusterMode: 'disabled',
+      members: [
+        {
+          cacheClusterId: P1,
+          nodeGroupId: '0001',
+          role: 'primary',
+          status: 'available',
+          engineVersion: '7.1',
+          cacheNodeType: 'cache.r7g.large',
+          cacheParameterGroupName: 'default.redis7',
+          availabilityZone: 'us-east-1a',
+          pendingModifiedValues: {},
+        },
+        {
+          cacheClusterId: P2,
+          nodeGroupId: '0001',
+          role: 'replica',
+          status: 'modifying',
+          engineVersion: '7.10',
+          cacheNodeType: 'cache.r7g.large',
+          cacheParameterGroupName: 'default.redis7',
+          availabilityZone: 'us-east-1b',
+          pendingModifiedValues: { EngineVersion: '7.10' },
+        },
+      ],
+      primaries: { '0001': P1 },
+      pendingModifiedValues: {},
+      engine: 'redis',
+      engineVersions: ['7.1', '7.10'],
+      cacheNodeTypes: ['cache.r7g.large'],
+      cacheParameterGroupNames: ['default.redis7'],
+      automaticFailover: 'enabled',
+      multiAZ: 'enabled',
+      primaryEndpoint: { address: 'master.payments-blue.cache.amazonaws.com', port: 6379 },
+      transitEncryption: true,
+      authTokenEnabled: true,
+    });
+    expect(ec).toHaveReceivedCommandWith(DescribeCacheClustersCommand, { CacheClusterId: P1, ShowCacheNodeInfo: true });
+  });
+
+  it('reads events of the group and of every member since the given time, across pages, oldest first', async () => {
+    ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [group()] });
+    ec.on(DescribeEventsCommand, { SourceType: 'replication-group', SourceIdentifier: RG })
+      .resolvesOnce({ Events: [{ SourceIdentifier: RG, Message: 'Test Failover API called for node group 0001', Date: new Date(T0 + 1_000) }], Marker: 'm2' })
+      .resolvesOnce({ Events: [{ SourceIdentifier: RG, Message: 'Failover to replica node payments-blue-002 completed', Date: new Date(T0 + 90_000) }] });
+    ec.on(DescribeEventsCommand, { SourceType: 'cache-cluster', SourceIdentifier: P1 }).resolves({
+      Events: [{ SourceIdentifier: P1, Message: 'Recovering cache nodes 0001', Date: new Date(T0 + 100_000) }],
+    });
+    ec.on(DescribeEventsCommand, { SourceType: 'cache-cluster', SourceIdentifier: P2 }).resolves({ Events: [] });
+    const { port } = makePort();
+    const list = await port.events(RG, T0);
+    expect(list.map((e) => e.message)).toEqual([
+      'Test Failover API called for node group 0001',
+      'Failover to replica node payments-blue-002 completed',
+      'Recovering cache nodes 0001',
+    ]);
+    expect(ec).toHaveReceivedCommandWith(DescribeEventsCommand, { SourceType: 'replication-group', SourceIdentifier: RG, StartTime: new Date(T0), Marker: 'm2' });
+    expect(ec).toHaveReceivedCommandTimes(DescribeEventsCommand, 4);
+  });
+});
+
+describe('createElastiCacheCache: failover', () => {
+  it('starts a test failover for the node group', async () => {
+    ec.on(TestFailoverCommand).resolves({ ReplicationGroup: group() });
+    const { port } = makePort();
+    await port.startFailover(RG, { method: 'test-failover', nodeGroupId: '0001' });
+    expect(ec).toHaveReceivedCommandWith(TestFailoverCommand, { ReplicationGroupId: RG, NodeGroupId: '0001' });
+  });
+
+  it('promotes a named member with ApplyImmediately, and sends nothing when it already is primary', async () => {
+    world();
+    ec.on(ModifyReplicationGroupCommand).resolves({});
+    const { port } = makePort();
+    await port.startFailover(RG, { method: 'primary-cluster-id', primaryClusterId: P2 });
+    expect(ec).toHaveReceivedCommandWith(ModifyReplicationGroupCommand, { ReplicationGroupId: RG, PrimaryClusterId: P2, ApplyImmediately: true });
+
+    ec.reset();
+    world({ primary: P2 });
+    await port.startFailover(RG, { method: 'primary-cluster-id', primaryClusterId: P2 });
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
+  });
+
+  it('stays not-yet when TestFailover was accepted but the primary is unchanged, and says what it waits for', async () => {
+    ec.on(TestFailoverCommand).resolves({ ReplicationGroup: group() });
+    world();
+    events([{ source: RG, minutesAfter: 0.1, message: 'Test Failover API called for node group 0001' }]);
+    const { port } = makePort();
+    await port.startFailover(RG, { method: 'test-failover', nodeGroupId: '0001' });
+    const verdict = await port.observeFailover(RG, { previousPrimary: P1, nodeGroupId: '0001', requestedAt: T0 });
+    expect(verdict.status).toBe('not-yet');
+    if (verdict.status !== 'not-yet') throw new Error('unreachable');
+    expect(verdict.waitingFor).toContain(`primary of node group 0001 to change from ${P1} (now ${P1})`);
+    expect(verdict.waitingFor).toContain('a "failover ... completed" event since 2026-06-01T03:00:00.000Z');
+    expect(verdict.evidence).toContain(`primary of node group 0001: ${P1} (was ${P1})`);
+  });
+
+  it('is complete with the older event wording once the primary moved and everything is available', async () => {
+    world({ primary: P2 });
+    events([
+      { source: RG, minutesAfter: 0.1, message: 'Test Failover API called for node group 0001' },
+      { source: RG, minutesAfter: 1.5, message: `Failover to replica node ${P2} completed` },
+    ]);
+    const { port } = makePort();
+    const verdict = await port.observeFailover(RG, { previousPrimary: P1, nodeGroupId: '0001', requestedAt: T0, expectedPrimary: P2 });
+    expect(verdict.status).toBe('complete');
+    expect(verdict.evidence.join('\n')).toContain(`Failover to replica node ${P2} completed`);
+  });
+
+  it('accepts the newer wording too, but waits while a member is not available', async () => {
+    world({ primary: P2 }, { [P1]: { CacheClusterStatus: 'modifying' } });
+    events([{ source: P2, minutesAfter: 1.5, message: `Failover from primary node ${P1} to replica node ${P2} completed` }]);
+    const { port } = makePort();
+    const verdict = await port.observeFailover(RG, { previousPrimary: P1, nodeGroupId: '0001', requestedAt: T0 });
+    expect(verdict).toMatchObject({ status: 'not-yet', waitingFor: `every member to be available (${P1} modifying)` });
+  });
+
+  it('ignores a failover event older than the request', async () => {
+    world({ primary: P2 });
+    events([{ source: RG, minutesAfter: -30, message: `Failover to replica node ${P2} completed` }]);
+    const { port } = makePort();
+    const verdict = await port.observeFailover(RG, { previousPrimary: P1, nodeGroupId: '0001', requestedAt: T0 });
+    expect(verdict.status).toBe('not-yet');
+  });
+
+  it('fails when the primary settled on another member than the one asked for', async () => {
+    ec.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [{ ...group({ primary: P2 }), MemberClusters: [P1, P2, 'payments-blue-003'] }],
+    });
+    for (const id of [P1, P2, 'payments-blue-003']) {
+      ec.on(DescribeCacheClustersCommand, { CacheClusterId: id }).resolves({ CacheClusters: [cluster(id)] });
+    }
+    events([{ source: RG, minutesAfter: 1, message: `Failover to replica node ${P2} completed` }]);
+    const { port } = makePort();
+    const verdict = await port.observeFailover(RG, { previousPrimary: P1, nodeGroupId: '0001', requestedAt: T0, expectedPrimary: 'payments-blue-003' });
+    expect(verdict).toMatchObject({ status: 'failed', reason: `primary of node group 0001 is ${P2}, expected payments-blue-003` });
+  });
+});
+
+describe('createElastiCacheCache: modify', () => {
+  it('always sends ApplyImmediately: true', async () => {
+    world();
+    ec.on(ModifyReplicationGroupCommand).resolves({});
+    const { port } = makePort();
+    await port.modify(RG, { engineVersion: '7.2' });
+    await port.modify(RG, { cacheNodeType: 'cache.r7g.xlarge', cacheParameterGroupName: 'custom.redis7' });
+    expect(ec).toHaveReceivedCommandWith(ModifyReplicationGroupCommand, { ReplicationGroupId: RG, EngineVersion: '7.2', ApplyImmediately: true });
+    expect(ec).toHaveReceivedCommandWith(ModifyReplicationGroupCommand, {
+      ReplicationGroupId: RG,
+      CacheNodeType: 'cache.r7g.xlarge',
+      CacheParameterGroupName: 'custom.redis7',
+      ApplyImmediately: true,
+    });
+    for (const call of ec.commandCalls(ModifyReplicationGroupCommand)) expect(call.args[0].input.ApplyImmediately).toBe(true);
+  });
+
+  it('sends nothing when the requested values are already live or already pending', async () => {
+    world();
+    const { port } = makePort();
+    await port.modify(RG, { engineVersion: '7.1' });
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
+    ec.reset();
+    world({}, { [P1]: { PendingModifiedValues: { EngineVersion: '7.2' } }, [P2]: { PendingModifiedValues: { EngineVersion: '7.2' } } });
+    await port.modify(RG, { engineVersion: '7.2' });
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
+  });
+
+  it('refuses an empty request', async () => {
+    const { port } = makePort();
+    await expect(port.modify(RG, {})).rejects.toBeInstanceOf(RefusedError);
+  });
+
+  it('fails a modify to "7.1" when the live version is "7.10" once the group settled (strings, never numbers)', async () => {
+    world({}, { [P1]: { EngineVersion: '7.10' }, [P2]: { EngineVersion: '7.10' } });
+    const { port } = makePort();
+    const verdict = await port.observeModify(RG, { engineVersion: '7.1' });
+    expect(verdict.status).toBe('failed');
+    if (verdict.status !== 'failed') throw new Error('unreachable');
+    expect(verdict.reason).toBe(`modification settled with engine version requested "7.1", live ${P1}="7.10", ${P2}="7.10"`);
+  });
+
+  it('is not-yet while the group is modifying or something is pending, and complete on an exact match', async () => {
+    world({ status: 'modifying' }, { [P1]: { EngineVersion: '7.0' } });
+    const { port } = makePort();
+    await expect(port.observeModify(RG, { engineVersion: '7.1' })).resolves.toMatchObject({ status: 'not-yet' });
+
+    ec.reset();
+    world({ pending: { AutomaticFailoverStatus: 'enabled' } });
+    const pending = await port.observeModify(RG, { engineVersion: '7.1' });
+    expect(pending).toMatchObject({ status: 'not-yet', waitingFor: 'pending modifications to clear (group: AutomaticFailoverStatus)' });
+
+    ec.reset();
+    world();
+    await expect(port.observeModify(RG, { engineVersion: '7.1', cacheNodeType: 'cache.r7g.large' })).resolves.toMatchObject({
+      status: 'complete',
+    });
+  });
+});
+
+describe('createElastiCacheCache: reboot', () => {
+  it('refuses to reboot a cluster-mode-enabled group and sends nothing', async () => {
+    world({ clusterEnabled: true });
+    const { port } = makePort();
+    const err = await port.reboot(RG, [P1]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RefusedError);
+    expect((err as Error).message).toMatch(/cluster mode enabled/);
+    expect(ec).toHaveReceivedCommandTimes(RebootCacheClusterCommand, 0);
+  });
+
+  it('reboots the named members with their node ids from ShowCacheNodeInfo', async () => {
+    world({}, { [P2]: { CacheNodes: [{ CacheNodeId: '0001' }, { CacheNodeId: '0002' }] } });
+    ec.on(RebootCacheClusterCommand).resolves({});
+    const { port } = makePort();
+    await port.reboot(RG, [P2]);
+    expect(ec).toHaveReceivedCommandExactlyOnceWith(RebootCacheClusterCommand, { CacheClusterId: P2, CacheNodeIdsToReboot: ['0001', '0002'] });
+    await expect(port.reboot(RG, ['someone-else-001'])).rejects.toBeInstanceOf(RefusedError);
+  });
+
+  it('observes a reboot complete only with a restart event and the member available', async () => {
+    world({}, { [P2]: { CacheClusterStatus: 'rebooting cluster nodes' } });
+    events([]);
+    const { port } = makePort();
+    await expect(port.observeReboot(RG, [P2], T0)).resolves.toMatchObject({ status: 'not-yet' });
+
+    ec.reset();
+    world();
+    events([{ source: P2, minutesAfter: 2, message: 'Cache node 0001 restarted' }]);
+    await expect(port.observeReboot(RG, [P2], T0)).resolves.toMatchObject({ status: 'complete' });
+  });
+});
+
+describe('createElastiCacheCache: service updates', () => {
+  const UPDATE = 'elasticache-20260501-001';
+
+  it('throws when BatchApplyUpdateAction returns UnprocessedUpdateActions', async () => {
+    ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: UPDATE, UpdateActionStatus: 'not-applied' }] });
+    ec.on(BatchApplyUpdateActionCommand).resolves({
+      ProcessedUpdateActions: [],
+      UnprocessedUpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: UPDATE, ErrorType: 'InvalidReplicationGroupState', ErrorMessage: 'group is modifying' }],
+      $metadata: { attempts: 1 },
+    });
+    const { port } = makePort();
+    const err = await port.applyServiceUpdate(RG, UPDATE).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsCallError);
+    expect((err as AwsCallError).code).toBe('InvalidReplicationGroupState');
+    expect((err as AwsCallError).message).toBe(
+      `ElastiCache BatchApplyUpdateAction on ${RG} (${UPDATE}) failed: InvalidReplicationGroupState (fatal, 1 attempt): ${RG} unprocessed: group is modifying`,
+    );
+  });
+
+  it('applies a not-applied update, and sends nothing when it is already underway or complete', async () => {
+    ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: UPDATE, UpdateActionStatus: 'not-applied' }] });
+    ec.on(BatchApplyUpdateActionCommand).resolves({ ProcessedUpdateActions: [{ ReplicationGroupId: RG, UpdateActionStatus: 'waiting-to-start' }], UnprocessedUpdateActions: [] });
+    const { port } = makePort();
+    await port.applyServiceUpdate(RG, UPDATE);
+    expect(ec).toHaveReceivedCommandWith(BatchApplyUpdateActionCommand, { ReplicationGroupIds: [RG], ServiceUpdateName: UPDATE });
+
+    ec.reset();
+    ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: UPDATE, UpdateActionStatus: 'in-progress' }] });
+    await port.applyServiceUpdate(RG, UPDATE);
+    expect(ec).toHaveReceivedCommandTimes(BatchApplyUpdateActionCommand, 0);
+
+    ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: UPDATE, UpdateActionStatus: 'not-applicable' }] });
+    await expect(port.applyServiceUpdate(RG, UPDATE)).rejects.toBeInstanceOf(RefusedError);
+  });
+
+  it.each([
+    ['complete', 'complete'],
+    ['in-progress', 'not-yet'],
+    ['waiting-to-start', 'not-yet'],
+    ['stopped', 'failed'],
+    ['not-applicable', 'failed'],
+  ] as const)('observes update action %s as %s', async (actionStatus, verdict) => {
+    world();
+    ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: UPDATE, UpdateActionStatus: actionStatus }] });
+    const { port } = makePort();
+    await expect(port.observeServiceUpdate(RG, UPDATE)).resolves.toMatchObject({ status: verdict });
+  });
+
+  it('lists update actions in progress for the group', async () => {
+    ec.on(DescribeUpdateActionsCommand)
+      .resolvesOnce({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: 'u-1', UpdateActionStatus: 'in-progress' }], Marker: 'next' })
+      .resolvesOnce({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: 'u-2', UpdateActionStatus: 'scheduling' }] });
+    const { port } = makePort();
+    await expect(port.updateActionsInProgress(RG)).resolves.toEqual([
+      { serviceUpdateName: 'u-1', replicationGroupId: RG, status: 'in-progress' },
+      { serviceUpdateName: 'u-2', replicationGroupId: RG, status: 'scheduling' },
+    ]);
+    expect(ec).toHaveReceivedCommandWith(DescribeUpdateActionsCommand, {
+      ReplicationGroupIds: [RG],
+      UpdateActionStatus: ['in-progress', 'scheduling', 'stopping', 'waiting-to-start'],
+    });
+  });
+});

@@ -1,0 +1,422 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  DeregisterTargetsCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  PriorityInUseException,
+  RegisterTargetsCommand,
+  RuleNotFoundException,
+  type Action,
+  type Rule,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createElbv2Traffic } from '../../src/adapters/elbv2-traffic.js';
+import { AwsCallError, RefusedError } from '../../src/errors.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+import { LB_ARN, LISTENER_ARN, RULE_ARN, TG_BLUE, TG_GREEN, awsServiceError } from '../helpers/aws-fixtures.js';
+
+const elb = mockClient(ElasticLoadBalancingV2Client);
+const client = new ElasticLoadBalancingV2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const budget = { budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5 };
+const CANARY_TG = `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-canary/4444444444444444`;
+
+const authenticate: Action = {
+  Type: 'authenticate-oidc',
+  Order: 1,
+  AuthenticateOidcConfig: {
+    Issuer: 'https://idp.example.com',
+    AuthorizationEndpoint: 'https://idp.example.com/auth',
+    TokenEndpoint: 'https://idp.example.com/token',
+    UserInfoEndpoint: 'https://idp.example.com/userinfo',
+    ClientId: 'quiesce-test',
+  },
+};
+
+function forward(blue: number, green: number, sticky = { Enabled: true, DurationSeconds: 300 }): Action {
+  return {
+    Type: 'forward',
+    Order: 2,
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: TG_BLUE, Weight: blue },
+        { TargetGroupArn: TG_GREEN, Weight: green },
+      ],
+      TargetGroupStickinessConfig: sticky,
+    },
+  };
+}
+
+function listenerWith(actions: Action[]) {
+  return { Listeners: [{ ListenerArn: LISTENER_ARN, LoadBalancerArn: LB_ARN, DefaultActions: actions }] };
+}
+
+function makePort() {
+  const log = captureLogger();
+  const clock = new ManualClock(1_700_000_000_000, { autoAdvance: true });
+  return { port: createElbv2Traffic({ client, clock, budget, logger: log.logger }), log, clock };
+}
+
+beforeEach(() => {
+  elb.reset();
+});
+
+describe('createElbv2Traffic: forward weights', () => {
+  it('reads the forward config of the default action, stickiness included', async () => {
+    elb.on(DescribeListenersCommand, { ListenerArns: [LISTENER_ARN] }).resolves(listenerWith([authenticate, forward(1, 1)]));
+    const { port } = makePort();
+    await expect(port.readForwardConfig({ listenerArn: LISTENER_ARN })).resolves.toEqual({
+      targetGroups: [
+        { targetGroupArn: TG_BLUE, weight: 1 },
+        { targetGroupArn: TG_GREEN, weight: 1 },
+      ],
+      stickiness: { enabled: true, durationSeconds: 300 },
+    });
+  });
+
+  it('sends no ModifyListener when the weight is already set', async () => {
+    elb.on(DescribeListenersCommand).resolves(listenerWith([authenticate, forward(0, 1)]));
+    const { port } = makePort();
+    const result = await port.setWeight({ listenerArn: LISTENER_ARN }, TG_BLUE, 0);
+    expect(result.changed).toBe(false);
+    expect(result.after).toEqual(result.before);
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 0);
+  });
+
+  it('changes one weight and sends the whole action list: other actions, order, other weights and stickiness kept', async () => {
+    elb.on(DescribeListenersCommand).resolves(listenerWith([authenticate, forward(1, 3)]));
+    elb.on(ModifyListenerCommand).resolves({});
+    const { port } = makePort();
+    const result = await port.setWeight({ listenerArn: LISTENER_ARN }, TG_BLUE, 0);
+
+    expect(result.changed).toBe(true);
+    expect(result.before.targetGroups).toEqual([
+      { targetGroupArn: TG_BLUE, weight: 1 },
+      { targetGroupArn: TG_GREEN, weight: 3 },
+    ]);
+    expect(result.after.targetGroups).toEqual([
+      { targetGroupArn: TG_BLUE, weight: 0 },
+      { targetGroupArn: TG_GREEN, weight: 3 },
+    ]);
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+    const sent = elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input;
+    expect(sent).toEqual({
+      ListenerArn: LISTENER_ARN,
+      DefaultActions: [
+        // Describe* never returns the OIDC secret: the action must ask AWS to keep it.
+        { ...authenticate, AuthenticateOidcConfig: { ...authenticate.AuthenticateOidcConfig, UseExistingClientSecret: true } },
+        {
+          Type: 'forward',
+          Order: 2,
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: TG_BLUE, Weight: 0 },
+              { TargetGroupArn: TG_GREEN, Weight: 3 },
+            ],
+            TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 },
+          },
+        },
+      ],
+    });
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 0);
+  });
+
+  it('always sends TargetGroupStickinessConfig, even when the read omitted it', async () => {
+    const bare: Action = { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG_BLUE, Weight: 1 }, { TargetGroupArn: TG_GREEN, Weight: 1 }] } };
+    elb.on(DescribeListenersCommand).resolves(listenerWith([bare]));
+    elb.on(ModifyListenerCommand).resolves({});
+    const { port } = makePort();
+    await port.setWeight({ listenerArn: LISTENER_ARN }, TG_GREEN, 0);
+    const sent = elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input.DefaultActions![0]!;
+    expect(sent.ForwardConfig?.TargetGroupStickinessConfig).toEqual({ Enabled: false });
+  });
+
+  it('turns a single-group TargetGroupArn forward into a ForwardConfig without TargetGroupArn', async () => {
+    const single: Action = {
+      Type: 'forward',
+      TargetGroupArn: TG_BLUE,
+      ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG_BLUE, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+    };
+    elb.on(DescribeListenersCommand).resolves(listenerWith([single]));
+    elb.on(ModifyListenerCommand).resolves({});
+    const { port } = makePort();
+    await port.setWeight({ listenerArn: LISTENER_ARN }, TG_BLUE, 0);
+    const sent = elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input.DefaultActions![0]!;
+    expect(sent).toEqual({
+      Type: 'forward',
+      ForwardConfig: { TargetGroups: [{ TargetGroupArn: TG_BLUE, Weight: 0 }], TargetGroupStickinessConfig: { Enabled: false } },
+    });
+  });
+
+  it('uses DescribeRules and ModifyRule when the forward lives in a rule', async () => {
+    const rule: Rule = {
+      RuleArn: RULE_ARN,
+      Priority: '10',
+      Conditions: [{ Field: 'path-pattern', Values: ['/pay/*'] }],
+      Actions: [forward(2, 2, { Enabled: false, DurationSeconds: 3600 })],
+    };
+    elb.on(DescribeRulesCommand, { RuleArns: [RULE_ARN] }).resolves({ Rules: [rule] });
+    elb.on(ModifyRuleCommand).resolves({});
+    const { port } = makePort();
+    const result = await port.setWeight({ listenerArn: LISTENER_ARN, ruleArn: RULE_ARN }, TG_GREEN, 0);
+
+    expect(result.changed).toBe(true);
+    expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 0);
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
+    expect(elb).toHaveReceivedCommandWith(ModifyRuleCommand, {
+      RuleArn: RULE_ARN,
+      Actions: [
+        {
+          Type: 'forward',
+          Order: 2,
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: TG_BLUE, Weight: 2 },
+              { TargetGroupArn: TG_GREEN, Weight: 0 },
+            ],
+            TargetGroupStickinessConfig: { Enabled: false, DurationSeconds: 3600 },
+          },
+        },
+      ],
+    });
+    // Conditions are not part of the write: ModifyRule leaves what it is not given.
+    expect(elb.commandCalls(ModifyRuleCommand)[0]!.args[0].input.Conditions).toBeUndefined();
+  });
+
+  it('refuses a group that is not in the forward action, and a weight outside 0..999', async () => {
+    elb.on(DescribeListenersCommand).resolves(listenerWith([forward(1, 1)]));
+    const { port } = makePort();
+    await expect(port.setWeight({ listenerArn: LISTENER_ARN }, CANARY_TG, 0)).rejects.toBeInstanceOf(RefusedError);
+    await expect(port.setWeight({ listenerArn: LISTENER_ARN }, TG_BLUE, 1000)).rejects.toBeInstanceOf(RefusedError);
+    await expect(port.setWeight({ listenerArn: LISTENER_ARN }, TG_BLUE, 0.5)).rejects.toBeInstanceOf(RefusedError);
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
+  });
+
+  it('refuses a location without a forward action', async () => {
+    elb.on(DescribeListenersCommand).resolves(
+      listenerWith([{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }]),
+    );
+    const { port } = makePort();
+    await expect(port.readForwardConfig({ listenerArn: LISTENER_ARN })).rejects.toThrow(/has no forward action/);
+  });
+
+  it('verifyWeight: a read-back mismatch is "not yet", a match is ok, a missing group is not-yet with live null', async () => {
+    const { port } = makePort();
+    elb.on(DescribeListenersCommand).resolvesOnce(listenerWith([forward(1, 1)])).resolvesOnce(listenerWith([forward(0, 1)]));
+    await expect(port.verifyWeight({ listenerArn: LISTENER_ARN }, TG_BLUE, 0)).resolves.toEqual({
+      status: 'not-yet',
+      live: 1,
+      expected: 0,
+    });
+    await expect(port.verifyWeight({ listenerArn: LISTENER_ARN }, TG_BLUE, 0)).resolves.toEqual({ status: 'ok', live: 0 });
+
+    elb.on(DescribeListenersCommand).resolves(listenerWith([forward(1, 1)]));
+    await expect(port.verifyWeight({ listenerArn: LISTENER_ARN }, CANARY_TG, 0)).resolves.toEqual({
+      status: 'not-yet',
+      live: null,
+      expected: 0,
+    });
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
+  });
+});
+
+describe('createElbv2Traffic: targets', () => {
+  it('reports targets still registered after a successful DeregisterTargets (draining counts, NotRegistered does not)', async () => {
+    elb.on(DeregisterTargetsCommand).resolves({});
+    elb.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        { Target: { Id: 'i-0abc', Port: 8080 }, TargetHealth: { State: 'draining', Reason: 'Target.DeregistrationInProgress' } },
+        { Target: { Id: 'i-0def', Port: 8080 }, TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered' } },
+        { Target: { Id: 'i-0ghi', Port: 8080 }, TargetHealth: { State: 'unused', Reason: 'Target.InvalidState' } },
+      ],
+    });
+    const { port } = makePort();
+    await port.deregisterTargets(TG_BLUE, [{ id: 'i-0abc', port: 8080 }, { id: 'i-0def', port: 8080 }]);
+    expect(elb).toHaveReceivedCommandWith(DeregisterTargetsCommand, {
+      TargetGroupArn: TG_BLUE,
+      Targets: [
+        { Id: 'i-0abc', Port: 8080 },
+        { Id: 'i-0def', Port: 8080 },
+      ],
+    });
+    await expect(port.listTargets(TG_BLUE)).resolves.toEqual([
+      { id: 'i-0abc', port: 8080 },
+      { id: 'i-0ghi', port: 8080 },
+    ]);
+  });
+
+  it('describes health for given targets, with state and reason', async () => {
+    elb.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        { Target: { Id: '10.0.1.5', Port: 80, AvailabilityZone: 'us-east-1a' }, TargetHealth: { State: 'healthy' } },
+        {
+          Target: { Id: '10.0.1.6', Port: 80 },
+          TargetHealth: { State: 'unhealthy', Reason: 'Target.Timeout', Description: 'Request timed out' },
+        },
+      ],
+    });
+    const { port } = makePort();
+    const health = await port.describeTargetHealth(TG_BLUE, [{ id: '10.0.1.5', port: 80, availabilityZone: 'us-east-1a' }, { id: '10.0.1.6', port: 80 }]);
+    expect(health).toEqual([
+      { target: { id: '10.0.1.5', port: 80, availabilityZone: 'us-east-1a' }, state: 'healthy' },
+      { target: { id: '10.0.1.6', port: 80 }, state: 'unhealthy', reason: 'Target.Timeout', description: 'Request timed out' },
+    ]);
+    expect(elb).toHaveReceivedCommandWith(DescribeTargetHealthCommand, {
+      TargetGroupArn: TG_BLUE,
+      Targets: [{ Id: '10.0.1.5', Port: 80, AvailabilityZone: 'us-east-1a' }, { Id: '10.0.1.6', Port: 80 }],
+    });
+  });
+
+  it('registers targets, and sends nothing for an empty list', async () => {
+    elb.on(RegisterTargetsCommand).resolves({});
+    const { port } = makePort();
+    await port.registerTargets(TG_BLUE, []);
+    await port.deregisterTargets(TG_BLUE, []);
+    expect(elb).toHaveReceivedCommandTimes(RegisterTargetsCommand, 0);
+    expect(elb).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 0);
+    await port.registerTargets(TG_BLUE, [{ id: 'i-0abc', port: 8080 }]);
+    expect(elb).toHaveReceivedCommandWith(RegisterTargetsCommand, { TargetGroupArn: TG_BLUE, Targets: [{ Id: 'i-0abc', Port: 8080 }] });
+  });
+
+  it('describes a target group with its attributes (deregistration delay, target-group stickiness)', async () => {
+    elb.on(DescribeTargetGroupsCommand, { TargetGroupArns: [TG_BLUE] }).resolves({
+      TargetGroups: [
+        {
+          TargetGroupArn: TG_BLUE,
+          LoadBalancerArns: [LB_ARN],
+          TargetType: 'instance',
+          HealthCheckIntervalSeconds: 10,
+          HealthCheckTimeoutSeconds: 5,
+          HealthyThresholdCount: 3,
+          UnhealthyThresholdCount: 2,
+          HealthCheckPath: '/healthz',
+          Matcher: { HttpCode: '200-299' },
+        },
+      ],
+    });
+    elb.on(DescribeTargetGroupAttributesCommand, { TargetGroupArn: TG_BLUE }).resolves({
+      Attributes: [
+        { Key: 'deregistration_delay.timeout_seconds', Value: '45' },
+        { Key: 'stickiness.enabled', Value: 'true' },
+        { Key: 'stickiness.type', Value: 'app_cookie' },
+        { Key: 'stickiness.lb_cookie.duration_seconds', Value: '86400' },
+        { Key: 'stickiness.app_cookie.duration_seconds', Value: '600' },
+      ],
+    });
+    const { port } = makePort();
+    await expect(port.describeTargetGroup(TG_BLUE)).resolves.toEqual({
+      targetGroupArn: TG_BLUE,
+      loadBalancerArns: [LB_ARN],
+      targetType: 'instance',
+      deregistrationDelaySeconds: 45,
+      healthCheck: { intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2, matcher: '200-299', path: '/healthz' },
+      stickiness: { enabled: true, type: 'app_cookie', durationSeconds: 600 },
+    });
+  });
+
+  it('finds the load balancer DNS name through the listener', async () => {
+    elb.on(DescribeListenersCommand).resolves(listenerWith([forward(1, 1)]));
+    elb.on(DescribeLoadBalancersCommand, { LoadBalancerArns: [LB_ARN] }).resolves({
+      LoadBalancers: [{ LoadBalancerArn: LB_ARN, DNSName: 'payments-123.us-east-1.elb.amazonaws.com' }],
+    });
+    const { port } = makePort();
+    await expect(port.loadBalancerDnsName(LISTENER_ARN)).resolves.toBe('payments-123.us-east-1.elb.amazonaws.com');
+  });
+});
+
+describe('createElbv2Traffic: canary rules', () => {
+  const ruleAt = (priority: string, extra: Partial<Rule> = {}): Rule => ({
+    RuleArn: `${RULE_ARN.slice(0, -4)}${priority.padStart(4, '0')}`,
+    Priority: priority,
+    Conditions: [{ Field: 'path-pattern', Values: [`/p${priority}/*`] }],
+    Actions: [forward(1, 1)],
+    ...extra,
+  });
+  const defaultRule: Rule = { RuleArn: `${RULE_ARN.slice(0, -4)}dflt`, Priority: 'default', IsDefault: true, Actions: [forward(1, 1)] };
+  const canaryCondition = { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: ['run-1'] } };
+
+  it('creates an http-header rule at the lowest free priority', async () => {
+    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), ruleAt('2'), ruleAt('4'), defaultRule] });
+    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '3' }] });
+    const { port } = makePort();
+    const rule = await port.createCanaryRule(LISTENER_ARN, { targetGroupArn: CANARY_TG, headerName: 'X-Quiesce-Canary', headerValue: 'run-1' });
+    expect(rule).toEqual({ ruleArn: 'arn:new-rule', priority: 3, headerName: 'X-Quiesce-Canary', headerValue: 'run-1', targetGroupArn: CANARY_TG });
+    expect(elb).toHaveReceivedCommandWith(CreateRuleCommand, {
+      ListenerArn: LISTENER_ARN,
+      Priority: 3,
+      Conditions: [canaryCondition],
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
+    });
+  });
+
+  it('moves to the next free priority on PriorityInUse', async () => {
+    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), ruleAt('3')] });
+    elb
+      .on(CreateRuleCommand, { Priority: 2 })
+      .rejects(new PriorityInUseException({ message: 'Priority 2 is currently in use', $metadata: { httpStatusCode: 400 } }));
+    elb.on(CreateRuleCommand, { Priority: 4 }).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '4' }] });
+    const { port } = makePort();
+    const rule = await port.createCanaryRule(LISTENER_ARN, { targetGroupArn: CANARY_TG, headerName: 'X-Quiesce-Canary', headerValue: 'run-1' });
+    expect(rule.priority).toBe(4);
+    expect(elb).toHaveReceivedCommandTimes(CreateRuleCommand, 2);
+  });
+
+  it('reuses a canary rule a crashed run left behind instead of creating a second one', async () => {
+    const leftover = ruleAt('7', {
+      Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-quiesce-canary', Values: ['RUN-1'] } }],
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
+    });
+    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), leftover] });
+    const { port } = makePort();
+    const rule = await port.createCanaryRule(LISTENER_ARN, { targetGroupArn: CANARY_TG, headerName: 'X-Quiesce-Canary', headerValue: 'run-1' });
+    expect(rule.ruleArn).toBe(leftover.RuleArn);
+    expect(elb).toHaveReceivedCommandTimes(CreateRuleCommand, 0);
+  });
+
+  it('finds canary rules by header name across pages, ignoring rules with other conditions', async () => {
+    const canary = ruleAt('5', {
+      Conditions: [canaryCondition],
+      Actions: [{ Type: 'forward', TargetGroupArn: CANARY_TG, ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
+    });
+    const someoneElses = ruleAt('6', { Conditions: [canaryCondition, { Field: 'path-pattern', Values: ['/admin/*'] }] });
+    elb
+      .on(DescribeRulesCommand, { ListenerArn: LISTENER_ARN })
+      .resolvesOnce({ Rules: [ruleAt('1'), someoneElses], NextMarker: 'page-2' })
+      .resolvesOnce({ Rules: [canary, defaultRule] });
+    const { port } = makePort();
+    await expect(port.findCanaryRules(LISTENER_ARN, 'x-quiesce-canary')).resolves.toEqual([
+      { ruleArn: canary.RuleArn, priority: 5, headerName: 'X-Quiesce-Canary', headerValue: 'run-1', targetGroupArn: CANARY_TG },
+    ]);
+    expect(elb).toHaveReceivedNthCommandWith(DescribeRulesCommand, 2, { ListenerArn: LISTENER_ARN, Marker: 'page-2' });
+  });
+
+  it('treats RuleNotFound on delete as already deleted, and logs it', async () => {
+    elb.on(DeleteRuleCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: { httpStatusCode: 400 } }));
+    const { port, log } = makePort();
+    await expect(port.deleteCanaryRule('arn:gone')).resolves.toBeUndefined();
+    expect(log.text()).toContain('canary rule already deleted');
+  });
+
+  it('deletes a rule, and surfaces any other delete failure', async () => {
+    const { port } = makePort();
+    elb.on(DeleteRuleCommand).resolves({});
+    await port.deleteCanaryRule('arn:rule');
+    expect(elb).toHaveReceivedCommandWith(DeleteRuleCommand, { RuleArn: 'arn:rule' });
+
+    elb.on(DeleteRuleCommand).rejects(awsServiceError({ name: 'AccessDenied', Code: 'AccessDenied', status: 403 }));
+    const err = await port.deleteCanaryRule('arn:rule').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsCallError);
+    expect((err as AwsCallError).message).toBe('ELBv2 DeleteRule on arn:rule failed: AccessDenied (fatal, 1 attempt): AccessDenied happened');
+  });
+});

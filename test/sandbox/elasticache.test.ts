@@ -1,0 +1,199 @@
+import {
+  BatchApplyUpdateActionCommand,
+  DescribeCacheClustersCommand,
+  DescribeEventsCommand,
+  DescribeReplicationGroupsCommand,
+  DescribeUpdateActionsCommand,
+  InvalidParameterCombinationException,
+  ModifyReplicationGroupCommand,
+  RebootCacheClusterCommand,
+  TestFailoverCommand,
+  TestFailoverNotAvailableFault,
+  NodeGroupNotFoundFault,
+  type ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
+import { describe, expect, it } from 'vitest';
+import { createSandboxClients, defaultWorldFromPlan, type SandboxWorld, type WorldFile } from '../../src/sandbox/index.js';
+import { REGION, minutes, planOf, seconds, twoClusters } from './fixtures.js';
+
+function setup(file: WorldFile = {}, plan = twoClusters()) {
+  const world = defaultWorldFromPlan(plan, file);
+  return { world, ...createSandboxClients(world, { region: REGION }) };
+}
+
+async function group(client: ElastiCacheClient, id = 'blue-cache') {
+  const out = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
+  const rg = out.ReplicationGroups?.[0];
+  const primary = rg?.NodeGroups?.[0]?.NodeGroupMembers?.find((m) => m.CurrentRole === 'primary')?.CacheClusterId;
+  return { rg, primary };
+}
+
+async function members(client: ElastiCacheClient, id = 'blue-cache') {
+  const out = await client.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: true }));
+  return (out.CacheClusters ?? []).filter((c) => c.ReplicationGroupId === id);
+}
+
+async function eventMessages(client: ElastiCacheClient, world: SandboxWorld): Promise<string[]> {
+  const out = await client.send(new DescribeEventsCommand({ StartTime: new Date(world.state.startedAt), Duration: undefined }));
+  return (out.Events ?? []).map((e) => e.Message ?? '');
+}
+
+const at = (world: SandboxWorld, ms: number) => world.advanceTo(world.state.startedAt + ms);
+
+describe('TestFailover', () => {
+  it('keeps Status available while the primary moves, with the events in order', async () => {
+    const { world, elasticache } = setup();
+    const out = await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'blue-cache', NodeGroupId: '0001' }));
+    expect(out.ReplicationGroup?.Status).toBe('available');
+    // Between the call and the switch there is no healthy primary, though every status says available.
+    expect(world.probeCache('blue-cache').ok).toBe(false);
+    at(world, seconds(89));
+    expect(await group(elasticache)).toMatchObject({ rg: { Status: 'available' }, primary: 'blue-cache-001' });
+    expect((await members(elasticache)).map((c) => c.CacheClusterStatus)).toEqual(['available', 'available', 'available']);
+
+    at(world, seconds(90));
+    expect(await group(elasticache)).toMatchObject({ rg: { Status: 'available' }, primary: 'blue-cache-002' });
+    expect(world.probeCache('blue-cache')).toMatchObject({ ok: true, primaryClusterId: 'blue-cache-002' });
+    const recovering = await members(elasticache);
+    expect(recovering[0]).toMatchObject({ CacheClusterStatus: 'rebooting cluster nodes', CacheNodes: [{ CacheNodeStatus: 'rebooting' }] });
+
+    at(world, seconds(90) + minutes(10));
+    expect((await members(elasticache)).map((c) => c.CacheClusterStatus)).toEqual(['available', 'available', 'available']);
+    expect(await eventMessages(elasticache, world)).toEqual([
+      'Finished recovery for cache nodes 0001',
+      'Recovering cache nodes 0001',
+      'Failover from primary node blue-cache-001 to replica node blue-cache-002 completed',
+      'Test Failover API called for node group 0001',
+    ]);
+    expect((await group(elasticache)).rg?.Status).toBe('available');
+  });
+
+  it('fails the requests of a cluster left in rotation during the switch, and the audit says so', async () => {
+    const { world, elasticache } = setup();
+    await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'blue-cache', NodeGroupId: '0001' }));
+    at(world, minutes(2));
+    expect(world.traffic.perCluster.blue).toEqual({ requests: 12_000, failed: 9000 });
+    expect(world.violations.map((v) => v.kind)).toEqual(['maintenance-in-rotation']);
+  });
+
+  it('refuses an unknown node group and more than 15 node groups in a rolling 24 hours', async () => {
+    const names = Array.from({ length: 16 }, (_, i) => `c${i + 1}`);
+    const { world, elasticache } = setup({ audit: { maxOutOfService: 16 } }, planOf(names));
+    await expect(
+      elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'c1-cache', NodeGroupId: '0002' })),
+    ).rejects.toBeInstanceOf(NodeGroupNotFoundFault);
+    for (const name of names.slice(0, 15)) {
+      await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: `${name}-cache`, NodeGroupId: '0001' }));
+    }
+    const refused = elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'c16-cache', NodeGroupId: '0001' }));
+    await expect(refused).rejects.toBeInstanceOf(TestFailoverNotAvailableFault);
+    at(world, minutes(24 * 60) + 1);
+    await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'c16-cache', NodeGroupId: '0001' }));
+  });
+});
+
+describe('ModifyReplicationGroup', () => {
+  it('leaves changes pending when ApplyImmediately is not sent, and applies them when it is true', async () => {
+    const { world, elasticache } = setup();
+    const out = await elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', EngineVersion: '7.1' }));
+    expect(out.ReplicationGroup?.Status).toBe('available');
+    at(world, minutes(2 * 24 * 60));
+    for (const member of await members(elasticache)) {
+      expect(member.EngineVersion).toBe('7.0');
+      expect(member.PendingModifiedValues).toEqual({ EngineVersion: '7.1' });
+    }
+    const start = world.now();
+    await elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', ApplyImmediately: true }));
+    expect((await group(elasticache)).rg?.Status).toBe('modifying');
+    expect((await members(elasticache)).map((c) => c.CacheClusterStatus)).toEqual(['modifying', 'modifying', 'modifying']);
+    world.advanceTo(start + minutes(15));
+    expect((await group(elasticache)).rg?.Status).toBe('available');
+    for (const member of await members(elasticache)) {
+      expect(member.EngineVersion).toBe('7.1');
+      expect(member.PendingModifiedValues).toEqual({});
+    }
+  });
+
+  it('reports exactly the requested version string unless versionReported says otherwise', async () => {
+    const { world, elasticache } = setup({
+      events: [{ at: '0s', versionReported: { replicationGroupId: 'green-cache', engineVersion: '7.1.2' } }],
+    });
+    for (const id of ['blue-cache', 'green-cache']) {
+      await elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: id, EngineVersion: '7.1', ApplyImmediately: true }));
+    }
+    at(world, minutes(15));
+    expect((await members(elasticache, 'blue-cache')).map((c) => c.EngineVersion)).toEqual(['7.1', '7.1', '7.1']);
+    expect((await members(elasticache, 'green-cache')).map((c) => c.EngineVersion)).toEqual(['7.1.2', '7.1.2', '7.1.2']);
+  });
+
+  it('refuses a downgrade and a request that changes nothing', async () => {
+    const { elasticache } = setup();
+    await expect(
+      elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', EngineVersion: '6.2', ApplyImmediately: true })),
+    ).rejects.toBeInstanceOf(InvalidParameterCombinationException);
+    await expect(
+      elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', EngineVersion: '7.0', ApplyImmediately: true })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterCombinationException', message: 'No modifications were requested.' });
+  });
+
+  it('promotes a named member with PrimaryClusterId', async () => {
+    const { world, elasticache } = setup();
+    await elasticache.send(
+      new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', PrimaryClusterId: 'blue-cache-003', ApplyImmediately: true }),
+    );
+    expect((await group(elasticache)).rg?.Status).toBe('modifying');
+    at(world, minutes(1));
+    expect(await group(elasticache)).toMatchObject({ rg: { Status: 'available' }, primary: 'blue-cache-003' });
+  });
+});
+
+describe('RebootCacheCluster', () => {
+  it('shows the member rebooting and loses the data of a rebooted primary', async () => {
+    const { world, elasticache } = setup();
+    const out = await elasticache.send(new RebootCacheClusterCommand({ CacheClusterId: 'blue-cache-001', CacheNodeIdsToReboot: ['0001'] }));
+    expect(out.CacheCluster?.CacheClusterStatus).toBe('rebooting cluster nodes');
+    expect(world.probeCache('blue-cache')).toMatchObject({ ok: false, dataGeneration: 0 });
+    at(world, minutes(2));
+    expect(world.probeCache('blue-cache')).toMatchObject({ ok: true, dataGeneration: 1 });
+    expect((await eventMessages(elasticache, world))[0]).toBe('Cache node 0001 restarted');
+  });
+});
+
+describe('service updates', () => {
+  it('applies an update through its action statuses and reports unprocessed items', async () => {
+    const { world, elasticache } = setup({
+      elasticache: { serviceUpdates: [{ name: 'elasticache-20260101-001', replicationGroups: ['blue-cache'] }] },
+    });
+    const out = await elasticache.send(
+      new BatchApplyUpdateActionCommand({ ServiceUpdateName: 'elasticache-20260101-001', ReplicationGroupIds: ['blue-cache', 'green-cache'] }),
+    );
+    expect(out.ProcessedUpdateActions).toEqual([
+      { ReplicationGroupId: 'blue-cache', ServiceUpdateName: 'elasticache-20260101-001', UpdateActionStatus: 'waiting-to-start' },
+    ]);
+    expect(out.UnprocessedUpdateActions?.map((u) => u.ReplicationGroupId)).toEqual(['green-cache']);
+    const unknown = await elasticache.send(
+      new BatchApplyUpdateActionCommand({ ServiceUpdateName: 'no-such-update', ReplicationGroupIds: ['blue-cache'] }),
+    );
+    expect(unknown.UnprocessedUpdateActions?.[0]?.ErrorType).toBe('ServiceUpdateNotFoundFault');
+    await expect(
+      elasticache.send(
+        new BatchApplyUpdateActionCommand({
+          ServiceUpdateName: 'elasticache-20260101-001',
+          ReplicationGroupIds: Array.from({ length: 21 }, (_, i) => `rg-${i}`),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+
+    const status = async () =>
+      (await elasticache.send(new DescribeUpdateActionsCommand({ ServiceUpdateName: 'elasticache-20260101-001' }))).UpdateActions?.map(
+        (a) => [a.ReplicationGroupId, a.UpdateActionStatus, a.NodesUpdated],
+      );
+    expect(await status()).toEqual([['blue-cache', 'waiting-to-start', '0/3']]);
+    at(world, seconds(30));
+    expect(await status()).toEqual([['blue-cache', 'in-progress', '0/3']]);
+    expect((await group(elasticache)).rg?.Status).toBe('modifying');
+    at(world, seconds(30) + minutes(20));
+    expect(await status()).toEqual([['blue-cache', 'complete', '3/3']]);
+    expect((await group(elasticache)).rg?.Status).toBe('available');
+  });
+});

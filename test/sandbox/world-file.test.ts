@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { DescribeTargetGroupAttributesCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeCacheClustersCommand } from '@aws-sdk/client-elasticache';
+import { describe, expect, it } from 'vitest';
+import { createSandboxClients, defaultWorldFromPlan, parseWorldFile, WorldFileError } from '../../src/sandbox/index.js';
+import { REGION, tgArn, twoClusters } from './fixtures.js';
+
+const docs = readFileSync(new URL('../../docs/sandbox.md', import.meta.url), 'utf8');
+
+function errorOf(text: string): string {
+  try {
+    parseWorldFile(text, 'world.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(WorldFileError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the world file to be rejected');
+}
+
+describe('world files', () => {
+  it('accepts the example in docs/sandbox.md and builds its world', async () => {
+    const example = /```yaml\n([\s\S]*?)```/.exec(docs)?.[1] ?? '';
+    expect(example).toContain('events:');
+    const file = parseWorldFile(example, 'docs/sandbox.md');
+    const world = defaultWorldFromPlan(twoClusters(), file);
+    const { elbv2, elasticache } = createSandboxClients(world, { region: REGION });
+    const health = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn('blue', 1) }));
+    expect(health.TargetHealthDescriptions).toHaveLength(5);
+    const attributes = await elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tgArn('green', 2) }));
+    expect(attributes.Attributes).toContainEqual({ Key: 'deregistration_delay.timeout_seconds', Value: '60' });
+    const clusters = await elasticache.send(new DescribeCacheClustersCommand({}));
+    expect(clusters.CacheClusters?.find((c) => c.ReplicationGroupId === 'green-cache')?.EngineVersion).toBe('6.2');
+    world.advanceBy(3_600_000);
+    expect(world.violations).toEqual([]);
+  });
+
+  it('rejects an unknown key with one line naming it', () => {
+    expect(errorOf('elbv2:\n  stickyness: { enabled: true }\n')).toBe('world.yaml: unknown key "stickyness" in elbv2');
+    expect(errorOf('clusters:\n  blue: { targetz: 3 }\n')).toBe('world.yaml: unknown key "targetz" in clusters.blue');
+  });
+
+  it('rejects an unquoted engine version, quoting it as written', () => {
+    expect(errorOf('defaults:\n  cache: { engineVersion: 6.20 }\n')).toBe(
+      'world.yaml: defaults.cache.engineVersion: engine version 6.20 is a YAML number; quote it: "6.20"',
+    );
+    expect(errorOf('elasticache:\n  engineVersions: { redis: ["7.0", 7.1] }\n')).toBe(
+      'world.yaml: elasticache.engineVersions.redis[1]: engine version 7.1 is a YAML number; quote it: "7.1"',
+    );
+  });
+
+  it('rejects durations without a unit and events without exactly one kind', () => {
+    expect(errorOf('elasticache:\n  timings: { failover: 90 }\n')).toBe(
+      'world.yaml: elasticache.timings.failover: expected a duration with a unit, e.g. "90s", "5m", "1h"',
+    );
+    expect(errorOf('events:\n  - { at: 1m }\n')).toContain('an event needs exactly one of manualWeight');
+    expect(errorOf('events:\n  - { at: 1m, from: 2m, crashLoop: { cluster: blue } }\n')).toContain('either "at" or "from"');
+  });
+
+  it('rejects events that name clusters the plan does not have', () => {
+    expect(() => defaultWorldFromPlan(twoClusters(), { events: [{ at: '1m', crashLoop: { cluster: 'purple' } }] })).toThrow(
+      'world file: events[0]: crashLoop: no such cluster "purple"',
+    );
+    expect(() => defaultWorldFromPlan(twoClusters(), { clusters: { purple: { targets: 1 } } })).toThrow(
+      'world file: clusters.purple: no such cluster in the plan',
+    );
+  });
+});
