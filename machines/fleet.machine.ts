@@ -40,10 +40,13 @@ const countOut = (c: FleetContext) => Object.values(c.out).filter(Boolean).lengt
 const names = (c: FleetContext, s: FleetClusterStatus) => c.input.clusters.filter((n) => c.status[n] === s);
 const active = (c: FleetContext) => names(c, 'running').length + names(c, 'paused').length;
 
-/** The next cluster the budget allows, or undefined. Exported for the plan preview. */
+/** Plan order: the first cluster not yet started. */
+export const nextPending = (c: FleetContext): string | undefined => names(c, 'pending')[0];
+
+/** The next cluster the budget allows, or undefined. The `canStart` guard is the only gate. */
 export function nextStartable(c: FleetContext): string | undefined {
   if (c.abort || c.holds.length > 0 || names(c, 'paused').length > 0) return undefined;
-  const next = names(c, 'pending')[0];
+  const next = nextPending(c);
   if (next === undefined) return undefined;
   const out = countOut(c);
   const inRotation = c.input.clusters.length - out;
@@ -139,8 +142,8 @@ export const fleetMachine = setup({
         {
           guard: 'canStart',
           actions: [
-            { type: 'startCluster', params: ({ context }) => ({ name: nextStartable(context)! }) },
-            { type: 'markStarted', params: ({ context }) => ({ name: nextStartable(context)! }) },
+            { type: 'startCluster', params: ({ context }) => ({ name: nextPending(context)! }) },
+            { type: 'markStarted', params: ({ context }) => ({ name: nextPending(context)! }) },
           ],
         },
       ],

@@ -1,34 +1,160 @@
-// Exhaustive path checks of the machines with the graph tools of xstate/graph.
-// The monitors below judge each path from its events and state values only, never from the machine's own
+// Exhaustive checks of the machines with the graph tools of xstate/graph.
+//
+// A path property ("reactivation only after maintenance and then verification") is checked on the product
+// of the machine and a monitor: an actor logic whose state is (machine snapshot, monitor state). Every path
+// of the machine is a walk through the product graph, so checking every reachable product state checks
+// every path, loops included, which plain simple-path enumeration cannot do (wait loops make it explode).
+// The monitors judge from events, effects and state values only, never from the machine's own
 // bookkeeping, so a broken guard cannot hide behind the context it corrupts.
-import { initialTransition, transition, type AnyStateMachine, type SnapshotFrom } from 'xstate';
-import { getSimplePaths, getAdjacencyMap } from 'xstate/graph';
+import { initialTransition, transition, type ActorLogic, type AnyEventObject, type SnapshotFrom } from 'xstate';
+import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import type { ClusterMachineInput, ObserveOutput } from '../../machines/cluster.contract.js';
 import type { ClusterMachine } from '../../machines/cluster.machine.js';
 import type { FleetInput, FleetMachine } from '../../machines/fleet.machine.js';
 
-type ClusterSnap = SnapshotFrom<ClusterMachine>;
-type AnyEvent = { type: string; [k: string]: unknown };
+type AnyEvent = AnyEventObject & Record<string, unknown>;
 
 export interface CheckReport {
+  /** Reachable (machine state x monitor) pairs: every path of the machine runs through these. */
+  productStates: number;
+  transitions: number;
+  /** Distinct machine states reached. */
+  machineStates: number;
+  /** One shortest path per product state: the paths the violations are reported on. */
   paths: number;
-  states: number;
+  /** Distinct event sequences of up to `walkDepth` steps from the start; each is checked, as it only visits checked states. */
+  walks: bigint;
+  walkDepth: number;
   violations: string[];
 }
 
+interface Product<TSnap, TMon> {
+  snap: TSnap;
+  mon: TMon;
+  status: 'active';
+  output: undefined;
+  error: undefined;
+}
+
+/** Builds the product logic: the machine steps purely, the monitor watches the step. */
+function productLogic<TSnap, TMon>(
+  machine: ClusterMachine | FleetMachine,
+  input: unknown,
+  initialMon: (snap: TSnap, actions: unknown[]) => TMon,
+  step: (mon: TMon, prev: TSnap, event: AnyEvent, next: TSnap, actions: unknown[]) => TMon,
+): ActorLogic<Product<TSnap, TMon>, AnyEvent, unknown> {
+  return {
+    transition: (state, event) => {
+      const [next, actions] = transition(machine as never, state.snap as never, event as never) as unknown as [TSnap, unknown[]];
+      return { ...state, snap: next, mon: step(state.mon, state.snap, event, next, actions) };
+    },
+    getInitialSnapshot: () => {
+      const [snap, actions] = initialTransition(machine as never, input as never) as unknown as [TSnap, unknown[]];
+      return { snap, mon: initialMon(snap, actions), status: 'active', output: undefined, error: undefined };
+    },
+    getPersistedSnapshot: (s) => s,
+  } as ActorLogic<Product<TSnap, TMon>, AnyEvent, unknown>;
+}
+
+function explore<TSnap, TMon extends { bad?: string }>(
+  logic: ActorLogic<Product<TSnap, TMon>, AnyEvent, unknown>,
+  events: (snap: TSnap) => AnyEvent[],
+  serialize: (p: Product<TSnap, TMon>) => string,
+  machineKey: (snap: TSnap) => string,
+  isEnd: (snap: TSnap) => boolean,
+  describeStep: (snap: TSnap, event: AnyEvent) => string,
+): CheckReport {
+  const options = {
+    events: (p: Product<TSnap, TMon>) => (p.mon.bad ? [] : events(p.snap)),
+    serializeState: serialize,
+    limit: 2_000_000,
+  };
+  const adjacency = getAdjacencyMap(logic, options as never) as Record<
+    string,
+    { state: Product<TSnap, TMon>; transitions: Record<string, { state: Product<TSnap, TMon> }> }
+  >;
+  const keys = Object.keys(adjacency);
+  const violations: string[] = [];
+
+  const badKeys = keys.filter((k) => adjacency[k]!.state.mon.bad);
+  if (badKeys.length) {
+    const paths = getShortestPaths(logic, { ...options, toState: (p: Product<TSnap, TMon>) => Boolean(p.mon.bad) } as never) as Array<{
+      state: Product<TSnap, TMon>;
+      steps: Array<{ state: Product<TSnap, TMon>; event: AnyEvent }>;
+    }>;
+    for (const path of paths.filter((p) => p.state.mon.bad).slice(0, 10)) {
+      const trail = path.steps.map((s) => describeStep(s.state.snap, s.event));
+      violations.push(`${path.state.mon.bad}\n    path: ${trail.join('\n          ')}`);
+    }
+  }
+
+  // Liveness (b): from every reachable state some end (final, or paused for an operator) is reachable.
+  const reverse = new Map<string, string[]>();
+  let transitions = 0;
+  for (const [key, node] of Object.entries(adjacency)) {
+    for (const t of Object.values(node.transitions)) {
+      transitions++;
+      const to = serialize(t.state);
+      reverse.set(to, [...(reverse.get(to) ?? []), key]);
+    }
+  }
+  const canEnd = new Set(keys.filter((k) => isEnd(adjacency[k]!.state.snap) || adjacency[k]!.state.mon.bad));
+  const queue = [...canEnd];
+  while (queue.length) {
+    for (const from of reverse.get(queue.pop()!) ?? []) {
+      if (!canEnd.has(from)) {
+        canEnd.add(from);
+        queue.push(from);
+      }
+    }
+  }
+  for (const k of keys.filter((key) => !canEnd.has(key)).slice(0, 5)) {
+    violations.push(`a state from which no end (done, held, paused, aborted) is reachable: ${machineKey(adjacency[k]!.state.snap)}`);
+  }
+  // Count walks from the start by dynamic programming over the product graph (BigInt: they explode).
+  const walkDepth = 60;
+  const start = keys[0]!;
+  let frontier = new Map<string, bigint>([[start, 1n]]);
+  let walks = 1n;
+  for (let depth = 0; depth < walkDepth; depth++) {
+    const nextFrontier = new Map<string, bigint>();
+    for (const [key, count] of frontier) {
+      for (const t of Object.values(adjacency[key]!.transitions)) {
+        const to = serialize(t.state);
+        nextFrontier.set(to, (nextFrontier.get(to) ?? 0n) + count);
+        walks += count;
+      }
+    }
+    frontier = nextFrontier;
+  }
+  return {
+    walks,
+    walkDepth,
+    productStates: keys.length,
+    transitions,
+    machineStates: new Set(keys.map((k) => machineKey(adjacency[k]!.state.snap))).size,
+    paths: keys.length,
+    violations,
+  };
+}
+
 const stateOf = (snap: { value: unknown }) => JSON.stringify(snap.value);
-const inState = (snap: { value: unknown }, name: string) => stateOf(snap).includes(`"${name}"`) || stateOf(snap) === `"${name}"`;
+const inState = (snap: { value: unknown }, name: string) => stateOf(snap).includes(`"${name}"`);
 
 // ---------------------------------------------------------------- cluster
+
+type ClusterSnap = SnapshotFrom<ClusterMachine>;
 
 /** Every event each state can meet: operator events, ticks, and every outcome of the actor it runs. */
 export function clusterEvents(snap: ClusterSnap): AnyEvent[] {
   if (snap.status !== 'active') return [];
   const c = snap.context;
-  const now = c.now;
-  const events: AnyEvent[] = [{ type: 'ABORT', by: 'op' }, { type: 'APPROVE', by: 'op' }];
+  const events: AnyEvent[] = [
+    { type: 'ABORT', by: 'op' },
+    { type: 'APPROVE', by: 'op' },
+  ];
   if (c.nextCheckAt !== undefined) events.push({ type: 'TICK', now: c.nextCheckAt });
-  const soon = now + 1_000;
+  const soon = c.now + 1_000;
   const times = new Set<number>([soon]);
   if (c.deadline !== undefined) times.add(Math.max(c.deadline, soon));
   if (c.stableSince !== undefined) times.add(Math.max(c.stableSince + c.input.verify.stableForMs, soon));
@@ -60,8 +186,7 @@ export function clusterEvents(snap: ClusterSnap): AnyEvent[] {
       default:
         for (const at of times) {
           for (const status of ['done', 'not-yet', 'failed', 'drift'] as const) {
-            const out: ObserveOutput = { at, status, ...(status === 'done' ? {} : { reason: `${id} ${status}` }) };
-            done(out);
+            done({ at, status, ...(status === 'done' ? {} : { reason: `${id} ${status}` }) } satisfies ObserveOutput);
           }
         }
     }
@@ -69,7 +194,7 @@ export function clusterEvents(snap: ClusterSnap): AnyEvent[] {
   return events;
 }
 
-/** Abstracts time away: two snapshots that differ only in clock values behave alike under clusterEvents. */
+/** Abstracts clock values away: snapshots that differ only in times behave alike under clusterEvents. */
 export function serializeCluster(snap: ClusterSnap): string {
   const c = snap.context;
   return JSON.stringify([
@@ -94,123 +219,89 @@ export function serializeCluster(snap: ClusterSnap): string {
 
 interface ClusterMonitor {
   removed: boolean;
+  drained: boolean;
   stepsCompleted: number;
   stepsStarted: number;
   aborted: boolean;
   streakStart?: number;
   verifiedAfterSettled: boolean;
   secured: boolean;
+  bad?: string;
 }
 
 /**
- * Invariants on one path:
- *  (a) entering `reactivating` happens only after the last removal, after maintenance completed (or was
- *      skipped by an abort before any step started), and then after a verification window of `stableFor`
- *      passed; entering it from `verifying` must be caused by that very verification result;
- *  (b) a path that ends (final state or paused) carries a reason unless it is done;
+ * Invariants:
+ *  (a) entering `reactivating` happens only after the cluster was removed, after maintenance completed
+ *      (or was skipped by an abort before any step started), and then after a verification window of
+ *      `stableFor` passed; entering it from `verifying` must be caused by that very verification result;
+ *  (b) every end other than done carries a reason, and an end is reachable from everywhere;
  *  (d) a cluster held after removal went through securing (weight 0, targets back) or a rollback.
  */
-export function checkClusterPath(steps: Array<{ state: ClusterSnap; event: AnyEvent }>, input: ClusterMachineInput): string[] {
-  const problems: string[] = [];
-  const m: ClusterMonitor = { removed: false, stepsCompleted: 0, stepsStarted: 0, aborted: false, verifiedAfterSettled: false, secured: false };
-  const settled = () => m.stepsCompleted >= input.steps.length || (m.aborted && m.stepsStarted === 0);
-  const trail: string[] = [];
-  let prev: ClusterSnap | undefined;
-  for (const { state, event } of steps) {
-    trail.push(`${event.type}${'output' in event ? JSON.stringify((event.output as { status?: string }).status ?? '') : ''} -> ${stateOf(state)}`);
-    const out = (event as { output?: ObserveOutput }).output;
-    if (prev) {
-      if (event.type === 'xstate.done.actor.setWeight' && inState(prev, 'setZero')) {
-        m.removed = true;
-        m.stepsCompleted = 0;
-        m.stepsStarted = 0;
-        m.verifiedAfterSettled = false;
-      }
-      if (event.type === 'ABORT') m.aborted = true;
-      if (event.type === 'xstate.done.actor.startStep') m.stepsStarted++;
-      if (event.type === 'xstate.done.actor.observeStep' && out?.status === 'done') m.stepsCompleted++;
-      if (event.type === 'APPROVE' && inState(prev, 'paused') && input.steps[m.stepsCompleted]?.kind === 'approval' && m.removed) {
-        if (!inState(state, 'paused')) {
-          m.stepsCompleted++;
-          m.stepsStarted++;
-        }
-      }
-      if (inState(state, 'verifying') && !inState(prev, 'verifying')) m.streakStart = undefined;
-      let verificationPass = false;
-      if (event.type === 'xstate.done.actor.verifyCluster' && out) {
-        if (out.status === 'done') {
-          m.streakStart ??= out.at;
-          if (out.at - m.streakStart >= input.verify.stableForMs && settled()) {
-            m.verifiedAfterSettled = true;
-            verificationPass = true;
-          }
-        } else m.streakStart = undefined;
-      }
-      if (inState(state, 'securing') || inState(state, 'rollingBack')) m.secured = true;
-
-      const entersReactivation = inState(state, 'reactivating') && !inState(prev, 'reactivating');
-      if (entersReactivation) {
-        if (!m.removed) problems.push('reactivated a cluster that was never removed');
-        if (!m.verifiedAfterSettled) problems.push('reactivated before maintenance settled and verification passed');
-        if (inState(prev, 'verifying') && !verificationPass) problems.push(`left verifying for reactivating on ${event.type} without a passing stable verification`);
-      }
-      if (state.status === 'done' && state.value === 'held' && m.removed && !m.secured) {
-        problems.push('held after removal without securing the cluster (weight 0, targets back)');
-      }
+function clusterStep(input: ClusterMachineInput) {
+  return (m: ClusterMonitor, prev: ClusterSnap, event: AnyEvent, next: ClusterSnap): ClusterMonitor => {
+    const mon = { ...m };
+    const out = event.output as ObserveOutput | undefined;
+    const settled = () => mon.stepsCompleted >= input.steps.length || (mon.aborted && mon.stepsStarted === 0);
+    if (event.type === 'xstate.done.actor.setWeight' && inState(prev, 'setZero')) {
+      Object.assign(mon, { removed: true, drained: false, stepsCompleted: 0, stepsStarted: 0, verifiedAfterSettled: false });
     }
-    prev = state;
-  }
-  const last = steps.at(-1)?.state;
-  if (last && last.status === 'done' && last.value !== 'done' && !last.context.reason) problems.push(`ended ${stateOf(last)} without a reason`);
-  if (last && inState(last, 'paused') && !last.context.pause?.reason) problems.push('paused without a reason');
-  return problems.map((p) => `${p}\n    path: ${trail.join('\n          ')}`);
+    if (event.type === 'xstate.done.actor.observeDrain' && out?.status === 'done') mon.drained = true;
+    if (event.type === 'ABORT') mon.aborted = true;
+    if (event.type === 'xstate.done.actor.startStep') mon.stepsStarted++;
+    if (event.type === 'xstate.done.actor.observeStep' && out?.status === 'done') mon.stepsCompleted++;
+    const approvalDue = input.steps[mon.stepsCompleted]?.kind === 'approval';
+    // An approval completes its step when the operator approves a pause reached during maintenance.
+    if (event.type === 'APPROVE' && inState(prev, 'paused') && !inState(next, 'paused') && approvalDue && mon.drained) {
+      mon.stepsCompleted++;
+      mon.stepsStarted++;
+    }
+    if (inState(next, 'verifying') && !inState(prev, 'verifying')) mon.streakStart = undefined;
+    let verificationPass = false;
+    if (event.type === 'xstate.done.actor.verifyCluster' && out) {
+      if (out.status === 'done') {
+        mon.streakStart ??= out.at;
+        if (out.at - mon.streakStart >= input.verify.stableForMs && settled()) {
+          mon.verifiedAfterSettled = true;
+          verificationPass = true;
+        }
+      } else mon.streakStart = undefined;
+    }
+    if (inState(next, 'securing') || inState(next, 'rollingBack')) mon.secured = true;
+
+    if (inState(next, 'reactivating') && !inState(prev, 'reactivating')) {
+      if (!mon.removed) mon.bad = '(a) reactivated a cluster that was never removed';
+      else if (!mon.verifiedAfterSettled) mon.bad = '(a) reactivated before maintenance settled and verification passed';
+      else if (inState(prev, 'verifying') && !verificationPass) mon.bad = `(a) left verifying for reactivating on ${event.type} without a passing stable verification`;
+    }
+    if (next.status === 'done') {
+      if (next.value === 'held' && mon.removed && !mon.secured) mon.bad = '(d) held after removal without securing the cluster';
+      if (next.value !== 'done' && !next.context.reason) mon.bad = `(b) ended ${stateOf(next)} without a reason`;
+    }
+    if (inState(next, 'paused') && !next.context.pause?.reason) mon.bad = '(b) paused without a reason';
+    return mon;
+  };
 }
 
 export function checkClusterMachine(machine: ClusterMachine, input: ClusterMachineInput): CheckReport {
-  const options = { input, events: clusterEvents, serializeState: serializeCluster, limit: 5_000_000 } as const;
-  const paths = getSimplePaths(machine, options as never) as Array<{ steps: Array<{ state: ClusterSnap; event: AnyEvent }> }>;
-  const violations: string[] = [];
-  for (const path of paths) {
-    for (const v of checkClusterPath(path.steps, input)) {
-      if (violations.length < 20) violations.push(v);
-    }
-  }
-  const adjacency = getAdjacencyMap(machine, options as never) as Record<string, { state: ClusterSnap; transitions: Record<string, { state: ClusterSnap }> }>;
-  violations.push(...checkEnds(adjacency, (s) => serializeCluster(s as ClusterSnap), (s) => {
-    const snap = s as ClusterSnap;
-    return snap.status === 'done' || inState(snap, 'paused');
-  }));
-  return { paths: paths.length, states: Object.keys(adjacency).length, violations };
-}
-
-/** (b) liveness: from every reachable state some end (final or paused) is reachable; no trap cycles. */
-function checkEnds(
-  adjacency: Record<string, { state: unknown; transitions: Record<string, { state: unknown }> }>,
-  serialize: (s: unknown) => string,
-  isEnd: (s: unknown) => boolean,
-): string[] {
-  const reverse = new Map<string, Set<string>>();
-  for (const [key, node] of Object.entries(adjacency)) {
-    for (const t of Object.values(node.transitions)) {
-      const to = serialize(t.state);
-      if (!reverse.has(to)) reverse.set(to, new Set());
-      reverse.get(to)!.add(key);
-    }
-  }
-  const canEnd = new Set(Object.keys(adjacency).filter((k) => isEnd(adjacency[k]!.state)));
-  const queue = [...canEnd];
-  while (queue.length) {
-    for (const from of reverse.get(queue.pop()!) ?? []) {
-      if (!canEnd.has(from)) {
-        canEnd.add(from);
-        queue.push(from);
-      }
-    }
-  }
-  return Object.keys(adjacency)
-    .filter((k) => !canEnd.has(k))
-    .slice(0, 5)
-    .map((k) => `state can never reach done, held, paused or aborted: ${k}`);
+  const logic = productLogic<ClusterSnap, ClusterMonitor>(
+    machine,
+    input,
+    () => ({ removed: false, drained: false, stepsCompleted: 0, stepsStarted: 0, aborted: false, verifiedAfterSettled: false, secured: false }),
+    clusterStep(input),
+  );
+  return explore(
+    logic,
+    clusterEvents,
+    (p) =>
+      serializeCluster(p.snap) +
+      JSON.stringify([p.mon.removed, p.mon.drained, p.mon.stepsCompleted, p.mon.stepsStarted > 0, p.mon.aborted, p.mon.streakStart !== undefined, p.mon.verifiedAfterSettled, p.mon.secured, p.mon.bad]),
+    serializeCluster,
+    (snap) => snap.status === 'done' || inState(snap, 'paused'),
+    (snap, event) => {
+      const status = (event.output as { status?: string } | undefined)?.status;
+      return `${event.type}${status ? `(${status})` : ''} -> ${stateOf(snap)}`;
+    },
+  );
 }
 
 // ---------------------------------------------------------------- fleet
@@ -243,58 +334,62 @@ export function fleetEvents(snap: FleetSnap): AnyEvent[] {
 const serializeFleet = (snap: FleetSnap) =>
   JSON.stringify([snap.value, snap.context.status, snap.context.out, snap.context.holds.length > 0, snap.context.abort !== undefined]);
 
-/**
- * (c) never more than maxOutOfService clusters out of rotation, never fewer than minActiveClusters in.
- * "Out" is computed from the startCluster effects the machine emits and the reports it receives.
- * Also (b): every end other than done carries a reason, and the fleet starts nothing after a hold.
- */
-export function checkFleetMachine(machine: FleetMachine, input: FleetInput): CheckReport {
-  const options = { input, events: fleetEvents, serializeState: serializeFleet, limit: 5_000_000 } as const;
-  const paths = getSimplePaths(machine, options as never) as Array<{ steps: Array<{ state: FleetSnap; event: AnyEvent }> }>;
-  const [, initialActions] = initialTransition(machine, input);
-  const violations: string[] = [];
-  for (const path of paths) {
-    const out = new Set<string>();
-    let heldSeen = false;
-    const started = (actions: Array<{ type: string; params?: unknown }>, where: string) => {
-      for (const a of actions) {
-        if (a.type !== 'startCluster') continue;
-        const name = (a.params as { name: string }).name;
-        if (heldSeen) violations.push(`started ${name} after a cluster was held (${where})`);
-        out.add(name);
-        if (out.size > input.maxOutOfService) violations.push(`${out.size} clusters out of rotation > maxOutOfService ${input.maxOutOfService} (${where})`);
-        if (input.clusters.length - out.size < input.minActiveClusters) {
-          violations.push(`${input.clusters.length - out.size} clusters in rotation < minActiveClusters ${input.minActiveClusters} (${where})`);
-        }
-      }
-    };
-    started(initialActions as never, 'initial');
-    let prev: FleetSnap | undefined;
-    for (const { state, event } of path.steps) {
-      if (prev) {
-        const name = event.name as string | undefined;
-        const [, actions] = transition(machine, prev, event as never);
-        if (name && out.has(name)) {
-          if (event.type === 'CLUSTER.DONE') out.delete(name);
-          if ((event.type === 'CLUSTER.HELD' || event.type === 'CLUSTER.ABORTED') && event.inRotation) out.delete(name);
-        }
-        if (event.type === 'CLUSTER.HELD' && prev.context.status[name!] !== 'pending') heldSeen = true;
-        started(actions as never, `after ${event.type} ${name ?? ''}`);
-      }
-      prev = state;
-    }
-    const last = path.steps.at(-1)?.state;
-    if (last && last.status === 'done' && last.value !== 'done' && !last.context.reason) violations.push(`fleet ended ${String(last.value)} without a reason`);
-    if (violations.length > 20) break;
-  }
-  const adjacency = getAdjacencyMap(machine, options as never) as Record<string, { state: FleetSnap; transitions: Record<string, { state: FleetSnap }> }>;
-  violations.push(
-    ...checkEnds(adjacency, (s) => serializeFleet(s as FleetSnap), (s) => {
-      const snap = s as FleetSnap;
-      return snap.status === 'done' || Object.values(snap.context.status).includes('paused');
-    }),
-  );
-  return { paths: paths.length, states: Object.keys(adjacency).length, violations };
+interface FleetMonitor {
+  out: string[];
+  started: string[];
+  heldSeen: boolean;
+  bad?: string;
 }
 
-export const isMachine = (m: unknown): m is AnyStateMachine => typeof m === 'object' && m !== null && 'transition' in m;
+/**
+ * (c) never more than maxOutOfService clusters out of rotation, never fewer than minActiveClusters in;
+ * "out" counts from each startCluster effect the machine emits until the cluster reports back in rotation.
+ * Also: nothing starts after a hold, nothing starts twice, and every end other than done has a reason.
+ */
+function fleetMonitor(input: FleetInput) {
+  const apply = (m: FleetMonitor, actions: unknown[], where: string): FleetMonitor => {
+    const mon = { ...m, out: [...m.out], started: [...m.started] };
+    for (const a of actions as Array<{ type: string; params?: { name?: string } }>) {
+      if (a.type !== 'startCluster') continue;
+      const name = a.params?.name ?? '<undefined>';
+      if (mon.heldSeen) mon.bad ??= `started ${name} after a cluster was held (${where})`;
+      if (mon.started.includes(name)) mon.bad ??= `started ${name} twice (${where})`;
+      mon.started.push(name);
+      mon.out.push(name);
+      if (mon.out.length > input.maxOutOfService) mon.bad ??= `(c) ${mon.out.length} clusters out of rotation > maxOutOfService ${input.maxOutOfService} (${where})`;
+      if (input.clusters.length - mon.out.length < input.minActiveClusters) {
+        mon.bad ??= `(c) ${input.clusters.length - mon.out.length} clusters in rotation < minActiveClusters ${input.minActiveClusters} (${where})`;
+      }
+    }
+    return mon;
+  };
+  return {
+    initial: (_: FleetSnap, actions: unknown[]) => apply({ out: [], started: [], heldSeen: false }, actions, 'initial'),
+    step: (m: FleetMonitor, prev: FleetSnap, event: AnyEvent, next: FleetSnap, actions: unknown[]) => {
+      const name = event.name as string | undefined;
+      let mon: FleetMonitor = { ...m, out: [...m.out] };
+      if (name && mon.out.includes(name)) {
+        const backIn = event.type === 'CLUSTER.DONE' || ((event.type === 'CLUSTER.HELD' || event.type === 'CLUSTER.ABORTED') && event.inRotation === true);
+        if (backIn) mon.out = mon.out.filter((n) => n !== name);
+      }
+      if (event.type === 'CLUSTER.HELD' && name && mon.started.includes(name)) mon.heldSeen = true;
+      mon = apply(mon, actions, `after ${event.type} ${name ?? ''}`.trim());
+      if (next.status === 'done' && next.value !== 'done' && !next.context.reason) mon.bad ??= `(b) fleet ended ${String(next.value)} without a reason`;
+      void prev;
+      return mon;
+    },
+  };
+}
+
+export function checkFleetMachine(machine: FleetMachine, input: FleetInput): CheckReport {
+  const monitor = fleetMonitor(input);
+  const logic = productLogic<FleetSnap, FleetMonitor>(machine, input, monitor.initial, monitor.step);
+  return explore(
+    logic,
+    fleetEvents,
+    (p) => serializeFleet(p.snap) + JSON.stringify([[...p.mon.out].sort(), [...p.mon.started].sort(), p.mon.heldSeen, p.mon.bad]),
+    serializeFleet,
+    (snap) => snap.status === 'done' || Object.values(snap.context.status).includes('paused'),
+    (snap, event) => `${event.type} ${String(event.name ?? '')} -> ${stateOf(snap)}`,
+  );
+}

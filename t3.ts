@@ -1,0 +1,11 @@
+import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import { clusterMachine } from './machines/cluster.machine.ts';
+import { clusterEvents, serializeCluster } from './test/machines/model-check.ts';
+const input = { name: 'blue', drainMode: 'weight', steps: [{ kind: 'elasticache', label: 'f', timeoutMs: 1_200_000 }, { kind: 'approval', label: 'a', timeoutMs: 0 }], drain: { minimumMs: 60_000, timeoutMs: 900_000 }, verify: { stableForMs: 120_000, timeoutMs: 1_200_000 }, reactivate: { ramp: [50, 100], holdMs: 60_000 }, readBackTimeoutMs: 60_000, pollMs: 5_000 };
+let t = Date.now();
+const adj = getAdjacencyMap(clusterMachine, { input, events: clusterEvents, serializeState: serializeCluster } as any);
+const nodes = Object.values(adj) as any[];
+console.log('states', nodes.length, 'edges', nodes.reduce((n, x) => n + Object.keys(x.transitions).length, 0), Date.now() - t, 'ms');
+t = Date.now();
+const sp = getShortestPaths(clusterMachine, { input, events: clusterEvents, serializeState: serializeCluster } as any);
+console.log('shortest paths', sp.length, Date.now() - t, 'ms');
