@@ -73,9 +73,12 @@ export function rampWeight(original: number, percent: number): number {
   return Math.max(1, Math.ceil((original * percent) / 100));
 }
 
+/** The earliest of: what the world's schedule suggests, the phase deadline, the end of a ramp hold. */
 const nextCheck = (context: ClusterContext, out: Stamped & { recheckAt?: Millis }) => {
-  const wanted = out.recheckAt !== undefined && out.recheckAt > out.at ? out.recheckAt : out.at + context.input.pollMs;
-  return context.deadline !== undefined ? Math.min(wanted, Math.max(context.deadline, out.at + 1)) : wanted;
+  const candidates = [out.recheckAt !== undefined && out.recheckAt > out.at ? out.recheckAt : out.at + context.input.pollMs];
+  if (context.deadline !== undefined) candidates.push(Math.max(context.deadline, out.at + 1));
+  if (context.holdUntil !== undefined && context.holdUntil > out.at) candidates.push(context.holdUntil);
+  return Math.min(...candidates);
 };
 
 const pastDeadline = (context: ClusterContext, at: Millis) => context.deadline !== undefined && at >= context.deadline;

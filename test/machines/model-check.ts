@@ -69,7 +69,7 @@ function explore<TSnap, TMon extends { bad?: string }>(
     serializeState: serialize,
     limit: 2_000_000,
   };
-  const adjacency = getAdjacencyMap(logic, options as never) as Record<
+  const adjacency = getAdjacencyMap(logic, options as never) as unknown as Record<
     string,
     { state: Product<TSnap, TMon>; transitions: Record<string, { state: Product<TSnap, TMon> }> }
   >;

@@ -1,0 +1,56 @@
+// Builds the CDK app from plan files. Shared by app.ts (the cdk CLI's entry), synth.ts (offline synth
+// without the CLI) and tests. No AWS lookups: account and region come from the plans.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { App, type AppProps } from 'aws-cdk-lib';
+import { ConfigError } from '../src/errors.js';
+import { loadDeployedPlan, stackEnvironment, type DeployedPlan } from './deployed-plan.js';
+import { DEFAULT_PLANS_DIR, EXAMPLE_PLAN } from './paths.js';
+import { QuiesceStack, type QuiesceStackProps } from './quiesce-stack.js';
+
+const PLAN_FILE = /\.plan\.(ya?ml|json)$/;
+export const DEFAULT_STACK_NAME = 'Quiesce';
+
+/**
+ * The plan files to deploy: `-c plans=a.yaml,b.yaml` if given, else every `*.plan.yaml|yml|json` in
+ * infra/plans/, else the example plan (so a fresh checkout synthesizes).
+ */
+export function resolvePlanFiles(context: unknown, plansDir = DEFAULT_PLANS_DIR, cwd = process.cwd()): string[] {
+  if (context !== undefined && context !== null && context !== '') {
+    const list = Array.isArray(context) ? context.map(String) : String(context).split(',');
+    const files = list.map((f) => f.trim()).filter((f) => f.length > 0);
+    if (files.length === 0) throw new ConfigError('context "plans" is empty: pass -c plans=path1,path2');
+    return files.map((f) => resolve(cwd, f));
+  }
+  if (existsSync(plansDir) && statSync(plansDir).isDirectory()) {
+    const found = readdirSync(plansDir)
+      .filter((f) => PLAN_FILE.test(f))
+      .sort()
+      .map((f) => join(plansDir, f));
+    if (found.length > 0) return found;
+  }
+  return [EXAMPLE_PLAN];
+}
+
+export interface BuildAppOptions {
+  /** Plans to deploy; default from the app's `plans` context (see resolvePlanFiles). */
+  plans?: readonly DeployedPlan[];
+  appProps?: AppProps;
+  stack?: Omit<QuiesceStackProps, 'plans' | 'env'>;
+}
+
+export function buildApp(options: BuildAppOptions = {}): { app: App; stack: QuiesceStack } {
+  const app = new App(options.appProps);
+  const plans = options.plans ?? resolvePlanFiles(app.node.tryGetContext('plans')).map(loadDeployedPlan);
+  const env = stackEnvironment(plans, process.env.CDK_DEFAULT_ACCOUNT);
+  const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
+  const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  const stack = new QuiesceStack(app, stackName, {
+    ...(alarmEmail ? { alarmEmail } : {}),
+    ...options.stack,
+    plans,
+    env,
+    description: `quiesce: maintenance runs for ${plans.map((p) => p.plan.name).join(', ')}`.slice(0, 1024),
+  });
+  return { app, stack };
+}

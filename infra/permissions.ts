@@ -1,0 +1,173 @@
+// The AWS permissions a set of plans needs, derived from the plans alone. Pure, so the same list feeds
+// the Lambda's IAM policy and the review page's "permissions this plan needs". Every mutating action is
+// scoped to ARNs named by the plans (or to resources a run creates under the plan's listener); only the
+// read actions that AWS does not scope by resource get "*".
+import { parseArn } from '../src/plan/arn.js';
+import type { MaintenanceStep, Plan } from '../src/plan/schema.js';
+
+export interface PermissionStatement {
+  actions: string[];
+  resources: string[];
+  /** Why quiesce needs it, in words a reviewer can check against the plan. */
+  reason: string;
+}
+
+export interface PermissionsOptions {
+  /** The account that owns the ElastiCache groups and secrets (ELB ARNs carry their own). */
+  account: string;
+}
+
+/** The read actions that get `Resource: "*"`; nothing else ever does. */
+export const READ_STATEMENTS: readonly PermissionStatement[] = [
+  {
+    actions: ['elasticloadbalancing:Describe*'],
+    resources: ['*'],
+    reason:
+      'read listeners, rules, target groups, target health and the load balancer DNS name; ELBv2 Describe* calls do not support resource-level permissions',
+  },
+  {
+    actions: ['elasticache:Describe*'],
+    resources: ['*'],
+    reason:
+      'read replication groups, member clusters, events and service update actions; DescribeEvents and DescribeUpdateActions do not support resource-level permissions',
+  },
+  {
+    actions: ['cloudwatch:GetMetricData'],
+    resources: ['*'],
+    reason: 'read request counts, 5xx counts and ElastiCache metrics; GetMetricData does not support resource-level permissions',
+  },
+];
+
+export function permissionsForPlans(plans: readonly Plan[], options: PermissionsOptions): PermissionStatement[] {
+  const out = new StatementSet();
+  for (const plan of plans) addPlan(out, plan, options.account);
+  return [...out.statements(), ...READ_STATEMENTS.map((s) => ({ ...s, actions: [...s.actions], resources: [...s.resources] }))];
+}
+
+function addPlan(out: StatementSet, plan: Plan, account: string): void {
+  const listener = parseArn(plan.fleet.listenerArn);
+  const partition = listener?.partition ?? 'aws';
+  const targetGroups = plan.fleet.clusters.map((c) => c.targetGroupArn);
+
+  if (plan.fleet.ruleArn) {
+    out.add(['elasticloadbalancing:ModifyRule'], [plan.fleet.ruleArn], 'set target group weights in the forward action of fleet.ruleArn');
+  } else {
+    out.add(
+      ['elasticloadbalancing:ModifyListener'],
+      [plan.fleet.listenerArn],
+      "set target group weights in the listener's default forward action",
+    );
+  }
+
+  if (plan.drain.mode === 'deregister') {
+    out.add(
+      ['elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:RegisterTargets'],
+      targetGroups,
+      'drain.mode is deregister: take targets out of their group and register them again afterwards',
+    );
+  }
+
+  if (plan.verify.canary) {
+    const rules = canaryRulePattern(plan.fleet.listenerArn);
+    // The rule ARN does not exist before CreateRule, so the listener and a pattern under it are the
+    // narrowest scope; the forward action names a target group, so those are listed too.
+    out.add(
+      ['elasticloadbalancing:CreateRule'],
+      [plan.fleet.listenerArn, rules, ...targetGroups],
+      'verify.canary: create a header-matched rule that sends canary requests to the maintained group',
+    );
+    out.add(['elasticloadbalancing:DeleteRule'], [rules], 'verify.canary: delete the canary rule the run created');
+  }
+
+  const groups = plan.fleet.clusters.flatMap((c) => (c.cache ? [c.cache.replicationGroupId] : []));
+  const region = plan.region;
+  const groupArn = (id: string) => `arn:${partition}:elasticache:${region}:${account}:replicationgroup:${id}`;
+  const memberArns = (id: string) => [`arn:${partition}:elasticache:${region}:${account}:cluster:${id}-*`];
+  const steps = plan.maintenance;
+
+  if (steps.some(isTestFailover)) {
+    out.add(['elasticache:TestFailover'], groups.map(groupArn), 'failover (test-failover): fail the primary over to a replica');
+  }
+  if (steps.some(isPrimaryClusterIdFailover)) {
+    out.add(
+      ['elasticache:ModifyReplicationGroup'],
+      groups.map(groupArn),
+      'failover (primary-cluster-id): promote a replica with ModifyReplicationGroup PrimaryClusterId',
+    );
+  }
+  for (const step of steps) {
+    if (!('elasticache' in step)) continue;
+    if (step.elasticache === 'modify') {
+      const parameterGroups = step.cacheParameterGroupName
+        ? [`arn:${partition}:elasticache:${region}:${account}:parametergroup:${step.cacheParameterGroupName}`]
+        : [];
+      out.add(
+        ['elasticache:ModifyReplicationGroup'],
+        [...groups.map(groupArn), ...parameterGroups],
+        'modify: change engine version, node type or parameter group with ApplyImmediately',
+      );
+    } else if (step.elasticache === 'reboot') {
+      // Members are named <group>-001 (or <group>-0001-001); clusters named in the step are added as is.
+      const named = Array.isArray(step.nodes)
+        ? step.nodes.map((id) => `arn:${partition}:elasticache:${region}:${account}:cluster:${id}`)
+        : [];
+      out.add(['elasticache:RebootCacheCluster'], [...groups.flatMap(memberArns), ...named], 'reboot: reboot member cache clusters');
+    } else if (step.elasticache === 'service-update') {
+      out.add(
+        ['elasticache:BatchApplyUpdateAction'],
+        [...groups.map(groupArn), ...groups.flatMap(memberArns)],
+        'service-update: apply the service update to the replication group and its member clusters',
+      );
+    }
+  }
+
+  const secretId = plan.verify.redis?.authTokenSecretId;
+  if (secretId) {
+    out.add(['secretsmanager:GetSecretValue'], [secretArn(secretId, partition, region, account)], 'verify.redis: read the Redis AUTH token');
+  }
+}
+
+/** Every rule under the plan's listener: `listener-rule/app/<lb>/<lb-id>/<listener-id>/*`. */
+export function canaryRulePattern(listenerArn: string): string {
+  const arn = parseArn(listenerArn);
+  if (!arn) throw new Error(`not an ARN: ${listenerArn}`);
+  const rest = arn.resource.replace(/^listener\//, '');
+  return `arn:${arn.partition}:elasticloadbalancing:${arn.region}:${arn.account}:listener-rule/${rest}/*`;
+}
+
+/**
+ * Secrets Manager appends "-" and 6 random characters to a secret's name in its ARN, so a name (or an ARN
+ * without that suffix) is matched with `-??????`: exactly that suffix, not every secret sharing a prefix.
+ */
+export function secretArn(secretId: string, partition: string, region: string, account: string): string {
+  if (secretId.startsWith('arn:')) return /-[A-Za-z0-9]{6}$/.test(secretId) ? secretId : `${secretId}-??????`;
+  return `arn:${partition}:secretsmanager:${region}:${account}:secret:${secretId}-??????`;
+}
+
+function isTestFailover(step: MaintenanceStep): boolean {
+  return 'elasticache' in step && step.elasticache === 'failover' && step.method === 'test-failover';
+}
+
+function isPrimaryClusterIdFailover(step: MaintenanceStep): boolean {
+  return 'elasticache' in step && step.elasticache === 'failover' && step.method === 'primary-cluster-id';
+}
+
+/** Statements keyed by action list and reason, resources merged and de-duplicated across plans. */
+class StatementSet {
+  private readonly byKey = new Map<string, PermissionStatement>();
+
+  add(actions: string[], resources: string[], reason: string): void {
+    if (resources.length === 0) return;
+    const key = `${actions.join(',')}|${reason}`;
+    const existing = this.byKey.get(key);
+    if (existing) {
+      for (const r of resources) if (!existing.resources.includes(r)) existing.resources.push(r);
+    } else {
+      this.byKey.set(key, { actions: [...actions], resources: [...new Set(resources)], reason });
+    }
+  }
+
+  statements(): PermissionStatement[] {
+    return [...this.byKey.values()];
+  }
+}

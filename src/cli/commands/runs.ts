@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveAwsConfig } from '../../aws/clients.js';
+import { loadPlanFile } from '../../plan/load.js';
+import type { Plan } from '../../plan/schema.js';
+import { createRun, driveRun, LockHeldError, requestAbort, type DriveOptions, type DriveResult } from '../../run/engine.js';
+import { parseWorldFile } from '../../sandbox/index.js';
+import type { RunRecord } from '../../store/run-store.js';
+import { liftSandbox, parse, positiveNumber } from '../args.js';
+import { cliEnvironment, type CliEnvironment } from '../environment.js';
+import { EXIT, exitForStatus, type ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { createProgress } from '../progress.js';
+import { UsageError } from '../usage-error.js';
+
+const COMMON = {
+  json: { type: 'boolean' },
+  'state-dir': { type: 'string' },
+  'log-file': { type: 'string' },
+  'log-format': { type: 'string' },
+  profile: { type: 'string' },
+  region: { type: 'string' },
+  speed: { type: 'string' },
+} as const;
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function operatorName(io: CliIo, by: string | undefined): string {
+  return by ?? io.env.QUIESCE_OPERATOR ?? io.env.USER ?? io.env.USERNAME ?? 'operator';
+}
+
+/** Input problems are found before the run exists: nothing is created, nothing changes. */
+async function targetFor(plan: Plan, sandbox: false | true | string, values: { profile?: string | undefined; region?: string | undefined }, io: CliIo): Promise<RunRecord['target']> {
+  if (sandbox === false) {
+    const region = values.region ?? plan.region;
+    if (region !== plan.region) throw new UsageError(`--region ${region} differs from the plan's region ${plan.region}`);
+    await resolveAwsConfig({ region, ...(values.profile ? { profile: values.profile } : {}) });
+    return { kind: 'aws', region, ...(values.profile ? { profile: values.profile } : {}) };
+  }
+  if (sandbox === true) return { kind: 'sandbox' };
+  const worldFile = resolve(io.cwd, sandbox);
+  if (!existsSync(worldFile)) throw new UsageError(`world file ${sandbox} does not exist`);
+  parseWorldFile(readFileSync(worldFile, 'utf8'), sandbox);
+  return { kind: 'sandbox', worldFile };
+}
+
+async function drive(env: CliEnvironment, io: CliIo, runId: string, options: Omit<DriveOptions, 'until'>, json: boolean): Promise<ExitCode> {
+  const progress = createProgress(io);
+  const result = await driveRun(env.deps(progress.onProgress), runId, { until: 'end', ...options });
+  progress.done();
+  printResult(result, json, io);
+  return exitForStatus(result.status);
+}
+
+export function resultObject(result: DriveResult) {
+  return {
+    runId: result.runId,
+    status: result.status,
+    ...(result.reason ? { reason: result.reason } : {}),
+    clusters: result.clusters.map((c) => ({ name: c.name, state: c.state, ...(c.reason ? { reason: c.reason } : {}) })),
+    ...(result.sandbox
+      ? {
+          sandbox: {
+            violations: result.sandbox.violations,
+            traffic: { requests: result.sandbox.traffic.requests, failed: result.sandbox.traffic.failed },
+            weights: result.sandbox.weights,
+          },
+        }
+      : {}),
+  };
+}
+
+function printResult(result: DriveResult, json: boolean, io: CliIo): void {
+  if (json) {
+    io.stdout(`${JSON.stringify(resultObject(result))}\n`);
+    return;
+  }
+  const lines = [`run ${result.runId}: ${result.status}${result.reason ? ` (${result.reason})` : ''}`];
+  for (const c of result.clusters) lines.push(`  ${c.name.padEnd(12)} ${c.state}${c.reason ? `: ${c.reason}` : ''}`);
+  if (result.sandbox) {
+    const s = result.sandbox;
+    lines.push(
+      `sandbox: ${s.traffic.requests.toLocaleString('en')} requests, ${s.traffic.failed} failed; ${s.violations.length} violations; weights ${Object.entries(s.weights).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+      ...s.violations.map((v) => `  violation ${v.kind}: ${v.message}`),
+    );
+  }
+  if (result.status === 'paused') lines.push(`continue with: quiesce approve ${result.runId}   (or stop safely: quiesce abort ${result.runId})`);
+  io.stdout(`${lines.join('\n')}\n`);
+}
+
+async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true | string, values: Record<string, string | boolean | undefined>): Promise<ExitCode> {
+  const plan = loadPlanFile(resolve(io.cwd, planFile));
+  const speed = positiveNumber(values.speed as string | undefined, '--speed');
+  if (speed !== undefined && sandbox === false) throw new UsageError('--speed applies to sandbox runs only: AWS keeps its own time');
+  const target = await targetFor(plan, sandbox, values as { profile?: string; region?: string }, io);
+  const env = cliEnvironment(values as never, io);
+  const runId = (values['run-id'] as string | undefined) ?? newRunId();
+  await createRun(env, { runId, plan, target, now: Date.now() });
+  try {
+    return await drive(env, io, runId, speed ? { speed } : {}, Boolean(values.json));
+  } catch (err) {
+    if (err instanceof LockHeldError) {
+      // This run never started: mark it so it does not linger as "running".
+      const record = await env.store.loadRun(runId);
+      if (record) await env.store.saveRun({ ...record, status: 'aborted', reason: `never started: ${err.message}`, finishedAt: Date.now() }, record.version);
+    }
+    throw err;
+  }
+}
+
+export async function runCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const lifted = liftSandbox(argv);
+  const { values, positionals } = parse(lifted.argv, { ...COMMON, 'run-id': { type: 'string' } }, 'run');
+  if (positionals.length !== 1) throw new UsageError('run takes exactly one plan file: quiesce run <plan> [--sandbox [world.yaml]]');
+  return startAndDrive(io, positionals[0]!, lifted.sandbox, values);
+}
+
+/** The repository's examples/, found from this module whether it runs from src/ or from dist/. */
+export function examplesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'examples', 'payments.plan.yaml'))) return join(dir, 'examples');
+    dir = dirname(dir);
+  }
+  throw new Error('examples/payments.plan.yaml not found next to the quiesce installation');
+}
+
+export async function demoCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, { json: COMMON.json, 'state-dir': COMMON['state-dir'], fast: { type: 'boolean' }, speed: COMMON.speed }, 'demo');
+  if (positionals.length) throw new UsageError(`demo takes no plan; it runs examples/payments.plan.yaml (got "${positionals[0]}")`);
+  const speed = values.fast ? undefined : (positiveNumber(values.speed, '--speed') ?? 60);
+  if (!values.json) {
+    io.stderr(`quiesce demo: examples/payments.plan.yaml on the built-in sandbox${speed ? ` at ${speed}x real time (--fast to skip ahead)` : ''}\n`);
+  }
+  return startAndDrive(io, join(examplesDir(), 'payments.plan.yaml'), true, { ...values, ...(speed ? { speed: String(speed) } : { speed: undefined }) });
+}
+
+export async function resumeCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, COMMON, 'resume');
+  if (positionals.length !== 1) throw new UsageError('resume takes exactly one run id: quiesce resume <runId>');
+  const env = cliEnvironment(values, io);
+  const speed = positiveNumber(values.speed, '--speed');
+  return drive(env, io, positionals[0]!, speed ? { speed } : {}, Boolean(values.json));
+}
+
+export async function approveCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, { ...COMMON, by: { type: 'string' } }, 'approve');
+  if (positionals.length !== 1) throw new UsageError('approve takes exactly one run id: quiesce approve <runId>');
+  const env = cliEnvironment(values, io);
+  const speed = positiveNumber(values.speed, '--speed');
+  return drive(env, io, positionals[0]!, { operator: { type: 'APPROVE', by: operatorName(io, values.by) }, ...(speed ? { speed } : {}) }, Boolean(values.json));
+}
+
+export async function abortCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, { ...COMMON, by: { type: 'string' }, reason: { type: 'string' } }, 'abort');
+  if (positionals.length !== 1) throw new UsageError('abort takes exactly one run id: quiesce abort <runId>');
+  const env = cliEnvironment(values, io);
+  const runId = positionals[0]!;
+  const by = operatorName(io, values.by);
+  await requestAbort(env, runId, by, values.reason ?? 'aborted from the CLI', Date.now());
+  try {
+    return await drive(env, io, runId, {}, Boolean(values.json));
+  } catch (err) {
+    if (!(err instanceof LockHeldError) || err.holder.runId !== runId) throw err;
+    // The process driving this run picks the request up within a second.
+    const message = `abort of ${runId} recorded; ${err.holder.owner} is driving the run and will act on it`;
+    io.stdout(values.json ? `${JSON.stringify({ runId, status: 'running', abortRequested: true, message })}\n` : `${message}\n`);
+    return EXIT.done;
+  }
+}

@@ -1,0 +1,23 @@
+import { loadPlanFile } from '../../plan/load.js';
+import { stepLabel } from '../../run/machine-input.js';
+import { parse } from '../args.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { UsageError } from '../usage-error.js';
+
+export async function validateCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'validate');
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError('validate takes exactly one plan file: quiesce validate <plan>');
+  const plan = loadPlanFile(file);
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ valid: true, file, name: plan.name, clusters: plan.fleet.clusters.map((c) => c.name) })}\n`);
+    return EXIT.done;
+  }
+  const lines = [
+    `${file}: valid plan "${plan.name}" (${plan.region}): ${plan.fleet.clusters.length} clusters, at most ${plan.capacity.maxOutOfService} out of service, at least ${plan.capacity.minActiveClusters} in rotation`,
+    ...plan.fleet.clusters.map((c) => `  ${c.name}: ${['deregister', 'drain', ...plan.maintenance.map(stepLabel), 'verify', 'reactivate'].join(' -> ')}`),
+  ];
+  io.stdout(`${lines.join('\n')}\n`);
+  return EXIT.done;
+}

@@ -1,0 +1,162 @@
+import { fromPromise } from 'xstate';
+import type {
+  ClusterRef,
+  DriftOutput,
+  ObserveDrainInput,
+  ObserveOutput,
+  ObserveRampInput,
+  ObserveStepInput,
+  PreflightOutput,
+  RegisterInput,
+  SecureInput,
+  SetWeightInput,
+  SetWeightOutput,
+  Stamped,
+  StepInput,
+  TargetsOutput,
+  VerifyInput,
+} from '../../machines/cluster.contract.js';
+import type { Check, TargetRef } from '../../machines/types.js';
+import { computeDrift } from '../traffic/drift.js';
+import { runPreflight } from './preflight.js';
+import { observeDrain, observeRamp, weightEvidence } from './observations.js';
+import { observeStep, startStep } from './maintenance-steps.js';
+import { verifyCluster } from './verification.js';
+import { baseline, check, clusterSpec, journal, weightOf, type RunContext } from './run-context.js';
+
+// The named actors the cluster machine invokes, implemented over the ports (Temporal's activities, in
+// XState terms). The engine provides them with clusterMachine.provide({ actors }).
+
+/** Lets the engine know when every effect is idle (or asleep on the virtual clock). */
+export interface EffectTracker {
+  begin(): void;
+  end(): void;
+}
+
+const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
+  // Journal a check only when its outcome changed since the last poll: wait loops would flood it otherwise.
+  const lastSeen = new Map<string, string>();
+  const journalNewChecks = async (cluster: string, phase: string, checks: Check[] | undefined) => {
+    const fresh = (checks ?? []).filter((c) => {
+      const key = `${cluster}|${c.name}`;
+      const signature = `${c.ok}|${c.observed}`;
+      if (lastSeen.get(key) === signature) return false;
+      lastSeen.set(key, signature);
+      return true;
+    });
+    if (!fresh.length) return;
+    await ctx.store.appendJournal(
+      ctx.runId,
+      fresh.map((c) => ({
+        at: c.at ?? ctx.clock.now(),
+        kind: 'check' as const,
+        cluster,
+        message: `${cluster} ${c.name}: ${c.ok ? 'ok' : 'not ok'}, observed ${c.observed}${c.threshold ? `, expected ${c.threshold}` : ''}`,
+        data: { phase, ...c },
+      })),
+    );
+  };
+
+  const effect = <I extends ClusterRef, O extends Stamped>(name: string, run: (input: I) => Promise<O>) =>
+    fromPromise<O, I>(async ({ input }) => {
+      tracker.begin();
+      try {
+        const out = await run(input);
+        await journalNewChecks(input.cluster, name, out.checks);
+        return out;
+      } catch (err) {
+        await journal(ctx, 'error', `${input.cluster}: ${name} failed: ${oneLine(err)}`, { cluster: input.cluster, data: { error: oneLine(err), name: err instanceof Error ? err.name : 'unknown' } });
+        throw err;
+      } finally {
+        tracker.end();
+      }
+    });
+
+  return {
+    runPreflight: effect<ClusterRef, PreflightOutput>('preflight', (i) => runPreflight(ctx, i.cluster)),
+    checkDrift: effect<ClusterRef & { expectedWeight: number }, DriftOutput>('drift', (i) => checkDrift(ctx, i.cluster, i.expectedWeight)),
+    setWeight: effect<SetWeightInput, SetWeightOutput>('setWeight', (i) => setWeight(ctx, i)),
+    confirmWeight: effect<ClusterRef & { weight: number }, ObserveOutput>('confirm', async (i) => {
+      const now = ctx.clock.now();
+      const evidence = await weightEvidence(ctx, i.cluster, i.weight);
+      return evidence.check.ok
+        ? { at: now, status: 'done', checks: [{ ...evidence.check, at: now }] }
+        : { at: now, status: 'not-yet', recheckAt: now + 5_000, reason: evidence.check.message, checks: [{ ...evidence.check, at: now }] };
+    }),
+    deregisterTargets: effect<ClusterRef, TargetsOutput>('deregister', (i) => deregisterTargets(ctx, i.cluster)),
+    observeDrain: effect<ObserveDrainInput, ObserveOutput>('drain', (i) => observeDrain(ctx, i)),
+    startStep: effect<StepInput, Stamped>('startStep', (i) => startStep(ctx, i)),
+    observeStep: effect<ObserveStepInput, ObserveOutput>('step', (i) => observeStep(ctx, i)),
+    registerTargets: effect<RegisterInput, Stamped>('register', (i) => registerTargets(ctx, i.cluster, i.targets)),
+    verifyCluster: effect<VerifyInput, ObserveOutput>('verify', (i) => verifyCluster(ctx, i)),
+    observeRamp: effect<ObserveRampInput, ObserveOutput>('ramp', (i) => observeRamp(ctx, i)),
+    secure: effect<SecureInput, Stamped>('secure', (i) => secure(ctx, i)),
+  };
+}
+
+/**
+ * Compares the live listener with what the run expects: this cluster at `expectedWeight`, every cluster
+ * not currently in flight at its weight from the run start, the same groups, and this cluster's targets.
+ */
+export async function checkDrift(ctx: RunContext, cluster: string, expectedWeight: number): Promise<DriftOutput> {
+  const spec = clusterSpec(ctx, cluster);
+  const base = await baseline(ctx);
+  const live = await ctx.traffic.readForwardConfig(ctx.location);
+  const inFlight = ctx.inFlight();
+  const weights: Record<string, number> = { [spec.targetGroupArn]: expectedWeight };
+  for (const other of ctx.plan.fleet.clusters) {
+    if (other.name === cluster || inFlight.has(other.name)) continue;
+    const w = weightOf(base.forward, other.targetGroupArn);
+    if (w !== undefined) weights[other.targetGroupArn] = w;
+  }
+  const liveTargets = await ctx.traffic.listTargets(spec.targetGroupArn);
+  const drift = computeDrift(
+    { weights, groups: base.forward.targetGroups.map((g) => g.targetGroupArn), targets: { [spec.targetGroupArn]: (base.targets[cluster] ?? []).map((t) => t.id) } },
+    { forward: live, targets: { [spec.targetGroupArn]: liveTargets.map((t) => t.id) } },
+  );
+  const at = ctx.clock.now();
+  if (drift) await journal(ctx, 'drift', `${cluster}: drift detected: ${drift.summary}`, { cluster, data: { drift } });
+  return { at, drift, checks: [{ ...check('drift', drift === null, drift ? drift.summary : 'listener matches the run', 'as recorded at run start'), at }] };
+}
+
+async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {
+  const spec = clusterSpec(ctx, input.cluster);
+  await journal(ctx, 'intent', `${input.cluster}: set weight to ${input.weight} (${input.purpose})`, { cluster: input.cluster, data: { ...input, targetGroupArn: spec.targetGroupArn } });
+  const result = await ctx.traffic.setWeight(ctx.location, spec.targetGroupArn, input.weight);
+  const before = weightOf(result.before, spec.targetGroupArn) ?? 0;
+  await journal(
+    ctx,
+    'effect',
+    `${input.cluster}: weight ${before} -> ${input.weight}${result.changed ? '' : ' (already set: nothing sent)'}`,
+    { cluster: input.cluster, data: { call: ctx.location.ruleArn ? 'ModifyRule' : 'ModifyListener', changed: result.changed, before: result.before, after: result.after } },
+  );
+  return { at: ctx.clock.now(), before, after: input.weight, changed: result.changed };
+}
+
+async function deregisterTargets(ctx: RunContext, cluster: string): Promise<TargetsOutput> {
+  const spec = clusterSpec(ctx, cluster);
+  // The list is on disk before the call that makes it unrecoverable from AWS.
+  const targets = await ctx.store.remember<TargetRef[]>(ctx.runId, `targets:${cluster}`, () => ctx.traffic.listTargets(spec.targetGroupArn));
+  await journal(ctx, 'intent', `${cluster}: deregister ${targets.length} targets`, { cluster, data: { targets } });
+  await ctx.traffic.deregisterTargets(spec.targetGroupArn, targets);
+  await ctx.store.remember(ctx.runId, `deregisteredAt:${cluster}`, async () => ctx.clock.now());
+  await journal(ctx, 'effect', `${cluster}: DeregisterTargets ${targets.map((t) => t.id).join(', ')}`, { cluster, data: { call: 'DeregisterTargets', before: targets, after: [] } });
+  return { at: ctx.clock.now(), targets };
+}
+
+async function registerTargets(ctx: RunContext, cluster: string, targets: TargetRef[]): Promise<Stamped> {
+  const spec = clusterSpec(ctx, cluster);
+  await journal(ctx, 'intent', `${cluster}: register ${targets.length} targets again (weight still 0)`, { cluster, data: { targets } });
+  await ctx.traffic.registerTargets(spec.targetGroupArn, targets);
+  await journal(ctx, 'effect', `${cluster}: RegisterTargets ${targets.map((t) => t.id).join(', ')}`, { cluster, data: { call: 'RegisterTargets', before: [], after: targets } });
+  return { at: ctx.clock.now() };
+}
+
+/** A held cluster is left at weight 0 with its targets registered: out of rotation, nothing lost. */
+async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
+  await setWeight(ctx, { cluster: input.cluster, weight: 0, purpose: 'secure' });
+  if (input.targets?.length) await registerTargets(ctx, input.cluster, input.targets);
+  return { at: ctx.clock.now() };
+}

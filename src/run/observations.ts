@@ -1,0 +1,97 @@
+import type { ObserveOutput } from '../../machines/cluster.contract.js';
+import type { Check, TargetRef } from '../../machines/types.js';
+import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
+import { computeDrift } from '../traffic/drift.js';
+import { check, clusterSpec, type RunContext } from './run-context.js';
+
+// Drain and ramp completion, judged by evidence: the weight read back, the load balancer's own request
+// counts, target health. An API call that returned 200 proves nothing here.
+
+const MINUTE = 60_000;
+
+/** Reads the weight back; a different live weight is drift, reported with the precise diff. */
+export async function weightEvidence(ctx: RunContext, cluster: string, expected: number): Promise<{ check: Check; drift?: ObserveOutput['drift'] }> {
+  const spec = clusterSpec(ctx, cluster);
+  const verdict = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, expected);
+  if (verdict.status === 'ok') return { check: check('weight', true, `weight ${verdict.live}`, `${expected}`) };
+  const live = await ctx.traffic.readForwardConfig(ctx.location);
+  const drift = computeDrift({ weights: { [spec.targetGroupArn]: expected }, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live }) ?? undefined;
+  return { check: check('weight', false, `weight ${verdict.live ?? 'missing'}`, `${expected}`, `${cluster}'s weight reads ${verdict.live ?? 'missing'}, expected ${expected}`), ...(drift ? { drift } : {}) };
+}
+
+export async function observeDrain(
+  ctx: RunContext,
+  input: { cluster: string; mode: 'weight' | 'deregister'; removedAt: number; minimumMs: number },
+): Promise<ObserveOutput> {
+  const spec = clusterSpec(ctx, input.cluster);
+  const now = ctx.clock.now();
+  const weight = await weightEvidence(ctx, input.cluster, 0);
+  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [weight.check] };
+  const checks: Check[] = [weight.check];
+  const waits: number[] = [];
+
+  if (input.mode === 'deregister') {
+    const targets = (await ctx.store.recall<TargetRef[]>(ctx.runId, `targets:${input.cluster}`)) ?? [];
+    const deregisteredAt = (await ctx.store.recall<number>(ctx.runId, `deregisteredAt:${input.cluster}`)) ?? input.removedAt;
+    const health = targets.length ? await ctx.traffic.describeTargetHealth(spec.targetGroupArn, targets) : [];
+    const still = health.filter((h) => !(h.state === 'unused' && h.reason === 'Target.NotRegistered'));
+    checks.push(check('drain.targets-gone', still.length === 0, `${still.length} of ${targets.length} still listed (${still.map((h) => h.state).join(', ') || 'none'})`, 'none listed'));
+    if (still.length) {
+      // AWS shows draining for the whole delay even when connections closed earlier: nothing earlier is evidence.
+      const settings = await ctx.traffic.describeTargetGroup(spec.targetGroupArn);
+      waits.push(deregisteredAt + settings.deregistrationDelaySeconds * 1000 + 1000);
+    }
+  } else {
+    const quiet = ctx.plan.drain.quietMinutes;
+    const first = Math.ceil(input.removedAt / MINUTE) * MINUTE;
+    const usableEnd = Math.floor((now - ctx.metricsLagMs) / MINUTE) * MINUTE;
+    let quietMinutes = 0;
+    let lastRequests = 0;
+    if (usableEnd > first) {
+      const minutes = await ctx.metrics.targetGroupMinutes(targetGroupDimensions(spec.targetGroupArn, ctx.location.listenerArn), 'RequestCount', first, usableEnd);
+      for (const m of [...minutes].sort((a, b) => b.minute - a.minute)) {
+        if (m.value !== 0) {
+          lastRequests = m.value;
+          break;
+        }
+        quietMinutes++;
+      }
+    }
+    checks.push(check('drain.request-count', quietMinutes >= quiet, `${quietMinutes} complete quiet minute(s)${lastRequests ? `; ${lastRequests} requests in the last busy minute` : ''}`, `${quiet} consecutive minutes with RequestCount 0`));
+    if (quietMinutes < quiet) waits.push(Math.max(usableEnd, first) + (quiet - quietMinutes) * MINUTE + ctx.metricsLagMs + 1000);
+  }
+
+  const minimumAt = input.removedAt + input.minimumMs;
+  checks.push(check('drain.minimum', now >= minimumAt, `${Math.round((now - input.removedAt) / 1000)}s since removal`, `>= ${Math.round(input.minimumMs / 1000)}s`));
+  if (now < minimumAt) waits.push(minimumAt);
+
+  const stamped = checks.map((c) => ({ ...c, at: now }));
+  if (waits.length === 0) return { at: now, status: 'done', checks: stamped };
+  return { at: now, status: 'not-yet', recheckAt: Math.max(...waits), reason: stamped.find((c) => !c.ok)?.observed, checks: stamped };
+}
+
+export async function observeRamp(ctx: RunContext, input: { cluster: string; weight: number; since: number }): Promise<ObserveOutput> {
+  const spec = clusterSpec(ctx, input.cluster);
+  const now = ctx.clock.now();
+  const weight = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, input.weight);
+  const checks: Check[] = [check('ramp.weight', weight.status === 'ok', `weight ${weight.live ?? 'missing'}`, `${input.weight}`)];
+  if (weight.status !== 'ok') return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks };
+
+  const health = await ctx.traffic.describeTargetHealth(spec.targetGroupArn);
+  const unhealthy = health.filter((h) => h.state !== 'healthy' && h.state !== 'unused' && h.state !== 'draining');
+  const maxUnhealthy = ctx.plan.reactivate.maxUnhealthyHosts;
+  checks.push(check('ramp.unhealthy-hosts', unhealthy.length <= maxUnhealthy, `${unhealthy.length} unhealthy`, `<= ${maxUnhealthy}`, `${unhealthy.length} targets unhealthy during the ramp (${unhealthy.map((h) => `${h.target.id} ${h.state}`).join(', ')})`));
+
+  const from = Math.floor(input.since / MINUTE) * MINUTE;
+  const to = Math.floor((now - ctx.metricsLagMs) / MINUTE) * MINUTE;
+  if (to > from) {
+    const minutes = await ctx.metrics.targetGroupMinutes(targetGroupDimensions(spec.targetGroupArn, ctx.location.listenerArn), 'HTTPCode_Target_5XX_Count', from, to);
+    const errors = minutes.reduce((n, m) => n + m.value, 0);
+    const max5xx = ctx.plan.reactivate.max5xx;
+    checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx since the step began`, `<= ${max5xx}`, `${errors} target 5xx responses during the ramp at weight ${input.weight}`));
+  }
+  const stamped = checks.map((c) => ({ ...c, at: now }));
+  const breach = stamped.find((c) => !c.ok);
+  if (breach) return { at: now, status: 'failed', reason: `${breach.message ?? breach.observed}`, checks: stamped };
+  return { at: now, status: 'done', recheckAt: now + 15_000, checks: stamped };
+}

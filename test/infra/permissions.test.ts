@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/plan/load.js';
+import { EXAMPLE_PLAN } from '../../infra/paths.js';
+import { canaryRulePattern, permissionsForPlans, secretArn, type PermissionStatement } from '../../infra/permissions.js';
+import { ACCOUNT, LISTENER, NIGHTLY_ORDERS, ORDERS_TG, RULE, examplePlan } from './fixtures.js';
+
+const ec = (kind: string, id: string) => `arn:aws:elasticache:us-east-1:${ACCOUNT}:${kind}:${id}`;
+
+function resourcesFor(statements: PermissionStatement[], action: string): string[] {
+  return statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources);
+}
+
+function actions(statements: PermissionStatement[]): Set<string> {
+  return new Set(statements.flatMap((s) => s.actions));
+}
+
+describe('permissionsForPlans', () => {
+  it('gives the example plan listener weights, failover and modify on its own groups, plus the reads', () => {
+    const statements = permissionsForPlans([examplePlan().plan], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'elasticloadbalancing:ModifyListener')).toEqual([examplePlan().plan.fleet.listenerArn]);
+    const groups = ['payments-blue', 'payments-green', 'payments-gray'].map((id) => ec('replicationgroup', id));
+    expect(resourcesFor(statements, 'elasticache:TestFailover')).toEqual(groups);
+    expect(resourcesFor(statements, 'elasticache:ModifyReplicationGroup')).toEqual(groups);
+    for (const absent of [
+      'elasticloadbalancing:ModifyRule',
+      'elasticloadbalancing:RegisterTargets',
+      'elasticloadbalancing:DeregisterTargets',
+      'elasticloadbalancing:CreateRule',
+      'elasticloadbalancing:DeleteRule',
+      'elasticache:RebootCacheCluster',
+      'elasticache:BatchApplyUpdateAction',
+      'secretsmanager:GetSecretValue',
+    ]) {
+      expect(actions(statements).has(absent), absent).toBe(false);
+    }
+    expect(statements.every((s) => s.reason.length > 0)).toBe(true);
+  });
+
+  it('puts "*" only on read actions that AWS cannot scope', () => {
+    const statements = permissionsForPlans([examplePlan().plan, parsePlan(NIGHTLY_ORDERS)], { account: ACCOUNT });
+    const onStar = statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
+    expect(onStar.sort()).toEqual(['cloudwatch:GetMetricData', 'elasticache:Describe*', 'elasticloadbalancing:Describe*']);
+  });
+
+  it('weights a plan with ruleArn through ModifyRule on that rule, not ModifyListener', () => {
+    const statements = permissionsForPlans([parsePlan(NIGHTLY_ORDERS)], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'elasticloadbalancing:ModifyRule')).toEqual([RULE]);
+    expect(actions(statements).has('elasticloadbalancing:ModifyListener')).toBe(false);
+  });
+
+  it('grants a deregister-mode plan Register/DeregisterTargets on exactly its target groups', () => {
+    const payments = parsePlan(examplePlanText().replace('mode: weight', 'mode: deregister'));
+    const statements = permissionsForPlans([payments], { account: ACCOUNT });
+    const groups = payments.fleet.clusters.map((c) => c.targetGroupArn);
+    expect(resourcesFor(statements, 'elasticloadbalancing:DeregisterTargets')).toEqual(groups);
+    expect(resourcesFor(statements, 'elasticloadbalancing:RegisterTargets')).toEqual(groups);
+  });
+
+  it('grants reboot on the member clusters only when a plan reboots', () => {
+    const statements = permissionsForPlans([parsePlan(NIGHTLY_ORDERS)], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'elasticache:RebootCacheCluster')).toEqual([ec('cluster', 'orders-a-*'), ec('cluster', 'orders-b-*')]);
+    expect(actions(permissionsForPlans([examplePlan().plan], { account: ACCOUNT })).has('elasticache:RebootCacheCluster')).toBe(false);
+  });
+
+  it('adds clusters a reboot step names explicitly', () => {
+    const plan = parsePlan(NIGHTLY_ORDERS.replace('nodes: replicas', 'nodes: [orders-a-002, cache-extra]'));
+    const reboot = resourcesFor(permissionsForPlans([plan], { account: ACCOUNT }), 'elasticache:RebootCacheCluster');
+    expect(reboot).toEqual(expect.arrayContaining([ec('cluster', 'orders-a-002'), ec('cluster', 'cache-extra')]));
+  });
+
+  it('grants the service update on the groups and their member clusters', () => {
+    const resources = resourcesFor(permissionsForPlans([parsePlan(NIGHTLY_ORDERS)], { account: ACCOUNT }), 'elasticache:BatchApplyUpdateAction');
+    expect(resources.sort()).toEqual(
+      [ec('replicationgroup', 'orders-a'), ec('replicationgroup', 'orders-b'), ec('cluster', 'orders-a-*'), ec('cluster', 'orders-b-*')].sort(),
+    );
+  });
+
+  it('reads the Redis AUTH token only from the secret the plan names', () => {
+    const statements = permissionsForPlans([parsePlan(NIGHTLY_ORDERS)], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:orders/redis-auth-??????`,
+    ]);
+  });
+
+  it('creates canary rules under the plan listener only, naming the target groups they forward to', () => {
+    const statements = permissionsForPlans([parsePlan(NIGHTLY_ORDERS)], { account: ACCOUNT });
+    const pattern = canaryRulePattern(LISTENER);
+    expect(pattern).toBe(
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/orders/6d0ecf831eec9f09/9f2b7c1d3e4a5b6c/*',
+    );
+    expect(resourcesFor(statements, 'elasticloadbalancing:CreateRule').sort()).toEqual([LISTENER, pattern, ...ORDERS_TG].sort());
+    expect(resourcesFor(statements, 'elasticloadbalancing:DeleteRule')).toEqual([pattern]);
+  });
+
+  it('scopes a primary-cluster-id failover and a parameter group change', () => {
+    const plan = parsePlan(
+      examplePlanText()
+        .replace('- elasticache: failover        # move the primary to a replica and prove it moved', '- elasticache: failover\n    method: primary-cluster-id')
+        .replace('engineVersion: "7.1"', 'cacheParameterGroupName: payments-params'),
+    );
+    const statements = permissionsForPlans([plan], { account: ACCOUNT });
+    expect(actions(statements).has('elasticache:TestFailover')).toBe(false);
+    expect(resourcesFor(statements, 'elasticache:ModifyReplicationGroup')).toEqual(
+      expect.arrayContaining([ec('replicationgroup', 'payments-blue'), ec('parametergroup', 'payments-params')]),
+    );
+  });
+
+  it('merges plans: one statement per purpose, resources de-duplicated', () => {
+    const a = examplePlan().plan;
+    const statements = permissionsForPlans([a, a], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'elasticloadbalancing:ModifyListener')).toEqual([a.fleet.listenerArn]);
+    expect(statements.filter((s) => s.actions.includes('elasticache:TestFailover'))).toHaveLength(1);
+  });
+});
+
+describe('secretArn', () => {
+  it('matches the random suffix Secrets Manager adds to a name', () => {
+    expect(secretArn('db/token', 'aws', 'eu-west-1', ACCOUNT)).toBe(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:db/token-??????`);
+  });
+  it('keeps a complete ARN and completes a partial one', () => {
+    const full = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:db/token-AbC123`;
+    expect(secretArn(full, 'aws', 'eu-west-1', ACCOUNT)).toBe(full);
+    expect(secretArn(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:db/token`, 'aws', 'eu-west-1', ACCOUNT)).toBe(
+      `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:db/token-??????`,
+    );
+  });
+});
+
+function examplePlanText(): string {
+  return readFileSync(EXAMPLE_PLAN, 'utf8');
+}

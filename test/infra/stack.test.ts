@@ -1,0 +1,290 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { QuiesceStack } from '../../infra/quiesce-stack.js';
+import { stackEnvironment } from '../../infra/deployed-plan.js';
+import { aslDefinition, type AslDefinition } from '../../infra/asl.js';
+import { RETRIED_LAMBDA_ERRORS, RUN_STATES } from '../../infra/run-states.js';
+import { ACCOUNT, LISTENER, ORDERS_TG, RULE, examplePlan, handlerSource, nightlyOrders } from './fixtures.js';
+
+type Json = Record<string, unknown>;
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+// Actions allowed on "*" although they are not reads: Step Functions' vended log delivery, which CDK
+// grants the state machine role for CloudWatch Logs logging and which AWS does not scope by resource.
+const LOG_DELIVERY_ON_STAR = new Set([
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
+// The mutating actions quiesce's own policy may hold, each of which must name resources.
+const QUIESCE_MUTATIONS = [
+  'elasticloadbalancing:ModifyListener',
+  'elasticloadbalancing:ModifyRule',
+  'elasticloadbalancing:RegisterTargets',
+  'elasticloadbalancing:DeregisterTargets',
+  'elasticloadbalancing:CreateRule',
+  'elasticloadbalancing:DeleteRule',
+  'elasticache:TestFailover',
+  'elasticache:ModifyReplicationGroup',
+  'elasticache:RebootCacheCluster',
+  'elasticache:BatchApplyUpdateAction',
+  'secretsmanager:GetSecretValue',
+];
+
+/** Read-only by name: the part after "service:" starts with Describe, Get or List. */
+function isRead(action: string): boolean {
+  return /^[a-z0-9-]+:(Describe|Get|List)/.test(action);
+}
+
+function actionsOf(s: Statement): string[] {
+  return Array.isArray(s.Action) ? s.Action : [s.Action];
+}
+
+function resourcesOf(s: Statement): unknown[] {
+  return Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+}
+
+/** Every statement of every AWS::IAM::Policy and every role's inline Policies. */
+function allStatements(template: Template): Array<{ where: string; statement: Statement }> {
+  const out: Array<{ where: string; statement: Statement }> = [];
+  for (const [id, r] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    const doc = (r as Json).Properties as { PolicyDocument: { Statement: Statement[] } };
+    for (const statement of doc.PolicyDocument.Statement) out.push({ where: id, statement });
+  }
+  for (const [id, r] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    const props = ((r as Json).Properties ?? {}) as { Policies?: Array<{ PolicyDocument: { Statement: Statement[] } }> };
+    for (const policy of props.Policies ?? []) for (const statement of policy.PolicyDocument.Statement) out.push({ where: id, statement });
+  }
+  return out;
+}
+
+describe('QuiesceStack', () => {
+  let template: Template;
+  let asl: AslDefinition;
+  const payments = examplePlan();
+  const nightly = nightlyOrders();
+
+  beforeAll(() => {
+    // One synthesis, bundling included, shared by every test below.
+    const app = new App();
+    const plans = [payments, nightly];
+    const stack = new QuiesceStack(app, 'QuiesceTest', { plans, env: stackEnvironment(plans), handler: handlerSource() });
+    template = Template.fromStack(stack);
+    asl = aslDefinition(template.toJSON());
+  }, 120_000);
+
+  it('keeps runs in a pay-per-request table with TTL and point-in-time recovery, retained on delete', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    });
+  });
+
+  it('runs the handler on Node.js 22, arm64, 512 MB, under the 900 s cap, with the table name in its environment', () => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(fns)).toHaveLength(1);
+    const props = (Object.values(fns)[0] as Json).Properties as Json;
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.MemorySize).toBe(512);
+    expect(props.Timeout as number).toBeLessThan(900);
+    expect((props.Environment as { Variables: Json }).Variables).toMatchObject({ QUIESCE_TABLE: { Ref: expect.any(String) } });
+    expect(props.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.any(String) } });
+  });
+
+  it('gives the handler role no managed policies (its log permissions are on its own log group)', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(((role as Json).Properties as Json).ManagedPolicyArns).toBeUndefined();
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+  });
+
+  it('defines a STANDARD state machine logging errors, without X-Ray', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR' }),
+      TracingConfiguration: { Enabled: false },
+    });
+  });
+
+  it('starts, then loops Advance -> Choice on status -> Wait (SecondsPath) -> Advance', () => {
+    const s = asl.States;
+    expect(asl.StartAt).toBe(RUN_STATES.start);
+    expect(s[RUN_STATES.start]).toMatchObject({
+      Type: 'Task',
+      ResultPath: '$.run',
+      Parameters: { action: 'start', 'plan.$': '$.plan', 'idempotencyKey.$': '$.idempotencyKey' },
+      Next: RUN_STATES.advance,
+    });
+    expect(s[RUN_STATES.advance]).toMatchObject({
+      Type: 'Task',
+      ResultPath: '$.run',
+      Parameters: { action: 'advance', 'runId.$': '$.run.runId' },
+      Next: RUN_STATES.choose,
+    });
+    expect(s[RUN_STATES.choose]!.Type).toBe('Choice');
+    expect(s[RUN_STATES.waitForWork]).toEqual(expect.objectContaining({ Type: 'Wait', SecondsPath: '$.run.waitSeconds', Next: RUN_STATES.advance }));
+    expect(s[RUN_STATES.awaitApproval]).toEqual(expect.objectContaining({ Type: 'Wait', Next: RUN_STATES.advance }));
+    expect(s[RUN_STATES.done]!.Type).toBe('Succeed');
+    expect(s[RUN_STATES.stopped]).toMatchObject({ Type: 'Fail', ErrorPath: '$.run.status', CausePath: '$.run.reason' });
+    // No Pass states anywhere, so no transition is spent on reshaping data.
+    expect(Object.values(s).filter((st) => st.Type === 'Pass')).toEqual([]);
+  });
+
+  it('routes every status of the contract', () => {
+    const choices = (asl.States[RUN_STATES.choose] as { Choices: Json[] }).Choices;
+    const text = JSON.stringify(choices);
+    for (const status of ['done', 'held', 'aborted', 'paused', 'running']) expect(text).toContain(`"StringEquals":"${status}"`);
+    // Choice rules are evaluated in order: the first rule naming a status is where that status goes.
+    const targetOf = (status: string) => choices.find((c) => JSON.stringify(c).includes(`"StringEquals":"${status}"`))?.Next;
+    expect(targetOf('done')).toBe(RUN_STATES.done);
+    expect(targetOf('held')).toBe(RUN_STATES.stopped);
+    expect(targetOf('paused')).toBe(RUN_STATES.awaitApproval);
+    expect(choices.some((c) => c.Next === RUN_STATES.waitForWork)).toBe(true);
+    expect((asl.States[RUN_STATES.choose] as Json).Default).toBe(RUN_STATES.badOutput);
+  });
+
+  it('retries only Lambda service errors, a few times with backoff', () => {
+    for (const name of [RUN_STATES.start, RUN_STATES.advance]) {
+      const retry = asl.States[name]!.Retry as Array<Json>;
+      expect(retry).toHaveLength(1);
+      expect(retry[0]!.ErrorEquals).toEqual([...RETRIED_LAMBDA_ERRORS]);
+      expect(retry[0]!.MaxAttempts as number).toBeLessThanOrEqual(3);
+      expect(retry[0]!.BackoffRate as number).toBeGreaterThan(1);
+    }
+  });
+
+  it('schedules only the plan that declares a schedule, with its timezone, flexible window and a scheduled-time key', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as Json[];
+    expect(schedules).toHaveLength(1);
+    const props = schedules[0]!.Properties as Json & { Target: Json };
+    expect(props).toMatchObject({
+      ScheduleExpression: 'cron(0 3 ? * SUN *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
+      State: 'ENABLED',
+    });
+    expect(props.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 });
+    expect(props.Target.Arn).toEqual({ Ref: expect.stringMatching(/StateMachine/) });
+    const input = JSON.parse(props.Target.Input as string) as { plan: Json; idempotencyKey: string };
+    expect(input.idempotencyKey).toBe('nightly-orders-<aws.scheduler.scheduled-time>');
+    // The plan as written (durations as strings), which the handler's plan schema accepts.
+    expect(input.plan).toEqual(nightly.document);
+    expect((input.plan.drain as Json).minimum).toBe('30s');
+  });
+
+  it('lets Scheduler start this state machine and nothing else', () => {
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } },
+    });
+    const [roleId] = Object.keys(roles);
+    expect(roleId).toBeDefined();
+    const statements = allStatements(template).filter(({ where }) =>
+      JSON.stringify(template.findResources('AWS::IAM::Policy')[where] ?? {}).includes(roleId!),
+    );
+    expect(statements.map(({ statement }) => [actionsOf(statement), statement.Resource])).toEqual([
+      [['states:StartExecution'], { Ref: expect.stringMatching(/StateMachine/) }],
+    ]);
+  });
+
+  it('raises alarms on failed, timed-out and stopped executions and on long pauses, into one SNS topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Json[];
+    const metrics = alarms.map((a) => (a.Properties as Json).MetricName);
+    expect(metrics).toEqual(expect.arrayContaining(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'PausedAdvances']));
+    for (const a of alarms) expect((a.Properties as Json).AlarmActions).toEqual([{ Ref: expect.stringMatching(/Topic/) }]);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.status = "paused" }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'PausedAdvances', MetricValue: '1' })],
+    });
+  });
+
+  it('never grants a mutating action on Resource "*"', () => {
+    const offenders = allStatements(template).flatMap(({ where, statement }) => {
+      if (statement.Effect !== 'Allow' || !resourcesOf(statement).includes('*')) return [];
+      const mutating = actionsOf(statement).filter((a) => !isRead(a) && !LOG_DELIVERY_ON_STAR.has(a));
+      return mutating.length > 0 ? [`${where}: ${mutating.join(', ')}`] : [];
+    });
+    expect(offenders).toEqual([]);
+    // Wildcard actions ("elasticache:*") would dodge the check above: there are none.
+    const wildcards = allStatements(template).flatMap(({ statement }) => actionsOf(statement).filter((a) => /:\*$|^\*$/.test(a)));
+    expect(wildcards).toEqual([]);
+  });
+
+  it('scopes every quiesce mutation to resources named by the plans', () => {
+    const granted = new Map<string, Set<string>>();
+    for (const { statement } of allStatements(template)) {
+      for (const action of actionsOf(statement)) {
+        if (!QUIESCE_MUTATIONS.includes(action)) continue;
+        const set = granted.get(action) ?? new Set<string>();
+        for (const r of resourcesOf(statement)) {
+          expect(typeof r).toBe('string');
+          expect(r).not.toBe('*');
+          set.add(r as string);
+        }
+        granted.set(action, set);
+      }
+    }
+    const paymentsGroups = payments.plan.fleet.clusters.map((c) => c.targetGroupArn);
+    // payments (weights on the listener default action, failover + modify) ...
+    expect([...granted.get('elasticloadbalancing:ModifyListener')!]).toEqual([payments.plan.fleet.listenerArn]);
+    for (const id of ['payments-blue', 'payments-green', 'payments-gray']) {
+      expect(granted.get('elasticache:TestFailover')).toContain(`arn:aws:elasticache:us-east-1:${ACCOUNT}:replicationgroup:${id}`);
+      expect(granted.get('elasticache:ModifyReplicationGroup')).toContain(`arn:aws:elasticache:us-east-1:${ACCOUNT}:replicationgroup:${id}`);
+    }
+    // ... nightly-orders (weights on a rule, deregister, canary, reboot, service update, Redis secret).
+    expect([...granted.get('elasticloadbalancing:ModifyRule')!]).toEqual([RULE]);
+    expect([...granted.get('elasticloadbalancing:DeregisterTargets')!].sort()).toEqual([...ORDERS_TG].sort());
+    expect([...granted.get('elasticloadbalancing:RegisterTargets')!].sort()).toEqual([...ORDERS_TG].sort());
+    const ruleWildcard = `${LISTENER.replace(':listener/', ':listener-rule/')}/*`;
+    expect([...granted.get('elasticloadbalancing:CreateRule')!].sort()).toEqual([LISTENER, ruleWildcard, ...ORDERS_TG].sort());
+    expect([...granted.get('elasticloadbalancing:DeleteRule')!]).toEqual([ruleWildcard]);
+    expect([...granted.get('elasticache:RebootCacheCluster')!].sort()).toEqual([
+      `arn:aws:elasticache:us-east-1:${ACCOUNT}:cluster:orders-a-*`,
+      `arn:aws:elasticache:us-east-1:${ACCOUNT}:cluster:orders-b-*`,
+    ]);
+    expect([...granted.get('secretsmanager:GetSecretValue')!]).toEqual([
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:orders/redis-auth-??????`,
+    ]);
+    // The example plan drains by weight and has no canary: its target groups are only ever read, so no
+    // mutation names them (test/infra/permissions.test.ts shows them granted once it deregisters).
+    const everyMutatedResource = new Set([...granted.values()].flatMap((s) => [...s]));
+    for (const tg of paymentsGroups) expect(everyMutatedResource.has(tg)).toBe(false);
+    // Nothing beyond the plans' ARNs, the canary rule pattern, member clusters and the secret.
+    const expected = new Set([
+      payments.plan.fleet.listenerArn,
+      LISTENER,
+      RULE,
+      ruleWildcard,
+      ...ORDERS_TG,
+      ...['payments-blue', 'payments-green', 'payments-gray', 'orders-a', 'orders-b'].map(
+        (id) => `arn:aws:elasticache:us-east-1:${ACCOUNT}:replicationgroup:${id}`,
+      ),
+      `arn:aws:elasticache:us-east-1:${ACCOUNT}:cluster:orders-a-*`,
+      `arn:aws:elasticache:us-east-1:${ACCOUNT}:cluster:orders-b-*`,
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:orders/redis-auth-??????`,
+    ]);
+    expect([...everyMutatedResource].filter((r) => !expected.has(r))).toEqual([]);
+  });
+
+  it('allows the state machine to invoke only the handler', () => {
+    const invokes = allStatements(template).filter(({ statement }) => actionsOf(statement).includes('lambda:InvokeFunction'));
+    expect(invokes).toHaveLength(1);
+    for (const r of resourcesOf(invokes[0]!.statement)) expect(JSON.stringify(r)).toMatch(/HandlerFunction/);
+  });
+});
