@@ -1,6 +1,7 @@
 // The Lambda that advances runs. Its role is built by hand instead of taking the managed
 // AWSLambdaBasicExecutionRole, whose log permissions are on "*": here it may write to its own log group
 // only, and everything else comes from permissionsForPlans.
+import { existsSync } from 'node:fs';
 import type { Duration } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +9,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { ConfigError } from '../../src/errors.js';
 import type { PermissionStatement } from '../permissions.js';
 
 export interface HandlerSource {
@@ -39,7 +41,8 @@ export class RunHandler extends Construct {
 
   constructor(scope: Construct, id: string, props: RunHandlerProps) {
     super(scope, id);
-    if (props.timeout.toSeconds() > 900) throw new Error(`Lambda timeout ${props.timeout.toSeconds()} s exceeds the 900 s cap`);
+    if (props.timeout.toSeconds() > 900) throw new ConfigError(`Lambda timeout ${props.timeout.toSeconds()} s exceeds the 900 s cap`);
+    if (!existsSync(props.source.entry)) throw new ConfigError(`the Lambda handler ${props.source.entry} does not exist`);
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.role = new Role(this, 'Role', {

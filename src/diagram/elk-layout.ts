@@ -86,6 +86,7 @@ const ROOT_OPTIONS: LayoutOptions = {
   'elk.edgeRouting': 'ORTHOGONAL',
   'elk.edgeLabels.placement': 'CENTER',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
   // Coordinates of every shape and edge relative to the root, so drawing needs no offsets.
   'elk.json.shapeCoords': 'ROOT',
   'elk.json.edgeCoords': 'ROOT',
@@ -101,7 +102,8 @@ interface Sized {
   headerWidth: number;
 }
 
-export async function layoutMachine(graph: MachineGraph): Promise<MachineLayout> {
+/** `overrides` are merged into the root's elk options (for tuning; the defaults suit quiesce's machines). */
+export async function layoutMachine(graph: MachineGraph, overrides: LayoutOptions = {}): Promise<MachineLayout> {
   const internal = graph.edges.filter((e) => e.target === null);
   const sized = new Map(graph.nodes.map((n) => [n.id, size(n, internal)]));
   const edges = layoutEdges(graph);
@@ -112,7 +114,7 @@ export async function layoutMachine(graph: MachineGraph): Promise<MachineLayout>
   const extra = new Map<string, number>();
   let laid: ElkNode | undefined;
   for (let pass = 0; pass < 4; pass++) {
-    laid = await elk.layout(elkGraph(graph, sized, edges, extra));
+    laid = await elk.layout(elkGraph(graph, sized, edges, extra, overrides));
     const boxes = boxesOf(laid);
     let grew = false;
     for (const s of sized.values()) {
@@ -186,7 +188,13 @@ function layoutEdges(graph: MachineGraph): LayoutEdge[] {
   return out;
 }
 
-function elkGraph(graph: MachineGraph, sized: Map<string, Sized>, edges: LayoutEdge[], extra: Map<string, number>): ElkNode {
+function elkGraph(
+  graph: MachineGraph,
+  sized: Map<string, Sized>,
+  edges: LayoutEdge[],
+  extra: Map<string, number>,
+  overrides: LayoutOptions,
+): ElkNode {
   const childrenNodes = (parent: string): ElkNode[] => {
     const parentNode = graph.nodes.find((n) => n.id === parent);
     const nodes: ElkNode[] = [];
@@ -216,7 +224,7 @@ function elkGraph(graph: MachineGraph, sized: Map<string, Sized>, edges: LayoutE
     targets: [e.target],
     ...(e.lines.length > 0 ? { labels: [{ text: e.lines.join('\n'), ...labelSize(e.lines) }] } : {}),
   }));
-  return { id: '#root', layoutOptions: ROOT_OPTIONS, children, edges: elkEdges };
+  return { id: '#root', layoutOptions: { ...ROOT_OPTIONS, ...overrides }, children, edges: elkEdges };
 }
 
 function labelSize(lines: string[]): { width: number; height: number } {

@@ -1,8 +1,9 @@
 // Entry points for building a world from a plan, with or without a world file.
 import { readFileSync } from 'node:fs';
 import type { SandboxPlan } from './plan-input.js';
-import { buildWorldState } from './world-build.js';
-import { parseWorldFile, type WorldFile } from './world-file.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { buildWorldState, DEFAULT_START } from './world-build.js';
+import { parseWorldFile, type WorldEvent, type WorldFile } from './world-file.js';
 import { SandboxWorld } from './world.js';
 
 /**
@@ -10,11 +11,28 @@ import { SandboxWorld } from './world.js';
  * health-check defaults, weight 1 each, a primary and two replicas per cache at 40% memory.
  * A world file (already parsed, or as an object) overrides any of it.
  */
-export function defaultWorldFromPlan(plan: SandboxPlan, worldFile?: WorldFile, source?: string): SandboxWorld {
-  const world = new SandboxWorld(buildWorldState(plan, worldFile, source));
+export function defaultWorldFromPlan(plan: SandboxPlan, worldFile: WorldFile = {}, source?: string): SandboxWorld {
+  // A live account has a past: the world runs HISTORY_MS before `startAt`, so CloudWatch already holds
+  // traffic and cache metrics when a run begins. Scripted events stay relative to `startAt`.
+  const start = Date.parse(worldFile.startAt ?? DEFAULT_START);
+  const shifted: WorldFile = {
+    ...worldFile,
+    startAt: new Date(start - HISTORY_MS).toISOString(),
+    ...(worldFile.events ? { events: worldFile.events.map(shiftEvent) } : {}),
+  };
+  const world = new SandboxWorld(buildWorldState(plan, shifted, source));
   // Events scripted at "0s" have happened by the time anyone looks.
-  world.advanceTo(world.now());
+  world.advanceTo(start);
   return world;
+}
+
+/** How much simulated past a new world has when the run starts. */
+export const HISTORY_MS = 15 * 60_000;
+
+function shiftEvent(event: WorldEvent): WorldEvent {
+  const shift = (d: string | undefined) => (typeof d === 'string' ? formatDuration(parseDuration(d) + HISTORY_MS) : d);
+  const e = event as WorldEvent & { at?: string; from?: string; to?: string };
+  return { ...e, ...(e.at !== undefined ? { at: shift(e.at) } : {}), ...(e.from !== undefined ? { from: shift(e.from) } : {}), ...(e.to !== undefined ? { to: shift(e.to) } : {}) } as WorldEvent;
 }
 
 /** Read a YAML world file and build the world it describes for this plan. */

@@ -1,0 +1,278 @@
+import { rampWeight } from '../../machines/cluster.machine.js';
+import { formatDuration } from '../plan/duration.js';
+import type { ClusterSpec, MaintenanceStep, Plan } from '../plan/schema.js';
+import type { CachePort, ReplicationGroupView } from '../ports/cache.js';
+import type { ForwardConfig, TargetGroupSettings, TrafficPort } from '../ports/traffic.js';
+import { stepLabel } from '../run/machine-input.js';
+
+// What a plan would do, cluster by cluster, with the values read now. Shared by `quiesce plan` and the
+// review page. It only reads: building a preview never changes anything.
+
+export type Phase = 'preflight' | 'deregister' | 'drain' | 'maintain' | 'verify' | 'reactivate';
+
+export interface PhasePreview {
+  phase: Phase;
+  /** Changes this phase makes, in order ("weight 1 -> 0 (ModifyListener)"). */
+  changes: string[];
+  /** Checks and thresholds this phase applies. */
+  checks: string[];
+  estimateMs: number;
+  /** Where the estimate comes from, e.g. "deregistration delay 300s". */
+  basis: string;
+}
+
+export interface ClusterPreview {
+  name: string;
+  targetGroupArn: string;
+  replicationGroupId?: string;
+  live?: {
+    weight: number | undefined;
+    healthyTargets: number;
+    targets: number;
+    cache?: { status: string; engineVersions: string[]; primary?: string; automaticFailover: string };
+  };
+  phases: PhasePreview[];
+  notes: string[];
+  totalMs: number;
+}
+
+export interface PlanPreview {
+  planName: string;
+  region: string;
+  source: 'aws' | 'sandbox' | 'plan only';
+  listenerArn: string;
+  ruleArn?: string;
+  capacity: Plan['capacity'];
+  clusters: ClusterPreview[];
+  totalMs: number;
+  notes: string[];
+}
+
+/** Cache operation durations: AWS publishes none; these are typical figures, and the sandbox's own when rehearsing. */
+export interface CacheTimings {
+  failoverMs: number;
+  recoveryMs: number;
+  modifyMs: number;
+  rebootMs: number;
+  serviceUpdateMs: number;
+  source: string;
+}
+
+export const TYPICAL_AWS_TIMINGS: CacheTimings = {
+  failoverMs: 120_000,
+  recoveryMs: 600_000,
+  modifyMs: 1_200_000,
+  rebootMs: 300_000,
+  serviceUpdateMs: 1_800_000,
+  source: 'typical AWS durations (not published by AWS; unconfirmed)',
+};
+
+export interface LiveReaders {
+  traffic: TrafficPort;
+  cache: CachePort;
+  source: 'aws' | 'sandbox';
+  timings: CacheTimings;
+  metricsLagMs: number;
+}
+
+const DEFAULT_TG: Pick<TargetGroupSettings, 'deregistrationDelaySeconds' | 'healthCheck'> = {
+  deregistrationDelaySeconds: 300,
+  healthCheck: { intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 5, unhealthyThreshold: 2 },
+};
+
+export async function buildPreview(plan: Plan, live?: LiveReaders): Promise<PlanPreview> {
+  const location = { listenerArn: plan.fleet.listenerArn, ...(plan.fleet.ruleArn ? { ruleArn: plan.fleet.ruleArn } : {}) };
+  const forward: ForwardConfig | undefined = live ? await live.traffic.readForwardConfig(location) : undefined;
+  const clusters: ClusterPreview[] = [];
+  for (const spec of plan.fleet.clusters) clusters.push(await previewCluster(plan, spec, forward, live));
+
+  // Clusters go in batches of maxOutOfService (never below minActiveClusters in rotation).
+  const batch = Math.max(1, Math.min(plan.capacity.maxOutOfService, plan.fleet.clusters.length - plan.capacity.minActiveClusters));
+  let totalMs = 0;
+  for (let i = 0; i < clusters.length; i += batch) totalMs += Math.max(...clusters.slice(i, i + batch).map((c) => c.totalMs));
+  const notes: string[] = [];
+  if (!live) notes.push('estimates use AWS defaults (health checks, 300s deregistration delay): run with --sandbox or against AWS for live values');
+  if (live) notes.push(`cache operation times: ${live.timings.source}`);
+  return {
+    planName: plan.name,
+    region: plan.region,
+    source: live ? live.source : 'plan only',
+    listenerArn: plan.fleet.listenerArn,
+    ...(plan.fleet.ruleArn ? { ruleArn: plan.fleet.ruleArn } : {}),
+    capacity: plan.capacity,
+    clusters,
+    totalMs,
+    notes,
+  };
+}
+
+async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardConfig | undefined, live: LiveReaders | undefined): Promise<ClusterPreview> {
+  const notes: string[] = [];
+  const weight = forward?.targetGroups.find((g) => g.targetGroupArn === spec.targetGroupArn)?.weight;
+  let settings: Pick<TargetGroupSettings, 'deregistrationDelaySeconds' | 'healthCheck'> = DEFAULT_TG;
+  let view: ReplicationGroupView | undefined;
+  let livePart: ClusterPreview['live'];
+  if (live) {
+    settings = await live.traffic.describeTargetGroup(spec.targetGroupArn);
+    const health = await live.traffic.describeTargetHealth(spec.targetGroupArn);
+    const registered = health.filter((h) => h.state !== 'unused');
+    if (spec.cache) view = await live.cache.describe(spec.cache.replicationGroupId);
+    livePart = {
+      weight,
+      healthyTargets: registered.filter((h) => h.state === 'healthy').length,
+      targets: registered.length,
+      ...(view
+        ? { cache: { status: view.status, engineVersions: [...new Set(view.engineVersions)], ...(view.primaries['0001'] ? { primary: view.primaries['0001'] } : {}), automaticFailover: view.automaticFailover } }
+        : {}),
+    };
+    if (weight === undefined) notes.push(`${spec.name}'s target group is not in the listener's forward action: preflight will refuse`);
+    else if (weight === 0) notes.push(`${spec.name} is at weight 0 already: preflight will refuse (quiesce only returns clusters it took out)`);
+  }
+  const w = weight ?? 1;
+  const hc = settings.healthCheck;
+  const timings = live?.timings ?? TYPICAL_AWS_TIMINGS;
+  const lagMs = live?.metricsLagMs ?? 180_000;
+  const phases: PhasePreview[] = [];
+
+  phases.push({
+    phase: 'preflight',
+    changes: [],
+    checks: [
+      'every other cluster in rotation: all targets healthy, cache available with nothing pending',
+      ...(plan.capacity.minHealthyTargets !== undefined ? [`healthy targets left in rotation >= ${plan.capacity.minHealthyTargets}`] : []),
+      ...(spec.cache ? [`cache available, nothing pending, no service update in progress, memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`] : []),
+      ...(plan.maintenance.some((s) => 'elasticache' in s && s.elasticache === 'failover') ? ['automatic failover enabled; TestFailover budget (15 node groups / 24h) not exhausted'] : []),
+      `forward-action stickiness shorter than drain.timeout ${formatDuration(plan.drain.timeout)}`,
+      ...(plan.verify.canary ? ['no leftover canary rule on the listener'] : []),
+      'the listener matches what the run recorded at its start (drift check)',
+    ],
+    estimateMs: 5_000,
+    basis: 'a few reads',
+  });
+
+  phases.push({
+    phase: 'deregister',
+    changes: [
+      `weight ${w} -> 0 (${plan.fleet.ruleArn ? 'ModifyRule' : 'ModifyListener'}, the whole forward config, other weights kept)`,
+      ...(plan.drain.mode === 'deregister' ? [`DeregisterTargets: ${livePart ? livePart.targets : 'all'} targets (list saved first)`] : []),
+    ],
+    checks: ['weight reads back as 0'],
+    estimateMs: 5_000,
+    basis: 'one change and a read-back',
+  });
+
+  const drainMs =
+    plan.drain.mode === 'deregister'
+      ? Math.max(plan.drain.minimum, settings.deregistrationDelaySeconds * 1000)
+      : Math.max(plan.drain.minimum, 30_000 + plan.drain.quietMinutes * 60_000 + lagMs);
+  phases.push({
+    phase: 'drain',
+    changes: [],
+    checks:
+      plan.drain.mode === 'deregister'
+        ? [`every target gone or unused (the full deregistration delay, ${settings.deregistrationDelaySeconds}s: AWS shows draining until then)`, `at least ${formatDuration(plan.drain.minimum)}`]
+        : [`RequestCount 0 for ${plan.drain.quietMinutes} complete minutes`, `at least ${formatDuration(plan.drain.minimum)}`],
+    estimateMs: Math.min(drainMs, plan.drain.timeout),
+    basis: plan.drain.mode === 'deregister' ? `deregistration delay ${settings.deregistrationDelaySeconds}s` : `${plan.drain.quietMinutes} quiet minutes + ${Math.round(lagMs / 1000)}s metric delay`,
+  });
+  if (plan.drain.mode === 'weight' && forward?.stickiness.enabled) {
+    notes.push(`stickiness is on for ${forward.stickiness.durationSeconds}s: sticky clients keep arriving until their cookie expires`);
+  }
+
+  phases.push({
+    phase: 'maintain',
+    changes: plan.maintenance.map((step, i) => `${i + 1}. ${describeStep(step, view)}`),
+    checks: plan.maintenance.map((step, i) => `${i + 1}. ${stepEvidence(step)}`),
+    estimateMs: plan.maintenance.reduce((n, s) => n + stepEstimate(s, timings), 0),
+    basis: timings.source,
+  });
+
+  const newTargetsMs = plan.drain.mode === 'deregister' ? hc.healthyThreshold * hc.intervalSeconds * 1000 : 0;
+  phases.push({
+    phase: 'verify',
+    changes: plan.drain.mode === 'deregister' ? ['RegisterTargets (weight still 0): the saved target list'] : [],
+    checks: verifyChecks(plan, spec, view),
+    estimateMs: newTargetsMs + plan.verify.stableFor + hc.intervalSeconds * 1000,
+    basis: `stableFor ${formatDuration(plan.verify.stableFor)}${newTargetsMs ? ` + ${hc.healthyThreshold} health checks every ${hc.intervalSeconds}s for new targets` : ''}`,
+  });
+
+  const weights = plan.reactivate.ramp.map((p) => rampWeight(w, p));
+  if (new Set(weights).size < weights.length) {
+    notes.push(`the ramp collapses to weights ${weights.join(' -> ')}: weight ${w} cannot be split finely; use weights of 10 or more for a gradual ramp`);
+  }
+  phases.push({
+    phase: 'reactivate',
+    changes: [`weight 0 -> ${weights.join(' -> ')} (ramp ${plan.reactivate.ramp.join('%, ')}%, hold ${formatDuration(plan.reactivate.hold)} each)`],
+    checks: [`each step: weight reads back; target 5xx <= ${plan.reactivate.max5xx}; unhealthy hosts <= ${plan.reactivate.maxUnhealthyHosts}; a breach sets weight 0 and holds`],
+    estimateMs: plan.reactivate.ramp.length * plan.reactivate.hold,
+    basis: `${plan.reactivate.ramp.length} steps x hold ${formatDuration(plan.reactivate.hold)}`,
+  });
+
+  return {
+    name: spec.name,
+    targetGroupArn: spec.targetGroupArn,
+    ...(spec.cache ? { replicationGroupId: spec.cache.replicationGroupId } : {}),
+    ...(livePart ? { live: livePart } : {}),
+    phases,
+    notes,
+    totalMs: phases.reduce((n, p) => n + p.estimateMs, 0),
+  };
+}
+
+function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefined): string {
+  if ('elasticache' in step && step.elasticache === 'modify' && step.engineVersion && view) {
+    return `${stepLabel(step)}: engine "${[...new Set(view.engineVersions)].join('", "')}" -> "${step.engineVersion}" (ApplyImmediately)`;
+  }
+  if ('elasticache' in step && step.elasticache === 'failover' && view) return `${stepLabel(step)}: primary ${view.primaries[step.nodeGroupId] ?? '?'} -> ${step.targetPrimary ?? 'a replica'}`;
+  return stepLabel(step);
+}
+
+function stepEvidence(step: MaintenanceStep): string {
+  if ('elasticache' in step) {
+    switch (step.elasticache) {
+      case 'failover':
+        return `primary changed, "Failover ... completed" event, group and members available, nothing pending (timeout ${formatDuration(step.timeout)})`;
+      case 'modify':
+        return `status available, nothing pending, live values equal the request exactly as strings (timeout ${formatDuration(step.timeout)})`;
+      case 'reboot':
+        return `members rebooted and available again (timeout ${formatDuration(step.timeout)})`;
+      case 'service-update':
+        return `DescribeUpdateActions shows complete; any unprocessed action fails (timeout ${formatDuration(step.timeout)})`;
+    }
+  }
+  if ('command' in step) return `exits 0 within ${formatDuration(step.timeout)}; output kept in the journal`;
+  if ('http' in step) return `returns ${JSON.stringify(step.http.expectStatus)}${step.http.poll ? `, then ${step.http.poll.field} equals ${JSON.stringify(step.http.poll.equals)}` : ''}`;
+  return 'the run pauses (exit 3) until quiesce approve';
+}
+
+function stepEstimate(step: MaintenanceStep, t: CacheTimings): number {
+  if ('elasticache' in step) {
+    if (step.elasticache === 'failover') return t.failoverMs + t.recoveryMs;
+    if (step.elasticache === 'modify') return t.modifyMs;
+    if (step.elasticache === 'reboot') return t.rebootMs;
+    return t.serviceUpdateMs;
+  }
+  if ('command' in step) return Math.min(step.timeout, 60_000);
+  if ('http' in step) return step.http.poll ? step.http.poll.interval * 3 : 5_000;
+  return 0;
+}
+
+function verifyChecks(plan: Plan, spec: ClusterSpec, view: ReplicationGroupView | undefined): string[] {
+  const checks = [`all registered targets healthy, as many as before, continuously for ${formatDuration(plan.verify.stableFor)} (timeout ${formatDuration(plan.verify.timeout)})`];
+  if (spec.cache) {
+    checks.push('cache available, every member available, nothing pending');
+    for (const step of plan.maintenance) {
+      if (!('elasticache' in step)) continue;
+      if (step.elasticache === 'failover') checks.push(`primary is not ${view?.primaries[step.nodeGroupId] ?? 'the primary before the failover'}`);
+      if (step.elasticache === 'modify' && step.engineVersion) checks.push(`engine version is "${step.engineVersion}" exactly`);
+      if (step.elasticache === 'modify' && step.cacheNodeType) checks.push(`node type is ${step.cacheNodeType}`);
+    }
+    checks.push(`memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`);
+  }
+  if (plan.verify.redis) checks.push('Redis probe: ROLE master, canary key written and read back, replicas linked and caught up');
+  if (plan.verify.canary) {
+    const c = plan.verify.canary;
+    checks.push(`${c.requests} canary requests through the load balancer (${c.headerName} header rule, weight still 0) return ${c.expectStatus}`);
+  }
+  return checks;
+}
