@@ -6,6 +6,7 @@ import { App, type AppProps } from 'aws-cdk-lib';
 import { ConfigError } from '../src/errors.js';
 import { loadDeployedPlan, stackEnvironment, type DeployedPlan } from './deployed-plan.js';
 import { DEFAULT_PLANS_DIR, EXAMPLE_PLAN } from './paths.js';
+import type { HandlerNetwork } from './constructs/handler-network.js';
 import { QuiesceStack, type QuiesceStackProps } from './quiesce-stack.js';
 
 const PLAN_FILE = /\.plan\.(ya?ml|json)$/;
@@ -45,12 +46,31 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Quie
   const env = stackEnvironment(plans, process.env.CDK_DEFAULT_ACCOUNT);
   const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  const network = networkFromContext(app.node.tryGetContext('subnetIds'), app.node.tryGetContext('securityGroupIds'));
   const stack = new QuiesceStack(app, stackName, {
     ...(alarmEmail ? { alarmEmail } : {}),
+    ...(network ? { network } : {}),
     ...options.stack,
     plans,
     env,
     description: `quiesce: maintenance runs for ${plans.map((p) => p.plan.name).join(', ')}`.slice(0, 1024),
   });
   return { app, stack };
+}
+
+/** `-c subnetIds=subnet-a,subnet-b -c securityGroupIds=sg-1`: both or neither. */
+export function networkFromContext(subnets: unknown, securityGroups: unknown): HandlerNetwork | undefined {
+  const subnetIds = list(subnets);
+  const securityGroupIds = list(securityGroups);
+  if (subnetIds.length === 0 && securityGroupIds.length === 0) return undefined;
+  if (subnetIds.length === 0 || securityGroupIds.length === 0) {
+    throw new ConfigError('give both -c subnetIds=... and -c securityGroupIds=... to run the handler in a VPC, or neither');
+  }
+  return { subnetIds, securityGroupIds };
+}
+
+function list(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return items.map((s) => s.trim()).filter((s) => s.length > 0);
 }

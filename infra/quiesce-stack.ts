@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { ConfigError } from '../src/errors.js';
 import { PlanSchedules } from './constructs/plan-schedules.js';
 import { RunAlarms } from './constructs/run-alarms.js';
+import type { HandlerNetwork } from './constructs/handler-network.js';
 import { RunHandler, type HandlerSource } from './constructs/run-handler.js';
 import { RunStateMachine } from './constructs/run-state-machine.js';
 import { RunTable } from './constructs/run-table.js';
@@ -31,6 +32,8 @@ export interface QuiesceStackProps extends StackProps {
   logRetention?: RetentionDays;
   /** LOG_LEVEL of the handler; default info. */
   logLevel?: string;
+  /** Run the handler inside a VPC (needed for verify.redis: ElastiCache has private endpoints only). */
+  network?: HandlerNetwork;
 }
 
 export class QuiesceStack extends Stack {
@@ -64,6 +67,7 @@ export class QuiesceStack extends Stack {
       timeout: props.handlerTimeout ?? Duration.minutes(5),
       logRetention,
       logLevel: props.logLevel ?? 'info',
+      ...(props.network ? { network: props.network } : {}),
     });
     this.runs = new RunStateMachine(this, 'RunMachine', {
       fn: this.handler.fn,
@@ -86,6 +90,7 @@ export class QuiesceStack extends Stack {
 
     new CfnOutput(this, 'StateMachineArn', { value: this.runs.stateMachine.stateMachineArn });
     new CfnOutput(this, 'HandlerFunctionName', { value: this.handler.fn.functionName });
+    new CfnOutput(this, 'HandlerLogGroupName', { value: this.handler.logGroup.logGroupName });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }

@@ -11,6 +11,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../src/errors.js';
 import type { PermissionStatement } from '../permissions.js';
+import { attachNetwork, type HandlerNetwork } from './handler-network.js';
 
 export interface HandlerSource {
   /** The TypeScript file exporting `handler`. */
@@ -29,6 +30,8 @@ export interface RunHandlerProps {
   timeout: Duration;
   logRetention: RetentionDays;
   logLevel: string;
+  /** Place the function in these subnets (needed to reach ElastiCache for verify.redis). */
+  network?: HandlerNetwork;
 }
 
 // ESM bundles have no `require`; CommonJS dependencies bundled inside (pino, ioredis) still call it.
@@ -85,5 +88,6 @@ export class RunHandler extends Construct {
       },
     });
     props.table.grantReadWriteData(this.fn);
+    if (props.network) attachNetwork(this.fn, this.role, props.network);
   }
 }

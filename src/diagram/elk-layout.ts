@@ -87,6 +87,8 @@ const ROOT_OPTIONS: LayoutOptions = {
   'elk.edgeLabels.placement': 'CENTER',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
+  'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
+  'elk.layered.mergeEdges': 'true',
   // Coordinates of every shape and edge relative to the root, so drawing needs no offsets.
   'elk.json.shapeCoords': 'ROOT',
   'elk.json.edgeCoords': 'ROOT',

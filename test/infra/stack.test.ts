@@ -5,65 +5,8 @@ import { QuiesceStack } from '../../infra/quiesce-stack.js';
 import { stackEnvironment } from '../../infra/deployed-plan.js';
 import { aslDefinition, type AslDefinition } from '../../infra/asl.js';
 import { RETRIED_LAMBDA_ERRORS, RUN_STATES } from '../../infra/run-states.js';
+import { actionsOf, allStatements, mutatingOnStar, resourcesOf, type Json } from './iam-statements.js';
 import { ACCOUNT, LISTENER, ORDERS_TG, RULE, examplePlan, handlerSource, nightlyOrders } from './fixtures.js';
-
-type Json = Record<string, unknown>;
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
-
-// Actions allowed on "*" although they are not reads: Step Functions' vended log delivery, which CDK
-// grants the state machine role for CloudWatch Logs logging and which AWS does not scope by resource.
-const LOG_DELIVERY_ON_STAR = new Set([
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-]);
-
-// The mutating actions quiesce's own policy may hold, each of which must name resources.
-const QUIESCE_MUTATIONS = [
-  'elasticloadbalancing:ModifyListener',
-  'elasticloadbalancing:ModifyRule',
-  'elasticloadbalancing:RegisterTargets',
-  'elasticloadbalancing:DeregisterTargets',
-  'elasticloadbalancing:CreateRule',
-  'elasticloadbalancing:DeleteRule',
-  'elasticache:TestFailover',
-  'elasticache:ModifyReplicationGroup',
-  'elasticache:RebootCacheCluster',
-  'elasticache:BatchApplyUpdateAction',
-  'secretsmanager:GetSecretValue',
-];
-
-/** Read-only by name: the part after "service:" starts with Describe, Get or List. */
-function isRead(action: string): boolean {
-  return /^[a-z0-9-]+:(Describe|Get|List)/.test(action);
-}
-
-function actionsOf(s: Statement): string[] {
-  return Array.isArray(s.Action) ? s.Action : [s.Action];
-}
-
-function resourcesOf(s: Statement): unknown[] {
-  return Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-}
-
-/** Every statement of every AWS::IAM::Policy and every role's inline Policies. */
-function allStatements(template: Template): Array<{ where: string; statement: Statement }> {
-  const out: Array<{ where: string; statement: Statement }> = [];
-  for (const [id, r] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
-    const doc = (r as Json).Properties as { PolicyDocument: { Statement: Statement[] } };
-    for (const statement of doc.PolicyDocument.Statement) out.push({ where: id, statement });
-  }
-  for (const [id, r] of Object.entries(template.findResources('AWS::IAM::Role'))) {
-    const props = ((r as Json).Properties ?? {}) as { Policies?: Array<{ PolicyDocument: { Statement: Statement[] } }> };
-    for (const policy of props.Policies ?? []) for (const statement of policy.PolicyDocument.Statement) out.push({ where: id, statement });
-  }
-  return out;
-}
 
 describe('QuiesceStack', () => {
   let template: Template;

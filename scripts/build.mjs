@@ -1,0 +1,35 @@
+// Bundles the CLI (and the Lambda handler, when present) with esbuild. Dependencies stay external for the
+// CLI; commands are split into chunks so `quiesce validate` never loads the AWS SDK.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+await build({
+  entryPoints: { cli: 'src/cli/entry.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning',
+});
+
+if (existsSync('src/lambda/handler.ts')) {
+  await build({
+    entryPoints: { handler: 'src/lambda/handler.ts' },
+    outdir: 'dist/lambda',
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    outExtension: { '.js': '.mjs' },
+    // The Lambda runtime has no `require` in ESM; some dependencies still call it.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
