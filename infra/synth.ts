@@ -6,19 +6,26 @@ import { parseArgs } from 'node:util';
 import { QuiesceError } from '../src/errors.js';
 import { buildApp } from './build-app.js';
 
+const USAGE = 'usage: npx tsx infra/synth.ts [-c plans=a.plan.yaml,b.plan.yaml] [-c stackName=Quiesce] [-c alarmEmail=...] [-c subnetIds=... -c securityGroupIds=...] [-o cdk.out]';
+
 function main(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      context: { type: 'string', short: 'c', multiple: true },
-      output: { type: 'string', short: 'o', default: 'cdk.out' },
-    },
-    strict: true,
-  });
+  let values: { context?: string[]; output: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        context: { type: 'string', short: 'c', multiple: true },
+        output: { type: 'string', short: 'o', default: 'cdk.out' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new QuiesceError(`${(err as Error).message}\n${USAGE}`, { cause: err });
+  }
   const context: Record<string, string> = {};
   for (const pair of values.context ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new QuiesceError(`-c ${pair}: expected key=value`);
+    if (eq <= 0) throw new QuiesceError(`-c ${pair}: expected key=value\n${USAGE}`);
     context[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const outdir = resolve(values.output);

@@ -104,12 +104,27 @@ function toNode(state: AnyStateNode): GraphNode {
     parent: parent && parent.parent ? pathOf(parent) : null,
     kind: state.type,
     initial: parent !== undefined && initialChildren(parent).includes(pathOf(state)),
-    invoke: state.invoke.map((inv) => ({ id: inv.id, src: typeof inv.src === 'string' ? inv.src : inv.id })),
+    invoke: invokedActors(state).map(({ id, src }) => ({ id, src })),
     entry: state.entry.map(actionName),
     tone: toneOf(state),
     ...(state.description !== undefined ? { description: state.description } : {}),
   };
   return node;
+}
+
+/**
+ * What a state invokes, named for people: XState names an invoke without an `id` `<index>.<state id>` and
+ * registers inline logic as `xstate.invoke.<index>.<state id>`; neither says anything, so each falls back
+ * on the other, and `label` is what `done:` / `error:` edges show.
+ */
+function invokedActors(state: AnyStateNode): Array<{ id: string; src: string; label: string }> {
+  return state.invoke.map((inv, index) => {
+    const generatedId = `${index}.${state.id}`;
+    const namedSrc = typeof inv.src === 'string' && !inv.src.startsWith('xstate.invoke.') ? inv.src : undefined;
+    const namedId = inv.id !== generatedId ? inv.id : undefined;
+    const src = namedSrc ?? namedId ?? 'inline';
+    return { id: inv.id, src, label: namedId ?? src };
+  });
 }
 
 function initialChildren(state: AnyStateNode): string[] {
@@ -135,6 +150,7 @@ function edgesOf(state: AnyStateNode): GraphEdge[] {
   const groups: Array<[string, readonly TransitionLike[]]> = [...state.transitions.entries()];
   if (state.always) groups.push(['', state.always]);
   const source = pathOf(state);
+  const actors = new Map(invokedActors(state).map((a) => [a.id, a.label]));
   return groups.flatMap(([eventType, transitions]) =>
     transitions.flatMap((t, priority) => {
       const targets: Array<string | null> = t.target && t.target.length > 0 ? t.target.map(pathOf) : [null];
@@ -145,7 +161,7 @@ function edgesOf(state: AnyStateNode): GraphEdge[] {
           source,
           target,
           eventType,
-          event: eventLabel(eventType, state.id),
+          event: eventLabel(eventType, state.id, actors),
           // Spread rather than `guard: undefined`, so the JSON form has the same keys as the object.
           ...(guard !== undefined ? { guard } : {}),
           actions: t.actions.map(actionName),
@@ -157,8 +173,11 @@ function edgesOf(state: AnyStateNode): GraphEdge[] {
   );
 }
 
-/** Shortens XState's internal event types; `stateId` is the owning state's XState id (`cluster.draining`). */
-export function eventLabel(eventType: string, stateId: string): string {
+/**
+ * Shortens XState's internal event types. `stateId` is the owning state's XState id (`cluster.draining`);
+ * `actors` maps invoke ids to the names to show for them.
+ */
+export function eventLabel(eventType: string, stateId: string, actors: ReadonlyMap<string, string> = new Map()): string {
   if (eventType === '') return 'always';
   const after = strip(eventType, 'xstate.after.');
   if (after !== undefined) {
@@ -166,9 +185,9 @@ export function eventLabel(eventType: string, stateId: string): string {
     return /^\d+$/.test(delay) ? `after ${delay}ms` : `after ${delay}`;
   }
   const done = strip(eventType, 'xstate.done.actor.');
-  if (done !== undefined) return `done: ${done}`;
+  if (done !== undefined) return `done: ${actors.get(done) ?? done}`;
   const error = strip(eventType, 'xstate.error.actor.');
-  if (error !== undefined) return `error: ${error}`;
+  if (error !== undefined) return `error: ${actors.get(error) ?? error}`;
   if (strip(eventType, 'xstate.done.state.') !== undefined) return 'done';
   return eventType;
 }
@@ -228,7 +247,8 @@ function actionName(action: unknown): string {
   if (typeof action === 'function') {
     const type = (action as { type?: unknown }).type;
     if (typeof type === 'string') return type.startsWith('xstate.') ? type.slice('xstate.'.length) : type;
-    return action.name || 'inline';
+    // An inline function takes the name of the config key it was written under; that is no name either.
+    return action.name && !['actions', 'entry', 'exit'].includes(action.name) ? action.name : 'inline';
   }
   if (action !== null && typeof action === 'object' && typeof (action as { type?: unknown }).type === 'string') {
     return (action as { type: string }).type;

@@ -1,7 +1,8 @@
 // Entry points for building a world from a plan, with or without a world file.
 import { readFileSync } from 'node:fs';
 import type { SandboxPlan } from './plan-input.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseOffset } from './duration.js';
+import { HISTORY_MS } from './history.js';
 import { buildWorldState, DEFAULT_START } from './world-build.js';
 import { parseWorldFile, type WorldEvent, type WorldFile } from './world-file.js';
 import { SandboxWorld } from './world.js';
@@ -26,11 +27,9 @@ export function defaultWorldFromPlan(plan: SandboxPlan, worldFile: WorldFile = {
   return world;
 }
 
-/** How much simulated past a new world has when the run starts. */
-export const HISTORY_MS = 15 * 60_000;
 
 function shiftEvent(event: WorldEvent): WorldEvent {
-  const shift = (d: string | undefined) => (typeof d === 'string' ? formatDuration(parseDuration(d) + HISTORY_MS) : d);
+  const shift = (d: string | undefined) => (typeof d === 'string' ? formatDuration(parseOffset(d) + HISTORY_MS) : d);
   const e = event as WorldEvent & { at?: string; from?: string; to?: string };
   return { ...e, ...(e.at !== undefined ? { at: shift(e.at) } : {}), ...(e.from !== undefined ? { from: shift(e.from) } : {}), ...(e.to !== undefined ? { to: shift(e.to) } : {}) } as WorldEvent;
 }

@@ -27,3 +27,12 @@ export function formatDuration(ms: number): string {
   if (ms % 1_000 === 0) return `${ms / 1_000}s`;
   return `${ms}ms`;
 }
+
+/** An event time relative to the run start: a duration, or "-5m" for a moment in the world's history. */
+export function parseOffset(text: string): number {
+  return text.startsWith('-') ? -parseDuration(text.slice(1)) : parseDuration(text);
+}
+
+export function isOffset(text: string): boolean {
+  return isDuration(text.startsWith('-') ? text.slice(1) : text);
+}

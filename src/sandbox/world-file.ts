@@ -3,7 +3,8 @@
 // clear line, because a silently ignored typo makes a test prove nothing.
 import { isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { isDuration, parseDuration } from './duration.js';
+import { isDuration, isOffset, parseDuration, parseOffset } from './duration.js';
+import { HISTORY_MS } from './history.js';
 import type { EventBody, ScheduledEvent } from './state.js';
 
 export class WorldFileError extends Error {
@@ -14,6 +15,14 @@ export class WorldFileError extends Error {
 }
 
 // ---------------------------------------------------------------- building blocks
+
+/** Event times: after the run start ("90s"), or in the world's past ("-10m", at most HISTORY_MS back). */
+function offset() {
+  return z
+    .string({ error: 'expected a time such as "90s" after the run start, or "-10m" before it' })
+    .refine(isOffset, { message: 'expected a time such as "90s" after the run start, or "-10m" before it' })
+    .refine((text) => parseOffset(text) >= -HISTORY_MS, { message: `a time before the run start can go back at most ${HISTORY_MS / 60_000}m (the world's history)` });
+}
 
 function duration(minMs = 0, maxMs = Number.POSITIVE_INFINITY) {
   return z
@@ -100,9 +109,9 @@ const EVENT_KINDS = Object.keys(eventKinds) as EventKind[];
 
 export const worldEventSchema = z
   .strictObject({
-    at: duration().optional(),
-    from: duration().optional(),
-    to: duration().optional(),
+    at: offset().optional(),
+    from: offset().optional(),
+    to: offset().optional(),
     ...Object.fromEntries(EVENT_KINDS.map((k) => [k, eventKinds[k].optional()])) as {
       [K in EventKind]: z.ZodOptional<(typeof eventKinds)[K]>;
     },
@@ -289,7 +298,7 @@ function bodyOf(event: WorldEvent): EventBody {
 
 /** A validated event placed on the clock: its times are offsets from the world's start. */
 export function toScheduledEvent(event: WorldEvent, id: string, startedAt: number): ScheduledEvent {
-  const from = startedAt + parseDuration(event.at ?? event.from ?? '0s');
-  const to = event.to === undefined ? null : startedAt + parseDuration(event.to);
+  const from = startedAt + parseOffset(event.at ?? event.from ?? '0s');
+  const to = event.to === undefined ? null : startedAt + parseOffset(event.to);
   return { id, from, to, body: bodyOf(event) };
 }

@@ -43,7 +43,7 @@ export class LeaseLostError extends QuiesceError {
     super(`lock ${lease.key} (version ${lease.version}, run ${lease.runId}) is no longer ours: ${now}`, options);
     this.name = 'LeaseLostError';
     this.lease = lease;
-    this.holder = holder;
+    this.holder = holder && { runId: holder.runId, owner: holder.owner, expiresAt: holder.expiresAt };
   }
 }
 

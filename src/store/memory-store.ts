@@ -32,7 +32,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunSt
   const locks = new Map<string, Lease>();
 
   const stateOf = (runId: string): RunState => {
-    const state = runs.get(runId);
+    const state = runs.get(checkRunId(runId));
     if (!state) throw new RunNotFoundError(runId);
     return state;
   };
@@ -51,7 +51,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunSt
     },
 
     async loadRun(runId) {
-      const state = runs.get(runId);
+      const state = runs.get(checkRunId(runId));
       return state && copy<RunRecord>(state.record);
     },
 
@@ -74,11 +74,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunSt
     },
 
     async readJournal(runId) {
-      return (runs.get(runId)?.journal ?? []).map((line) => copy<JournalEntry>(line));
+      return (runs.get(checkRunId(runId))?.journal ?? []).map((line) => copy<JournalEntry>(line));
     },
 
     async remember<T>(runId: string, key: string, compute: () => Promise<T>): Promise<T> {
-      const known = runs.get(runId)?.intents.get(key);
+      const known = runs.get(checkRunId(runId))?.intents.get(key);
       if (known !== undefined) return copy<{ value: T }>(known).value;
       stateOf(runId);
       const value = await compute();
@@ -89,7 +89,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunSt
     },
 
     async recall<T>(runId: string, key: string): Promise<T | undefined> {
-      const known = runs.get(runId)?.intents.get(key);
+      const known = runs.get(checkRunId(runId))?.intents.get(key);
       return known === undefined ? undefined : copy<{ value: T }>(known).value;
     },
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, resolvePlanFiles } from '../../infra/build-app.js';
+import { buildApp, networkFromContext, resolvePlanFiles } from '../../infra/build-app.js';
 import { flexibleWindow, scheduleName } from '../../infra/constructs/plan-schedules.js';
 import { deployedPlanFromText, stackEnvironment } from '../../infra/deployed-plan.js';
 import { executionInput } from '../../infra/execution-input.js';
@@ -16,7 +16,7 @@ const exampleText = () => readFileSync(EXAMPLE_PLAN, 'utf8');
 
 describe('resolvePlanFiles', () => {
   it('takes -c plans=a,b relative to the working directory', () => {
-    expect(resolvePlanFiles('x.plan.yaml, sub/y.plan.yaml', '/nonexistent', '/work')).toEqual(['/work/x.plan.yaml', '/work/sub/y.plan.yaml']);
+    expect(resolvePlanFiles('x.plan.yaml, sub/y.plan.yaml', '/nonexistent', '/srv/ops')).toEqual(['/srv/ops/x.plan.yaml', '/srv/ops/sub/y.plan.yaml']);
   });
 
   it('reads every plan file of infra/plans/ in name order, else falls back to the example', () => {
@@ -68,6 +68,14 @@ describe('schedule settings', () => {
     expect(scheduleName('nightly')).toBe('quiesce-nightly');
     const long = 'x'.repeat(63);
     expect(scheduleName(long)).toBe(long);
+  });
+});
+
+describe('networkFromContext', () => {
+  it('takes comma lists of subnets and security groups, both or neither', () => {
+    expect(networkFromContext(undefined, undefined)).toBeUndefined();
+    expect(networkFromContext('subnet-a, subnet-b', 'sg-1')).toEqual({ subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-1'] });
+    expect(() => networkFromContext('subnet-a', undefined)).toThrow(/both/);
   });
 });
 

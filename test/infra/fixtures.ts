@@ -68,6 +68,13 @@ export const REAL_HANDLER_EXISTS = existsSync(DEFAULT_HANDLER_ENTRY);
  */
 export function handlerSource(): Partial<HandlerSource> {
   if (REAL_HANDLER_EXISTS) return {};
+  stub ??= writeStub();
+  return stub;
+}
+
+let stub: HandlerSource | undefined;
+
+function writeStub(): HandlerSource {
   const root = mkdtempSync(join(tmpdir(), 'quiesce-handler-'));
   mkdirSync(join(root, 'src'));
   const entry = join(root, 'src', 'handler.ts');

@@ -5,7 +5,7 @@ import { QuiesceStack } from '../../infra/quiesce-stack.js';
 import { stackEnvironment } from '../../infra/deployed-plan.js';
 import { aslDefinition, type AslDefinition } from '../../infra/asl.js';
 import { RETRIED_LAMBDA_ERRORS, RUN_STATES } from '../../infra/run-states.js';
-import { actionsOf, allStatements, mutatingOnStar, resourcesOf, type Json } from './iam-statements.js';
+import { QUIESCE_MUTATIONS, actionsOf, allStatements, mutatingOnStar, resourcesOf, type Json } from './iam-statements.js';
 import { ACCOUNT, LISTENER, ORDERS_TG, RULE, examplePlan, handlerSource, nightlyOrders } from './fixtures.js';
 
 describe('QuiesceStack', () => {
@@ -158,11 +158,7 @@ describe('QuiesceStack', () => {
   });
 
   it('never grants a mutating action on Resource "*"', () => {
-    const offenders = allStatements(template).flatMap(({ where, statement }) => {
-      if (statement.Effect !== 'Allow' || !resourcesOf(statement).includes('*')) return [];
-      const mutating = actionsOf(statement).filter((a) => !isRead(a) && !LOG_DELIVERY_ON_STAR.has(a));
-      return mutating.length > 0 ? [`${where}: ${mutating.join(', ')}`] : [];
-    });
+    const offenders = mutatingOnStar(template);
     expect(offenders).toEqual([]);
     // Wildcard actions ("elasticache:*") would dodge the check above: there are none.
     const wildcards = allStatements(template).flatMap(({ statement }) => actionsOf(statement).filter((a) => /:\*$|^\*$/.test(a)));
@@ -229,5 +225,30 @@ describe('QuiesceStack', () => {
     const invokes = allStatements(template).filter(({ statement }) => actionsOf(statement).includes('lambda:InvokeFunction'));
     expect(invokes).toHaveLength(1);
     for (const r of resourcesOf(invokes[0]!.statement)) expect(JSON.stringify(r)).toMatch(/HandlerFunction/);
+  });
+
+  it('stays out of any VPC unless asked', () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as Json;
+    expect((fn.Properties as Json).VpcConfig).toBeUndefined();
+  });
+});
+
+describe('QuiesceStack in a VPC', () => {
+  it('places the handler in the given subnets and scopes its network-interface permissions to the account and region', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const plans = [examplePlan()];
+    const stack = new QuiesceStack(app, 'QuiesceVpc', {
+      plans,
+      env: stackEnvironment(plans),
+      handler: handlerSource(),
+      network: { subnetIds: ['subnet-0a', 'subnet-0b'], securityGroupIds: ['sg-0c'] },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0c'] },
+    });
+    expect(mutatingOnStar(template)).toEqual([]);
+    const eni = allStatements(template).find(({ statement }) => actionsOf(statement).includes('ec2:CreateNetworkInterface'));
+    expect(JSON.stringify(eni?.statement.Resource)).toContain(':ec2:us-east-1:123456789012:*/*');
   });
 });
