@@ -60,7 +60,7 @@ export function createFileStore(stateDir: string, options: FileStoreOptions = {}
     return createFileExclusive(layout.runFile(record.runId), JSON.stringify(record));
   };
 
-  const loadRun = (runId: string) => readJsonIfExists<RunRecord>(layout.runFile(checkRunId(runId)));
+  const loadRun = async (runId: string) => readJsonIfExists<RunRecord>(layout.runFile(checkRunId(runId)));
 
   const readIntent = async (runId: string, key: string): Promise<StoredIntent | undefined> =>
     readJsonIfExists<StoredIntent>(layout.intentFile(checkRunId(runId), key));
@@ -133,7 +133,7 @@ export function createFileStore(stateDir: string, options: FileStoreOptions = {}
       return enqueue(file, () => withFileMutex(mutexOf(file), () => appendLines(file, runId, entries)));
     },
 
-    readJournal: (runId) => readJournalFile(layout.journalFile(checkRunId(runId))),
+    readJournal: async (runId) => readJournalFile(layout.journalFile(checkRunId(runId))),
 
     async remember<T>(runId: string, key: string, compute: () => Promise<T>): Promise<T> {
       const known = await readIntent(runId, key);
@@ -155,6 +155,6 @@ export function createFileStore(stateDir: string, options: FileStoreOptions = {}
     renewLock: locks.renew,
     releaseLock: locks.release,
 
-    prune: (now) => pruneStateDir(layout, now, retentionMs),
+    prune: async (now) => pruneStateDir(layout, now, retentionMs),
   };
 }

@@ -9,7 +9,7 @@ import { fileLayout } from '../../src/store/file/layout.js';
 import { localOwner } from '../../src/store/owner.js';
 import { DAY_MS } from '../../src/store/retention.js';
 import type { LockResult } from '../../src/store/run-store.js';
-import { runChildren } from './fixtures/child-processes.js';
+import { runChildren, startChildren } from './fixtures/child-processes.js';
 import { LISTENER_ARN, T0, newRun } from './fixtures/records.js';
 import { describeRunStoreContract } from './run-store.contract.js';
 
@@ -206,33 +206,36 @@ describe('file store', () => {
 
   describe('across processes', () => {
     it('lets exactly one of 8 processes acquire the lock', async () => {
-      const children = await runChildren('acquire', dir, 8);
-      const results = (await Promise.all(children.map((c) => c.outcome))) as LockResult[];
-      expect(await Promise.all(children.map((c) => c.exited))).toEqual(Array(8).fill(0));
+      const results = (await runChildren('acquire', dir, 8)) as LockResult[];
       const winners = results.filter((r) => r.acquired);
       expect(winners).toHaveLength(1);
       const winner = winners[0]!.acquired ? winners[0]!.lease : undefined;
       for (const r of results) if (!r.acquired) expect(r.holder.runId).toBe(winner?.runId);
     });
 
+    it('lets exactly one of 8 processes take over an expired lease', async () => {
+      await createFileStore(dir).acquireLock(LISTENER_ARN, 'run-old', 'cli-elsewhere', 1, T0);
+      const results = (await runChildren('acquire', dir, 8)) as LockResult[];
+      expect(results.filter((r) => r.acquired)).toHaveLength(1);
+      expect(results.find((r) => r.acquired)).toMatchObject({ lease: { version: 2 } });
+    });
+
     it('lets exactly one of 8 processes save on one version', async () => {
       await createFileStore(dir).createRun(newRun('run-1'));
-      const children = await runChildren('save', dir, 8);
-      const results = (await Promise.all(children.map((c) => c.outcome))) as Array<{ saved: boolean }>;
+      const results = (await runChildren('save', dir, 8)) as Array<{ saved: boolean }>;
       expect(results.filter((r) => r.saved)).toHaveLength(1);
       expect(await createFileStore(dir).loadRun('run-1')).toMatchObject({ version: 2 });
     });
 
     it('gives 8 processes remembering one key the same first value', async () => {
       await createFileStore(dir).createRun(newRun('run-1'));
-      const children = await runChildren('remember', dir, 8);
-      const results = (await Promise.all(children.map((c) => c.outcome))) as Array<{ value: string }>;
+      const results = (await runChildren('remember', dir, 8)) as Array<{ value: string }>;
       expect(new Set(results.map((r) => r.value)).size).toBe(1);
       expect(await createFileStore(dir).recall('run-1', 'blue:primary')).toBe(results[0]!.value);
     });
 
     it('frees the lock of a SIGKILLed holder for the next process, long before its lease ends', async () => {
-      const [holder] = await runChildren('hold', dir, 1);
+      const [holder] = await startChildren('hold', dir, 1);
       expect(await holder!.outcome).toMatchObject({ acquired: true, lease: { runId: 'run-0' } });
       const store = createFileStore(dir);
       expect((await store.acquireLock(LISTENER_ARN, 'run-resume', localOwner(), 60_000, Date.now())).acquired).toBe(false);
