@@ -98,7 +98,7 @@ export function pathOf(state: AnyStateNode): string {
 
 function toNode(state: AnyStateNode): GraphNode {
   const parent = state.parent;
-  const node: GraphNode = {
+  return {
     id: pathOf(state),
     key: state.key,
     parent: parent && parent.parent ? pathOf(parent) : null,
@@ -109,7 +109,6 @@ function toNode(state: AnyStateNode): GraphNode {
     tone: toneOf(state),
     ...(state.description !== undefined ? { description: state.description } : {}),
   };
-  return node;
 }
 
 /**

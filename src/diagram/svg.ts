@@ -3,10 +3,10 @@ import { ANY_STATE, FINAL_BORDER_INSET, TYPE, headerHeight, layoutMachine } from
 import type { Box, MachineLayout, PlacedEdge, PlacedState, Point } from './elk-layout.js';
 import { DiagramError } from './errors.js';
 import { machineGraph } from './machine-graph.js';
-import type { StateTone } from './machine-graph.js';
+import type { MachineGraph, StateTone } from './machine-graph.js';
 import { namedMachines } from './named-machines.js';
 import type { MachineArg } from './named-machines.js';
-import { FONT_FAMILY } from './text-metrics.js';
+import { FONT_FAMILY, textWidth } from './text-metrics.js';
 
 // A self-contained SVG: inline presentation attributes (so it looks right without CSS) plus an embedded
 // <style> (so a page can toggle `highlight` / `visited` classes on `g.state[data-state]` later).
@@ -49,14 +49,16 @@ export async function renderSvg(machine: AnyStateMachine, options: SvgOptions = 
   return renderSvgDocument([{ name: machine.id, machine }], options);
 }
 
-/** Several machines stacked in one SVG document; `highlight` and `visited` apply to every machine. */
+/**
+ * Several machines stacked in one SVG document. `highlight` and `visited` mark the states of that id in
+ * whichever machines have one; an id no machine has is an error.
+ */
 export async function renderSvgDocument(machines: MachineArg | readonly MachineArg[], options: SvgOptions = {}): Promise<string> {
+  const named = namedMachines(machines);
+  const graphs = named.map(({ machine }) => machineGraph(machine));
+  checkStates(graphs, options);
   const drawings: Array<{ width: number; height: number; body: string }> = [];
-  for (const { name, machine } of namedMachines(machines)) {
-    const layout = await layoutMachine(machineGraph(machine));
-    checkStates(layout, options);
-    drawings.push(drawMachine(name, layout, options));
-  }
+  for (const [i, graph] of graphs.entries()) drawings.push(drawMachine(named[i]!.name, await layoutMachine(graph), options));
   const width = Math.max(0, ...drawings.map((d) => d.width));
   const height = drawings.reduce((sum, d) => sum + d.height, 0) + GAP * Math.max(0, drawings.length - 1);
   let y = 0;
@@ -67,17 +69,19 @@ export async function renderSvgDocument(machines: MachineArg | readonly MachineA
   });
   return (
     `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-    `font-family="${attr(FONT_FAMILY)}" role="img">\n<style>${STYLE}</style>\n` +
+    `font-family="${attr(FONT_FAMILY)}" role="img">\n<title>${esc(`State machines: ${named.map((m) => m.name).join(', ')}`)}</title>\n` +
+    `<style>${STYLE}</style>\n` +
     `<rect width="${width}" height="${height}" fill="#ffffff"/>\n${bodies.join('')}</svg>\n`
   );
 }
 
-function checkStates(layout: MachineLayout, options: SvgOptions): void {
-  const known = new Set(layout.graph.nodes.map((n) => n.id));
+function checkStates(graphs: MachineGraph[], options: SvgOptions): void {
+  const known = new Set(graphs.flatMap((g) => g.nodes.map((n) => n.id)));
   const unknown = [...(options.highlight ?? []), ...(options.visited ?? [])].filter((id) => !known.has(id));
   if (unknown.length > 0) {
+    const owners = graphs.map((g) => `"${g.machine}"`).join(', ');
     throw new DiagramError(
-      `machine "${layout.graph.machine}" has no state ${unknown.map((u) => `"${u}"`).join(', ')} (state ids are dotted paths such as "draining.waiting")`,
+      `no state ${unknown.map((u) => `"${u}"`).join(', ')} in machine ${owners} (state ids are dotted paths such as "draining.waiting")`,
     );
   }
 }
@@ -88,7 +92,7 @@ function drawMachine(name: string, layout: MachineLayout, options: SvgOptions): 
   const titleSize = 15;
   const captionHeight = TYPE.line(titleSize) + layout.notes.length * TYPE.line(TYPE.detail) + 8;
   const out: string[] = [];
-  out.push(`<g class="machine" data-machine="${attr(layout.graph.machine)}">`);
+  out.push(`<g class="machine" data-machine="${attr(name)}">`);
   out.push(`<title>${esc(`${name} state machine`)}</title>`);
   out.push(textLine(name, MARGIN, MARGIN + TYPE.line(titleSize) - 4, titleSize, { bold: true, anchor: 'start' }));
   layout.notes.forEach((note, i) => {
@@ -122,8 +126,9 @@ function drawMachine(name: string, layout: MachineLayout, options: SvgOptions): 
   for (const e of layout.edges) out.push(edgePath(e));
   for (const e of layout.edges) if (e.label) out.push(edgeLabelShape(e.label));
   out.push('</g>', '</g>');
+  const captionWidth = Math.max(textWidth(name, titleSize, true), ...layout.notes.map((note) => textWidth(note, TYPE.detail)));
   return {
-    width: Math.ceil(layout.width + 2 * MARGIN),
+    width: Math.ceil(Math.max(layout.width, captionWidth) + 2 * MARGIN),
     height: Math.ceil(layout.height + captionHeight + 2 * MARGIN),
     body: `${out.join('\n')}\n`,
   };

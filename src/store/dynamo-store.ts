@@ -7,7 +7,7 @@
 // then the run; whoever finds a claim without its run finishes it. That is as safe as a transaction, and
 // runs on the local DynamoDB used in tests (dynalite), which has no transactions.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RunExistsError, RunNotFoundError, StoreBusyError } from './errors.js';
 import { DEFAULT_RETENTION_DAYS } from './retention.js';
 import { checkRunId } from './run-id.js';
@@ -60,6 +60,23 @@ export function createDynamoStore(options: DynamoStoreOptions): RunStore {
     } catch (err) {
       if (isConditionFailed(err)) return false;
       throw err;
+    }
+  };
+
+  /** Withdraws a claim for a run id that turned out to be taken, unless the claim is someone else's. */
+  const deleteClaim = async (key: string, runId: string): Promise<void> => {
+    try {
+      await doc.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: claimKey(key),
+          ConditionExpression: '#runId = :runId',
+          ExpressionAttributeNames: { '#runId': 'runId' },
+          ExpressionAttributeValues: { ':runId': runId },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
     }
   };
 
@@ -122,8 +139,9 @@ export function createDynamoStore(options: DynamoStoreOptions): RunStore {
           if (await putMeta(record)) return { record, created: true };
           // Someone who saw our claim finished it, or the id was already taken by another run.
           const stored = await loadRun(record.runId);
-          if (stored?.idempotencyKey !== key) throw new RunExistsError(record.runId);
-          return { record: stored, created: true };
+          if (stored?.idempotencyKey === key) return { record: stored, created: true };
+          await deleteClaim(key, record.runId);
+          throw new RunExistsError(record.runId);
         }
         const existing = await get(claimKey(key));
         if (!existing) continue;
@@ -152,9 +170,9 @@ export function createDynamoStore(options: DynamoStoreOptions): RunStore {
             TableName: tableName,
             Key: metaKey(next.runId),
             ...setOrRemove(attributes, {
-              expression: `#cv = :cv${requireUnfinished ? ' AND attribute_not_exists(#cttl)' : ''}`,
-              names: requireUnfinished ? { '#cv': 'version', '#cttl': 'ttl' } : { '#cv': 'version' },
-              values: { ':cv': expectedVersion },
+              expression: `#version = :expectedVersion${requireUnfinished ? ' AND attribute_not_exists(#ttl)' : ''}`,
+              names: { '#version': 'version', '#ttl': 'ttl' },
+              values: { ':expectedVersion': expectedVersion },
             }),
           }),
         );

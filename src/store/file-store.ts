@@ -7,7 +7,7 @@ import { DEFAULT_RETENTION_MS, type PruneResult } from './retention.js';
 import { checkRunId } from './run-id.js';
 import { ConcurrentUpdateError, type RunRecord, type RunStore } from './run-store.js';
 import { byCreation, toSummary, type RunSummary } from './run-summary.js';
-import { createFileExclusive, ensureDir, errnoCode, readJsonIfExists, writeFileAtomic } from './file/durable-fs.js';
+import { createFileExclusive, ensureDir, errnoCode, readJsonIfExists, unlinkIfExists, writeFileAtomic } from './file/durable-fs.js';
 import { withFileMutex } from './file/file-mutex.js';
 import { createJournalAppender, readJournalFile } from './file/journal-file.js';
 import { createKeyedQueue } from './file/keyed-queue.js';
@@ -86,8 +86,9 @@ export function createFileStore(stateDir: string, options: FileStoreOptions = {}
           if (await materialize(record)) return { record, created: true };
           // Someone who saw our claim finished it, or the id was already taken by another run.
           const stored = await loadRun(record.runId);
-          if (stored?.idempotencyKey !== key) throw new RunExistsError(record.runId);
-          return { record: stored, created: true };
+          if (stored?.idempotencyKey === key) return { record: stored, created: true };
+          await unlinkIfExists(claimFile);
+          throw new RunExistsError(record.runId);
         }
         const existing = await readJsonIfExists<IdempotencyClaim>(claimFile);
         if (!existing) continue;

@@ -104,6 +104,9 @@ export function parseDot(text: string): DotGraph[] {
           if (graph.clusters.has(sub)) throw new Error(`dot: subgraph "${sub}" twice`);
           graph.clusters.add(sub);
           body([...clusters, sub]);
+          // A subgraph is a statement too, but one that needs no `;`.
+          if (peek()?.value === ';') take(';');
+          continue;
         } else {
           const from = name();
           if (peek()?.value === '->') {

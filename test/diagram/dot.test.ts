@@ -47,6 +47,17 @@ describe.each(machines)('renderDot(%s)', (_name, machine) => {
     expect(labelled.sort()).toEqual(graph.edges.filter((e) => e.target !== null).map(edgeLabel).sort());
   });
 
+  it('clips edges to and from compound states at the cluster border', () => {
+    const block = (id: string) => ['compound', 'parallel'].includes(graph.nodes.find((n) => n.id === id)?.kind ?? '');
+    const inside = (path: string, ancestor: string) => path === ancestor || path.startsWith(`${ancestor}.`);
+    for (const e of graph.edges.filter((e) => e.target !== null)) {
+      const drawn = dot!.edges.find((d) => d.attributes.label === edgeLabel(e) && [e.source, `${e.source}#initial`, '#any'].includes(d.from));
+      expect(drawn, e.id).toBeDefined();
+      if (block(e.target!) && !inside(e.source, e.target!)) expect(drawn!.attributes.lhead, e.id).toBe(`cluster_${e.target}`);
+      if (block(e.source) && !inside(e.target!, e.source)) expect(drawn!.attributes.ltail, e.id).toBe(`cluster_${e.source}`);
+    }
+  });
+
   it('gives each compound state an initial point', () => {
     for (const node of graph.nodes.filter((n) => n.kind === 'compound')) {
       const point = dot!.nodes.get(`${node.id}#initial`);

@@ -121,3 +121,26 @@ describe('renderSvg options', () => {
     expect(await renderSvg(fleetMachine)).toBe(await renderSvg(fleetMachine));
   });
 });
+
+describe('parseXml (the checker itself)', () => {
+  it.each([
+    ['a stray ampersand', '<svg>a & b</svg>'],
+    ['mismatched tags', '<svg><g></svg></g>'],
+    ['two roots', '<svg/><svg/>'],
+    ['a raw < in an attribute', '<svg a="<"/>'],
+    ['an unknown entity', '<svg>&nbsp;</svg>'],
+    ['an unclosed element', '<svg><g>'],
+    ['a duplicate attribute', '<svg a="1" a="2"/>'],
+  ])('rejects %s', (_what, text) => {
+    expect(() => parseXml(text)).toThrow();
+  });
+});
+
+describe('renderSvgDocument', () => {
+  it('marks a state in whichever machine has it, and refuses an id no machine has', async () => {
+    const root = parseXml(await renderSvgDocument([clusterMachine, fleetMachine], { highlight: ['draining.waiting'] }));
+    const highlighted = stateGroups(root).filter((g) => classesOf(g).includes('highlight'));
+    expect(highlighted.map((g) => g.attributes['data-state'])).toEqual(['draining.waiting']);
+    await expect(renderSvgDocument([clusterMachine, fleetMachine], { visited: ['nowhere'] })).rejects.toThrow(/no state "nowhere"/);
+  });
+});

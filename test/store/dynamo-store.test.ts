@@ -112,13 +112,18 @@ describe('DynamoDB store (dynalite)', () => {
       for (let i = 0; i < 4; i++) {
         await store.appendJournal('ttl-1', Array.from({ length: 10 }, (_, j) => ({ at: T0 + i * 10 + j, kind: 'effect' as const, message: `step ${i}.${j}` })));
       }
+      // A compressed (Binary) item is rewritten intact too.
+      const data = largeSnapshot(500_000) as unknown as Record<string, unknown>;
+      await store.appendJournal('ttl-1', [{ at: T0 + 50, kind: 'sandbox', message: 'world saved', data }]);
       await store.remember('ttl-1', 'blue:weights', async () => ({ blue: 100 }));
       const running = await store.saveRun({ ...record, status: 'running' }, 1);
       expect((await items('RUN#ttl-1')).filter((i) => i.ttl !== undefined)).toEqual([]);
 
       await store.saveRun({ ...running, status: 'done', finishedAt }, 2);
       const stamped = await items('RUN#ttl-1');
-      expect(stamped).toHaveLength(42);
+      expect(stamped).toHaveLength(43);
+      expect(stamped.find((i) => i.sk === 'J#000000000041')?.bodyGz).toBeInstanceOf(Uint8Array);
+      expect((await store.readJournal('ttl-1'))[40]?.data).toEqual(data);
       for (const i of stamped) expect(i.ttl).toBe(expected);
       expect((await item('IDEM#schedule:ttl-1', 'IDEM'))?.ttl).toBe(expected);
 
@@ -126,7 +131,7 @@ describe('DynamoDB store (dynalite)', () => {
       await store.remember('ttl-1', 'late', async () => 1);
       for (const i of await items('RUN#ttl-1')) expect(i.ttl).toBe(expected);
       // The journal still reads in order, with the items rewritten.
-      expect((await store.readJournal('ttl-1')).map((e) => e.seq)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+      expect((await store.readJournal('ttl-1')).map((e) => e.seq)).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
     });
 
     it('removes the ttl again when a finished run is reopened', async () => {

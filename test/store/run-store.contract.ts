@@ -119,6 +119,12 @@ export function describeRunStoreContract(name: string, makeFixture: () => Promis
         expect((await store.listRuns()).map((r) => r.runId)).toEqual(['run-1']);
       });
 
+      it('refuses a new key for a run id that is taken, and leaves the key unused', async () => {
+        await store.createRun(newRun('run-1'));
+        await expect(store.createRun(newRun('run-1', { idempotencyKey: 'k-1' }))).rejects.toBeInstanceOf(RunExistsError);
+        expect(await store.createRun(newRun('run-2', { idempotencyKey: 'k-1' }))).toMatchObject({ created: true, record: { runId: 'run-2' } });
+      });
+
       it('makes exactly one run out of concurrent creates with one key', async () => {
         const results = await Promise.all(
           Array.from({ length: 8 }, (_, i) => store.createRun(newRun(`run-${i}`, { idempotencyKey: 'schedule:2026-06-01' }))),

@@ -15,15 +15,16 @@ export function setOrRemove(
   const values: Record<string, unknown> = {};
   const set: string[] = [];
   const remove: string[] = [];
-  Object.entries(attributes).forEach(([name, value], i) => {
-    names[`#a${i}`] = name;
+  // Aliases are `#<name>` (names here are plain identifiers), so a condition can use the same ones.
+  for (const [name, value] of Object.entries(attributes)) {
+    names[`#${name}`] = name;
     if (value === undefined) {
-      remove.push(`#a${i}`);
+      remove.push(`#${name}`);
     } else {
-      values[`:a${i}`] = value;
-      set.push(`#a${i} = :a${i}`);
+      values[`:${name}`] = value;
+      set.push(`#${name} = :${name}`);
     }
-  });
+  }
   const expression = [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' ');
   if (!condition) return { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values };
   return {

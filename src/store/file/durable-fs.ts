@@ -3,7 +3,7 @@
 // only once its directory is synced).
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StoreCorruptError } from '../errors.js';
 
 export function errnoCode(err: unknown): string | undefined {
@@ -19,10 +19,14 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** mkdir -p, then syncs the parent so the new directory entry is durable. */
+/** mkdir -p, durably: each new directory's name lives in its parent, so each of those parents is synced. */
 export async function ensureDir(dir: string): Promise<void> {
-  const created = await mkdir(dir, { recursive: true });
-  if (created !== undefined) await fsyncDir(dirname(created));
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  const stop = dirname(resolve(first));
+  const parents: string[] = [];
+  for (let d = resolve(dir); d !== stop; d = dirname(d)) parents.push(dirname(d));
+  for (const parent of parents.reverse()) await fsyncDir(parent);
 }
 
 /** Temporary files start with a dot and end in `.tmp`, so listings skip them and prune can find leftovers. */

@@ -3,7 +3,7 @@
 // never written (a creator that crashed and was never retried) and temp files left by crashes.
 import { randomUUID } from 'node:crypto';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isExpiredRun, type PruneResult } from '../retention.js';
 import type { RunRecord } from '../run-store.js';
 import { errnoCode, fsyncDir, isTempName, readJsonIfExists, unlinkIfExists } from './durable-fs.js';
@@ -57,7 +57,7 @@ export async function pruneStateDir(layout: FileLayout, now: number, retentionMs
 
 async function removeClaimOf(claimFile: string, runId: string): Promise<void> {
   const claim = await readJsonIfExists<IdempotencyClaim>(claimFile);
-  if (claim?.runId === runId) await unlinkIfExists(claimFile);
+  if (claim?.runId === runId && (await unlinkIfExists(claimFile))) await fsyncDir(dirname(claimFile));
 }
 
 async function pruneOrphanClaims(layout: FileLayout, now: number, retentionMs: number): Promise<void> {
