@@ -142,15 +142,26 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
   const lock = await deps.store.acquireLock(record.listenerArn, runId, deps.owner, leaseMs, Date.now());
   if (!lock.acquired) throw new LockHeldError(lock.holder, record.listenerArn);
   let lease = lock.lease;
+  let result: DriveResult | undefined;
   try {
     const connection = await deps.connect(record);
     const driver = new RunDriver(deps, record, connection, async () => {
       lease = await deps.store.renewLock(lease, leaseMs, Date.now());
     });
-    return await driver.drive(options);
+    result = await driver.drive(options);
+    return result;
   } finally {
-    await deps.store.releaseLock(lease);
+    // The listener stays the run's until the run ends: parked while it waits, is paused, or failed
+    // mid-way, so no other run can take a cluster out while this one may have one out.
+    if (result && TERMINAL.has(result.status)) await deps.store.releaseLock(lease);
+    else await deps.store.parkLock(lease, parkMs(result), Date.now());
   }
+}
+
+/** How long a parked lock holds without its run coming back: past the next wake-up, or long for a pause. */
+function parkMs(result: DriveResult | undefined): number {
+  if (result?.status === 'running' && result.waitSeconds !== undefined) return result.waitSeconds * 1000 + 15 * 60_000;
+  return 7 * 86_400_000;
 }
 
 export function viewOfRecord(record: RunRecord): RunView {

@@ -6,7 +6,7 @@
 // No TransactWriteItems: an idempotent createRun writes its claim first (holding the initial record),
 // then the run; whoever finds a claim without its run finishes it. That is as safe as a transaction, and
 // runs on the local DynamoDB used in tests (dynalite), which has no transactions.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RunExistsError, RunNotFoundError, StoreBusyError } from './errors.js';
 import { DEFAULT_RETENTION_DAYS } from './retention.js';
@@ -312,5 +312,6 @@ export function createDynamoStore(options: DynamoStoreOptions): RunStore {
     acquireLock: locks.acquire,
     renewLock: locks.renew,
     releaseLock: locks.release,
+    parkLock: locks.park,
   };
 }

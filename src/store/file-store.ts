@@ -155,6 +155,7 @@ export function createFileStore(stateDir: string, options: FileStoreOptions = {}
     acquireLock: locks.acquire,
     renewLock: locks.renew,
     releaseLock: locks.release,
+    parkLock: locks.park,
 
     prune: async (now) => pruneStateDir(layout, now, retentionMs),
   };

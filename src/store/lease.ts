@@ -8,8 +8,11 @@ import type { Lease, LockResult } from './run-store.js';
  * acquiring again (a retried Lambda, a resumed process) gets it back with a new version.
  */
 export function canAcquire(current: Lease, runId: string, owner: string, now: number): boolean {
-  return current.expiresAt < now || isSameHolder(current, runId, owner);
+  return current.expiresAt < now || isSameHolder(current, runId, owner) || current.owner === parkedOwner(runId);
 }
+
+/** The owner of a lock kept for a run that nobody drives right now; only that run may take it back. */
+export const parkedOwner = (runId: string): string => `parked:${runId}`;
 
 export function isSameHolder(current: Pick<Lease, 'runId' | 'owner'>, runId: string, owner: string): boolean {
   return current.runId === runId && current.owner === owner;

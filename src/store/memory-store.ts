@@ -2,7 +2,7 @@
 // values are stored as JSON text (so a non-JSON value fails here as it would on disk), callers get
 // copies, and the lease rules are the shared ones.
 import { RunExistsError, RunNotFoundError, LeaseLostError } from './errors.js';
-import { canAcquire, isHeldLease, refused } from './lease.js';
+import { canAcquire, isHeldLease, parkedOwner, refused } from './lease.js';
 import { DEFAULT_RETENTION_MS, isExpiredRun, type PruneResult } from './retention.js';
 import { checkRunId } from './run-id.js';
 import { ConcurrentUpdateError, type JournalEntry, type Lease, type LockResult, type RunRecord, type RunStore } from './run-store.js';
@@ -105,6 +105,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunSt
       const current = locks.get(lease.key);
       if (!current || !isHeldLease(current, lease)) throw new LeaseLostError(lease, current);
       const next: Lease = { ...current, version: current.version + 1, expiresAt: now + leaseMs };
+      locks.set(lease.key, next);
+      return { ...next };
+    },
+
+    async parkLock(lease, leaseMs, now) {
+      const current = locks.get(lease.key);
+      if (!current || !isHeldLease(current, lease)) throw new LeaseLostError(lease, current);
+      const next: Lease = { ...current, owner: parkedOwner(current.runId), version: current.version + 1, expiresAt: now + leaseMs };
       locks.set(lease.key, next);
       return { ...next };
     },

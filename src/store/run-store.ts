@@ -102,4 +102,10 @@ export interface RunStore {
   acquireLock(key: string, runId: string, owner: string, leaseMs: number, now: number): Promise<LockResult>;
   renewLock(lease: Lease, leaseMs: number, now: number): Promise<Lease>;
   releaseLock(lease: Lease): Promise<void>;
+  /**
+   * Keeps the lock for the run while nobody drives it (paused, or waiting between Step Functions
+   * invocations): the owner becomes `parked:<runId>`, so another run is refused, and the next driver of
+   * this same run (any owner) may acquire it. Conditioned on the lease held, like renew.
+   */
+  parkLock(lease: Lease, leaseMs: number, now: number): Promise<Lease>;
 }

@@ -35,8 +35,11 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-/** `shared`: every run uses one world (one listener, as in AWS); otherwise a world per run. */
-function handlerFactory(options: { shared?: string } = {}) {
+/**
+ * `shared`: every run uses one world (one listener, as in AWS); otherwise a world per run.
+ * `inlineWaitMs`: waits shorter than this happen inside an invocation (free on the virtual clock).
+ */
+function handlerFactory(options: { shared?: string; inlineWaitMs?: number } = {}) {
   const worldPath = (r: RunRecord) => join(worlds, `${options.shared ?? r.runId}.world.json`);
   // A fresh handler, store client and connector for every invocation: nothing survives in the process.
   return () =>
@@ -44,7 +47,7 @@ function handlerFactory(options: { shared?: string } = {}) {
       store: createDynamoStore({ client: dynamo.newClient(), tableName: dynamo.tableName }),
       logger,
       connect: sandboxConnector({ logger, worldPath }),
-      inlineWaitMs: 0,
+      inlineWaitMs: options.inlineWaitMs ?? 0,
     });
 }
 
@@ -66,7 +69,7 @@ async function execute(idempotencyKey: string, makeHandler: () => ReturnType<typ
   const counting = (async () => {
     for await (const e of execution.eventLogs) if (e.type === 'StateEntered') transitions++;
   })();
-  const output = (await execution.result) as { run: HandlerResult };
+  const output = (await execution.result) as unknown as { run: HandlerResult };
   await counting;
   return { output, calls, transitions };
 }
@@ -108,7 +111,7 @@ describe('Step Functions loop, locally', () => {
   });
 
   it('two executions on the same listener never both mutate: one waits for the other', async () => {
-    const make = handlerFactory({ shared: 'one-listener' });
+    const make = handlerFactory({ shared: 'one-listener', inlineWaitMs: 20 * 60_000 });
     const [first, second] = await Promise.all([execute('payments-core-a', make), execute('payments-core-b', make)]);
     expect(first.output.run.status).toBe('done');
     expect(second.output.run.status).toBe('done');

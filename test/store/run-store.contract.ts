@@ -249,6 +249,22 @@ export function describeRunStoreContract(name: string, makeFixture: () => Promis
         expect((await store.acquireLock('listener-2', 'run-2', OWNER_B, MINUTE, T0)).acquired).toBe(true);
       });
 
+      it('parks a lease for its run: another run is refused, the same run takes it back under any owner, exactly once', async () => {
+        const result = await store.acquireLock(LISTENER_ARN, 'run-1', OWNER_A, MINUTE, T0);
+        if (!result.acquired) throw new Error('not acquired');
+        const parked = await store.parkLock(result.lease, 60 * MINUTE, T0 + 1000);
+        expect(parked).toMatchObject({ runId: 'run-1', owner: 'parked:run-1', version: 2, expiresAt: T0 + 1000 + 60 * MINUTE });
+        expect(await store.acquireLock(LISTENER_ARN, 'run-2', OWNER_B, MINUTE, T0 + 2000)).toMatchObject({ acquired: false, holder: { runId: 'run-1', owner: 'parked:run-1' } });
+        // Two drivers of the same run race for the parked lock: one wins, the other sees it driven.
+        const [x, y] = await Promise.all([
+          store.acquireLock(LISTENER_ARN, 'run-1', 'lambda:req-2', MINUTE, T0 + 3000),
+          store.acquireLock(LISTENER_ARN, 'run-1', 'lambda:req-3', MINUTE, T0 + 3000),
+        ]);
+        expect([x.acquired, y.acquired].filter(Boolean)).toHaveLength(1);
+        // The old lease can no longer park or renew.
+        await expect(store.parkLock(result.lease, MINUTE, T0 + 4000)).rejects.toBeInstanceOf(LeaseLostError);
+      });
+
       it('renews on the version held, and only on it', async () => {
         const result = await store.acquireLock(LISTENER_ARN, 'run-1', OWNER_A, MINUTE, T0);
         if (!result.acquired) throw new Error('not acquired');

@@ -2,7 +2,7 @@
 // `attribute_not_exists(pk) OR leaseExpiresAt < :now`, renew and release conditioned on the version held.
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LeaseLostError, StoreBusyError } from '../errors.js';
-import { refused } from '../lease.js';
+import { parkedOwner, refused } from '../lease.js';
 import type { Lease, LockResult } from '../run-store.js';
 import { isConditionFailed, lockKey } from './keys.js';
 import { ttlSeconds } from './run-ttl.js';
@@ -17,7 +17,7 @@ const NAMES = {
 };
 
 /** Same rules as the other stores (lease.ts): free when expired, or re-acquired by its own holder. */
-const ACQUIRE_CONDITION = 'attribute_not_exists(pk) OR #exp < :now OR (#runId = :runId AND #owner = :owner)';
+const ACQUIRE_CONDITION = 'attribute_not_exists(pk) OR #exp < :now OR (#runId = :runId AND (#owner = :owner OR #owner = :parked))';
 /** Versions restart at 1 after a release, so the holder is part of the condition too. */
 const HELD_CONDITION = '#ver = :held AND #runId = :runId AND #owner = :owner';
 
@@ -59,6 +59,7 @@ export function createDynamoLocks(doc: DynamoDBDocumentClient, tableName: string
                 ':ttl': ttlSeconds(expiresAt, ttlDays),
                 ':now': now,
                 ':one': 1,
+                ':parked': parkedOwner(runId),
               },
               ReturnValues: 'ALL_NEW',
             }),
@@ -84,6 +85,35 @@ export function createDynamoLocks(doc: DynamoDBDocumentClient, tableName: string
             ConditionExpression: HELD_CONDITION,
             ExpressionAttributeNames: { '#ver': NAMES['#ver'], '#runId': NAMES['#runId'], '#owner': NAMES['#owner'], '#exp': NAMES['#exp'], '#ttl': NAMES['#ttl'] },
             ExpressionAttributeValues: {
+              ':exp': expiresAt,
+              ':ttl': ttlSeconds(expiresAt, ttlDays),
+              ':one': 1,
+              ':held': lease.version,
+              ':runId': lease.runId,
+              ':owner': lease.owner,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toLease(out.Attributes ?? {});
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        throw new LeaseLostError(lease, await read(lease.key), { cause: err });
+      }
+    },
+
+    async park(lease: Lease, leaseMs: number, now: number): Promise<Lease> {
+      const expiresAt = now + leaseMs;
+      try {
+        const out = await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: lockKey(lease.key),
+            UpdateExpression: 'SET #owner = :parked, #exp = :exp, #ttl = :ttl ADD #ver :one',
+            ConditionExpression: HELD_CONDITION,
+            ExpressionAttributeNames: { '#ver': NAMES['#ver'], '#runId': NAMES['#runId'], '#owner': NAMES['#owner'], '#exp': NAMES['#exp'], '#ttl': NAMES['#ttl'] },
+            ExpressionAttributeValues: {
+              ':parked': parkedOwner(lease.runId),
               ':exp': expiresAt,
               ':ttl': ttlSeconds(expiresAt, ttlDays),
               ':one': 1,

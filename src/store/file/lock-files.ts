@@ -4,7 +4,7 @@
 // expired lease cannot both win.
 import { dirname } from 'node:path';
 import { LeaseLostError, StoreBusyError } from '../errors.js';
-import { canAcquire, isHeldLease, refused } from '../lease.js';
+import { canAcquire, isHeldLease, parkedOwner, refused } from '../lease.js';
 import { isDeadLocalOwner } from '../owner.js';
 import type { Lease, LockResult } from '../run-store.js';
 import { createFileExclusive, ensureDir, fsyncDir, readJsonIfExists, unlinkIfExists, writeFileAtomic } from './durable-fs.js';
@@ -15,6 +15,7 @@ export interface LockFiles {
   acquire(key: string, runId: string, owner: string, leaseMs: number, now: number): Promise<LockResult>;
   renew(lease: Lease, leaseMs: number, now: number): Promise<Lease>;
   release(lease: Lease): Promise<void>;
+  park(lease: Lease, leaseMs: number, now: number): Promise<Lease>;
 }
 
 /** A holder on this host whose process is gone holds nothing, whatever its lease says. */
@@ -54,6 +55,17 @@ export function createLockFiles(layout: FileLayout): LockFiles {
         const current = await read(file);
         if (!current || !isHeldLease(current, lease)) throw new LeaseLostError(lease, current);
         const next: Lease = { ...current, version: current.version + 1, expiresAt: now + leaseMs };
+        await writeFileAtomic(file, JSON.stringify(next));
+        return next;
+      });
+    },
+
+    async park(lease, leaseMs, now) {
+      const file = layout.lockFile(lease.key);
+      return withFileMutex(mutexOf(file), async () => {
+        const current = await read(file);
+        if (!current || !isHeldLease(current, lease)) throw new LeaseLostError(lease, current);
+        const next: Lease = { ...current, owner: parkedOwner(current.runId), version: current.version + 1, expiresAt: now + leaseMs };
         await writeFileAtomic(file, JSON.stringify(next));
         return next;
       });
