@@ -13,7 +13,7 @@ import { runHttpCanary } from '../probes/http-canary.js';
 import { probeResult } from '../probes/probe-result.js';
 import { probeRedis } from '../probes/redis-probe.js';
 import { resolveAuthToken } from '../probes/secrets.js';
-import { createSandboxClients, defaultWorldFromPlan, loadWorld, saveWorld, worldFromFile, type SandboxWorld } from '../sandbox/index.js';
+import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, loadWorld, saveWorld, worldFromFile, type SandboxWorld } from '../sandbox/index.js';
 import type { RunRecord } from '../store/run-store.js';
 import type { Connection, SandboxReport } from './engine.js';
 import { check } from './run-context.js';
@@ -81,7 +81,7 @@ export interface SandboxConnectorOptions {
 export function openWorld(record: RunRecord, path: string): SandboxWorld {
   if (existsSync(path)) return loadWorld(path);
   const source = record.target.kind === 'sandbox' ? record.target.worldFile : undefined;
-  const world = source ? worldFromFile(record.plan, source) : defaultWorldFromPlan(record.plan);
+  const world = source ? worldFromFile(record.plan, source, { historyMs: HISTORY_MS }) : defaultWorldFromPlan(record.plan, {}, undefined, { historyMs: HISTORY_MS });
   mkdirSync(dirname(path), { recursive: true });
   saveWorld(world, path);
   return world;

@@ -2,6 +2,8 @@
 export { attachSandbox, createSandboxClients, SANDBOX_MIDDLEWARE_NAME } from './attach.js';
 export type { SandboxClient, SandboxClientOptions, SandboxClients } from './attach.js';
 export { defaultWorldFromPlan, worldFromFile } from './create-world.js';
+export type { WorldOptions } from './create-world.js';
+export { HISTORY_MS } from './history.js';
 export { formatDuration, parseDuration } from './duration.js';
 export type { SimulatedRequest } from './elbv2-routing.js';
 export { loadWorld, saveWorld } from './persistence.js';

@@ -9,7 +9,7 @@ import type { Plan } from '../../plan/schema.js';
 import { systemClock } from '../../ports/clock.js';
 import { buildPreview, TYPICAL_AWS_TIMINGS, type LiveReaders } from '../../preview/plan-preview.js';
 import { renderPlanText } from '../../preview/render-terminal.js';
-import { createSandboxClients, defaultWorldFromPlan, parseWorldFile, type SandboxWorld } from '../../sandbox/index.js';
+import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, parseWorldFile, type SandboxWorld } from '../../sandbox/index.js';
 import { VirtualClock } from '../../run/virtual-clock.js';
 import { liftSandbox, parse } from '../args.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -34,8 +34,9 @@ export function sandboxReaders(plan: Plan, world: SandboxWorld): LiveReaders {
 }
 
 export function sandboxWorldFor(plan: Plan, sandbox: true | string, cwd: string): SandboxWorld {
-  if (sandbox === true) return defaultWorldFromPlan(plan);
-  return defaultWorldFromPlan(plan, parseWorldFile(readFileSync(resolve(cwd, sandbox), 'utf8'), sandbox), sandbox);
+  const options = { historyMs: HISTORY_MS };
+  if (sandbox === true) return defaultWorldFromPlan(plan, {}, undefined, options);
+  return defaultWorldFromPlan(plan, parseWorldFile(readFileSync(resolve(cwd, sandbox), 'utf8'), sandbox), sandbox, options);
 }
 
 export async function awsReaders(plan: Plan, profile: string | undefined): Promise<LiveReaders> {
