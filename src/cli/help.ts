@@ -75,6 +75,20 @@ Approves every paused cluster of the run and continues it. NAME defaults to $QUI
 
 Requests an abort. If no process is driving the run, this one drives it to a safe end.
 `,
-  report: `Usage: quiesce report <runId> [--format md|json] [--state-dir DIR]`,
-  review: `Usage: quiesce review <plan> [--sandbox [world.yaml]] [--run runId] --out review.html [--state-dir DIR]`,
+  report: `Usage: quiesce report <runId> [--format md|json] [--out FILE] [--state-dir DIR]
+
+The run's timeline as an incident report: status, who started, approved or aborted it, time in each
+phase per cluster, then every phase change, AWS call (with before and after), check (observed value
+and threshold), drift (the exact diff) and operator action, in UTC. Works for runs that are done, held,
+paused or aborted. --format json prints the same report as one JSON object.
+`,
+  review: `Usage: quiesce review <plan> [--sandbox [world.yaml]] [--run runId] [--out review.html]
+                      [--state-dir DIR] [--profile P] [--plan-only]
+
+Writes one self-contained HTML page for change review (to stdout without --out): the fleet, each
+cluster's steps, checks and thresholds, estimated durations, the AWS permissions the plan needs and
+the state machines. It loads nothing from anywhere. Estimates use the target groups' own settings from
+the sandbox (--sandbox) or AWS; without access it falls back to plan-only estimates and says so.
+--run overlays a run: the states each cluster went through, where it is now, its timeline and checks.
+`,
 };

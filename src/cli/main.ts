@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   approve: async () => (await import('./commands/runs.js')).approveCommand,
   abort: async () => (await import('./commands/runs.js')).abortCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  review: async () => (await import('./commands/review.js')).reviewCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code. Only the entry file exits the process. */

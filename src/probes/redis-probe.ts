@@ -46,6 +46,9 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
   const secrets = [input.authToken];
   const checks: Check[] = [];
   const sessions: RedisSession[] = [];
+  // A refused AUTH token stays refused: the caller should not wait for it to heal.
+  let authRefused = false;
+  const result = () => probeResult(checks, { permanent: authRefused });
 
   /** Runs one step; a RedisIoFailure is the step's failed Check, anything else is a bug and is rethrown. */
   const step = async (name: string, threshold: string | undefined, run: () => Promise<Outcome>): Promise<boolean> => {
@@ -56,6 +59,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
       if (!(err instanceof RedisIoFailure)) {
         throw new ProbeError(`redis probe of ${address} failed unexpectedly in ${name}`, { cause: err });
       }
+      if (err.kind === 'auth') authRefused = true;
       outcome = { ok: false, observed: err.kind === 'timeout' ? 'no answer' : err.kind, message: err.message };
     }
     const check: Check = { name, ...outcome, at: clock.now() };
@@ -85,7 +89,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
       const how = [input.tls ? 'TLS' : undefined, input.authToken !== undefined ? 'AUTH' : undefined].filter(Boolean);
       return { ok: true, observed: `connected${how.length ? ` with ${how.join(' and ')}` : ''}` };
     });
-    if (!connected || !primary) return probeResult(checks);
+    if (!connected || !primary) return result();
     const session = primary;
 
     const roleOk = await step('redis.role', 'master', async () => {
@@ -105,7 +109,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
           return { ok: false, observed: 'unrecognised', message: `${address} answered an unrecognised ROLE reply: ${role.description}` };
       }
     });
-    if (!roleOk) return probeResult(checks);
+    if (!roleOk) return result();
 
     const ttl = input.canaryTtlSeconds ?? 30;
     const canaryOk = await step('redis.canary', 'SET then GET returns the value written', async () => {
@@ -119,7 +123,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
       }
       return { ok: true, observed: `wrote and read back ${key} (EX ${ttl})` };
     });
-    if (!canaryOk) return probeResult(checks);
+    if (!canaryOk) return result();
 
     // Read ROLE again after the write: its offset is what every replica must reach.
     let replicas: ReplicaAddress[] = [];
@@ -138,7 +142,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
       }
       return { ok: true, observed };
     });
-    if (!replicasOk || replicas.length === 0) return probeResult(checks);
+    if (!replicasOk || replicas.length === 0) return result();
 
     const replicaEndpoint = (r: ReplicaAddress): RedisEndpoint => ({
       ...endpoint,
@@ -162,7 +166,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
       }
       return { ok: true, observed: `${replicas.length}/${replicas.length} up` };
     });
-    if (!linksOk) return probeResult(checks);
+    if (!linksOk) return result();
 
     const catchUpMs = input.replicaCatchUpMs;
     await step('redis.replica-offset', `>= primary offset ${targetOffset} within ${catchUpMs}ms`, async () => {
@@ -185,7 +189,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
         message: `replica ${first.address} at ${at}, behind primary offset ${targetOffset} after ${outcome.elapsedMs}ms (master_link_status:${first.linkStatus})`,
       };
     });
-    return probeResult(checks);
+    return result();
   } finally {
     for (const s of sessions) s.close();
   }

@@ -31,6 +31,8 @@ import { baseline, check, clusterSpec, journal, weightOf, type RunContext } from
 export interface EffectTracker {
   begin(): void;
   end(): void;
+  /** Resolves once the run record holding the state that invoked the effect is durable. */
+  persisted(): Promise<void>;
 }
 
 const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
@@ -63,6 +65,10 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
     fromPromise<O, I>(async ({ input }) => {
       tracker.begin();
       try {
+        // Write-ahead: the state that invoked this effect is on disk before the effect touches AWS, so a
+        // crash during it resumes into that state (whose effect is idempotent), never into an earlier one
+        // that would mistake the run's own change for drift.
+        await tracker.persisted();
         const out = await run(input);
         await journalNewChecks(input.cluster, name, out.checks);
         return out;

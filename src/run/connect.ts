@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import { createCloudWatchMetrics } from '../adapters/cloudwatch-metrics.js';
 import { createElastiCacheCache } from '../adapters/elasticache-cache.js';
@@ -7,16 +8,12 @@ import { createElbv2Traffic } from '../adapters/elbv2-traffic.js';
 import { attachCallLog } from '../aws/call-log.js';
 import { createAwsClients, resolveAwsConfig } from '../aws/clients.js';
 import { DEFAULT_RETRY_BUDGET } from '../aws/retry-budget.js';
-import type { ClusterSpec } from '../plan/schema.js';
+import type { Plan } from '../plan/schema.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import { runHttpCanary } from '../probes/http-canary.js';
-import { probeResult } from '../probes/probe-result.js';
-import { probeRedis } from '../probes/redis-probe.js';
-import { resolveAuthToken } from '../probes/secrets.js';
 import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, loadWorld, saveWorld, worldFromFile, type SandboxWorld } from '../sandbox/index.js';
 import type { RunRecord } from '../store/run-store.js';
 import type { Connection, SandboxReport } from './engine.js';
-import { check } from './run-context.js';
+import { awsProbes, sandboxProbes } from './probe-wiring.js';
 import { VirtualClock } from './virtual-clock.js';
 
 // Where a run's "AWS" is: the real one through the default credential chain, or a sandbox world saved
@@ -42,31 +39,23 @@ export function awsConnector(options: { logger: Logger; profile?: string }): (re
     const clients = createAwsClients({ region: config.region, credentials: config.credentials, maxAttempts: 3, retryMode: 'standard', logger: options.logger });
     const clock = systemClock;
     const p = ports(clients, clock, options.logger);
+    let secretsManager: SecretsManagerClient | undefined;
     return {
       ...p,
       clock,
       metricsLagMs: AWS_METRICS_LAG_MS,
-      probes: {
-        redis: async (cluster: ClusterSpec) => {
-          const redis = record.plan.verify.redis!;
-          const view = await p.cache.describe(cluster.cache!.replicationGroupId);
-          const host = redis.host ?? view.primaryEndpoint?.address;
-          if (!host) return probeResult([check('redis.connect', false, 'no primary endpoint', 'an endpoint', 'the replication group reports no primary endpoint')]);
-          const authToken = await resolveAuthToken(redis, { logger: options.logger });
-          return probeRedis(
-            { host, port: redis.port, tls: redis.tls, ...(authToken ? { authToken } : {}), ...(redis.username ? { username: redis.username } : {}), timeoutMs: redis.timeout, replicaCatchUpMs: redis.replicaCatchUp },
-            { logger: options.logger, clock },
-          );
+      probes: awsProbes(record.plan, p, {
+        logger: options.logger,
+        clock,
+        // Only a plan reading its Redis AUTH token from Secrets Manager needs (and may call) the service.
+        secretsManager: () => {
+          if (!secretsManager) {
+            secretsManager = new SecretsManagerClient({ region: config.region, credentials: config.credentials, maxAttempts: 3, retryMode: 'standard' });
+            attachCallLog(secretsManager, options.logger);
+          }
+          return secretsManager;
         },
-        canary: async (_cluster, rule) => {
-          const canary = record.plan.verify.canary!;
-          const dns = await p.traffic.loadBalancerDnsName(record.plan.fleet.listenerArn);
-          return runHttpCanary(
-            { url: `${canary.protocol}://${dns}${canary.path}`, requests: canary.requests, headerName: rule.headerName, headerValue: rule.headerValue, expectStatus: canary.expectStatus, ...(canary.bodyMatch ? { bodyMatch: canary.bodyMatch } : {}), timeoutMs: canary.timeout },
-            { logger: options.logger, clock },
-          );
-        },
-      },
+      }),
     };
   };
 }
@@ -92,34 +81,24 @@ export function sandboxConnector(options: SandboxConnectorOptions): (record: Run
     const path = options.worldPath(record);
     const world = openWorld(record, path);
     world.setAutosave(path);
-    const clients = createSandboxClients(world, { region: record.plan.region, configure: (client) => attachCallLog(client, options.logger) });
-    const clock = new VirtualClock(() => world.now(), (t) => world.advanceTo(t));
-    const p = ports(clients as never, clock, options.logger);
     return {
-      ...p,
-      clock,
-      virtual: clock,
-      metricsLagMs: world.state.settings.cloudwatch.publishDelayMs,
+      ...connectToWorld(world, record.plan, options.logger),
       checkpoint: () => saveWorld(world, path),
       sandboxReport: (final) => sandboxReport(world, final),
-      probes: {
-        redis: async (cluster) => {
-          const probe = world.probeCache(cluster.cache!.replicationGroupId);
-          return probeResult([
-            check('redis.role', probe.ok, `primary ${probe.primaryClusterId}${probe.ok ? ' answers ROLE master' : ''}`, 'master', probe.reason ?? undefined),
-            check('redis.canary', probe.ok, probe.ok ? 'canary key written and read back' : (probe.reason ?? 'failed'), 'round trip', probe.reason ?? undefined),
-          ]);
-        },
-        canary: async (_cluster, rule) => {
-          const requests = record.plan.verify.canary!.requests;
-          const expect = record.plan.verify.canary!.expectStatus;
-          const statuses: number[] = [];
-          for (let i = 0; i < requests; i++) statuses.push(world.simulateRequest({ headers: { [rule.headerName]: rule.headerValue } }).status);
-          const good = statuses.filter((s) => s === expect).length;
-          return probeResult([check('canary.requests', good === requests, `${good}/${requests} returned ${expect}`, `${requests}/${requests}`, `${requests - good} canary requests failed (${[...new Set(statuses)].join(', ')})`)]);
-        },
-      },
     };
+  };
+}
+
+/** The run's ports, virtual clock and probes over one sandbox world (also what the deep-check tests drive). */
+export function connectToWorld(world: SandboxWorld, plan: Plan, logger: Logger): Connection & { virtual: VirtualClock } {
+  const clients = createSandboxClients(world, { region: plan.region, configure: (client) => attachCallLog(client, logger) });
+  const clock = new VirtualClock(() => world.now(), (t) => world.advanceTo(t));
+  return {
+    ...ports(clients as never, clock, logger),
+    clock,
+    virtual: clock,
+    metricsLagMs: world.state.settings.cloudwatch.publishDelayMs,
+    probes: sandboxProbes(world, plan, { logger, clock }),
   };
 }
 

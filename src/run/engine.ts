@@ -229,6 +229,12 @@ class RunDriver {
         this.inflight--;
         this.activity?.();
       },
+      persisted: async () => {
+        this.schedulePersist();
+        await this.flush();
+        // Nothing touches AWS once the run cannot be saved: the loop rethrows the cause.
+        if (this.fatal) throw new QuiesceError(`run ${record.runId} could not be saved; no further change is made`, { cause: this.fatal });
+      },
     };
     this.clusterLogic = clusterMachine.provide({ actors: createClusterActors(this.ctx, tracker) });
     const fleetLogic = fleetMachine.provide({

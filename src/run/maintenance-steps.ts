@@ -4,6 +4,8 @@ import type { OperationVerdict } from '../ports/cache.js';
 import type { ClusterSpec, MaintenanceStep } from '../plan/schema.js';
 import { runCommandStep, type CommandStepResult } from '../runbook/command-step.js';
 import { runHttpStep, type HttpStepResult } from '../runbook/http-step.js';
+import { redactHeaders } from '../runbook/redaction.js';
+import type { Check } from '../../machines/types.js';
 import { check, clusterSpec, journal, type RunContext } from './run-context.js';
 import { weightEvidence } from './observations.js';
 
@@ -19,9 +21,14 @@ export interface StepIntent {
   rebootIds?: string[];
 }
 
-type RunbookResult = { kind: 'command'; result: CommandStepResult } | { kind: 'http'; result: HttpStepResult };
+type RunbookResult =
+  | { kind: 'command'; result: CommandStepResult }
+  | { kind: 'http'; result: HttpStepResult }
+  /** The process died while the step ran: it may have run partly, or still run, so it is not run again. */
+  | { kind: 'interrupted'; result: { ok: false; reason: string } };
 
-const stepKey = (cluster: string, index: number) => `step:${cluster}:${index}`;
+export const stepKey = (cluster: string, index: number) => `step:${cluster}:${index}`;
+const resultKey = (cluster: string, index: number) => `${stepKey(cluster, index)}:result`;
 /** A modify that reads back unchanged this soon may be a stale read, not a refusal. */
 const MODIFY_READ_GRACE_MS = 60_000;
 
@@ -37,11 +44,15 @@ export async function startStep(ctx: RunContext, input: { cluster: string; stepI
   const nonce = randomUUID();
   const intent = await ctx.store.remember<StepIntent>(ctx.runId, stepKey(input.cluster, input.stepIndex), () => captureIntent(ctx, spec, step, nonce));
   const resumed = intent.nonce !== nonce;
+  if (resumed && ('command' in step || 'http' in step)) {
+    await settleInterruptedRunbookStep(ctx, input.cluster, input.stepIndex, intent);
+    return { at: ctx.clock.now() };
+  }
   if (resumed && (await alreadyStarted(ctx, spec, step, intent))) {
     await journal(ctx, 'effect', `${input.cluster}: step ${input.stepIndex + 1} was already started before the restart; not starting it again`, { cluster: input.cluster });
     return { at: ctx.clock.now() };
   }
-  await journal(ctx, 'intent', `${input.cluster}: start step ${input.stepIndex + 1}`, { cluster: input.cluster, data: { step, intent } });
+  await journal(ctx, 'intent', `${input.cluster}: start step ${input.stepIndex + 1}`, { cluster: input.cluster, data: { step: journaledStep(step), intent } });
   await performStep(ctx, spec, step, intent, input.stepIndex);
   return { at: ctx.clock.now() };
 }
@@ -66,11 +77,31 @@ async function captureIntent(ctx: RunContext, spec: ClusterSpec, step: Maintenan
   return intent;
 }
 
+/**
+ * A command or webhook whose intent exists from before a restart. With its result recorded it finished;
+ * without, the process died while it ran: it may have half-run (or, for a command, still run in its own
+ * process group), so it is never started a second time. The step fails and the cluster is held out.
+ */
+async function settleInterruptedRunbookStep(ctx: RunContext, cluster: string, index: number, intent: StepIntent): Promise<void> {
+  const key = resultKey(cluster, index);
+  if ((await ctx.store.recall<RunbookResult>(ctx.runId, key)) !== undefined) {
+    await journal(ctx, 'effect', `${cluster}: step ${index + 1} finished before the restart; its recorded result stands`, { cluster });
+    return;
+  }
+  const reason = `the process stopped while step ${index + 1} ran (started ${new Date(intent.requestedAt).toISOString()}); it may have run partly or still be running, so quiesce does not run it again: check it by hand`;
+  await ctx.store.remember<RunbookResult>(ctx.runId, key, async () => ({ kind: 'interrupted', result: { ok: false, reason } }));
+  await journal(ctx, 'effect', `${cluster}: step ${index + 1} interrupted: ${reason}`, { cluster, data: { interrupted: true } });
+}
+
+/** The step as journaled: secret-looking header and env values masked (the plan file holds them, the journal need not). */
+function journaledStep(step: MaintenanceStep): unknown {
+  if ('command' in step && step.env) return { ...step, env: redactHeaders(step.env) };
+  if ('http' in step && step.http.headers) return { ...step, http: { ...step.http, headers: redactHeaders(step.http.headers) } };
+  return step;
+}
+
 /** After a restart: did the call we intended before the crash land? Judged from the world, not assumed. */
 async function alreadyStarted(ctx: RunContext, spec: ClusterSpec, step: MaintenanceStep, intent: StepIntent): Promise<boolean> {
-  if ('command' in step || 'http' in step) {
-    return (await ctx.store.recall(ctx.runId, `${stepKey(spec.name, ctx.plan.maintenance.indexOf(step))}:result`)) !== undefined;
-  }
   if (!('elasticache' in step) || !spec.cache) return false;
   const rg = spec.cache.replicationGroupId;
   const view = await ctx.cache.describe(rg);
@@ -88,8 +119,8 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
   const deps = { logger: ctx.logger, clock: ctx.clock };
   if ('command' in step) {
     const result = await runCommandStep({ argv: step.command, timeout: step.timeout, ...(step.cwd ? { cwd: step.cwd } : {}), ...(step.env ? { env: step.env } : {}) }, deps);
-    await ctx.store.remember<RunbookResult>(ctx.runId, `${stepKey(spec.name, index)}:result`, async () => ({ kind: 'command', result }));
-    await journal(ctx, 'effect', `${spec.name}: command ${step.command.join(' ')} ${result.ok ? 'exited 0' : `failed: ${result.reason}`}`, { cluster: spec.name, data: { ...result } });
+    await ctx.store.remember<RunbookResult>(ctx.runId, resultKey(spec.name, index), async () => ({ kind: 'command', result }));
+    await journal(ctx, 'effect', `${spec.name}: command ${step.command.join(' ')} ${result.ok ? 'exited 0' : `failed: ${result.reason}`}`, { cluster: spec.name, data: { step: index + 1, ...result } });
     return;
   }
   if ('http' in step) {
@@ -106,8 +137,8 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
       },
       deps,
     );
-    await ctx.store.remember<RunbookResult>(ctx.runId, `${stepKey(spec.name, index)}:result`, async () => ({ kind: 'http', result }));
-    await journal(ctx, 'effect', `${spec.name}: ${h.method} ${result.request.url} ${result.ok ? `returned ${result.status}` : `failed: ${result.reason}`}`, { cluster: spec.name, data: { ...result } });
+    await ctx.store.remember<RunbookResult>(ctx.runId, resultKey(spec.name, index), async () => ({ kind: 'http', result }));
+    await journal(ctx, 'effect', `${spec.name}: ${h.method} ${result.request.url} ${result.ok ? `returned ${result.status}${result.poll ? `; ${h.poll?.field} matched after ${result.poll.attempts} poll(s)` : ''}` : `failed: ${result.reason}`}`, { cluster: spec.name, data: { step: index + 1, ...result } });
     return;
   }
   if (!('elasticache' in step)) throw new Error('approval steps are machine states, never started as effects');
@@ -145,16 +176,14 @@ export async function observeStep(ctx: RunContext, input: { cluster: string; ste
   const step = stepAt(ctx, input.stepIndex);
   const now = ctx.clock.now();
   // Seed 003: the cluster must stay out while it is maintained; a weight raised by hand is drift.
-  const weight = await weightEvidence(ctx, input.cluster, 0);
-  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [weight.check] };
+  const weight = await weightEvidence(ctx, input.cluster, 0, 'step.weight');
+  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
 
   if ('command' in step || 'http' in step) {
-    const stored = await ctx.store.recall<RunbookResult>(ctx.runId, `${stepKey(input.cluster, input.stepIndex)}:result`);
-    if (!stored) return { at: now, status: 'failed', reason: 'the step result was not recorded (the process stopped while it ran); run it again by hand or approve', checks: [] };
-    const ok = stored.result.ok;
-    const observed = stored.kind === 'command' ? `exit ${stored.result.exitCode ?? stored.result.signal}` : `status ${stored.result.status ?? 'none'}`;
-    const c = { ...check(`step.${input.stepIndex + 1}.${stored.kind}`, ok, observed, stored.kind === 'command' ? 'exit 0' : 'expected status', stored.result.reason), at: now };
-    return ok ? { at: now, status: 'done', checks: [c] } : { at: now, status: 'failed', reason: stored.result.reason ?? observed, checks: [c] };
+    const stored = await ctx.store.recall<RunbookResult>(ctx.runId, resultKey(input.cluster, input.stepIndex));
+    if (!stored) throw new Error(`no recorded result for ${input.cluster} step ${input.stepIndex + 1}: the step was never started`);
+    const c = { ...runbookCheck(step, input.stepIndex, stored), at: now };
+    return c.ok ? { at: now, status: 'done', checks: [c] } : { at: now, status: 'failed', reason: stored.result.reason ?? c.observed, checks: [c] };
   }
   if (!('elasticache' in step)) return { at: now, status: 'done', checks: [] };
   const rg = spec.cache!.replicationGroupId;
@@ -187,4 +216,21 @@ export async function observeStep(ctx: RunContext, input: { cluster: string; ste
   if (verdict.status === 'complete') return { at: now, status: 'done', checks: [{ ...check(name, true, verdict.evidence.join('; ') || 'complete', 'complete'), at: now }] };
   if (verdict.status === 'failed') return { at: now, status: 'failed', reason: verdict.reason, checks: [{ ...check(name, false, verdict.evidence.join('; '), 'complete', verdict.reason), at: now }] };
   return { at: now, status: 'not-yet', recheckAt: now + 10_000, reason: `waiting for ${verdict.waitingFor}`, checks: [{ ...check(name, false, `waiting for ${verdict.waitingFor}`, 'complete'), at: now }] };
+}
+
+/** What a finished command or webhook showed, as evidence: exit code and output tail, or status and poll. */
+function runbookCheck(step: MaintenanceStep, index: number, stored: RunbookResult): Check {
+  const name = `step.${index + 1}.${'command' in step ? 'command' : 'http'}`;
+  if (stored.kind === 'interrupted') return check(name, false, 'interrupted by a restart', 'one complete run', stored.result.reason);
+  if (stored.kind === 'command') {
+    const r = stored.result;
+    const tail = r.ok ? '' : r.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(-300);
+    const observed = `${r.timedOut ? 'timed out; ' : ''}${r.exitCode !== null ? `exit ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : 'did not start'}${tail ? `; stderr: ${tail}` : ''}`;
+    return check(name, r.ok, observed, 'exit 0', r.reason);
+  }
+  const r = stored.result;
+  const h = 'http' in step ? step.http : undefined;
+  const poll = r.poll ? `; ${h?.poll?.field ?? 'field'} ${r.poll.lastObserved} after ${r.poll.attempts} poll(s)` : '';
+  const expected = `status ${[h?.expectStatus ?? []].flat().join(' or ')}${h?.poll ? ` then ${h.poll.field} = ${JSON.stringify(h.poll.equals)}` : ''}`;
+  return check(name, r.ok, `status ${r.status ?? 'none'}${poll}`, expected, r.reason);
 }

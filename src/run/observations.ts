@@ -10,13 +10,13 @@ import { check, clusterSpec, type RunContext } from './run-context.js';
 const MINUTE = 60_000;
 
 /** Reads the weight back; a different live weight is drift, reported with the precise diff. */
-export async function weightEvidence(ctx: RunContext, cluster: string, expected: number): Promise<{ check: Check; drift?: ObserveOutput['drift'] }> {
+export async function weightEvidence(ctx: RunContext, cluster: string, expected: number, name = 'weight'): Promise<{ check: Check; drift?: ObserveOutput['drift'] }> {
   const spec = clusterSpec(ctx, cluster);
   const verdict = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, expected);
-  if (verdict.status === 'ok') return { check: check('weight', true, `weight ${verdict.live}`, `${expected}`) };
+  if (verdict.status === 'ok') return { check: check(name, true, `weight ${verdict.live}`, `${expected}`) };
   const live = await ctx.traffic.readForwardConfig(ctx.location);
   const drift = computeDrift({ weights: { [spec.targetGroupArn]: expected }, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live }) ?? undefined;
-  return { check: check('weight', false, `weight ${verdict.live ?? 'missing'}`, `${expected}`, `${cluster}'s weight reads ${verdict.live ?? 'missing'}, expected ${expected}`), ...(drift ? { drift } : {}) };
+  return { check: check(name, false, `weight ${verdict.live ?? 'missing'}`, `${expected}`, `${cluster}'s weight reads ${verdict.live ?? 'missing'}, expected ${expected}`), ...(drift ? { drift } : {}) };
 }
 
 export async function observeDrain(
@@ -25,8 +25,8 @@ export async function observeDrain(
 ): Promise<ObserveOutput> {
   const spec = clusterSpec(ctx, input.cluster);
   const now = ctx.clock.now();
-  const weight = await weightEvidence(ctx, input.cluster, 0);
-  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [weight.check] };
+  const weight = await weightEvidence(ctx, input.cluster, 0, 'drain.weight');
+  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
   const checks: Check[] = [weight.check];
   const waits: number[] = [];
 
@@ -70,28 +70,62 @@ export async function observeDrain(
   return { at: now, status: 'not-yet', recheckAt: Math.max(...waits), reason: stamped.find((c) => !c.ok)?.observed, checks: stamped };
 }
 
+/**
+ * One observation of a ramp step: the weight reads back, no target is unhealthy, and the group's target
+ * 5xx and UnHealthyHostCount over the step stay within their thresholds.
+ *
+ * CloudWatch publishes a minute only `metricsLagMs` after it ends, so at the end of a hold its last
+ * minutes are not evidence yet. The step's final observation therefore waits (on the clock, inside this
+ * call) until the minute holding the end of the hold is published, then judges the whole step: a breach
+ * in the last seconds of a hold is caught before the next step raises the weight, or before the
+ * cluster counts as done. Earlier observations judge the minutes already published.
+ */
 export async function observeRamp(ctx: RunContext, input: { cluster: string; weight: number; since: number }): Promise<ObserveOutput> {
-  const spec = clusterSpec(ctx, input.cluster);
+  const holdEnd = input.since + ctx.plan.reactivate.hold;
+  const lastMinuteEnd = Math.ceil(holdEnd / MINUTE) * MINUTE;
+  const publishedAt = lastMinuteEnd + ctx.metricsLagMs;
+  const start = ctx.clock.now();
+  if (start >= holdEnd && start < publishedAt) await ctx.clock.sleep(publishedAt - start);
   const now = ctx.clock.now();
-  const weight = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, input.weight);
-  const checks: Check[] = [check('ramp.weight', weight.status === 'ok', `weight ${weight.live ?? 'missing'}`, `${input.weight}`)];
-  if (weight.status !== 'ok') return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks };
+  const final = now >= holdEnd;
 
+  const spec = clusterSpec(ctx, input.cluster);
+  const weight = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, input.weight);
+  const checks: Check[] = [check('ramp.weight', weight.status === 'ok', `weight ${weight.live ?? 'missing'}`, `${input.weight}`, `${input.cluster}'s weight reads ${weight.live ?? 'missing'}, expected ${input.weight}`)];
+  // A stale read right after the set is "not yet"; the machine pauses if it never reads back.
+  if (weight.status !== 'ok') return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks: stampAll(checks, now) };
+
+  const maxUnhealthy = ctx.plan.reactivate.maxUnhealthyHosts;
   const health = await ctx.traffic.describeTargetHealth(spec.targetGroupArn);
   const unhealthy = health.filter((h) => h.state !== 'healthy' && h.state !== 'unused' && h.state !== 'draining');
-  const maxUnhealthy = ctx.plan.reactivate.maxUnhealthyHosts;
-  checks.push(check('ramp.unhealthy-hosts', unhealthy.length <= maxUnhealthy, `${unhealthy.length} unhealthy`, `<= ${maxUnhealthy}`, `${unhealthy.length} targets unhealthy during the ramp (${unhealthy.map((h) => `${h.target.id} ${h.state}`).join(', ')})`));
+  checks.push(check('ramp.unhealthy-hosts', unhealthy.length <= maxUnhealthy, `${unhealthy.length} unhealthy now`, `<= ${maxUnhealthy}`, `${unhealthy.length} targets unhealthy at weight ${input.weight} (${unhealthy.map((h) => `${h.target.id} ${h.state}`).join(', ')})`));
 
-  const from = Math.floor(input.since / MINUTE) * MINUTE;
-  const to = Math.floor((now - ctx.metricsLagMs) / MINUTE) * MINUTE;
-  if (to > from) {
-    const minutes = await ctx.metrics.targetGroupMinutes(targetGroupDimensions(spec.targetGroupArn, ctx.location.listenerArn), 'HTTPCode_Target_5XX_Count', from, to);
+  const dims = targetGroupDimensions(spec.targetGroupArn, ctx.location.listenerArn);
+  const usableEnd = Math.min(lastMinuteEnd, Math.floor((now - ctx.metricsLagMs) / MINUTE) * MINUTE);
+  // Every minute that saw this step's traffic; the first may also hold the step before (conservative).
+  const from5xx = Math.floor(input.since / MINUTE) * MINUTE;
+  if (usableEnd > from5xx) {
+    const minutes = await ctx.metrics.targetGroupMinutes(dims, 'HTTPCode_Target_5XX_Count', from5xx, usableEnd);
     const errors = minutes.reduce((n, m) => n + m.value, 0);
     const max5xx = ctx.plan.reactivate.max5xx;
-    checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx since the step began`, `<= ${max5xx}`, `${errors} target 5xx responses during the ramp at weight ${input.weight}`));
+    checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx ${minutesText(from5xx, usableEnd)}`, `<= ${max5xx}`, `${errors} target 5xx responses at weight ${input.weight} ${minutesText(from5xx, usableEnd)}`));
   }
-  const stamped = checks.map((c) => ({ ...c, at: now }));
+  // A gauge: only minutes wholly inside the step, so unhealthiness before it (at weight 0) does not count.
+  const fromHosts = Math.ceil(input.since / MINUTE) * MINUTE;
+  if (usableEnd > fromHosts) {
+    const minutes = await ctx.metrics.targetGroupMinutes(dims, 'UnHealthyHostCount', fromHosts, usableEnd);
+    const worst = minutes.reduce((w, m) => Math.max(w, m.value), 0);
+    checks.push(check('ramp.unhealthy-host-count', worst <= maxUnhealthy, `max UnHealthyHostCount ${worst} ${minutesText(fromHosts, usableEnd)}`, `<= ${maxUnhealthy}`, `UnHealthyHostCount reached ${worst} at weight ${input.weight} ${minutesText(fromHosts, usableEnd)}`));
+  }
+
+  const stamped = stampAll(checks, now);
   const breach = stamped.find((c) => !c.ok);
-  if (breach) return { at: now, status: 'failed', reason: `${breach.message ?? breach.observed}`, checks: stamped };
-  return { at: now, status: 'done', recheckAt: now + 15_000, checks: stamped };
+  if (breach) return { at: now, status: 'failed', reason: `${breach.name}: ${breach.message ?? breach.observed}`, checks: stamped };
+  // Before the hold ends, done means "nothing breached so far"; the machine holds until holdUntil.
+  return { at: now, status: 'done', recheckAt: final ? now : now + 15_000, checks: stamped };
 }
+
+const stampAll = (checks: Check[], at: number): Check[] => checks.map((c) => ({ ...c, at }));
+
+const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
+const minutesText = (from: number, to: number): string => `in ${hhmm(from)}-${hhmm(to)} UTC`;

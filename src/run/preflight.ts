@@ -2,6 +2,10 @@ import type { Check } from '../../machines/types.js';
 import type { PreflightOutput } from '../../machines/cluster.contract.js';
 import type { ClusterSpec } from '../plan/schema.js';
 import { formatDuration } from '../plan/duration.js';
+import type { ForwardConfig } from '../ports/traffic.js';
+import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
+import { foreignCanaryRules, removeLeftoverCanaryRules } from './canary-rule.js';
+import { stepKey } from './maintenance-steps.js';
 import { baseline, check, clusterSpec, percent, weightOf, type RunContext } from './run-context.js';
 
 // Before a cluster leaves rotation. Each check reports what it observed, so a refusal explains itself
@@ -25,30 +29,11 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
   const remainingHealthy = await checkOtherClusters(ctx, spec, live, checks);
   const fleetTargets = Object.values(base.targets).reduce((n, t) => n + t.length, 0);
   checkCapacity(ctx, spec, remainingHealthy, fleetTargets, checks);
-
-  const stickiness = live.stickiness;
-  if (stickiness.enabled) {
-    const stickyMs = (stickiness.durationSeconds ?? 0) * 1000;
-    checks.push(
-      check(
-        'preflight.stickiness',
-        stickyMs <= ctx.plan.drain.timeout,
-        `target group stickiness ${formatDuration(stickyMs)}`,
-        `<= drain.timeout ${formatDuration(ctx.plan.drain.timeout)}`,
-        `stickiness keeps clients on ${name} for ${formatDuration(stickyMs)}, longer than drain.timeout ${formatDuration(ctx.plan.drain.timeout)}: the drain could never finish; shorten the stickiness duration or raise drain.timeout`,
-      ),
-    );
-  }
+  await checkDrainCanFinish(ctx, spec, live, checks);
 
   if (spec.cache) await checkOwnCache(ctx, spec, checks);
-  await checkTestFailoverBudget(ctx, name, checks);
-
-  if (ctx.plan.verify.canary) {
-    const stale = await ctx.traffic.findCanaryRules(ctx.location.listenerArn, ctx.plan.verify.canary.headerName);
-    checks.push(
-      check('preflight.canary-rule', stale.length === 0, stale.length ? `${stale.length} rule(s): ${stale.map((r) => `priority ${r.priority}`).join(', ')}` : 'none', 'no leftover canary rule', `a canary rule from an earlier run is still on the listener (${stale[0]?.ruleArn}); remove it before running`),
-    );
-  }
+  await checkTestFailoverBudget(ctx, checks);
+  await checkCanaryRules(ctx, checks);
 
   const at = ctx.clock.now();
   const failed = checks.find((c) => !c.ok);
@@ -62,12 +47,11 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
 }
 
 /** Every other cluster still in rotation must be healthy; returns how many healthy targets remain in rotation. */
-async function checkOtherClusters(ctx: RunContext, spec: ClusterSpec, live: { targetGroups: Array<{ targetGroupArn: string; weight: number }> }, checks: Check[]): Promise<number> {
+async function checkOtherClusters(ctx: RunContext, spec: ClusterSpec, live: ForwardConfig, checks: Check[]): Promise<number> {
   let healthyInRotation = 0;
   for (const other of ctx.plan.fleet.clusters) {
     if (other.name === spec.name) continue;
-    const weight = weightOf({ targetGroups: live.targetGroups, stickiness: { enabled: false } }, other.targetGroupArn) ?? 0;
-    if (weight === 0) continue;
+    if ((weightOf(live, other.targetGroupArn) ?? 0) === 0) continue;
     const health = await ctx.traffic.describeTargetHealth(other.targetGroupArn);
     const registered = health.filter((h) => h.state !== 'unused' && h.state !== 'draining');
     const healthy = registered.filter((h) => h.state === 'healthy').length;
@@ -77,11 +61,10 @@ async function checkOtherClusters(ctx: RunContext, spec: ClusterSpec, live: { ta
       check(`preflight.others.${other.name}.targets`, registered.length > 0 && unhealthy.length === 0, `${healthy}/${registered.length} healthy`, 'all healthy', `${other.name} is in rotation but not healthy (${unhealthy.join(', ') || 'no targets'}): quiesce takes nothing out while another cluster is unhealthy`),
     );
     if (other.cache) {
-      const view = await ctx.cache.describe(other.cache.replicationGroupId);
-      const busy = view.members.filter((m) => m.status !== 'available').map((m) => `${m.cacheClusterId} ${m.status}`);
-      const pending = Object.keys(view.pendingModifiedValues);
+      const cache = cacheReadiness(await ctx.cache.describe(other.cache.replicationGroupId));
+      const quiet = cache.available && cache.pending.length === 0;
       checks.push(
-        check(`preflight.others.${other.name}.cache`, view.status === 'available' && busy.length === 0 && pending.length === 0, `status ${view.status}${busy.length ? `; ${busy.join(', ')}` : ''}${pending.length ? `; pending ${pending.join(', ')}` : ''}`, 'available, nothing pending', `${other.name}'s cache is mid-operation: quiesce takes nothing out while another cluster's cache is busy`),
+        check(`preflight.others.${other.name}.cache`, quiet, `${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}`, 'available, nothing pending', `${other.name}'s cache ${other.cache.replicationGroupId} is mid-operation (${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}): quiesce takes nothing out while another cluster's cache is busy`),
       );
     }
   }
@@ -99,66 +82,102 @@ function checkCapacity(ctx: RunContext, spec: ClusterSpec, remainingHealthy: num
   );
 }
 
+/** Drains that cannot end within drain.timeout are refused up front instead of timing out mid-run. */
+async function checkDrainCanFinish(ctx: RunContext, spec: ClusterSpec, live: ForwardConfig, checks: Check[]): Promise<void> {
+  const timeout = ctx.plan.drain.timeout;
+  if (live.stickiness.enabled) {
+    const stickyMs = (live.stickiness.durationSeconds ?? 0) * 1000;
+    checks.push(
+      check(
+        'preflight.stickiness',
+        stickyMs <= timeout,
+        `target group stickiness ${formatDuration(stickyMs)}`,
+        `<= drain.timeout ${formatDuration(timeout)}`,
+        `stickiness keeps clients on ${spec.name} for ${formatDuration(stickyMs)}, longer than drain.timeout ${formatDuration(timeout)}: the drain could never finish; shorten the stickiness duration or raise drain.timeout`,
+      ),
+    );
+  }
+  if (ctx.plan.drain.mode === 'deregister') {
+    // AWS shows `draining` for the whole delay, so a delay at least as long as the timeout never completes.
+    const delayMs = (await ctx.traffic.describeTargetGroup(spec.targetGroupArn)).deregistrationDelaySeconds * 1000;
+    checks.push(
+      check(
+        'preflight.deregistration-delay',
+        delayMs < timeout,
+        `deregistration delay ${formatDuration(delayMs)}`,
+        `< drain.timeout ${formatDuration(timeout)}`,
+        `${spec.name}'s deregistration delay ${formatDuration(delayMs)} is not shorter than drain.timeout ${formatDuration(timeout)}: the drain could never finish; shorten deregistration_delay.timeout_seconds or raise drain.timeout`,
+      ),
+    );
+  }
+}
+
 async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, checks: Check[]): Promise<void> {
   const rg = spec.cache!.replicationGroupId;
   const view = await ctx.cache.describe(rg);
-  const busy = view.members.filter((m) => m.status !== 'available').map((m) => `${m.cacheClusterId} ${m.status}`);
-  const pending = Object.keys(view.pendingModifiedValues);
+  const cache = cacheReadiness(view);
   checks.push(
-    check('preflight.cache.available', view.status === 'available' && busy.length === 0, `status ${view.status}${busy.length ? `; ${busy.join(', ')}` : ''}`, 'available', `${rg} is not available (${view.status}${busy.length ? `; ${busy.join(', ')}` : ''})`),
-    check('preflight.cache.pending', pending.length === 0, pending.length ? `pending ${pending.join(', ')}` : 'nothing pending', 'nothing pending', `${rg} has pending modifications (${pending.join(', ')}) that would apply mid-maintenance`),
+    check('preflight.cache.available', cache.available, cache.availability, 'available, every member available', `${rg} is not available (${cache.availability})`),
+    check('preflight.cache.pending', cache.pending.length === 0, cache.pending.length ? `pending ${cache.pending.join('; ')}` : 'nothing pending', 'nothing pending', `${rg} has pending modifications (${cache.pending.join('; ')}) that would apply mid-maintenance`),
   );
   if (ctx.plan.maintenance.some((s) => 'elasticache' in s && s.elasticache === 'failover')) {
     checks.push(
       check('preflight.cache.automatic-failover', view.automaticFailover === 'enabled', `AutomaticFailover ${view.automaticFailover}`, 'enabled', `the plan fails over ${rg} but its automatic failover is ${view.automaticFailover}`),
     );
   }
-  const members = view.members.map((m) => m.cacheClusterId);
   const now = ctx.clock.now();
-  const memory = await ctx.metrics.cacheNodeLatest(members, 'DatabaseMemoryUsagePercentage', now - CACHE_METRIC_WINDOW_MS, now);
-  const worst = maxOf(memory);
+  const memory = worstReading(await ctx.metrics.cacheNodeLatest(view.members.map((m) => m.cacheClusterId), 'DatabaseMemoryUsagePercentage', now - CACHE_METRIC_WINDOW_MS, now));
   const max = ctx.plan.verify.maxMemoryPercent;
   checks.push(
-    check('preflight.cache.memory', worst.value !== undefined && worst.value < max, `${percent(worst.value)}${worst.id ? ` on ${worst.id}` : ''}`, `< ${max}%`, worst.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `memory ${percent(worst.value)} on ${worst.id} is at or above maxMemoryPercent ${max}%`),
+    check('preflight.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `memory ${percent(memory.value)} on ${memory.id} is at or above maxMemoryPercent ${max}%`),
   );
   const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
   if (replicas.length) {
-    const lag = await ctx.metrics.cacheNodeLatest(replicas, 'ReplicationLag', now - CACHE_METRIC_WINDOW_MS, now);
-    const worstLag = maxOf(lag);
+    const lag = worstReading(await ctx.metrics.cacheNodeLatest(replicas, 'ReplicationLag', now - CACHE_METRIC_WINDOW_MS, now));
     const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
     checks.push(
-      check('preflight.cache.replication-lag', worstLag.value === undefined || worstLag.value <= maxLag, worstLag.value === undefined ? 'no datapoint' : `${worstLag.value}s on ${worstLag.id}`, `<= ${maxLag}s`, `replication lag ${worstLag.value}s on ${worstLag.id} is above ${maxLag}s`),
+      check('preflight.cache.replication-lag', lag.value === undefined || lag.value <= maxLag, lag.value === undefined ? 'no datapoint' : `${seconds(lag.value)} on ${lag.id}`, `<= ${maxLag}s`, `replication lag ${seconds(lag.value ?? 0)} on ${lag.id} is above verify.maxReplicationLagSeconds ${maxLag}s`),
     );
   }
   const updates = await ctx.cache.updateActionsInProgress(rg);
   checks.push(
-    check('preflight.cache.update-actions', updates.length === 0, updates.length ? updates.map((u) => `${u.serviceUpdateName} ${u.status}`).join(', ') : 'none in progress', 'none in progress', `${rg} has a service update in progress (${updates[0]?.serviceUpdateName})`),
+    check('preflight.cache.update-actions', updates.length === 0, updates.length ? updates.map((u) => `${u.serviceUpdateName} ${u.status}`).join(', ') : 'none in progress', 'none in progress', `${rg} has a service update in progress (${updates.map((u) => `${u.serviceUpdateName} ${u.status}`).join(', ')})`),
   );
 }
 
-/** TestFailover is limited to 15 node groups per rolling 24 hours: refuse a plan that would run out mid-fleet. */
-async function checkTestFailoverBudget(ctx: RunContext, name: string, checks: Check[]): Promise<void> {
-  const perCluster = ctx.plan.maintenance.filter((s) => 'elasticache' in s && s.elasticache === 'failover' && s.method === 'test-failover').length;
-  if (perCluster === 0) return;
-  const clusters = ctx.plan.fleet.clusters;
-  const remaining = clusters.length - clusters.findIndex((c) => c.name === name);
+/**
+ * TestFailover is limited to 15 node groups per rolling 24 hours (per account): refuse a plan that would
+ * run out mid-fleet. Used: the calls the plan's groups logged in the last 24 hours (this run's included).
+ * Still needed: the failover steps of this run not yet started, this cluster's included.
+ */
+async function checkTestFailoverBudget(ctx: RunContext, checks: Check[]): Promise<void> {
+  const failovers = [...ctx.plan.maintenance.entries()].filter(([, s]) => 'elasticache' in s && s.elasticache === 'failover' && s.method === 'test-failover');
+  if (failovers.length === 0) return;
   const now = ctx.clock.now();
   let used = 0;
-  for (const c of clusters) {
+  let needed = 0;
+  for (const c of ctx.plan.fleet.clusters) {
     if (!c.cache) continue;
     const events = await ctx.cache.events(c.cache.replicationGroupId, now - DAY_MS);
     used += events.filter((e) => /test failover api called/i.test(e.message)).length;
+    for (const [index] of failovers) if ((await ctx.store.recall(ctx.runId, stepKey(c.name, index))) === undefined) needed++;
   }
-  const needed = remaining * perCluster;
   checks.push(
     check('preflight.test-failover-budget', used + needed <= TEST_FAILOVER_LIMIT, `${used} used in the last 24h, ${needed} still planned`, `<= ${TEST_FAILOVER_LIMIT} per rolling 24h`, `the plan needs ${needed} more TestFailover calls but ${used} of ${TEST_FAILOVER_LIMIT} were used in the last 24 hours: AWS would refuse mid-fleet; use method primary-cluster-id or wait`),
   );
 }
 
-function maxOf(values: Record<string, number | undefined>): { id?: string; value?: number } {
-  let best: { id?: string; value?: number } = {};
-  for (const [id, value] of Object.entries(values)) {
-    if (value !== undefined && (best.value === undefined || value > best.value)) best = { id, value };
-  }
-  return best;
+/** This run's own leftovers (a crash mid-canary) are deleted; anyone else's rule is a refusal. */
+async function checkCanaryRules(ctx: RunContext, checks: Check[]): Promise<void> {
+  await removeLeftoverCanaryRules(ctx);
+  const stale = await foreignCanaryRules(ctx);
+  checks.push(
+    check(
+      'preflight.canary-rule',
+      stale.length === 0,
+      stale.length ? `${stale.length} rule(s): ${stale.map((r) => `priority ${r.priority} (${r.headerValue})`).join(', ')}` : 'none',
+      'no leftover canary rule',
+      `a canary rule from an earlier run is still on the listener (${stale[0]?.ruleArn}, header value ${stale[0]?.headerValue}); delete it before running`,
+    ),
+  );
 }

@@ -139,6 +139,19 @@ function renderGroup(core: WorldCore, { rg, clusters }: GroupView): ReplicationG
   };
 }
 
+/**
+ * AWS: PendingModifiedValues holds settings "applied to the cluster in the future, or that are currently
+ * being applied", so a modify in progress shows the version and node type it is applying.
+ */
+function beingApplied(core: WorldCore, rg: ReplicationGroupState): { EngineVersion?: string; CacheNodeType?: string } {
+  const op = core.state.elasticache.ops.find((o) => o.kind === 'modify' && o.replicationGroupId === rg.id);
+  if (op?.kind !== 'modify') return {};
+  return {
+    ...(op.changes.engineVersion !== undefined ? { EngineVersion: op.changes.engineVersion } : {}),
+    ...(op.changes.cacheNodeType !== undefined ? { CacheNodeType: op.changes.cacheNodeType } : {}),
+  };
+}
+
 function renderCluster(core: WorldCore, cluster: CacheClusterState, rg: ReplicationGroupState, showNodes: boolean): CacheCluster {
   const rendered: CacheCluster = {
     CacheClusterId: cluster.id,
@@ -150,7 +163,7 @@ function renderCluster(core: WorldCore, cluster: CacheClusterState, rg: Replicat
     PreferredAvailabilityZone: cluster.az,
     CacheClusterCreateTime: new Date(cluster.createdAt),
     PreferredMaintenanceWindow: 'sun:05:00-sun:06:00',
-    PendingModifiedValues: { ...cluster.pending },
+    PendingModifiedValues: { ...cluster.pending, ...beingApplied(core, rg) },
     CacheSecurityGroups: [],
     CacheParameterGroup: {
       CacheParameterGroupName: cluster.parameterGroup.name,

@@ -25,6 +25,7 @@ function serviceOf(body: EventBody): SandboxService {
     case 'failoverNoop':
     case 'memory':
     case 'versionReported':
+    case 'replicationLag':
       return 'elasticache';
     default:
       return 'elbv2';
@@ -160,6 +161,7 @@ function start(host: EventHost, event: ScheduledEvent): void {
     case 'failoverNoop':
     case 'apiFault':
     case 'staleReads':
+    case 'replicationLag':
       break;
   }
   if (isInstant(body) && event.to === null) return;

@@ -71,6 +71,8 @@ export function closeMinute(core: WorldCore): void {
     const rg = state.elasticache.replicationGroups[cluster.replicationGroupId];
     if (!rg) continue;
     const rps = (requestsByGroup[cluster.targetGroupArn] ?? 0) / 60;
+    const lagEffect = state.events.active.find((e) => e.body.type === 'replicationLag' && e.body.replicationGroupId === rg.id);
+    const scriptedLag = lagEffect?.body.type === 'replicationLag' ? lagEffect.body.seconds : undefined;
     const targets = core.groupSummary(cluster.targetGroupArn).registered;
     for (const id of rg.members) {
       const node = state.elasticache.cacheClusters[id];
@@ -81,7 +83,7 @@ export function closeMinute(core: WorldCore): void {
         rg.memoryPercent,
         primary ? Math.min(95, 2 + rps * 0.02) : 1.5,
         // ReplicationLag exists only for replicas (-1 = no datapoint).
-        primary ? -1 : node.nodeStatus === 'available' ? 0.001 : 30,
+        primary ? -1 : node.nodeStatus !== 'available' ? 30 : (scriptedLag ?? 0.001),
         primary ? 5 + targets * 10 : 5,
         rg.memoryPercent >= 99 ? Math.round((rg.memoryPercent - 98) * 150) : 0,
       ];

@@ -341,6 +341,7 @@ export type EventBody =
   | { type: 'memory'; replicationGroupId: string; percent: number }
   | { type: 'crashLoop'; cluster: string }
   | { type: 'versionReported'; replicationGroupId: string; engineVersion: string }
+  | { type: 'replicationLag'; replicationGroupId: string; seconds: number }
   | {
       type: 'apiFault';
       service: SandboxService;

@@ -93,6 +93,7 @@ const eventKinds = {
   memory: z.strictObject({ replicationGroupId: z.string(), percent: z.number().min(0).max(100) }),
   crashLoop: z.strictObject({ cluster: z.string() }),
   versionReported: z.strictObject({ replicationGroupId: z.string(), engineVersion: version }),
+  replicationLag: z.strictObject({ replicationGroupId: z.string(), seconds: z.number().min(0) }),
   apiFault: z.strictObject({
     service: services,
     operation: z.string().optional(),
@@ -284,6 +285,7 @@ function bodyOf(event: WorldEvent): EventBody {
   if (event.memory) return { type: 'memory', ...event.memory };
   if (event.crashLoop) return { type: 'crashLoop', ...event.crashLoop };
   if (event.versionReported) return { type: 'versionReported', ...event.versionReported };
+  if (event.replicationLag) return { type: 'replicationLag', ...event.replicationLag };
   if (event.apiFault) {
     const f = event.apiFault;
     return { type: 'apiFault', service: f.service, operation: f.operation ?? null, kind: f.kind, rate: f.rate ?? 1, when: f.when ?? 'before' };

@@ -9,6 +9,7 @@ import { ConcurrentUpdateError, type RunRecord, type RunStore } from './run-stor
 import { byCreation, toSummary, type RunSummary } from './run-summary.js';
 import { createFileExclusive, ensureDir, errnoCode, readJsonIfExists, unlinkIfExists, writeFileAtomic } from './file/durable-fs.js';
 import { withFileMutex } from './file/file-mutex.js';
+import { journalCrashHook } from './file/crash-hook.js';
 import { createJournalAppender, readJournalFile } from './file/journal-file.js';
 import { createKeyedQueue } from './file/keyed-queue.js';
 import { fileLayout, mutexOf } from './file/layout.js';
@@ -40,6 +41,7 @@ export function createFileStore(stateDir: string, options: FileStoreOptions = {}
   const enqueue = createKeyedQueue();
   const appendLines = createJournalAppender();
   const locks = createLockFiles(layout);
+  const crashHook = journalCrashHook();
 
   const runExists = async (runId: string): Promise<boolean> => {
     try {
@@ -131,7 +133,9 @@ export function createFileStore(stateDir: string, options: FileStoreOptions = {}
       await requireRun(runId);
       if (entries.length === 0) return [];
       const file = layout.journalFile(runId);
-      return enqueue(file, () => withFileMutex(mutexOf(file), () => appendLines(file, runId, entries)));
+      const written = await enqueue(file, () => withFileMutex(mutexOf(file), () => appendLines(file, runId, entries)));
+      crashHook?.(written.at(-1)?.seq ?? 0);
+      return written;
     },
 
     readJournal: async (runId) => readJournalFile(layout.journalFile(checkRunId(runId))),

@@ -1,0 +1,27 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadRunReport } from '../../report/load-report.js';
+import { renderReportMarkdown } from '../../report/markdown.js';
+import { parse } from '../args.js';
+import { cliEnvironment, worldPathFor } from '../environment.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { UsageError } from '../usage-error.js';
+
+const FORMATS = ['md', 'json'] as const;
+
+export async function reportCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parse(argv, { format: { type: 'string', default: 'md' }, json: { type: 'boolean' }, out: { type: 'string' }, 'state-dir': { type: 'string' } }, 'report');
+  if (positionals.length !== 1) throw new UsageError('report takes exactly one run id: quiesce report <runId> [--format md|json]');
+  const format = values.json ? 'json' : values.format === 'markdown' ? 'md' : values.format;
+  if (!FORMATS.includes(format as (typeof FORMATS)[number])) throw new UsageError(`--format must be md or json, got "${values.format}"`);
+  const env = cliEnvironment(values, io);
+  const { report } = await loadRunReport(env.store, positionals[0]!, (id) => worldPathFor(env.stateDir, id));
+  const text = format === 'json' ? `${JSON.stringify(report)}\n` : renderReportMarkdown(report);
+  if (values.out) {
+    writeFileSync(resolve(io.cwd, values.out), text);
+    io.stderr(`quiesce: report of ${report.runId} written to ${values.out}\n`);
+  } else io.stdout(text);
+  // A report describes the run; it does not fail because the run was held or paused.
+  return EXIT.done;
+}

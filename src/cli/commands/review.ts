@@ -1,0 +1,55 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { QuiesceError } from '../../errors.js';
+import { loadPlanFile } from '../../plan/load.js';
+import type { Plan } from '../../plan/schema.js';
+import { buildPreview, type PlanPreview } from '../../preview/plan-preview.js';
+import { loadRunReport } from '../../report/load-report.js';
+import { buildReviewPage } from '../../review/build-review.js';
+import { liftSandbox, parse } from '../args.js';
+import { cliEnvironment, worldPathFor } from '../environment.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { UsageError } from '../usage-error.js';
+import { awsReaders, sandboxReaders, sandboxWorldFor } from './plan.js';
+
+export async function reviewCommand(argv: string[], io: CliIo): Promise<ExitCode> {
+  const lifted = liftSandbox(argv);
+  const { values, positionals } = parse(
+    lifted.argv,
+    { out: { type: 'string' }, run: { type: 'string' }, 'state-dir': { type: 'string' }, profile: { type: 'string' }, 'plan-only': { type: 'boolean' } },
+    'review',
+  );
+  if (positionals.length !== 1) throw new UsageError('review takes exactly one plan file: quiesce review <plan> [--sandbox [world.yaml]] [--run runId] --out review.html');
+  const plan = loadPlanFile(resolve(io.cwd, positionals[0]!));
+  let run;
+  if (values.run) {
+    const env = cliEnvironment(values, io);
+    run = await loadRunReport(env.store, values.run, (id) => worldPathFor(env.stateDir, id));
+    if (run.record.planName !== plan.name) throw new UsageError(`run ${values.run} is a run of plan "${run.record.planName}", not of "${plan.name}"`);
+  }
+  const { preview, problem } = await previewFor(plan, lifted.sandbox, values, io);
+  if (problem) io.stderr(`quiesce: review uses plan-only estimates: ${problem}\n`);
+  const html = await buildReviewPage({ plan, preview, ...(problem ? { estimateProblem: problem } : {}), ...(run ? { run } : {}), now: Date.now() });
+  if (values.out) {
+    writeFileSync(resolve(io.cwd, values.out), html);
+    io.stderr(`quiesce: review of ${plan.name} written to ${values.out}\n`);
+  } else io.stdout(html);
+  return EXIT.done;
+}
+
+/**
+ * Live estimates when the state can be read; otherwise plan-only ones, and the page says why. A review is
+ * written before anyone has credentials for production, so missing access must not stop it.
+ */
+async function previewFor(plan: Plan, sandbox: false | true | string, values: { profile?: string | undefined; 'plan-only'?: boolean | undefined }, io: CliIo): Promise<{ preview: PlanPreview; problem?: string }> {
+  if (values['plan-only']) return { preview: await buildPreview(plan), problem: 'asked for with --plan-only' };
+  if (sandbox !== false) return { preview: await buildPreview(plan, sandboxReaders(plan, sandboxWorldFor(plan, sandbox, io.cwd))) };
+  try {
+    return { preview: await buildPreview(plan, await awsReaders(plan, values.profile)) };
+  } catch (err) {
+    // Known failures (no credentials, access denied, AWS errors) fall back; anything else is a bug.
+    if (!(err instanceof QuiesceError)) throw err;
+    return { preview: await buildPreview(plan), problem: `AWS could not be read (${err.message.split('\n')[0]})` };
+  }
+}

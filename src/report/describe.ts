@@ -1,0 +1,126 @@
+import type { CheckRow, DriftDiff, TimelineItem, WeightChange } from './run-report.js';
+import { formatUtc } from './utc.js';
+
+// The words of each timeline item, shared by the markdown report and the HTML review page so both say
+// the same thing. Plain text: each renderer escapes for its own format.
+
+export type Tone = 'normal' | 'ok' | 'warn' | 'failed';
+
+export interface ItemText {
+  /** Cluster name, `run`, `operator` or `sandbox`. */
+  who: string;
+  headline: string;
+  tone: Tone;
+  details: Array<{ text: string; tone: Tone }>;
+}
+
+const PHASE_ORDER = ['preflight', 'removing', 'confirming', 'draining', 'maintaining', 'restoringTargets', 'verifying', 'reactivating', 'paused', 'abortInMaintenance', 'securing'];
+
+/** Phases in the order the cluster machine goes through them; unknown ones last, by name. */
+export function phaseRank(phase: string): number {
+  const i = PHASE_ORDER.indexOf(phase);
+  return i === -1 ? PHASE_ORDER.length : i;
+}
+
+export const CHECK_LABEL: Record<CheckRow['status'], string> = { ok: 'ok', 'not yet': 'not yet', failed: 'FAILED' };
+
+export function describeItem(item: TimelineItem): ItemText {
+  const who = item.cluster ?? 'run';
+  const plain = (headline: string, tone: Tone = 'normal', details: ItemText['details'] = []) => ({ who, headline, tone, details });
+  switch (item.kind) {
+    case 'run':
+      return plain(item.message.replace(/^run /, ''), item.event === 'paused' ? 'warn' : item.event === 'ended' && item.status !== 'done' ? 'failed' : 'normal');
+    case 'phase': {
+      const tone: Tone = item.to === 'held' || item.to === 'aborted' ? 'failed' : item.to === 'paused' ? 'warn' : item.to === 'done' ? 'ok' : 'normal';
+      const sub = item.state !== item.to ? ` (${item.state})` : '';
+      return plain(`${item.from ?? 'start'} -> ${item.to}${sub}${item.reason ? `: ${item.reason}` : ''}`, tone);
+    }
+    case 'call':
+      return { who, ...describeCall(item) };
+    case 'intent':
+      return plain(`intent recorded, no completed call followed: ${item.message}`, 'warn');
+    case 'checks':
+      return plain(checksHeadline(item.phase, item.checks), item.checks.some((c) => c.status === 'failed') ? 'failed' : 'normal', item.checks.map((c) => ({ text: checkText(c), tone: checkTone(c) })));
+    case 'drift':
+      return plain(`drift detected: ${item.diff.summary}`, 'failed', driftLines(item.diff).map((text) => ({ text, tone: 'failed' as const })));
+    case 'operator':
+      return { who: 'operator', headline: item.message, tone: 'warn', details: [] };
+    case 'error':
+      return plain(`error: ${item.message}`, 'failed');
+    case 'note':
+      return plain(item.message);
+    case 'out-of-band':
+      return { who: 'sandbox', headline: `${item.command} on ${item.resource} by ${item.caller}: a change quiesce did not make`, tone: 'failed', details: [] };
+    case 'violation':
+      return { who: 'sandbox', headline: `violation ${item.violation}: ${item.message}`, tone: 'failed', details: [] };
+  }
+}
+
+function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemText, 'who'> {
+  if (item.weights) {
+    const moved = item.weights.filter((w) => w.before !== w.after);
+    if (!item.changed) return { headline: `${item.call} not sent: weights already as intended (${weightList(item.weights)})`, tone: 'normal', details: [] };
+    return {
+      headline: `${item.call}: ${moved.map((w) => `${w.group} weight ${w.before ?? 'absent'} -> ${w.after ?? 'absent'}`).join(', ') || item.message}`,
+      tone: 'normal',
+      details: item.weights.map((w) => ({ text: weightText(w), tone: 'normal' as const })),
+    };
+  }
+  if (item.targets) {
+    const ids = item.targets.before.length ? item.targets.before : item.targets.after;
+    return {
+      headline: `${item.call}: ${ids.length} target${ids.length === 1 ? '' : 's'}`,
+      tone: 'normal',
+      details: [
+        { text: `registered before: ${item.targets.before.join(', ') || 'none'}`, tone: 'normal' },
+        { text: `registered after: ${item.targets.after.join(', ') || 'none'}`, tone: 'normal' },
+      ],
+    };
+  }
+  if (item.cache) {
+    return {
+      headline: `${item.call} on ${item.cache.replicationGroupId ?? 'the cache'} (${item.cache.operation} requested)`,
+      tone: 'normal',
+      details: Object.entries(item.cache.request).map(([k, v]) => ({ text: `${k}: ${v}`, tone: 'normal' as const })),
+    };
+  }
+  return { headline: item.call === 'note' ? item.message : `${item.call}: ${item.message}`, tone: 'normal', details: [] };
+}
+
+function weightText(w: WeightChange): string {
+  if (w.before === w.after) return `${w.group}: ${w.after ?? 'absent'} (unchanged)`;
+  return `${w.group}: ${w.before ?? 'absent'} -> ${w.after ?? 'absent'}`;
+}
+
+function weightList(weights: WeightChange[]): string {
+  return weights.map((w) => `${w.group} ${w.after ?? 'absent'}`).join(', ');
+}
+
+function checksHeadline(phase: string, checks: CheckRow[]): string {
+  const counts = (['ok', 'not yet', 'failed'] as const).map((s) => [s, checks.filter((c) => c.status === s).length] as const).filter(([, n]) => n > 0);
+  return `${phase} checks: ${counts.map(([s, n]) => `${n} ${CHECK_LABEL[s]}`).join(', ')}`;
+}
+
+export function checkText(c: CheckRow): string {
+  const threshold = c.threshold ? `; threshold ${c.threshold}` : '';
+  const why = c.message ? ` (${c.message})` : '';
+  const repeated = c.count > 1 ? ` (same observation ${c.count} times, last ${formatUtc(c.lastAt)})` : '';
+  return `${CHECK_LABEL[c.status]} ${c.name}: observed ${c.observed}${threshold}${why}${repeated}`;
+}
+
+export function checkTone(c: CheckRow): Tone {
+  return c.status === 'failed' ? 'failed' : c.status === 'ok' ? 'ok' : 'normal';
+}
+
+/** The exact diff: one line per group or target set that differs. */
+export function driftLines(diff: DriftDiff): string[] {
+  const lines: string[] = [];
+  for (const w of diff.weights) {
+    if (w.live === null) lines.push(`${w.group}: missing from the forward action (expected weight ${w.expected ?? 'any'})`);
+    else if (w.expected === null) lines.push(`${w.group}: not expected, present with live weight ${w.live}`);
+    else lines.push(`${w.group}: expected weight ${w.expected}, live weight ${w.live}`);
+  }
+  for (const t of diff.targetsAppeared) lines.push(`${t.group}: targets appeared: ${t.targets.join(', ')}`);
+  for (const t of diff.targetsVanished) lines.push(`${t.group}: targets vanished: ${t.targets.join(', ')}`);
+  return lines;
+}

@@ -1,0 +1,122 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Logger } from 'pino';
+import type { Plan } from '../plan/schema.js';
+import type { CachePort } from '../ports/cache.js';
+import type { Clock } from '../ports/clock.js';
+import type { TrafficPort } from '../ports/traffic.js';
+import { AuthTokenError } from '../probes/errors.js';
+import type { FetchFn } from '../probes/fetch-outcome.js';
+import { runHttpCanary } from '../probes/http-canary.js';
+import { probeResult, type ProbeResult } from '../probes/probe-result.js';
+import { probeRedis } from '../probes/redis-probe.js';
+import { resolveAuthToken } from '../probes/secrets.js';
+import type { SandboxWorld } from '../sandbox/index.js';
+import { check, type RunContext } from './run-context.js';
+
+// The data-plane probes a run's verification uses. Against AWS they are real: a Redis client on the
+// replication group's primary endpoint, HTTP requests to the load balancer's DNS name. In the sandbox
+// the same checks run against the world's simulated cache and listener.
+
+export interface AwsProbeDeps {
+  logger: Logger;
+  clock: Clock;
+  /** Where authTokenEnv is read; process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Built on first use, only when the plan reads the token from Secrets Manager. */
+  secretsManager?: () => SecretsManagerClient;
+}
+
+export function awsProbes(plan: Plan, ports: { cache: CachePort; traffic: TrafficPort }, deps: AwsProbeDeps): RunContext['probes'] {
+  return {
+    redis: (cluster) => awsRedisProbe(plan, cluster.cache!.replicationGroupId, ports.cache, deps),
+    canary: async (_cluster, rule) => {
+      const canary = plan.verify.canary!;
+      const dns = await ports.traffic.loadBalancerDnsName(plan.fleet.listenerArn);
+      return runHttpCanary(
+        {
+          url: `${canary.protocol}://${dns}${canary.path}`,
+          requests: canary.requests,
+          headerName: rule.headerName,
+          headerValue: rule.headerValue,
+          expectStatus: canary.expectStatus,
+          ...(canary.bodyMatch ? { bodyMatch: canary.bodyMatch } : {}),
+          timeoutMs: canary.timeout,
+        },
+        { logger: deps.logger, clock: deps.clock },
+      );
+    },
+  };
+}
+
+/**
+ * The real Redis probe of one replication group: its primary endpoint (or verify.redis.host), TLS and
+ * AUTH as configured, and as many replicas as the group reports. A token that cannot be resolved is a
+ * failed check that waiting cannot fix; its value is never logged or returned.
+ */
+export async function awsRedisProbe(plan: Plan, replicationGroupId: string, cache: CachePort, deps: AwsProbeDeps): Promise<ProbeResult> {
+  const redis = plan.verify.redis;
+  if (!redis) throw new Error(`plan ${plan.name} has no verify.redis`);
+  const view = await cache.describe(replicationGroupId);
+  const endpoint = redis.host ? { host: redis.host, port: redis.port } : view.primaryEndpoint ? { host: view.primaryEndpoint.address, port: view.primaryEndpoint.port } : undefined;
+  if (!endpoint) return probeResult([check('redis.connect', false, 'no primary endpoint', 'an endpoint', `${replicationGroupId} reports no primary endpoint`)]);
+  let authToken: string | undefined;
+  try {
+    authToken = await resolveAuthToken(redis, {
+      logger: deps.logger,
+      ...(deps.env ? { env: deps.env } : {}),
+      ...(redis.authTokenSecretId && deps.secretsManager ? { secretsManager: deps.secretsManager() } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof AuthTokenError)) throw err;
+    return probeResult([check('redis.auth-token', false, `${err.source === 'env' ? 'environment variable' : 'secret'} ${err.ref} unusable`, 'an AUTH token', err.message)], { permanent: true });
+  }
+  const replicas = view.members.filter((m) => m.role === 'replica').length;
+  return probeRedis(
+    {
+      ...endpoint,
+      tls: redis.tls,
+      ...(authToken !== undefined ? { authToken } : {}),
+      ...(redis.username ? { username: redis.username } : {}),
+      timeoutMs: redis.timeout,
+      replicaCatchUpMs: redis.replicaCatchUp,
+      expectReplicas: replicas,
+    },
+    { logger: deps.logger, clock: deps.clock },
+  );
+}
+
+/** The same checks against the sandbox world: a write and read through the primary, canary requests through its listener. */
+export function sandboxProbes(world: SandboxWorld, plan: Plan, deps: { logger: Logger; clock: Clock }): RunContext['probes'] {
+  // The listener the world simulates answers the canary; the body is the world's one-word reason ("ok").
+  const fetchThroughWorld: FetchFn = async (url, init) => {
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, key) => (headers[key] = value));
+    const response = world.simulateRequest({ headers, path: new URL(url).pathname });
+    return new Response(response.reason, { status: response.status });
+  };
+  return {
+    redis: async (cluster) => {
+      const probe = world.probeCache(cluster.cache!.replicationGroupId);
+      return probeResult([
+        check('redis.role', probe.ok, `primary ${probe.primaryClusterId}${probe.ok ? ' answers ROLE master' : ''}`, 'master', probe.reason ?? undefined),
+        check('redis.canary', probe.ok, probe.ok ? 'canary key written and read back' : (probe.reason ?? 'failed'), 'round trip', probe.reason ?? undefined),
+      ]);
+    },
+    canary: async (_cluster, rule) => {
+      const canary = plan.verify.canary!;
+      const dns = `${plan.fleet.listenerArn.split('/')[2] ?? 'sandbox'}.elb.sandbox`;
+      return runHttpCanary(
+        {
+          url: `${canary.protocol}://${dns}${canary.path}`,
+          requests: canary.requests,
+          headerName: rule.headerName,
+          headerValue: rule.headerValue,
+          expectStatus: canary.expectStatus,
+          ...(canary.bodyMatch ? { bodyMatch: canary.bodyMatch } : {}),
+          timeoutMs: canary.timeout,
+        },
+        { logger: deps.logger, clock: deps.clock, fetch: fetchThroughWorld },
+      );
+    },
+  };
+}

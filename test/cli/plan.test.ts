@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { PLAN, cli } from '../helpers/sandbox-runs.js';
+
+// `quiesce plan` colours its output only for a person at a terminal who has not asked for no colour
+// (https://no-color.org: NO_COLOR set to anything but the empty string).
+
+const ANSI = /\u001b\[[0-9;]*m/;
+const envWith = (extra: Record<string, string>): NodeJS.ProcessEnv => {
+  const env = { ...process.env, ...extra };
+  if (!('NO_COLOR' in extra)) delete env.NO_COLOR;
+  return env;
+};
+
+describe('quiesce plan output', () => {
+  it('is coloured on a terminal', async () => {
+    const r = await cli(['plan', PLAN, '--sandbox'], { stdoutIsTTY: true, env: envWith({}) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(ANSI);
+    expect(r.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toContain('quiesce plan: payments-core (us-east-1, read from sandbox)');
+  });
+
+  it('has no ANSI codes when stdout is not a terminal', async () => {
+    const r = await cli(['plan', PLAN, '--sandbox'], { stdoutIsTTY: false, env: envWith({}) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/\u001b/);
+    expect(r.stdout).toContain('Plan: 3 clusters to maintain.');
+  });
+
+  it('has no ANSI codes on a terminal when NO_COLOR is set', async () => {
+    const r = await cli(['plan', PLAN, '--sandbox'], { stdoutIsTTY: true, env: envWith({ NO_COLOR: '1' }) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/\u001b/);
+    expect(r.stdout).toContain('Plan: 3 clusters to maintain.');
+  });
+
+  it('keeps colour when NO_COLOR is present but empty, as no-color.org specifies', async () => {
+    const r = await cli(['plan', PLAN, '--plan-only'], { stdoutIsTTY: true, env: envWith({ NO_COLOR: '' }) });
+    expect(r.stdout).toMatch(ANSI);
+  });
+
+  it('never colours JSON, even on a terminal', async () => {
+    const r = await cli(['plan', PLAN, '--sandbox', '--json'], { stdoutIsTTY: true, env: envWith({}) });
+    expect(r.stdout).not.toMatch(/\u001b/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ planName: 'payments-core', source: 'sandbox' });
+  });
+
+  it('writes nothing to stderr, so a pipe sees only the plan', async () => {
+    const r = await cli(['plan', PLAN, '--plan-only'], { stdoutIsTTY: false, env: envWith({}) });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toMatch(/\u001b/);
+  });
+});

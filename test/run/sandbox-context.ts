@@ -1,0 +1,61 @@
+// A RunContext over a sandbox world, as the engine builds it, for calling the edge actors directly
+// (runPreflight, observeDrain, verifyCluster, observeRamp) in situations made through the world's SDK.
+import type { Logger } from 'pino';
+import { silentLogger } from '../../src/logger.js';
+import { planSchema, type Plan } from '../../src/plan/schema.js';
+import { connectToWorld } from '../../src/run/connect.js';
+import type { RunContext } from '../../src/run/run-context.js';
+import type { VirtualClock } from '../../src/run/virtual-clock.js';
+import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, parseWorldFile, type SandboxClients, type SandboxWorld } from '../../src/sandbox/index.js';
+import { createMemoryStore, type MemoryRunStore } from '../../src/store/memory-store.js';
+import { planDoc, type PlanDoc } from '../e2e/deep-checks-harness.js';
+
+export interface SandboxRun {
+  ctx: RunContext;
+  world: SandboxWorld;
+  clock: VirtualClock;
+  store: MemoryRunStore;
+  /** SDK clients whose mutations the world records as `operator`: a human changing AWS by hand. */
+  operator: SandboxClients;
+}
+
+export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', options: { clusters?: string[]; logger?: Logger; runId?: string } = {}): Promise<SandboxRun> {
+  const plan: Plan = planSchema.parse(planDoc(overrides, options.clusters));
+  const world = defaultWorldFromPlan(plan, parseWorldFile(worldText, 'world.yaml'), 'world.yaml', { historyMs: HISTORY_MS });
+  const logger = options.logger ?? silentLogger;
+  const conn = connectToWorld(world, plan, logger);
+  const store = createMemoryStore();
+  const runId = options.runId ?? 'run-direct';
+  const now = world.now();
+  await store.createRun({ runId, planName: plan.name, listenerArn: plan.fleet.listenerArn, plan, status: 'running', createdAt: now, updatedAt: now, target: { kind: 'sandbox' } });
+  const ctx: RunContext = {
+    runId,
+    plan,
+    store,
+    clock: conn.clock,
+    logger,
+    traffic: conn.traffic,
+    cache: conn.cache,
+    metrics: conn.metrics,
+    location: { listenerArn: plan.fleet.listenerArn },
+    inFlight: () => new Set(),
+    probes: conn.probes,
+    metricsLagMs: conn.metricsLagMs,
+  };
+  return { ctx, world, clock: conn.virtual, store, operator: createSandboxClients(world, { region: plan.region, caller: 'operator' }) };
+}
+
+/** Runs an actor call to completion on the virtual clock, waking whatever it sleeps on as the engine would. */
+export async function settle<T>(clock: VirtualClock, work: Promise<T>): Promise<T> {
+  let done = false;
+  const guarded = work.finally(() => {
+    done = true;
+  });
+  for (let rounds = 0; !done; rounds++) {
+    if (rounds > 10_000) throw new Error('the call neither finished nor slept');
+    await new Promise((resolve) => setImmediate(resolve));
+    const wake = clock.nextWakeAt();
+    if (!done && wake !== undefined) clock.advanceTo(wake);
+  }
+  return guarded;
+}
