@@ -121,6 +121,10 @@ export const clusterMachine = setup({
     abortedDetached: ({ context }) => context.abort !== undefined && context.targets !== undefined && !context.targetsRegistered,
     abortedInMaintenance: ({ context }) => context.abort !== undefined && context.maintenance === 'running',
     abortedWhile: ({ context }, params: { target: ResumeTarget }) => context.abort !== undefined && context.pause?.resumeTo === params.target,
+    /** Aborting while the world differs from what quiesce set: stop there, out of rotation, never loop. */
+    abortedOnDrift: ({ context }) => context.abort !== undefined && context.pause?.kind === 'drift' && context.outOfRotation,
+    abortedAndDrift: ({ context, event }) =>
+      context.abort !== undefined && (event as unknown as { output?: ObserveOutput }).output?.status === 'drift',
     targetsDetached: ({ context }) => context.targets !== undefined && !context.targetsRegistered,
     deregisterMode: ({ context }) => context.input.drainMode === 'deregister',
     allStepsDone: ({ context }) => context.stepIndex >= context.input.steps.length,
@@ -242,6 +246,13 @@ export const clusterMachine = setup({
     holdForAbortInMaintenance: assign(({ context }) => ({
       reason: `aborted by ${context.abort?.by ?? 'operator'} during maintenance (${context.abort?.reason ?? ''}); held out of rotation, never reactivated automatically`,
     })),
+    holdForAbortOnDrift: assign(({ context, event }) => {
+      const out = (event as unknown as { output?: ObserveOutput }).output;
+      const drift = out?.drift?.summary ?? context.drift?.summary ?? context.pause?.reason ?? 'live state differs from what quiesce set';
+      return {
+        reason: `aborted by ${context.abort?.by ?? 'operator'} while the listener differed from what quiesce set (${drift}); held out of rotation, not reactivated`,
+      };
+    }),
     abortUntouched: assign(({ context }) => ({
       reason: `aborted by ${context.abort?.by ?? 'operator'} before leaving rotation (${context.abort?.reason ?? ''})`,
     })),
@@ -484,6 +495,7 @@ export const clusterMachine = setup({
             }),
             onDone: [
               { guard: 'verifiedAndStable', target: '#cluster.reactivating', actions: ['observe', 'verified'] },
+              { guard: 'abortedAndDrift', target: '#cluster.securing', actions: ['observe', 'holdForAbortOnDrift'] },
               { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'verifying' } }] },
               { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'verification failed' } }] },
               { guard: 'outputPastDeadline', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'verification timed out' } }] },
@@ -525,6 +537,7 @@ export const clusterMachine = setup({
             }),
             onDone: [
               { guard: 'outputFailed', target: 'rollingBack', actions: ['observe', { type: 'holdBecause', params: { prefix: 'ramp breached a threshold; weight set back to 0' } }] },
+              { guard: 'abortedAndDrift', target: 'rollingBack', actions: ['observe', 'holdForAbortOnDrift'] },
               { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'reactivating' } }] },
               { guard: 'rampComplete', target: 'finished', actions: 'observe' },
               { guard: 'rampStepHeld', target: 'setting', actions: ['observe', 'nextRamp'] },
@@ -555,6 +568,7 @@ export const clusterMachine = setup({
     paused: {
       always: [
         { guard: 'abortedInRotation', target: 'aborted', actions: ['abortUntouched', 'clearPause'] },
+        { guard: 'abortedOnDrift', target: 'securing', actions: ['holdForAbortOnDrift', 'clearPause'] },
         { guard: 'abortedInMaintenance', target: 'abortInMaintenance', actions: 'clearPause' },
         { guard: { type: 'abortedWhile', params: { target: 'reactivating' } }, target: 'reactivating', actions: 'clearPause' },
         { guard: { type: 'abortedWhile', params: { target: 'verifying' } }, target: 'verifying', actions: 'clearPause' },

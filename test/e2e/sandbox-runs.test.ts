@@ -37,6 +37,19 @@ describe('quiesce run --sandbox', () => {
     expect(world.mutations.slice(manual + 1).filter((m) => m.caller === 'quiesce')).toEqual([]);
   });
 
+  it('seed 003, then abort: the paused cluster is held out of rotation with the drift named, and the run ends (regression: it looped)', async () => {
+    const stateDir = tempStateDir();
+    const paused = await runCli(['run', seed('003-manual-weight.plan.yaml'), '--sandbox', seed('003-manual-weight.world.yaml'), '--json', '--state-dir', stateDir]);
+    expect(paused.code).toBe(3);
+    const aborted = await runCli(['abort', paused.json.runId, '--by', 'alice', '--json', '--state-dir', stateDir]);
+    expect(aborted.code, aborted.stderr).toBe(1);
+    expect(aborted.json.status).toBe('aborted');
+    expect(aborted.json.clusters[0].state).toBe('held');
+    expect(aborted.json.clusters[0].reason).toMatch(/aborted by alice while the listener differed from what quiesce set \(payments-blue weight expected 0, live 1\)/);
+    expect(aborted.json.sandbox.weights).toEqual({ blue: 0, green: 1, gray: 1 });
+    expect(aborted.json.sandbox.violations).toEqual([]);
+  });
+
   it('seed 000: a failover that never happens holds that cluster at weight 0, and the later clusters stay untouched', async () => {
     const stateDir = tempStateDir();
     const r = await runCli(['run', seed('000-failover-noop.plan.yaml'), '--sandbox', seed('000-failover-noop.world.yaml'), '--json', '--state-dir', stateDir]);
