@@ -93,6 +93,17 @@ const abortBeforeMaintenance = [
   { guard: 'abortRequested', target: '#cluster.verifying', actions: 'maintenanceSkipped' },
 ] as const;
 
+/**
+ * How a wait loop ends badly, the same for draining, maintenance steps and verification: drift pauses for
+ * an operator; a permanent failure or the phase deadline secures and holds the cluster.
+ */
+const endsOfObservation = (resumeTo: ResumeTarget, failed: string, timedOut: string) =>
+  [
+    { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo } }] },
+    { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: failed } }] },
+    { guard: 'outputPastDeadline', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: timedOut } }] },
+  ] as const;
+
 export const clusterMachine = setup({
   types: {
     context: {} as ClusterContext,
@@ -399,13 +410,7 @@ export const clusterMachine = setup({
             }),
             onDone: [
               { guard: 'outputDone', target: '#cluster.maintaining', actions: 'observe' },
-              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'draining' } }] },
-              { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'drain failed' } }] },
-              {
-                guard: 'outputPastDeadline',
-                target: '#cluster.securing',
-                actions: ['observe', { type: 'holdBecause', params: { prefix: 'drain timed out (the cluster stays out of rotation, which is safe)' } }],
-              },
+              ...endsOfObservation('draining', 'drain failed', 'drain timed out (the cluster stays out of rotation, which is safe)'),
               { target: 'waiting', actions: ['observe', 'schedule'] },
             ],
             onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'drain observation failed' } } },
@@ -451,9 +456,7 @@ export const clusterMachine = setup({
             }),
             onDone: [
               { guard: 'outputDone', target: 'next', actions: ['observe', 'stepDone'] },
-              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'observeStep' } }] },
-              { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'maintenance step failed' } }] },
-              { guard: 'outputPastDeadline', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'maintenance step timed out' } }] },
+              ...endsOfObservation('observeStep', 'maintenance step failed', 'maintenance step timed out'),
               { target: 'waiting', actions: ['observe', 'schedule'] },
             ],
             onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'maintenance step failed' } } },
@@ -496,9 +499,7 @@ export const clusterMachine = setup({
             onDone: [
               { guard: 'verifiedAndStable', target: '#cluster.reactivating', actions: ['observe', 'verified'] },
               { guard: 'abortedAndDrift', target: '#cluster.securing', actions: ['observe', 'holdForAbortOnDrift'] },
-              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'verifying' } }] },
-              { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'verification failed' } }] },
-              { guard: 'outputPastDeadline', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'verification timed out' } }] },
+              ...endsOfObservation('verifying', 'verification failed', 'verification timed out'),
               { target: 'waiting', actions: ['observe', 'stable', 'schedule'] },
             ],
             onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'verification failed' } } },
