@@ -1,5 +1,5 @@
 import type { Check } from '../../machines/types.js';
-import { QuiesceError, oneLine } from '../errors.js';
+import { AwsCallError, QuiesceError, oneLine } from '../errors.js';
 import type { ProbeResult } from '../probes/probe-result.js';
 import { check, clusterSpec, journal, type RunContext } from './run-context.js';
 
@@ -20,14 +20,24 @@ export const canaryHeaderValue = (runId: string, cluster: string): string => `qu
 
 const ofRun = (runId: string, headerValue: string): boolean => headerValue.toLowerCase().startsWith(`quiesce-${runId}-`.toLowerCase());
 
+/** The cluster a rule of this run was made for, from its header value. */
+const clusterOf = (ctx: RunContext, headerValue: string): string | undefined =>
+  ctx.plan.fleet.clusters.find((c) => canaryHeaderValue(ctx.runId, c.name).toLowerCase() === headerValue.toLowerCase())?.name;
+
 /**
- * Deletes every canary rule this run left on the listener (none, unless a process died between creating
- * and deleting one). Returns what it deleted. Safe to call at any time: it touches only this run's rules.
+ * Deletes the canary rules this run left on the listener (none, unless a process died between creating
+ * and deleting one, or AWS failed the deletion). Returns what it deleted. By default only rules of
+ * clusters not in flight: another cluster verifying at the same time may be in the middle of its canary.
  */
-export async function removeLeftoverCanaryRules(ctx: RunContext): Promise<string[]> {
+export async function removeLeftoverCanaryRules(ctx: RunContext, ofCluster: (cluster: string) => boolean = (c) => !ctx.inFlight().has(c)): Promise<string[]> {
   const listenerArn = ctx.location.listenerArn;
   const rules = await ctx.traffic.findCanaryRules(listenerArn, canaryHeaderName(ctx));
-  const mine = rules.filter((r) => ofRun(ctx.runId, r.headerValue));
+  const mine = rules.filter((r) => {
+    if (!ofRun(ctx.runId, r.headerValue)) return false;
+    const cluster = clusterOf(ctx, r.headerValue);
+    // A value of this run naming no plan cluster cannot be anyone's live canary.
+    return cluster === undefined || ofCluster(cluster);
+  });
   for (const rule of mine) {
     await journal(ctx, 'intent', `delete canary rule ${rule.ruleArn} left by this run (priority ${rule.priority})`, { data: { ruleArn: rule.ruleArn, compensation: 'canary-rule' } });
     await ctx.traffic.deleteCanaryRule(rule.ruleArn);
@@ -66,13 +76,37 @@ export async function canaryThroughRule(ctx: RunContext, cluster: string, probe:
   } catch (err) {
     probeError = err;
   }
+  let removed: Check;
   try {
     await ctx.traffic.deleteCanaryRule(rule.ruleArn);
+    await journal(ctx, 'effect', `${cluster}: canary rule ${rule.ruleArn} deleted`, { cluster, data: { ruleArn: rule.ruleArn, call: 'DeleteRule' } });
+    removed = check('canary.rule-removed', true, `rule at priority ${rule.priority} deleted`, 'removed after the canary');
   } catch (err) {
-    const also = probeError === undefined ? '' : `; the canary itself had failed: ${oneLine(probeError instanceof Error ? probeError.message : String(probeError))}`;
-    throw new CanaryRuleError(`could not delete canary rule ${rule.ruleArn} (${oneLine(err instanceof Error ? err.message : String(err))}): delete it by hand; this run deletes it at its next verification or preflight, any other run refuses to start while it exists${also}`, { cause: err });
+    if (!(err instanceof AwsCallError)) throw err;
+    if (probeError !== undefined) throw new CanaryRuleError(`the canary failed (${messageOf(probeError)}) and its rule ${rule.ruleArn} could not be deleted (${err.message})`, { cause: probeError });
+    removed = notRemoved(rule.ruleArn, err);
   }
-  await journal(ctx, 'effect', `${cluster}: canary rule ${rule.ruleArn} deleted`, { cluster, data: { ruleArn: rule.ruleArn, call: 'DeleteRule' } });
   if (probeError !== undefined) throw probeError;
-  return [...(result?.checks ?? []), check('canary.rule-removed', true, `rule at priority ${rule.priority} deleted`, 'removed after the canary')];
+  return [...(result?.checks ?? []), removed];
 }
+
+/**
+ * Verification's first step: this run's leftovers go, or the observation says why they could not (AWS
+ * refusing or failing the call). Not yet verified, then: the next observation tries again, and the
+ * cluster is held at weight 0 only if that keeps failing until verify.timeout.
+ */
+export async function leftoverRulesRemoved(ctx: RunContext, cluster: string): Promise<Check | undefined> {
+  try {
+    const deleted = await removeLeftoverCanaryRules(ctx, (c) => c === cluster);
+    return deleted.length ? check('canary.rule-removed', true, `${deleted.length} leftover rule(s) deleted`, 'removed after the canary') : undefined;
+  } catch (err) {
+    if (!(err instanceof AwsCallError)) throw err;
+    return notRemoved(`of run ${ctx.runId}`, err);
+  }
+}
+
+function notRemoved(rule: string, err: AwsCallError): Check {
+  return check('canary.rule-removed', false, `delete failed: ${err.code}`, 'removed after the canary', `could not delete canary rule ${rule} (${err.message}); the next verification tries again`);
+}
+
+const messageOf = (err: unknown): string => oneLine(err instanceof Error ? err.message : String(err));

@@ -93,12 +93,13 @@ export function sandboxConnector(options: SandboxConnectorOptions): (record: Run
 export function connectToWorld(world: SandboxWorld, plan: Plan, logger: Logger): Connection & { virtual: VirtualClock } {
   const clients = createSandboxClients(world, { region: plan.region, configure: (client) => attachCallLog(client, logger) });
   const clock = new VirtualClock(() => world.now(), (t) => world.advanceTo(t));
+  const p = ports(clients as never, clock, logger);
   return {
-    ...ports(clients as never, clock, logger),
+    ...p,
     clock,
     virtual: clock,
     metricsLagMs: world.state.settings.cloudwatch.publishDelayMs,
-    probes: sandboxProbes(world, plan, { logger, clock }),
+    probes: sandboxProbes(world, plan, { logger, clock, traffic: p.traffic }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ObserveOutput, Stamped } from '../../machines/cluster.contract.js';
 import type { OperationVerdict } from '../ports/cache.js';
+import { systemClock } from '../ports/clock.js';
 import type { ClusterSpec, MaintenanceStep } from '../plan/schema.js';
 import { runCommandStep, type CommandStepResult } from '../runbook/command-step.js';
 import { runHttpStep, type HttpStepResult } from '../runbook/http-step.js';
@@ -116,7 +117,9 @@ async function alreadyStarted(ctx: RunContext, spec: ClusterSpec, step: Maintena
 }
 
 async function performStep(ctx: RunContext, spec: ClusterSpec, step: MaintenanceStep, intent: StepIntent, index: number): Promise<void> {
-  const deps = { logger: ctx.logger, clock: ctx.clock };
+  // A command or webhook acts in the real world, so its timeout and poll interval are real time, even in a
+  // sandbox rehearsal whose virtual clock would otherwise race ahead while the process runs.
+  const deps = { logger: ctx.logger, clock: systemClock };
   if ('command' in step) {
     const result = await runCommandStep({ argv: step.command, timeout: step.timeout, ...(step.cwd ? { cwd: step.cwd } : {}), ...(step.env ? { env: step.env } : {}) }, deps);
     await ctx.store.remember<RunbookResult>(ctx.runId, resultKey(spec.name, index), async () => ({ kind: 'command', result }));

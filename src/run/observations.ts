@@ -67,7 +67,8 @@ export async function observeDrain(
 
   const stamped = checks.map((c) => ({ ...c, at: now }));
   if (waits.length === 0) return { at: now, status: 'done', checks: stamped };
-  return { at: now, status: 'not-yet', recheckAt: Math.max(...waits), reason: stamped.find((c) => !c.ok)?.observed, checks: stamped };
+  const pending = stamped.filter((c) => !c.ok).map((c) => `${c.name}: ${c.observed}`);
+  return { at: now, status: 'not-yet', recheckAt: Math.max(...waits), ...(pending.length ? { reason: pending.join('; ') } : {}), checks: stamped };
 }
 
 /**

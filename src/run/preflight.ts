@@ -33,7 +33,7 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
 
   if (spec.cache) await checkOwnCache(ctx, spec, checks);
   await checkTestFailoverBudget(ctx, checks);
-  await checkCanaryRules(ctx, checks);
+  await checkCanaryRules(ctx, name, checks);
 
   const at = ctx.clock.now();
   const failed = checks.find((c) => !c.ok);
@@ -167,9 +167,13 @@ async function checkTestFailoverBudget(ctx: RunContext, checks: Check[]): Promis
   );
 }
 
-/** This run's own leftovers (a crash mid-canary) are deleted; anyone else's rule is a refusal. */
-async function checkCanaryRules(ctx: RunContext, checks: Check[]): Promise<void> {
-  await removeLeftoverCanaryRules(ctx);
+/**
+ * This run's own leftovers (a crash mid-canary) are deleted, except those of clusters verifying right now;
+ * anyone else's rule is a refusal.
+ */
+async function checkCanaryRules(ctx: RunContext, name: string, checks: Check[]): Promise<void> {
+  const inFlight = ctx.inFlight();
+  await removeLeftoverCanaryRules(ctx, (cluster) => cluster === name || !inFlight.has(cluster));
   const stale = await foreignCanaryRules(ctx);
   checks.push(
     check(

@@ -29,22 +29,27 @@ export interface AwsProbeDeps {
 export function awsProbes(plan: Plan, ports: { cache: CachePort; traffic: TrafficPort }, deps: AwsProbeDeps): RunContext['probes'] {
   return {
     redis: (cluster) => awsRedisProbe(plan, cluster.cache!.replicationGroupId, ports.cache, deps),
-    canary: async (_cluster, rule) => {
-      const canary = plan.verify.canary!;
-      const dns = await ports.traffic.loadBalancerDnsName(plan.fleet.listenerArn);
-      return runHttpCanary(
-        {
-          url: `${canary.protocol}://${dns}${canary.path}`,
-          requests: canary.requests,
-          headerName: rule.headerName,
-          headerValue: rule.headerValue,
-          expectStatus: canary.expectStatus,
-          ...(canary.bodyMatch ? { bodyMatch: canary.bodyMatch } : {}),
-          timeoutMs: canary.timeout,
-        },
-        { logger: deps.logger, clock: deps.clock },
-      );
-    },
+    canary: httpCanary(plan, ports.traffic, deps),
+  };
+}
+
+/** N requests to the load balancer's DNS name carrying the rule's header; `fetch` is the sandbox's stand-in. */
+function httpCanary(plan: Plan, traffic: TrafficPort, deps: { logger: Logger; clock: Clock; fetch?: FetchFn }): NonNullable<RunContext['probes']['canary']> {
+  return async (_cluster, rule) => {
+    const canary = plan.verify.canary!;
+    const dns = await traffic.loadBalancerDnsName(plan.fleet.listenerArn);
+    return runHttpCanary(
+      {
+        url: `${canary.protocol}://${dns}${canary.path}`,
+        requests: canary.requests,
+        headerName: rule.headerName,
+        headerValue: rule.headerValue,
+        expectStatus: canary.expectStatus,
+        ...(canary.bodyMatch ? { bodyMatch: canary.bodyMatch } : {}),
+        timeoutMs: canary.timeout,
+      },
+      deps,
+    );
   };
 }
 
@@ -86,7 +91,7 @@ export async function awsRedisProbe(plan: Plan, replicationGroupId: string, cach
 }
 
 /** The same checks against the sandbox world: a write and read through the primary, canary requests through its listener. */
-export function sandboxProbes(world: SandboxWorld, plan: Plan, deps: { logger: Logger; clock: Clock }): RunContext['probes'] {
+export function sandboxProbes(world: SandboxWorld, plan: Plan, deps: { logger: Logger; clock: Clock; traffic: TrafficPort }): RunContext['probes'] {
   // The listener the world simulates answers the canary; the body is the world's one-word reason ("ok").
   const fetchThroughWorld: FetchFn = async (url, init) => {
     const headers: Record<string, string> = {};
@@ -102,21 +107,6 @@ export function sandboxProbes(world: SandboxWorld, plan: Plan, deps: { logger: L
         check('redis.canary', probe.ok, probe.ok ? 'canary key written and read back' : (probe.reason ?? 'failed'), 'round trip', probe.reason ?? undefined),
       ]);
     },
-    canary: async (_cluster, rule) => {
-      const canary = plan.verify.canary!;
-      const dns = `${plan.fleet.listenerArn.split('/')[2] ?? 'sandbox'}.elb.sandbox`;
-      return runHttpCanary(
-        {
-          url: `${canary.protocol}://${dns}${canary.path}`,
-          requests: canary.requests,
-          headerName: rule.headerName,
-          headerValue: rule.headerValue,
-          expectStatus: canary.expectStatus,
-          ...(canary.bodyMatch ? { bodyMatch: canary.bodyMatch } : {}),
-          timeoutMs: canary.timeout,
-        },
-        { logger: deps.logger, clock: deps.clock, fetch: fetchThroughWorld },
-      );
-    },
+    canary: httpCanary(plan, deps.traffic, { logger: deps.logger, clock: deps.clock, fetch: fetchThroughWorld }),
   };
 }

@@ -2,7 +2,7 @@ import type { ObserveOutput } from '../../machines/cluster.contract.js';
 import type { Check } from '../../machines/types.js';
 import type { ClusterSpec } from '../plan/schema.js';
 import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
-import { canaryThroughRule, removeLeftoverCanaryRules } from './canary-rule.js';
+import { canaryThroughRule, leftoverRulesRemoved } from './canary-rule.js';
 import { weightEvidence } from './observations.js';
 import { modifyRequest, stepKey, type StepIntent } from './maintenance-steps.js';
 import { baseline, check, clusterSpec, percent, type RunContext } from './run-context.js';
@@ -20,13 +20,13 @@ export { removeLeftoverCanaryRules } from './canary-rule.js';
 
 export async function verifyCluster(ctx: RunContext, input: { cluster: string; expectedWeight: number; maintenanceRan: boolean }): Promise<ObserveOutput> {
   const spec = clusterSpec(ctx, input.cluster);
-  // A canary rule this run could not delete (the process died mid-canary) goes first, whatever follows.
-  if (ctx.plan.verify.canary) await removeLeftoverCanaryRules(ctx);
+  // A canary rule this run could not delete (AWS failed the call, or the process died mid-canary) goes first.
+  const leftovers = ctx.plan.verify.canary ? await leftoverRulesRemoved(ctx, input.cluster) : undefined;
   const now = ctx.clock.now();
   const weight = await weightEvidence(ctx, input.cluster, input.expectedWeight, 'verify.weight');
   if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
 
-  const checks: Check[] = [weight.check];
+  const checks: Check[] = [weight.check, ...(leftovers && !leftovers.ok ? [leftovers] : [])];
   const permanent: Check[] = [];
   checks.push(...(await targetChecks(ctx, spec)));
 
@@ -44,7 +44,8 @@ export async function verifyCluster(ctx: RunContext, input: { cluster: string; e
   const canary = ctx.probes.canary;
   if (ctx.plan.verify.canary && canary && checks.every((c) => c.ok)) checks.push(...(await canaryThroughRule(ctx, input.cluster, canary)));
 
-  const stamped = checks.map((c) => ({ ...c, at: c.at ?? now }));
+  // One time for the whole observation, on the run's clock (a probe's own stamps may be on another).
+  const stamped = checks.map((c) => ({ ...c, at: now }));
   const failed = stamped.filter((c) => !c.ok);
   const recheckAt = now + RECHECK_MS;
   if (permanent.length) return { at: now, status: 'failed', reason: permanent.map((c) => `${c.name}: ${c.message ?? c.observed}`).join('; '), checks: stamped };

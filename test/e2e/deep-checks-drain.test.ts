@@ -12,18 +12,16 @@ async function timeOf(s: Scenario, kind: string, message: string | RegExp): Prom
 }
 
 describe('drain', () => {
-  it('waits for drain.minimum even when the request counts are quiet sooner', async () => {
+  it('does not end before drain.minimum, though 2 quiet minutes are published after 3', async () => {
     const s = scenario(planDoc({ drain: { minimum: '6m', timeout: '15m' } }));
     const r = await runScenario(s);
     expect(r.code, r.stderr).toBe(0);
     const removedAt = await timeOf(s, 'effect', 'blue: weight 1 -> 0');
     const stepAt = await timeOf(s, 'intent', 'blue: start step 1');
-    const quiet = (await checksOf(s, 'drain.request-count')).find((c) => c.cluster === 'blue' && c.ok)!;
     const minimum = (await checksOf(s, 'drain.minimum')).filter((c) => c.cluster === 'blue');
-    expect(quiet.at - removedAt).toBeLessThan(6 * 60_000);
     expect(minimum[0]).toMatchObject({ ok: false, observed: '0s since removal', threshold: '>= 360s' });
-    expect(minimum.at(-1)).toMatchObject({ ok: true });
-    expect(stepAt - removedAt).toBeGreaterThanOrEqual(6 * 60_000);
+    expect(minimum.at(-1)).toMatchObject({ ok: true, observed: '360s since removal' });
+    expect(stepAt - removedAt).toBe(6 * 60_000);
   });
 
   it('counts only complete minutes CloudWatch has published: quiet minutes are proven, not assumed', async () => {

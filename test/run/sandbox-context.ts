@@ -1,14 +1,16 @@
 // A RunContext over a sandbox world, as the engine builds it, for calling the edge actors directly
 // (runPreflight, observeDrain, verifyCluster, observeRamp) in situations made through the world's SDK.
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../src/logger.js';
+import { baseline } from '../../src/run/run-context.js';
 import { planSchema, type Plan } from '../../src/plan/schema.js';
 import { connectToWorld } from '../../src/run/connect.js';
 import type { RunContext } from '../../src/run/run-context.js';
 import type { VirtualClock } from '../../src/run/virtual-clock.js';
 import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, parseWorldFile, type SandboxClients, type SandboxWorld } from '../../src/sandbox/index.js';
 import { createMemoryStore, type MemoryRunStore } from '../../src/store/memory-store.js';
-import { planDoc, type PlanDoc } from '../e2e/deep-checks-harness.js';
+import { LISTENER_ARN, planDoc, targetGroupArn, type PlanDoc } from '../e2e/deep-checks-harness.js';
 
 export interface SandboxRun {
   ctx: RunContext;
@@ -58,4 +60,11 @@ export async function settle<T>(clock: VirtualClock, work: Promise<T>): Promise<
     if (!done && wake !== undefined) clock.advanceTo(wake);
   }
   return guarded;
+}
+
+/** Records the run's baseline, then sets one cluster's weight to 0 by hand: where it stands while maintained. */
+export async function takeOut(run: SandboxRun, cluster = 'blue'): Promise<void> {
+  await baseline(run.ctx);
+  const groups = run.ctx.plan.fleet.clusters.map((c) => ({ TargetGroupArn: targetGroupArn(c.name), Weight: c.name === cluster ? 0 : 1 }));
+  await run.operator.elbv2.send(new ModifyListenerCommand({ ListenerArn: LISTENER_ARN, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }] }));
 }

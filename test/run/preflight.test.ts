@@ -1,0 +1,113 @@
+import { TestFailoverCommand } from '@aws-sdk/client-elasticache';
+import { CreateRuleCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { describe, expect, it } from 'vitest';
+import { canaryHeaderValue } from '../../src/run/canary-rule.js';
+import { runPreflight } from '../../src/run/preflight.js';
+import { headerRules, LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
+import { sandboxRun } from './sandbox-context.js';
+
+// runPreflight called directly on a sandbox world, for the edges of each check: both sides of a
+// threshold, and situations the end-to-end tests cannot set up cheaply.
+
+const capacity = (minHealthyTargets: number | string) => ({ capacity: { maxOutOfService: 1, minActiveClusters: 1, minHealthyTargets } });
+const checkNamed = (out: Awaited<ReturnType<typeof runPreflight>>, name: string) => out.checks!.find((c) => c.name === name);
+
+describe('runPreflight', () => {
+  it.each([
+    [3, true, '>= 3'],
+    [4, false, '>= 4'],
+    ['50%', true, '>= 50% of 6 = 3'],
+    ['51%', false, '>= 51% of 6 = 4'],
+  ])('capacity.minHealthyTargets %s: passes %s (3 healthy targets remain of 6)', async (min, ok, threshold) => {
+    const { ctx } = await sandboxRun(capacity(min));
+    const out = await runPreflight(ctx, 'blue');
+    expect(checkNamed(out, 'preflight.capacity')).toMatchObject({ ok, observed: '3 healthy targets would remain in rotation', threshold });
+    expect(out.passed).toBe(ok);
+  });
+
+  it('does not judge a cluster that is out of rotation, and counts no capacity for it', async () => {
+    const { ctx, operator } = await sandboxRun(capacity(1), '', { clusters: ['blue', 'green', 'gray'] });
+    await operator.elbv2.send(
+      new ModifyListenerCommand({
+        ListenerArn: LISTENER_ARN,
+        DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: ['blue', 'green', 'gray'].map((c) => ({ TargetGroupArn: targetGroupArn(c), Weight: c === 'gray' ? 0 : 1 })) } }],
+      }),
+    );
+    const out = await runPreflight(ctx, 'blue');
+    expect(checkNamed(out, 'preflight.others.gray.targets')).toBeUndefined();
+    expect(checkNamed(out, 'preflight.capacity')?.observed).toBe('3 healthy targets would remain in rotation');
+  });
+
+  it("deletes this run's own leftover canary rule (a crash mid-canary) and passes; another run's rule refuses", async () => {
+    const { ctx, operator, world } = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } });
+    const rule = (value: string, priority: number) =>
+      new CreateRuleCommand({
+        ListenerArn: LISTENER_ARN,
+        Priority: priority,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-quiesce-canary', Values: [value] } }],
+        Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('green'), Weight: 1 }] } }],
+      });
+    // Header names and values match case-insensitively at the ALB, so the cleanup does too.
+    await operator.elbv2.send(rule(canaryHeaderValue(ctx.runId, 'green').toUpperCase(), 3));
+    const own = await runPreflight(ctx, 'blue');
+    expect(checkNamed(own, 'preflight.canary-rule')).toMatchObject({ ok: true, observed: 'none' });
+    expect(headerRules(world)).toEqual([]);
+    expect((await ctx.store.readJournal(ctx.runId)).map((e) => e.message)).toContainEqual(expect.stringMatching(/^leftover canary rule \S+ deleted$/));
+
+    await operator.elbv2.send(rule('quiesce-run-other-green', 4));
+    const foreign = await runPreflight(ctx, 'blue');
+    expect(foreign.passed).toBe(false);
+    expect(checkNamed(foreign, 'preflight.canary-rule')).toMatchObject({ ok: false, observed: '1 rule(s): priority 4 (quiesce-run-other-green)' });
+    expect(headerRules(world)).toHaveLength(1);
+  });
+
+  it('leaves alone the canary rule of another cluster of this run that is in flight (it may be mid-canary)', async () => {
+    const { ctx, operator, world } = await sandboxRun({ capacity: { maxOutOfService: 2, minActiveClusters: 1 }, verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } }, '', { clusters: ['blue', 'green', 'gray'] });
+    ctx.inFlight = () => new Set(['blue', 'green']);
+    await operator.elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: LISTENER_ARN,
+        Priority: 2,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: [canaryHeaderValue(ctx.runId, 'green')] } }],
+        Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('green'), Weight: 1 }] } }],
+      }),
+    );
+    const out = await runPreflight(ctx, 'blue');
+    expect(checkNamed(out, 'preflight.canary-rule')).toMatchObject({ ok: true, observed: 'none' });
+    expect(headerRules(world)).toHaveLength(1);
+  });
+
+  it('looks for leftover canary rules under the default header even when the plan has no canary', async () => {
+    const { ctx, operator } = await sandboxRun();
+    await operator.elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: LISTENER_ARN,
+        Priority: 9,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: ['quiesce-run-old-blue'] } }],
+        Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('blue'), Weight: 1 }] } }],
+      }),
+    );
+    const out = await runPreflight(ctx, 'blue');
+    expect(checkNamed(out, 'preflight.canary-rule')?.ok).toBe(false);
+  });
+
+  it('counts the TestFailover calls of the last 24 hours against the 15-node-group budget', async () => {
+    const { ctx, operator, world } = await sandboxRun({ maintenance: [{ elasticache: 'failover' }] });
+    // Seven rounds on each group: 14 calls, each waited out (failover, then recovery).
+    for (let round = 0; round < 7; round++) {
+      for (const rg of ['payments-blue', 'payments-green']) await operator.elasticache.send(new TestFailoverCommand({ ReplicationGroupId: rg, NodeGroupId: '0001' }));
+      world.advanceBy(12 * 60_000);
+    }
+    const out = await runPreflight(ctx, 'blue');
+    expect(checkNamed(out, 'preflight.test-failover-budget')).toMatchObject({ ok: false, observed: '14 used in the last 24h, 2 still planned' });
+    expect(checkNamed(out, 'preflight.test-failover-budget')?.message).toMatch(/^the plan needs 2 more TestFailover calls but 14 of 15 were used in the last 24 hours: AWS would refuse mid-fleet/);
+  });
+
+  it('reports each check with the moment it was observed', async () => {
+    const { ctx } = await sandboxRun();
+    const out = await runPreflight(ctx, 'blue');
+    expect(out.passed).toBe(true);
+    expect(out.checks!.every((c) => c.at === out.at)).toBe(true);
+    expect(out.originalWeight).toBe(1);
+  });
+});
