@@ -1,5 +1,7 @@
 // Bundles the CLI (and the Lambda handler, when present) with esbuild. Dependencies stay external for the
-// CLI; commands are split into chunks so `quiesce validate` never loads the AWS SDK.
+// CLI; commands are split into chunks so `quiesce validate` never loads the AWS SDK. The deployed handler
+// is bundled by the CDK construct (HANDLER_BUNDLING in infra/constructs/run-handler.ts); dist/lambda is a
+// local copy with the same output options.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -24,9 +26,11 @@ if (existsSync('src/lambda/handler.ts')) {
     outdir: 'dist/lambda',
     bundle: true,
     minify: true,
+    charset: 'utf8',
     format: 'esm',
     platform: 'node',
     target: 'node22',
+    mainFields: ['module', 'main'],
     outExtension: { '.js': '.mjs' },
     // The Lambda runtime has no `require` in ESM; some dependencies still call it.
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },

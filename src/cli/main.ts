@@ -5,6 +5,7 @@ import { LockHeldError, RunNotFoundError, RunStateError } from '../run/engine.js
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import type { CliIo } from './io.js';
+import { oneLine } from './one-line.js';
 import { UsageError } from './usage-error.js';
 
 type Command = (argv: string[], io: CliIo) => Promise<ExitCode>;
@@ -37,7 +38,7 @@ export async function main(argv: string[], io: CliIo): Promise<ExitCode> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.stderr(`quiesce: unknown command "${name}" (see quiesce --help)\n`);
+    io.stderr(`quiesce: unknown command "${oneLine(name)}" (see quiesce --help)\n`);
     return EXIT.badInput;
   }
   if (rest.includes('-h') || rest.includes('--help')) {
@@ -55,17 +56,17 @@ export async function main(argv: string[], io: CliIo): Promise<ExitCode> {
 /** Known errors print one line and map to their exit code; anything else is a bug and is rethrown. */
 function reportKnownError(err: unknown, io: CliIo): ExitCode {
   if (err instanceof LockHeldError) {
-    io.stderr(`quiesce: ${err.message}\n`);
+    io.stderr(`quiesce: ${oneLine(err.message)}\n`);
     return EXIT.locked;
   }
   if (err instanceof PlanError || err instanceof UsageError || err instanceof WorldFileError || err instanceof RunNotFoundError || err instanceof RunStateError) {
-    io.stderr(`quiesce: ${err.message.split('\n')[0]}\n`);
+    io.stderr(`quiesce: ${oneLine(err.message)}\n`);
     return EXIT.badInput;
   }
   if (err instanceof QuiesceError) {
     // Configuration problems are found before anything changes; AWS failures leave clusters as the journal says.
     const bad = err.name === 'ConfigError' || err.name === 'InvalidRunIdError';
-    io.stderr(`quiesce: ${err.message.split('\n')[0]}\n`);
+    io.stderr(`quiesce: ${oneLine(err.message)}\n`);
     return bad ? EXIT.badInput : EXIT.held;
   }
   throw err;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import { formatIssuePath } from '../plan/load.js';
 import { planSchema } from '../plan/schema.js';
 import type { Connection, DriveResult } from '../run/engine.js';
 import type { RunRecord, RunStore } from '../store/run-store.js';
@@ -15,7 +14,12 @@ export interface HandlerDeps {
   logger: Logger;
   connect(record: RunRecord): Promise<Connection>;
   now?(): number;
-  /** Longest wait done inside one invocation instead of returning to Step Functions. */
+  /**
+   * Longest wait done inside one invocation instead of returning to Step Functions; default 0. driveRun
+   * does not bound how many such waits one invocation chains: with the run's 10 s polls and any value of
+   * 10 s or more, one `advance` waits out a whole cache operation (28 minutes in the benchmark) and Lambda
+   * kills it at its timeout. Raise it only once an invocation's total time is bounded (docs/performance.md).
+   */
   inlineWaitMs?: number;
 }
 
@@ -40,6 +44,9 @@ export interface HandlerResult {
   clusters?: Array<{ name: string; state: string; reason?: string }>;
   error?: { code: 'BadRequest' | 'NotFound' | 'Conflict'; message: string };
 }
+
+/** Every wait goes back to Step Functions: an invocation never sleeps on purpose (see HandlerDeps.inlineWaitMs). */
+export const DEFAULT_INLINE_WAIT_MS = 0;
 
 /** While another run holds the listener, an execution waits this long and asks again. */
 const LOCK_RETRY_SECONDS = 60;
@@ -74,14 +81,14 @@ export function createHandler(deps: HandlerDeps) {
         case 'approve': {
           const result = await engine.driveRun(engineDeps, event.runId, {
             until: 'wait',
-            inlineWaitMs: deps.inlineWaitMs ?? 10_000,
+            inlineWaitMs: deps.inlineWaitMs ?? DEFAULT_INLINE_WAIT_MS,
             ...(event.action === 'approve' ? { operator: { type: 'APPROVE' as const, by: event.by } } : {}),
           });
           return report(deps.logger, result);
         }
         case 'abort': {
           await engine.requestAbort(engineDeps, event.runId, event.by, event.reason ?? 'aborted through Lambda', now());
-          const result = await engine.driveRun(engineDeps, event.runId, { until: 'wait', inlineWaitMs: deps.inlineWaitMs ?? 10_000 });
+          const result = await engine.driveRun(engineDeps, event.runId, { until: 'wait', inlineWaitMs: deps.inlineWaitMs ?? DEFAULT_INLINE_WAIT_MS });
           return report(deps.logger, result);
         }
         case 'status': {
@@ -105,8 +112,19 @@ export function createHandler(deps: HandlerDeps) {
 }
 
 function badRequest(issue: z.core.$ZodIssue, prefix?: string): HandlerResult {
-  const path = formatIssuePath([...(prefix ? [prefix] : []), ...issue.path]);
+  const path = issuePath([...(prefix ? [prefix] : []), ...issue.path]);
   return { error: { code: 'BadRequest', message: `${path ? `${path}: ` : ''}${issue.message}` } };
+}
+
+/**
+ * `plan.maintenance[0].engineVersion`, as the CLI's plan errors print a path. The CLI's formatIssuePath
+ * lives in src/plan/load.ts beside the YAML parser, which the Lambda (JSON events only) does not need:
+ * importing it would put the whole parser into the bundle.
+ */
+function issuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out;
 }
 
 /** One JSON log line per advance, with the status: the paused-too-long alarm counts these. */
@@ -133,7 +151,7 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
     const [{ DynamoDBClient }, { createDynamoStore }, { awsConnector }] = await Promise.all([
       import('@aws-sdk/client-dynamodb'),
       import('../store/dynamo-store.js'),
-      import('../run/connect.js'),
+      import('../run/aws-connect.js'),
     ]);
     defaultHandler = createHandler({
       store: createDynamoStore({ client: new DynamoDBClient({}), tableName: table }),

@@ -45,7 +45,8 @@ export function parseSafeDocument(text: string, file: string): Document {
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+    // logLevel error: the yaml library would otherwise print process warnings (complex keys) to stderr.
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2', logLevel: 'error' });
   } catch (err) {
     // The parser recurses on nesting; a stack overflow here is hostile input, not our bug.
     if (err instanceof RangeError) throw new PlanError(file, undefined, undefined, `nesting is deeper than ${MAX_DEPTH} levels`, { cause: err });
@@ -62,6 +63,9 @@ export function parseSafeDocument(text: string, file: string): Document {
   checkDepth(doc.contents as Node, 0, file, text);
   visit(doc, {
     Pair(_, pair, path) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        throw new PlanError(file, lineAt(pair.key as Node, text), undefined, 'a key is a mapping or a list; keys must be plain names');
+      }
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key !== undefined && FORBIDDEN_KEYS.has(key)) {
         throw new PlanError(file, lineAt(pair.key as Node, text), key, 'is a forbidden key (prototype pollution guard)');

@@ -152,9 +152,13 @@ const step = z.unknown().transform((raw, ctx): MaintenanceStep => {
   let key: keyof typeof STEP_SCHEMAS | undefined;
   if ('elasticache' in record) {
     const action = record.elasticache;
-    const candidate = `elasticache:${String(action)}`;
-    if (!(candidate in STEP_SCHEMAS)) {
-      return fail(`elasticache: "${String(action)}" is not a known action (failover, modify, reboot, service-update)`);
+    // Plans also arrive as Lambda events: `action` can be any value, even one String() throws on.
+    const scalar = typeof action === 'string' || typeof action === 'number' || typeof action === 'boolean';
+    const kind = action === null ? 'null' : Array.isArray(action) ? 'list' : typeof action;
+    const shown = scalar ? String(action) : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+    const candidate = `elasticache:${shown}`;
+    if (typeof action !== 'string' || !Object.hasOwn(STEP_SCHEMAS, candidate)) {
+      return fail(`elasticache: "${shown}" is not a known action (failover, modify, reboot, service-update)`);
     }
     key = candidate as keyof typeof STEP_SCHEMAS;
   } else {

@@ -17,8 +17,10 @@ import type {
   VerifyInput,
 } from '../../machines/cluster.contract.js';
 import type { Check, TargetRef } from '../../machines/types.js';
+import { AwsCallError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
 import { runPreflight } from './preflight.js';
+import { assertCapacityWithout, assertOutOfRotation, assertReadyForTraffic } from './rotation-guards.js';
 import { observeDrain, observeRamp, weightEvidence } from './observations.js';
 import { observeStep, startStep } from './maintenance-steps.js';
 import { verifyCluster } from './verification.js';
@@ -93,7 +95,10 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
     }),
     deregisterTargets: effect<ClusterRef, TargetsOutput>('deregister', (i) => deregisterTargets(ctx, i.cluster)),
     observeDrain: effect<ObserveDrainInput, ObserveOutput>('drain', (i) => observeDrain(ctx, i)),
-    startStep: effect<StepInput, Stamped>('startStep', (i) => startStep(ctx, i)),
+    startStep: effect<StepInput, Stamped>('startStep', async (i) => {
+      await assertOutOfRotation(ctx, i.cluster, i.stepIndex);
+      return startStep(ctx, i);
+    }),
     observeStep: effect<ObserveStepInput, ObserveOutput>('step', (i) => observeStep(ctx, i)),
     registerTargets: effect<RegisterInput, Stamped>('register', (i) => registerTargets(ctx, i.cluster, i.targets)),
     verifyCluster: effect<VerifyInput, ObserveOutput>('verify', (i) => verifyCluster(ctx, i)),
@@ -129,6 +134,8 @@ export async function checkDrift(ctx: RunContext, cluster: string, expectedWeigh
 
 async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {
   const spec = clusterSpec(ctx, input.cluster);
+  if (input.weight > 0) await assertReadyForTraffic(ctx, input.cluster);
+  else await assertCapacityWithout(ctx, input.cluster);
   await journal(ctx, 'intent', `${input.cluster}: set weight to ${input.weight} (${input.purpose})`, { cluster: input.cluster, data: { ...input, targetGroupArn: spec.targetGroupArn } });
   const result = await ctx.traffic.setWeight(ctx.location, spec.targetGroupArn, input.weight);
   const before = weightOf(result.before, spec.targetGroupArn) ?? 0;
@@ -160,9 +167,40 @@ async function registerTargets(ctx: RunContext, cluster: string, targets: Target
   return { at: ctx.clock.now() };
 }
 
-/** A held cluster is left at weight 0 with its targets registered: out of rotation, nothing lost. */
+/** How long securing keeps trying through transient AWS errors: a held cluster must not lose its targets. */
+const SECURE_PERSISTENCE_MS = 30 * 60_000;
+
+/**
+ * A held cluster is left at weight 0 with its targets registered: out of rotation, nothing lost. Securing
+ * often follows a failure of AWS itself (two minutes of 500s ended a drain), and giving up with the first
+ * retry budget left the targets deregistered for good; so it outlasts transient errors, up to 30 minutes.
+ */
 async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
-  await setWeight(ctx, { cluster: input.cluster, weight: 0, purpose: 'secure' });
-  if (input.targets?.length) await registerTargets(ctx, input.cluster, input.targets);
-  return { at: ctx.clock.now() };
+  const deadline = ctx.clock.now() + SECURE_PERSISTENCE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await setWeight(ctx, { cluster: input.cluster, weight: 0, purpose: 'secure' });
+      const targets = input.targets ?? (await deregisteredAndMissing(ctx, input.cluster));
+      if (targets?.length) await registerTargets(ctx, input.cluster, targets);
+      return { at: ctx.clock.now() };
+    } catch (err) {
+      if (!(err instanceof AwsCallError) || err.classification === 'fatal' || ctx.clock.now() >= deadline) throw err;
+      await journal(ctx, 'error', `${input.cluster}: securing failed (${oneLine(err)}); trying again until ${new Date(deadline).toISOString()}`, { cluster: input.cluster });
+      await ctx.clock.sleep(Math.min(60_000, 15_000 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * Targets this run set out to deregister (their list is remembered before the call) that are not
+ * registered now. The machine learns the list only when DeregisterTargets succeeds; a call that failed
+ * after taking effect (a 500 once the targets were gone) left it without one, and the cluster was held
+ * with no targets: lost.
+ */
+async function deregisteredAndMissing(ctx: RunContext, cluster: string): Promise<TargetRef[] | undefined> {
+  const intended = await ctx.store.recall<TargetRef[]>(ctx.runId, `targets:${cluster}`);
+  if (!intended?.length) return undefined;
+  const health = await ctx.traffic.describeTargetHealth(clusterSpec(ctx, cluster).targetGroupArn);
+  const registered = new Set(health.filter((h) => h.state !== 'draining' && h.reason !== 'Target.NotRegistered').map((h) => `${h.target.id}:${h.target.port ?? ''}`));
+  return intended.filter((t) => !registered.has(`${t.id}:${t.port ?? ''}`));
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { clusterMachine } from '../../machines/cluster.machine.js';
 import { fleetMachine, type FleetOutput } from '../../machines/fleet.machine.js';
 import type { ClusterOutput } from '../../machines/cluster.contract.js';
-import { QuiesceError } from '../errors.js';
+import { AwsCallError, QuiesceError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
 import type { CachePort } from '../ports/cache.js';
 import type { Clock } from '../ports/clock.js';
@@ -143,17 +143,20 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
   if (!lock.acquired) throw new LockHeldError(lock.holder, record.listenerArn);
   let lease = lock.lease;
   let result: DriveResult | undefined;
+  let driver: RunDriver | undefined;
   try {
     const connection = await deps.connect(record);
-    const driver = new RunDriver(deps, record, connection, async () => {
+    driver = new RunDriver(deps, record, connection, async () => {
       lease = await deps.store.renewLock(lease, leaseMs, Date.now());
     });
     result = await driver.drive(options);
     return result;
   } finally {
     // The listener stays the run's until the run ends: parked while it waits, is paused, or failed
-    // mid-way, so no other run can take a cluster out while this one may have one out.
-    if (result && TERMINAL.has(result.status)) await deps.store.releaseLock(lease);
+    // mid-way, so no other run can take a cluster out while this one may have one out. A run that never
+    // saved a snapshot never changed anything (every effect waits for one): it holds nothing back.
+    const untouched = record.snapshot === undefined && !driver?.saved;
+    if ((result && TERMINAL.has(result.status)) || (!result && untouched)) await deps.store.releaseLock(lease);
     else await deps.store.parkLock(lease, parkMs(result), Date.now());
   }
 }
@@ -197,6 +200,8 @@ class RunDriver {
   private readonly lastState = new Map<string, string>();
   private readonly phaseSince = new Map<string, number>();
   private abortSent = false;
+  /** The machines as last saved (or as loaded), to skip saves that would change nothing. */
+  private savedFingerprint: string | undefined;
   private lastAbortPoll = 0;
   private lastRenew = Date.now();
 
@@ -207,6 +212,7 @@ class RunDriver {
     private readonly renew: () => Promise<void>,
   ) {
     const plan = record.plan;
+    if (record.snapshot) this.savedFingerprint = JSON.stringify([record.snapshot, record.clusters ?? {}]);
     this.ctx = {
       runId: record.runId,
       plan,
@@ -259,7 +265,13 @@ class RunDriver {
     await journal(this.ctx, 'run', resumed ? `run resumed by ${this.deps.owner}` : `run started by ${this.deps.owner}`, { data: { owner: this.deps.owner } });
     if (this.conn.virtual && this.record.resumeAt && this.record.resumeAt > this.conn.clock.now()) this.conn.virtual.advanceTo(this.record.resumeAt);
     // The world as it was before the first change: every restore returns to it.
-    await baseline(this.ctx);
+    try {
+      await this.beforeLoop(() => baseline(this.ctx));
+    } catch (err) {
+      // Nothing has changed yet (the baseline precedes every change): end safely, saying why.
+      if (!(err instanceof AwsCallError)) throw err;
+      return this.endBeforeStart(`could not read the listener and target groups at run start, so nothing was changed: ${err.message.split('\n')[0]}`);
+    }
 
     for (const [name, snapshot] of Object.entries(this.record.snapshot?.clusters ?? {})) this.startCluster(name, snapshot);
     this.fleet.start();
@@ -310,6 +322,47 @@ class RunDriver {
         if (snap.status === 'active' && snap.context.nextCheckAt !== undefined && snap.context.nextCheckAt <= t) actor.send({ type: 'TICK', now: t });
       }
     }
+  }
+
+  /**
+   * Work awaited before the loop runs (the baseline). Its retries sleep on the clock like any effect's;
+   * on a virtual clock nobody else is there to move time, so this does, or the run would wait forever.
+   */
+  private async beforeLoop<T>(work: () => Promise<T>): Promise<T> {
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+    this.inflight++;
+    const running = work().then(
+      (value) => (outcome = { ok: true, value }),
+      (error: unknown) => (outcome = { ok: false, error }),
+    );
+    void running.finally(() => {
+      this.inflight--;
+      this.activity?.();
+    });
+    const virtual = this.conn.virtual;
+    while (outcome === undefined) {
+      if (!virtual) {
+        await running;
+        break;
+      }
+      await this.settle();
+      if (this.fatal) throw this.fatal;
+      const wake = virtual.nextWakeAt();
+      if (outcome === undefined && wake !== undefined) virtual.advanceTo(wake);
+    }
+    const done = outcome as { ok: true; value: T } | { ok: false; error: unknown };
+    if (!done.ok) throw done.error;
+    return done.value;
+  }
+
+  private async endBeforeStart(reason: string): Promise<DriveResult> {
+    const report = this.sandbox(true);
+    await this.save({ status: 'held', finishedAt: this.conn.clock.now(), reason, ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
+    await journal(this.ctx, 'run', `run ended held: ${reason}`, { data: { status: 'held', ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
+    await this.flush();
+    const result = { ...this.view('held', reason), ...report };
+    this.deps.onProgress?.(result);
+    return result;
   }
 
   private startCluster(name: string, snapshot?: unknown): void {
@@ -388,6 +441,11 @@ class RunDriver {
     });
   }
 
+  /** True once this driver has saved the run: from then on, effects may have changed AWS. */
+  get saved(): boolean {
+    return this.record.snapshot !== undefined;
+  }
+
   private async save(change: Partial<RunRecord>): Promise<void> {
     const clusters: Record<string, unknown> = {};
     const summary: Record<string, { state: string; reason?: string }> = {};
@@ -397,14 +455,14 @@ class RunDriver {
       const reason = snap.context.pause?.reason ?? snap.context.reason;
       summary[name] = { state: topState(snap), ...(reason ? { reason } : {}) };
     }
-    const next: RunRecord = {
-      ...this.record,
-      ...change,
-      updatedAt: this.conn.clock.now(),
-      snapshot: { fleet: this.fleet.getPersistedSnapshot(), clusters },
-      clusters: summary,
-    };
+    const snapshot = { fleet: this.fleet.getPersistedSnapshot(), clusters };
+    // Every effect waits for a save (write-ahead); when the machines have not moved since the last one (an
+    // effect restarted on resume, a second effect of the same transition) that save would write nothing new.
+    const fingerprint = JSON.stringify([snapshot, summary]);
+    if (Object.keys(change).length === 0 && fingerprint === this.savedFingerprint) return;
+    const next: RunRecord = { ...this.record, ...change, updatedAt: this.conn.clock.now(), snapshot, clusters: summary };
     this.record = await this.deps.store.saveRun(next, this.record.version);
+    this.savedFingerprint = fingerprint;
   }
 
   private async flush(): Promise<void> {

@@ -55,13 +55,15 @@ interface GroupView {
 // ---------------------------------------------------------------- lookups
 
 function findGroup(core: WorldCore, id: string | undefined): ReplicationGroupState {
-  const rg = id === undefined ? undefined : core.state.elasticache.replicationGroups[id];
+  const groups = core.state.elasticache.replicationGroups;
+  const rg = id !== undefined && Object.hasOwn(groups, id) ? groups[id] : undefined;
   if (!rg) throw sdkError(ReplicationGroupNotFoundFault, `Replication group ${String(id)} not found.`);
   return rg;
 }
 
 function findCluster(core: WorldCore, id: string | undefined): CacheClusterState {
-  const cluster = id === undefined ? undefined : core.state.elasticache.cacheClusters[id];
+  const clusters = core.state.elasticache.cacheClusters;
+  const cluster = id !== undefined && Object.hasOwn(clusters, id) ? clusters[id] : undefined;
   if (!cluster) throw sdkError(CacheClusterNotFoundFault, `CacheCluster not found: ${String(id)}`);
   return cluster;
 }
@@ -527,7 +529,7 @@ function batchApplyUpdateAction(core: WorldCore, input: BatchApplyUpdateActionMe
     });
   }
   for (const id of ids) {
-    const rg = cache.replicationGroups[id];
+    const rg = Object.hasOwn(cache.replicationGroups, id) ? cache.replicationGroups[id] : undefined;
     if (!update) {
       refuse(id, 'ServiceUpdateNotFoundFault', `Service update ${name} not found`);
       continue;

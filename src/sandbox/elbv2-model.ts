@@ -530,7 +530,7 @@ function describeTags(core: WorldCore, input: DescribeTagsInput): DescribeTagsOu
     TagDescriptions: arns.map((arn) => {
       const elbv2 = core.state.elbv2;
       const tags =
-        elbv2.targetGroups[arn]?.tags ??
+        core.targetGroup(arn)?.tags ??
         elbv2.loadBalancers.find((l) => l.arn === arn)?.tags ??
         elbv2.rules.find((r) => r.arn === arn)?.tags ??
         (elbv2.listeners.some((l) => l.arn === arn || l.defaultRuleArn === arn) ? [] : undefined);

@@ -21,6 +21,7 @@ function serviceOf(body: EventBody): SandboxService {
     case 'throttle':
     case 'apiFault':
     case 'staleReads':
+    case 'slowReads':
       return body.service;
     case 'failoverNoop':
     case 'memory':
@@ -35,7 +36,7 @@ function serviceOf(body: EventBody): SandboxService {
 function resourceOf(body: EventBody): string {
   if ('cluster' in body) return body.cluster;
   if ('replicationGroupId' in body) return body.replicationGroupId;
-  if (body.type === 'apiFault') return body.operation ?? '*';
+  if (body.type === 'apiFault' || body.type === 'slowReads') return body.operation ?? '*';
   return body.service;
 }
 
@@ -162,6 +163,7 @@ function start(host: EventHost, event: ScheduledEvent): void {
     case 'apiFault':
     case 'staleReads':
     case 'replicationLag':
+    case 'slowReads':
       break;
   }
   if (isInstant(body) && event.to === null) return;

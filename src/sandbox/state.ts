@@ -342,6 +342,7 @@ export type EventBody =
   | { type: 'crashLoop'; cluster: string }
   | { type: 'versionReported'; replicationGroupId: string; engineVersion: string }
   | { type: 'replicationLag'; replicationGroupId: string; seconds: number }
+  | { type: 'slowReads'; service: SandboxService; operation: string | null; seconds: number }
   | {
       type: 'apiFault';
       service: SandboxService;

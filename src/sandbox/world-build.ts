@@ -191,7 +191,7 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
     const tgParts =
       parseTargetGroupArn(planCluster.targetGroupArn) ??
       fail(`plan: cluster ${planCluster.name}: not a target group ARN: ${planCluster.targetGroupArn}`);
-    if (state.elbv2.targetGroups[planCluster.targetGroupArn]) fail(`plan: target group used twice: ${planCluster.targetGroupArn}`);
+    if (Object.hasOwn(state.elbv2.targetGroups, planCluster.targetGroupArn)) fail(`plan: target group used twice: ${planCluster.targetGroupArn}`);
     const healthCheck = healthCheckOf(o);
     const registeredAt = startedAt - DAY_MS;
     const targets: TargetState[] = [];
@@ -237,7 +237,7 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
     let replicationGroupId: string | null = null;
     if (planCluster.cache) {
       replicationGroupId = planCluster.cache.replicationGroupId;
-      if (state.elasticache.replicationGroups[replicationGroupId]) fail(`plan: replication group used twice: ${replicationGroupId}`);
+      if (Object.hasOwn(state.elasticache.replicationGroups, replicationGroupId)) fail(`plan: replication group used twice: ${replicationGroupId}`);
       buildCache(state, replicationGroupId, o, partition, zones);
     }
     const info: ClusterInfo = { name: planCluster.name, targetGroupArn: group.arn, replicationGroupId };
@@ -376,7 +376,9 @@ export function checkEventTargets(state: WorldState, body: ScheduledBody, where:
   if ('cluster' in body && !state.clusters.some((c) => c.name === body.cluster)) {
     fail(`${where}: ${body.type}: no such cluster "${body.cluster}"`);
   }
-  if ('replicationGroupId' in body && !state.elasticache.replicationGroups[body.replicationGroupId]) {
+  // Own properties only: "__proto__" or "constructor" must not find Object.prototype (a memory event on
+  // replication group "__proto__" wrote memoryPercent onto every object of the process).
+  if ('replicationGroupId' in body && !Object.hasOwn(state.elasticache.replicationGroups, body.replicationGroupId)) {
     fail(`${where}: ${body.type}: no such replication group "${body.replicationGroupId}"`);
   }
 }

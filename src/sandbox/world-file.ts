@@ -1,10 +1,11 @@
 // The world file: YAML that overrides the default topology and timings and scripts events.
 // Strict: unknown keys, unit-less durations and unquoted versions are rejected with one
 // clear line, because a silently ignored typo makes a test prove nothing.
-import { isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import { z } from 'zod';
 import { isDuration, isOffset, parseDuration, parseOffset } from './duration.js';
 import { HISTORY_MS } from './history.js';
+import { parseGuardedYaml } from './safe-yaml.js';
 import type { EventBody, ScheduledEvent } from './state.js';
 
 export class WorldFileError extends Error {
@@ -21,7 +22,8 @@ function offset() {
   return z
     .string({ error: 'expected a time such as "90s" after the run start, or "-10m" before it' })
     .refine(isOffset, { message: 'expected a time such as "90s" after the run start, or "-10m" before it' })
-    .refine((text) => parseOffset(text) >= -HISTORY_MS, { message: `a time before the run start can go back at most ${HISTORY_MS / 60_000}m (the world's history)` });
+    // zod runs every refinement, even after one failed: each must accept what an earlier one rejected.
+    .refine((text) => !isOffset(text) || parseOffset(text) >= -HISTORY_MS, { message: `a time before the run start can go back at most ${HISTORY_MS / 60_000}m (the world's history)` });
 }
 
 function duration(minMs = 0, maxMs = Number.POSITIVE_INFINITY) {
@@ -30,6 +32,7 @@ function duration(minMs = 0, maxMs = Number.POSITIVE_INFINITY) {
     .refine(isDuration, { message: 'expected a duration with a unit, e.g. "90s", "5m", "1h"' })
     .refine(
       (text) => {
+        if (!isDuration(text)) return true;
         const ms = parseDuration(text);
         return ms >= minMs && ms <= maxMs;
       },
@@ -94,6 +97,7 @@ const eventKinds = {
   crashLoop: z.strictObject({ cluster: z.string() }),
   versionReported: z.strictObject({ replicationGroupId: z.string(), engineVersion: version }),
   replicationLag: z.strictObject({ replicationGroupId: z.string(), seconds: z.number().min(0) }),
+  slowReads: z.strictObject({ service: services, operation: z.string().optional(), seconds: z.number().min(0).max(3600) }),
   apiFault: z.strictObject({
     service: services,
     operation: z.string().optional(),
@@ -128,8 +132,8 @@ export const worldEventSchema = z
     if (event.to !== undefined && event.from === undefined) {
       ctx.addIssue({ code: 'custom', message: '"to" needs "from"' });
     }
-    if (event.from !== undefined && event.to !== undefined && isDuration(event.from) && isDuration(event.to)) {
-      if (parseDuration(event.to) <= parseDuration(event.from)) ctx.addIssue({ code: 'custom', message: '"to" must be after "from"' });
+    if (event.from !== undefined && event.to !== undefined && isOffset(event.from) && isOffset(event.to)) {
+      if (parseOffset(event.to) <= parseOffset(event.from)) ctx.addIssue({ code: 'custom', message: '"to" must be after "from"' });
     }
   });
 
@@ -267,12 +271,12 @@ function findNumericVersion(node: unknown, path: string[]): string | null {
 
 /** Parse and validate a YAML world file; every problem is one line naming the key. */
 export function parseWorldFile(text: string, source = 'world file'): WorldFile {
-  const doc = parseDocument(text, { prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError) throw new WorldFileError(`${source}: ${yamlError.message.split('\n')[0] ?? 'invalid YAML'}`);
+  const doc = parseGuardedYaml(text, (reason) => {
+    throw new WorldFileError(`${source}: ${reason}`);
+  });
   const numeric = findNumericVersion(doc.contents, []);
   if (numeric) throw new WorldFileError(`${source}: ${numeric}`);
-  return validateWorldFile(doc.toJS(), source);
+  return validateWorldFile(doc.toJS({ maxAliasCount: 100 }), source);
 }
 
 // ---------------------------------------------------------------- events
@@ -286,6 +290,7 @@ function bodyOf(event: WorldEvent): EventBody {
   if (event.crashLoop) return { type: 'crashLoop', ...event.crashLoop };
   if (event.versionReported) return { type: 'versionReported', ...event.versionReported };
   if (event.replicationLag) return { type: 'replicationLag', ...event.replicationLag };
+  if (event.slowReads) return { type: 'slowReads', service: event.slowReads.service, operation: event.slowReads.operation ?? null, seconds: event.slowReads.seconds };
   if (event.apiFault) {
     const f = event.apiFault;
     return { type: 'apiFault', service: f.service, operation: f.operation ?? null, kind: f.kind, rate: f.rate ?? 1, when: f.when ?? 'before' };

@@ -190,7 +190,21 @@ export class SandboxWorld implements EventHost {
     // Saved before the response is returned: a process killed now finds AWS as it left it.
     if (spec.mutating) this.autosave();
     if (fault?.when === 'after') throw injectedFault(service, fault.kind);
-    return output;
+    const slowMs = spec.mutating ? 0 : this.slowReadMs(service, command);
+    if (slowMs === 0) return output;
+    // A slow read answers with the world as it was when the call arrived, after time has moved on.
+    const answer = structuredClone(output);
+    this.advanceBy(slowMs);
+    return answer;
+  }
+
+  private slowReadMs(service: SandboxService, command: string): number {
+    let ms = 0;
+    for (const { body } of this.state.events.active) {
+      if (body.type !== 'slowReads' || body.service !== service) continue;
+      if (body.operation === null || body.operation === command) ms = Math.max(ms, body.seconds * 1000);
+    }
+    return Math.round(ms);
   }
 
   private pickFault(service: SandboxService, command: string): { kind: ApiFaultKind; when: 'before' | 'after' } | null {
@@ -233,14 +247,14 @@ export class SandboxWorld implements EventHost {
   }
 
   targetGroup(arn: string): TargetGroupState | undefined {
-    return this.state.elbv2.targetGroups[arn];
+    return Object.hasOwn(this.state.elbv2.targetGroups, arn) ? this.state.elbv2.targetGroups[arn] : undefined;
   }
 
   groupSummary(arn: string): GroupSummary {
     const now = this.state.now;
     const cached = this.summaries.get(arn);
     if (cached && cached.validUntil > now) return cached;
-    const group = this.state.elbv2.targetGroups[arn];
+    const group = this.targetGroup(arn);
     if (!group) {
       return { registered: 0, healthy: 0, unhealthy: 0, initial: 0, routable: 0, routableCrash: 0, routableError: 0, validUntil: Number.POSITIVE_INFINITY };
     }
@@ -478,7 +492,8 @@ export class SandboxWorld implements EventHost {
 
   /** A write and read through the replication group's primary endpoint. */
   probeCache(replicationGroupId: string): CacheProbe {
-    const rg = this.state.elasticache.replicationGroups[replicationGroupId];
+    const groups = this.state.elasticache.replicationGroups;
+    const rg = Object.hasOwn(groups, replicationGroupId) ? groups[replicationGroupId] : undefined;
     if (!rg) throw new RangeError(`no such replication group: ${replicationGroupId}`);
     const ok = primaryServing(this.state.elasticache, replicationGroupId, this.state.now);
     return {

@@ -154,6 +154,17 @@ export function compareEnds(reference: Reference, end: RunEnd): string[] {
   return problems;
 }
 
+/**
+ * The subset `npm test` runs: every crash right after an intent (between "about to change AWS" and the
+ * change), every 10th point, and the points where the campaign found bugs: right after a weight went to
+ * 0 (resumed into preflight, the run took its own change for drift) and right after a modify was
+ * requested (resumed, it sent the modify again).
+ */
+export function testSubset(points: CrashPoint[]): CrashPoint[] {
+  const regression = (p: CrashPoint) => p.kind === 'effect' && /: weight \d+ -> 0$|ElastiCache modify requested/.test(p.message);
+  return points.filter((p, i) => p.kind === 'intent' || i % 10 === 0 || regression(p));
+}
+
 /** Runs `work` over `items` with at most `limit` at a time, in order of the items. */
 export async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>, onDone?: (result: R) => void): Promise<R[]> {
   const results: R[] = new Array(items.length);

@@ -14,7 +14,7 @@ async function killWhile(phase: 'draining' | 'maintaining') {
   const runId = `kill-${phase}`;
   const child = spawnCli(['run', PLAN, '--sandbox', '--speed', '60', '--state-dir', stateDir, '--run-id', runId, '--json']);
   try {
-    await waitFor(`blue ${phase}`, () => runRecord(stateDir, runId).clusters?.blue?.state === phase);
+    await waitFor(`blue ${phase}`, () => runRecord(stateDir, runId).clusters?.blue?.state === phase, 150_000);
   } finally {
     child.kill('SIGKILL');
   }
@@ -54,10 +54,10 @@ describe('SIGKILL and quiesce resume', () => {
     const { stateDir, runId } = await killWhile('draining');
     expect(worldOf(stateDir, runId).weights().blue).toBe(0);
     await resumeAndCheck(stateDir, runId);
-  });
+  }, 180_000);
 
   it('killed while a cluster is in maintenance: resume completes the run with zero violations and every weight back', async () => {
     const { stateDir, runId } = await killWhile('maintaining');
     await resumeAndCheck(stateDir, runId);
-  });
+  }, 180_000);
 });

@@ -6,7 +6,7 @@ import { resolveAwsConfig } from '../../aws/clients.js';
 import { loadPlanFile } from '../../plan/load.js';
 import type { Plan } from '../../plan/schema.js';
 import { createRun, driveRun, LockHeldError, requestAbort, type DriveOptions, type DriveResult } from '../../run/engine.js';
-import { parseWorldFile } from '../../sandbox/index.js';
+import { defaultWorldFromPlan, parseWorldFile } from '../../sandbox/index.js';
 import type { RunRecord } from '../../store/run-store.js';
 import { liftSandbox, parse, positiveNumber } from '../args.js';
 import { cliEnvironment, type CliEnvironment } from '../environment.js';
@@ -45,7 +45,9 @@ async function targetFor(plan: Plan, sandbox: false | true | string, values: { p
   if (sandbox === true) return { kind: 'sandbox' };
   const worldFile = resolve(io.cwd, sandbox);
   if (!existsSync(worldFile)) throw new UsageError(`world file ${sandbox} does not exist`);
-  parseWorldFile(readFileSync(worldFile, 'utf8'), sandbox);
+  // Built once here and thrown away: a world file that names a cluster the plan lacks is bad input, found
+  // before the run exists (else the run would start, fail to connect, and keep the listener's lock).
+  defaultWorldFromPlan(plan, parseWorldFile(readFileSync(worldFile, 'utf8'), sandbox), sandbox);
   return { kind: 'sandbox', worldFile };
 }
 
@@ -104,10 +106,12 @@ async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true 
   try {
     return await drive(env, io, runId, speed ? { speed } : {}, Boolean(values.json));
   } catch (err) {
-    if (err instanceof LockHeldError) {
-      // This run never started: mark it so it does not linger as "running".
-      const record = await env.store.loadRun(runId);
-      if (record) await env.store.saveRun({ ...record, status: 'aborted', reason: `never started: ${err.message}`, finishedAt: Date.now() }, record.version);
+    // A run that failed before its first snapshot never changed anything: mark it so it does not linger
+    // as "running" (the engine has already let go of the listener's lock).
+    const record = await env.store.loadRun(runId);
+    if (record && record.status === 'running' && record.snapshot === undefined) {
+      const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      await env.store.saveRun({ ...record, status: 'aborted', reason: `never started: ${why}`, finishedAt: Date.now() }, record.version);
     }
     throw err;
   }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadPlanFile } from '../../plan/load.js';
 import { stepLabel } from '../../run/machine-input.js';
 import { parse } from '../args.js';
@@ -9,7 +10,7 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<ExitCo
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'validate');
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('validate takes exactly one plan file: quiesce validate <plan>');
-  const plan = loadPlanFile(file);
+  const plan = loadPlanFile(resolve(io.cwd, file));
   if (values.json) {
     io.stdout(`${JSON.stringify({ valid: true, file, name: plan.name, clusters: plan.fleet.clusters.map((c) => c.name) })}\n`);
     return EXIT.done;

@@ -1,0 +1,56 @@
+// The plans the benchmark runs: the example plan in either drain mode, and generated fleets of N
+// clusters for the scale runs. Plans go through the real loader, so they are what a user would write.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { parsePlan } from '../../src/plan/load.js';
+import type { Plan } from '../../src/plan/schema.js';
+
+export const EXAMPLE_PLAN_FILE = fileURLToPath(new URL('../../examples/payments.plan.yaml', import.meta.url));
+
+/** examples/payments.plan.yaml with `drain.mode` set; everything else as written. */
+export function examplePlan(mode: 'weight' | 'deregister'): Plan {
+  const doc = parseDocument(readFileSync(EXAMPLE_PLAN_FILE, 'utf8'));
+  doc.setIn(['drain', 'mode'], mode);
+  return parsePlan(doc.toString(), `payments.plan.yaml (drain.mode ${mode})`);
+}
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+/**
+ * A fleet of `clusters` clusters behind one listener, each with its own replication group, maintained
+ * like the example plan (failover, then modify to "7.1"), `maxOutOfService` at a time. The failover
+ * promotes a replica with PrimaryClusterId: TestFailover allows 15 node groups per account and day, and
+ * preflight rightly refuses a plan that needs more.
+ */
+export function fleetPlan(clusters: number, maxOutOfService: number): Plan {
+  const account = '123456789012';
+  const lb = 'app/fleet/50dc6c495c0c9188';
+  const names = Array.from({ length: clusters }, (_, i) => `c${String(i + 1).padStart(3, '0')}`);
+  const text = [
+    'version: 1',
+    `name: fleet-${clusters}`,
+    'region: us-east-1',
+    'fleet:',
+    `  listenerArn: arn:aws:elasticloadbalancing:us-east-1:${account}:listener/${lb}/f2f7dc8efc522ab2`,
+    '  clusters:',
+    ...names.flatMap((name, i) => [
+      `    - name: ${name}`,
+      `      targetGroupArn: arn:aws:elasticloadbalancing:us-east-1:${account}:targetgroup/fleet-${name}/${hex(i + 1, 16)}`,
+      `      cache: { replicationGroupId: fleet-${name} }`,
+    ]),
+    'capacity:',
+    `  maxOutOfService: ${maxOutOfService}`,
+    `  minActiveClusters: ${Math.max(1, clusters - maxOutOfService)}`,
+    'drain: { mode: weight, minimum: 60s, timeout: 15m }',
+    'maintenance:',
+    '  - elasticache: failover',
+    '    method: primary-cluster-id',
+    '  - elasticache: modify',
+    '    engineVersion: "7.1"',
+    'verify: { stableFor: 2m, timeout: 20m, maxMemoryPercent: 80 }',
+    'reactivate: { ramp: [10, 50, 100], hold: 1m }',
+    '',
+  ].join('\n');
+  return parsePlan(text, `fleet-${clusters}.plan.yaml`);
+}

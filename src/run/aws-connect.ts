@@ -1,0 +1,44 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Logger } from 'pino';
+import { attachCallLog } from '../aws/call-log.js';
+import { createAwsClients, resolveAwsConfig } from '../aws/clients.js';
+import { systemClock } from '../ports/clock.js';
+import type { RunRecord } from '../store/run-store.js';
+import { connectionPorts } from './connection-ports.js';
+import type { Connection } from './engine.js';
+import { awsProbes } from './probe-wiring.js';
+
+// A run against the real AWS through the default credential chain. Kept apart from the sandbox
+// connection so that the Lambda bundle, which only ever talks to AWS, does not carry the sandbox.
+
+/** ALB metrics usually land within a couple of minutes; younger minutes are not evidence of zero. */
+const AWS_METRICS_LAG_MS = 180_000;
+
+export function awsConnector(options: { logger: Logger; profile?: string }): (record: RunRecord) => Promise<Connection> {
+  return async (record) => {
+    const region = record.target.kind === 'aws' ? record.target.region : record.plan.region;
+    const profile = record.target.kind === 'aws' ? (record.target.profile ?? options.profile) : options.profile;
+    const config = await resolveAwsConfig({ region, ...(profile ? { profile } : {}) });
+    const clients = createAwsClients({ region: config.region, credentials: config.credentials, maxAttempts: 3, retryMode: 'standard', logger: options.logger });
+    const clock = systemClock;
+    const p = connectionPorts(clients, clock, options.logger);
+    let secretsManager: SecretsManagerClient | undefined;
+    return {
+      ...p,
+      clock,
+      metricsLagMs: AWS_METRICS_LAG_MS,
+      probes: awsProbes(record.plan, p, {
+        logger: options.logger,
+        clock,
+        // Only a plan reading its Redis AUTH token from Secrets Manager needs (and may call) the service.
+        secretsManager: () => {
+          if (!secretsManager) {
+            secretsManager = new SecretsManagerClient({ region: config.region, credentials: config.credentials, maxAttempts: 3, retryMode: 'standard' });
+            attachCallLog(secretsManager, options.logger);
+          }
+          return secretsManager;
+        },
+      }),
+    };
+  };
+}

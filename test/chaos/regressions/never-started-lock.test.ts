@@ -1,0 +1,44 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadPlanFile } from '../../../src/plan/load.js';
+import { createRun, driveRun } from '../../../src/run/engine.js';
+import { createMemoryStore } from '../../../src/store/memory-store.js';
+import { scratchDir } from '../child-cli.js';
+import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
+import { quiesce } from '../in-process-cli.js';
+
+// Found by the hostile inputs: a world file whose event names a cluster the plan lacks passed the CLI's
+// up-front check (the schema), so the run was created and failed only when it opened its world. It
+// exited 2 ("nothing changed") but left the run "running" and the listener's lock parked for 7 days:
+// every later `quiesce run` on that listener exited 4.
+
+const PLAN = CRASH_SWEEP_FIXTURE.plan;
+
+describe('a run that never started', () => {
+  it('a world file naming an unknown cluster is refused before the run exists, and the listener stays free', async () => {
+    const dir = scratchDir('quiesce-never-started-');
+    const world = join(dir, 'typo.world.yaml');
+    writeFileSync(world, 'events:\n  - { at: "0s", crashLoop: { cluster: bleu } }\n');
+    const bad = await quiesce(['run', PLAN, '--sandbox', world, '--state-dir', dir, '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^quiesce: .*typo\.world\.yaml: events\[0\]: crashLoop: no such cluster "bleu"\n$/);
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+    const good = await quiesce(['run', PLAN, '--sandbox', CRASH_SWEEP_FIXTURE.world, '--state-dir', dir, '--json']);
+    expect(good.code, good.stderr).toBe(0);
+  });
+
+  it('the engine lets go of the lock when it cannot even connect a run that has no snapshot yet', async () => {
+    const store = createMemoryStore();
+    const plan = loadPlanFile(PLAN);
+    const logger = pino({ level: 'silent' });
+    await createRun({ store }, { runId: 'first', plan, target: { kind: 'sandbox' }, now: 0 });
+    const connect = async () => {
+      throw new Error('no way to reach AWS');
+    };
+    await expect(driveRun({ store, logger, connect, owner: 'a' }, 'first', { until: 'end' })).rejects.toThrow('no way to reach AWS');
+    const other = await store.acquireLock(plan.fleet.listenerArn, 'second', 'b', 60_000, Date.now());
+    expect(other.acquired).toBe(true);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { runSchedule } from '../schedule-run.js';
+
+// Found by the random fault schedules (the schedule fast-check shrank it to): DeregisterTargets took
+// effect and then answered 500, for two minutes. The machine learns the target list only from a call
+// that succeeds, so the cluster was secured (weight 0) without its targets: a lost target list.
+
+describe('a deregistration that fails after taking effect', () => {
+  it('holds the cluster with its targets registered again, from the list remembered before the call', async () => {
+    const outcome = await runSchedule({
+      plan: { clusters: 2, mode: 'deregister', steps: 'failover+modify' },
+      seed: 1,
+      events: [{ from: '0s', to: '121s', apiFault: { service: 'elbv2', operation: 'DeregisterTargets', kind: 'http500', rate: 1, when: 'after' } }],
+    });
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.status).toBe('held');
+    expect(outcome.reason).toMatch(/blue: could not deregister targets: ELBv2 DeregisterTargets .* InternalFailure/);
+    expect(outcome.weights).toEqual({ blue: 0, green: 1 });
+  });
+
+  it('securing outlasts two minutes of 500s from every ELBv2 call, so a held cluster gets its targets back', async () => {
+    // Shrunk by fast-check: the drain failed after its retry budget, securing gave up after its own, and
+    // the run ended held with the targets deregistered for good.
+    const outcome = await runSchedule({
+      plan: { clusters: 3, mode: 'deregister', steps: 'failover+modify' },
+      seed: 1,
+      events: [{ from: '1s', to: '271s', apiFault: { service: 'elbv2', kind: 'http500', rate: 1, when: 'before' } }],
+    });
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.status).toBe('held');
+    expect(outcome.reason).toMatch(/blue: drain observation failed: ELBv2 DescribeListeners .* InternalFailure/);
+    expect(outcome.weights).toEqual({ blue: 0, green: 1, gray: 1 });
+  });
+});
