@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only waits,scale,lambda,cli]
+// npm run bench [-- --quick] [-- --only waits,scale,lambda,cli] [-- --scale-timeout SECONDS]
 //
 // Measures quiesce against the targets of issue 9 and prints one table; writes it with every figure
 // behind it to bench-results/ (bench-<time>.json and latest.json). Speed targets live here, never in

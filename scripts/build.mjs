@@ -1,5 +1,6 @@
 // Bundles the CLI (and the Lambda handler, when present) with esbuild. Dependencies stay external for the
-// CLI; commands are split into chunks so `quiesce validate` never loads the AWS SDK. The deployed handler
+// CLI; commands are split into chunks so that `quiesce validate` need not load the AWS SDK (which holds
+// only while src/cli/main.ts imports none of it statically: see docs/performance.md). The deployed handler
 // is bundled by the CDK construct (HANDLER_BUNDLING in infra/constructs/run-handler.ts); dist/lambda is a
 // local copy with the same output options.
 import { build } from 'esbuild';
