@@ -1,6 +1,11 @@
 // TrafficPort over the ELBv2 API. Set and verify are separate: setWeight writes only when the live
 // forward differs and returns what it intended; verifyWeight reads the world back, and a stale read is
 // "not yet", never success. Every call goes through the step's retry budget.
+//
+// ModifyListener and ModifyRule replace the whole action list, so a weight change is a read-modify-write
+// of every group's weight. Concurrent clusters (maxOutOfService > 1) share a listener: their changes are
+// serialized per location, and a change starts only once the previous one reads back, since a stale read
+// would otherwise carry an old weight back into the write (a lost update).
 import {
   CreateRuleCommand,
   DeleteRuleCommand,
@@ -21,7 +26,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Logger } from 'pino';
 import type { TargetRef } from '../../machines/types.js';
-import type { Clock } from '../ports/clock.js';
+import { waitIdle, type Clock } from '../ports/clock.js';
 import type {
   CanaryRule,
   ForwardConfig,
@@ -45,17 +50,70 @@ export interface Elbv2TrafficOptions {
   logger?: Logger;
   /** How many PriorityInUse conflicts createCanaryRule rides out before giving up. */
   maxPriorityConflicts?: number;
+  /** How long a weight change waits for the previous one to read back before it trusts the live read. */
+  readBackWaitMs?: number;
 }
 
 const MIN_PRIORITY = 1;
 const MAX_PRIORITY = 50_000;
 const DEFAULT_DEREGISTRATION_DELAY_S = 300;
+/** The machine's own read-back bound: a change not visible by then is drift, not staleness. */
+const DEFAULT_READ_BACK_WAIT_MS = 120_000;
+const READ_BACK_POLL_MS = [1_000, 2_000, 4_000, 5_000];
 
 export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
   const { client } = options;
   const logger = options.logger ?? silentLogger;
   const call = createAwsCaller(options.clock, options.budget, 'ELBv2', logger);
   const maxConflicts = options.maxPriorityConflicts ?? 10;
+  const readBackWaitMs = options.readBackWaitMs ?? DEFAULT_READ_BACK_WAIT_MS;
+  /** Per location: the tail of the queue of weight changes, and the last forward config written. */
+  const queues = new Map<string, Promise<void>>();
+  const written = new Map<string, ForwardConfig>();
+
+  /** Runs `change` after every earlier change to the same location, whatever their outcome. */
+  async function serialized<T>(location: TrafficLocation, change: () => Promise<T>): Promise<T> {
+    const key = locationKey(location);
+    const previous = queues.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    queues.set(key, tail);
+    // Waiting for the lock is idle time: on a virtual clock the holder may be asleep in a backoff.
+    await waitIdle(options.clock, previous);
+    try {
+      return await change();
+    } finally {
+      release();
+      if (queues.get(key) === tail) queues.delete(key);
+    }
+  }
+
+  /**
+   * The live forward, once our own last write to this location shows in it. A read that still differs
+   * after readBackWaitMs is someone else's change (or AWS slower than it documents): it is the world, so
+   * it is what the next write builds on, and the drift is left to the clusters' read-backs to report.
+   */
+  async function readAfterOwnWrite(location: TrafficLocation): Promise<{ actions: Action[]; index: number; forward: ForwardConfig }> {
+    const key = locationKey(location);
+    const expected = written.get(key);
+    const started = options.clock.now();
+    for (let attempt = 0; ; attempt++) {
+      const read = await readForward(location);
+      if (!expected || sameWeights(read.forward, expected)) {
+        written.delete(key);
+        return read;
+      }
+      const waited = options.clock.now() - started;
+      if (waited >= readBackWaitMs) {
+        logger.warn({ location, expected: expected.targetGroups, live: read.forward.targetGroups, waitedMs: waited }, 'the previous weight change never read back; building on the live forward');
+        written.delete(key);
+        return read;
+      }
+      const pause = READ_BACK_POLL_MS[Math.min(attempt, READ_BACK_POLL_MS.length - 1)]!;
+      await options.clock.sleep(Math.min(pause, readBackWaitMs - waited));
+    }
+  }
 
   async function readActions(location: TrafficLocation): Promise<Action[]> {
     if (location.ruleArn) {
@@ -119,21 +177,26 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
 
     async setWeight(location, targetGroupArn, weight) {
       assertWeight(weight);
-      const { actions, index, forward: before } = await readForward(location);
-      const group = before.targetGroups.find((g) => g.targetGroupArn === targetGroupArn);
-      if (!group) {
-        throw new RefusedError(`${targetGroupArn} is not in the forward action of ${describeLocation(location)}`);
-      }
-      if (group.weight === weight) {
-        logger.debug({ location, targetGroupArn, weight }, 'weight already set; nothing sent');
-        return { changed: false, before, after: before };
-      }
-      const next = withGroupWeight(actions, targetGroupArn, weight);
-      await writeActions(location, next);
-      logger.info({ location, targetGroupArn, from: group.weight, to: weight }, 'forward weight changed');
-      // `after` is what was sent; whether AWS shows it is verifyWeight's question.
-      const sent = next[index];
-      return { changed: true, before, after: sent ? toForwardConfig(sent) : before };
+      return serialized(location, async () => {
+        const { actions, index, forward: before } = await readAfterOwnWrite(location);
+        const group = before.targetGroups.find((g) => g.targetGroupArn === targetGroupArn);
+        if (!group) {
+          throw new RefusedError(`${targetGroupArn} is not in the forward action of ${describeLocation(location)}`);
+        }
+        if (group.weight === weight) {
+          logger.debug({ location, targetGroupArn, weight }, 'weight already set; nothing sent');
+          return { changed: false, before, after: before };
+        }
+        const next = withGroupWeight(actions, targetGroupArn, weight);
+        const sent = next[index];
+        const after = sent ? toForwardConfig(sent) : before;
+        // Remembered before sending: a write that fails after AWS applied it must still be waited for.
+        written.set(locationKey(location), after);
+        await writeActions(location, next);
+        logger.info({ location, targetGroupArn, from: group.weight, to: weight }, 'forward weight changed');
+        // `after` is what was sent; whether AWS shows it is verifyWeight's question.
+        return { changed: true, before, after };
+      });
     },
 
     async verifyWeight(location, targetGroupArn, weight): Promise<WeightVerdict> {
@@ -313,6 +376,17 @@ function assertWeight(weight: number): void {
   if (!Number.isInteger(weight) || weight < 0 || weight > 999) {
     throw new RefusedError(`weight ${weight} is outside 0..999 (ELBv2 forward weights are integers)`);
   }
+}
+
+function locationKey(location: TrafficLocation): string {
+  return `${location.listenerArn}|${location.ruleArn ?? ''}`;
+}
+
+/** Every group at the same weight (stickiness is not ours to compare: we never change it). */
+function sameWeights(a: ForwardConfig, b: ForwardConfig): boolean {
+  if (a.targetGroups.length !== b.targetGroups.length) return false;
+  const weights = new Map(a.targetGroups.map((g) => [g.targetGroupArn, g.weight]));
+  return b.targetGroups.every((g) => weights.get(g.targetGroupArn) === g.weight);
 }
 
 function describeLocation(location: TrafficLocation): string {

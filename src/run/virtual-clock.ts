@@ -7,6 +7,8 @@ import type { Clock } from '../ports/clock.js';
  */
 export class VirtualClock implements Clock {
   private sleepers: Array<{ at: number; wake: () => void }> = [];
+  /** Waits that only another sleeper's progress ends (see Clock.idle): asleep, with no wake-up time of their own. */
+  private parked = 0;
 
   constructor(
     private readonly read: () => number,
@@ -21,8 +23,17 @@ export class VirtualClock implements Clock {
     return new Promise((resolve) => this.sleepers.push({ at: this.read() + Math.max(0, ms), wake: resolve }));
   }
 
+  async idle<T>(work: Promise<T>): Promise<T> {
+    this.parked++;
+    try {
+      return await work;
+    } finally {
+      this.parked--;
+    }
+  }
+
   get sleeping(): number {
-    return this.sleepers.length;
+    return this.sleepers.length + this.parked;
   }
 
   nextWakeAt(): number | undefined {

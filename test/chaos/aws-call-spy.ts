@@ -6,8 +6,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-const CLIENTS = [ElasticLoadBalancingV2Client, ElastiCacheClient, CloudWatchClient, SecretsManagerClient, DynamoDBClient];
+// DynamoDBDocumentClient sends through its own `send`, not DynamoDBClient's.
+const CLIENTS = [ElasticLoadBalancingV2Client, ElastiCacheClient, CloudWatchClient, SecretsManagerClient, DynamoDBClient, DynamoDBDocumentClient];
 
 export interface AwsCallSpy {
   readonly calls: string[];

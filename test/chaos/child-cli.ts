@@ -1,7 +1,7 @@
 // The built CLI (bin/quiesce.mjs → dist/) as a real child process, with extra environment (the crash hook)
 // and a promise of how it ended. Build first: `npm test` does (pretest), scripts/chaos.ts does too.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -43,5 +43,14 @@ export function spawnQuiesce(args: string[], env: Record<string, string> = {}): 
  */
 export function scratchDir(prefix: string): string {
   const shm = '/dev/shm';
-  return mkdtempSync(join(existsSync(shm) ? shm : tmpdir(), prefix));
+  const dir = mkdtempSync(join(existsSync(shm) ? shm : tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+const made: string[] = [];
+
+/** Removes every scratch dir this process made: tmpfs is memory. Test files call it in afterAll. */
+export function removeScratchDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePlan } from '../infra/fixtures.js';
 import { installAwsCallSpy, type AwsCallSpy } from './aws-call-spy.js';
-import { scratchDir, spawnQuiesce } from './child-cli.js';
+import { scratchDir, spawnQuiesce, removeScratchDirs } from './child-cli.js';
 import { nastyEvents, nastyPlans, nastyWorlds } from './hostile-corpus.js';
 import { HOSTILE_SEED, fuzzHostileInputs } from './hostile-fuzz.js';
 import { feedEvent, feedPlan, feedWorld, hostileContext, hostileHandler, newHostileTally } from './hostile-inputs.js';
@@ -17,6 +17,8 @@ beforeAll(() => {
   spy = installAwsCallSpy();
 });
 afterAll(() => spy.uninstall());
+
+afterAll(removeScratchDirs);
 
 describe('hostile inputs', () => {
   it('the hand-written corpus: plans, world files and Lambda events', async () => {

@@ -9,7 +9,7 @@ import { createRun, driveRun, type Connection } from '../../src/run/engine.js';
 import { awsRedisProbe } from '../../src/run/probe-wiring.js';
 import type { RunRecord } from '../../src/store/run-store.js';
 import { RedisServers, type RedisServer } from '../helpers/redis-server.js';
-import { ROOT, scratchDir, spawnQuiesce } from './child-cli.js';
+import { ROOT, scratchDir, spawnQuiesce, removeScratchDirs } from './child-cli.js';
 import { CRASH_SWEEP_FIXTURE } from './crash-sweep.js';
 import { quiesce } from './in-process-cli.js';
 
@@ -55,7 +55,15 @@ function planWithRedis(dir: string, tokenEnv: string, redis: { host?: string; po
   return file;
 }
 
+afterAll(removeScratchDirs);
+
 describe('secrets never reach an output', () => {
+  it('the search finds a secret, and a piece of one', () => {
+    const secret = marker('probe');
+    expect(leaks([{ path: 'whole', text: `x${secret}x` }], [secret])).toEqual([`whole: contains ${secret}`]);
+    expect(leaks([{ path: 'piece', text: `token=${secret.slice(3, 23)}` }], [secret])).toEqual([`piece: contains a piece of ${secret}`]);
+  });
+
   it('a CLI run with a Redis token and AWS credentials in the environment: none of them in any output', async () => {
     const dir = scratchDir('quiesce-secrets-cli-');
     const secrets = { QUIESCE_TEST_REDIS_TOKEN: marker('redis'), AWS_ACCESS_KEY_ID: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, AWS_SECRET_ACCESS_KEY: marker('aws-secret'), AWS_SESSION_TOKEN: marker('aws-session') };

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadWorld } from '../../../src/sandbox/index.js';
-import { scratchDir } from '../child-cli.js';
+import { scratchDir, removeScratchDirs } from '../child-cli.js';
 import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
 import { quiesce } from '../in-process-cli.js';
 
@@ -15,6 +15,8 @@ function worldWith(dir: string, event: string): string {
   writeFileSync(file, `defaults:\n  deregistrationDelay: "20s"\nevents:\n  - ${event}\n`);
   return file;
 }
+
+afterAll(removeScratchDirs);
 
 describe('the baseline under transient faults', () => {
   it('retries on the virtual clock until the reads come back, then the run completes', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWorldFile, WorldFileError } from '../../../src/sandbox/index.js';
 import { installAwsCallSpy, type AwsCallSpy } from '../aws-call-spy.js';
-import { scratchDir } from '../child-cli.js';
+import { scratchDir, removeScratchDirs } from '../child-cli.js';
 import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
 import { EXAMPLE_PLAN_TEXT } from '../hostile-corpus.js';
 import { quiesce } from '../in-process-cli.js';
@@ -32,6 +32,8 @@ async function refusedWorld(content: string) {
   expect(refusalProblems('run', r, calls, spy)).toEqual([]);
   return r.stderr;
 }
+
+afterAll(removeScratchDirs);
 
 describe('hostile input, found by the campaign', () => {
   it('control characters from a plan are shown escaped, never sent to the terminal', async () => {

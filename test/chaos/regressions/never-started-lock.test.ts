@@ -1,11 +1,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlanFile } from '../../../src/plan/load.js';
 import { createRun, driveRun } from '../../../src/run/engine.js';
 import { createMemoryStore } from '../../../src/store/memory-store.js';
-import { scratchDir } from '../child-cli.js';
+import { scratchDir, removeScratchDirs } from '../child-cli.js';
 import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
 import { quiesce } from '../in-process-cli.js';
 
@@ -15,6 +15,8 @@ import { quiesce } from '../in-process-cli.js';
 // every later `quiesce run` on that listener exited 4.
 
 const PLAN = CRASH_SWEEP_FIXTURE.plan;
+
+afterAll(removeScratchDirs);
 
 describe('a run that never started', () => {
   it('a world file naming an unknown cluster is refused before the run exists, and the listener stays free', async () => {

@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../../src/lambda/handler.js';
 import { defaultWorldFromPlan, parseWorldFile, WorldFileError } from '../../../src/sandbox/index.js';
 import { loadPlanFile } from '../../../src/plan/load.js';
 import { createMemoryStore } from '../../../src/store/memory-store.js';
 import { examplePlan } from '../../infra/fixtures.js';
-import { ROOT, scratchDir } from '../child-cli.js';
+import { ROOT, scratchDir, removeScratchDirs } from '../child-cli.js';
 import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
 import { quiesce } from '../in-process-cli.js';
 
@@ -15,6 +15,8 @@ import { quiesce } from '../in-process-cli.js';
 // replication group "__proto__" passed the world's "does it exist" check (a plain lookup found
 // Object.prototype) and wrote memoryPercent onto every object of the process. A plan whose replication
 // group is called "constructor" (a valid id) could not be rehearsed: "replication group used twice".
+
+afterAll(removeScratchDirs);
 
 describe('names that are also Object.prototype properties', () => {
   it('an event naming replication group "__proto__" is refused, and pollutes nothing', () => {

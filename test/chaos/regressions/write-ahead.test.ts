@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlanFile } from '../../../src/plan/load.js';
 import { sandboxConnector } from '../../../src/run/connect.js';
 import { createRun, driveRun, type Connection } from '../../../src/run/engine.js';
 import { createMemoryStore } from '../../../src/store/memory-store.js';
 import type { RunRecord, RunStore } from '../../../src/store/run-store.js';
-import { ROOT, scratchDir } from '../child-cli.js';
+import { ROOT, scratchDir, removeScratchDirs } from '../child-cli.js';
 import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
 
 // Found by the crash sweep: effects started before the state that invoked them was saved. Killed right
@@ -15,6 +15,8 @@ import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
 // record already saying which phase makes it.
 
 const PHASE_OF: Record<string, string> = { remove: 'removing', ramp: 'reactivating', deregister: 'confirming', register: 'restoringTargets' };
+
+afterAll(removeScratchDirs);
 
 describe('write-ahead: the run record names the phase before the phase touches AWS', () => {
   it('every weight change and (de)registration happens after a save that shows its cluster in the phase making it', async () => {
