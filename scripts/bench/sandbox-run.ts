@@ -22,7 +22,7 @@ export interface SandboxRunOptions {
   worldYaml?: string;
   store: StoreChoice;
   runId?: string;
-  /** Applied to the connection before the run (the scale runs' labelled workaround). */
+  /** Applied to the connection before the run (the scale runs watch its clock). */
   wrapConnection?: (connection: Connection) => Connection;
 }
 

@@ -1,16 +1,14 @@
 // One scale run in its own process, so that its peak RSS is its own: a generated fleet of N clusters
 // of T targets, driven to the end on the virtual clock. Prints one JSON line on stdout.
-//   node scale-child.mjs <clusters> <targets> <maxOutOfService> <memory|file> [--serialize-weights] [--state-dir DIR]
+//   node scale-child.mjs <clusters> <targets> <maxOutOfService> <memory|file> [--state-dir DIR]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fleetPlan } from './plans.js';
 import { runInSandbox } from './sandbox-run.js';
-import { serializeWeightChanges } from './serialized-weights.js';
 
 const [clusters, targets, maxOut] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const storeKind = process.argv[5] === 'file' ? 'file' : 'memory';
-const serialized = process.argv.includes('--serialize-weights');
 
 const started = performance.now();
 const plan = fleetPlan(clusters, maxOut);
@@ -35,7 +33,7 @@ try {
     wrapConnection: (connection) => {
       worldStart = connection.clock.now();
       worldNow = () => connection.clock.now();
-      return serialized ? serializeWeightChanges(connection) : connection;
+      return connection;
     },
   });
   const wallMs = performance.now() - started;
@@ -47,7 +45,6 @@ try {
       clusters,
       targets,
       store: storeKind,
-      serializedWeights: serialized,
       status: run.result.status,
       ...(run.result.reason ? { reason: run.result.reason.slice(0, 400) } : {}),
       wallMs,
@@ -59,6 +56,7 @@ try {
       // The run record (plan, every machine's snapshot) is rewritten whole on every save.
       recordKb: Buffer.byteLength(JSON.stringify(record)) / 1024,
       transitions,
+      // The sandbox's own audit: a lost weight update (two clusters' writes interleaving) shows here.
       violations: run.result.sandbox?.violations.length ?? null,
     })}\n`,
   );
