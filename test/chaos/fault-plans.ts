@@ -14,12 +14,15 @@ export interface PlanShape {
   clusters: 2 | 3;
   mode: 'weight' | 'deregister';
   steps: StepsKind;
+  /** Two clusters out at once share the listener's forward action: their weight changes must not collide. */
+  maxOutOfService?: 1 | 2;
 }
 
 export const planShapeArb: fc.Arbitrary<PlanShape> = fc.record({
   clusters: fc.constantFrom<2 | 3>(2, 2, 2, 3),
   mode: fc.constantFrom<'weight' | 'deregister'>('weight', 'deregister'),
   steps: fc.constantFrom<StepsKind>('failover', 'modify', 'failover+modify', 'failover+modify', 'reboot', 'approval+failover'),
+  maxOutOfService: fc.constantFrom<1 | 2>(1, 1, 2),
 });
 
 const STEPS: Record<StepsKind, unknown[]> = {
@@ -47,13 +50,16 @@ export function planFor(shape: PlanShape): Plan {
         cache: { replicationGroupId: `chaos-${name}` },
       })),
     },
-    capacity: { maxOutOfService: 1, minActiveClusters: shape.clusters - 1 },
+    capacity: { maxOutOfService: outOfService(shape), minActiveClusters: shape.clusters - outOfService(shape) },
     drain: { mode: shape.mode, minimum: '30s', timeout: '10m', quietMinutes: 1 },
     maintenance: STEPS[shape.steps],
     verify: { stableFor: '30s', timeout: '10m' },
     reactivate: { ramp: [50, 100], hold: '30s' },
   });
 }
+
+/** Two at once only in a fleet of three, so that one cluster always serves. */
+const outOfService = (shape: PlanShape): 1 | 2 => (shape.clusters === 3 ? (shape.maxOutOfService ?? 1) : 1);
 
 /** The topology every schedule starts from: AWS's behaviours, with short timings. */
 export const FAST_WORLD: WorldFile = {
