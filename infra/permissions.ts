@@ -8,9 +8,14 @@ import type { MaintenanceStep, Plan } from '../src/plan/schema.js';
 export interface PermissionStatement {
   actions: string[];
   resources: string[];
+  /** IAM condition block, when resources alone cannot scope the action narrowly enough. */
+  conditions?: Record<string, Record<string, string>>;
   /** Why quiesce needs it, in words a reviewer can check against the plan. */
   reason: string;
 }
+
+/** The tag quiesce puts on every canary rule it creates; DeleteRule is allowed only on rules carrying it. */
+export const CANARY_RULE_TAG = 'quiesce:canary';
 
 export interface PermissionsOptions {
   /** The account that owns the ElastiCache groups and secrets (ELB ARNs carry their own). */
@@ -76,7 +81,10 @@ function addPlan(out: StatementSet, plan: Plan, account: string): void {
       [plan.fleet.listenerArn, rules, ...targetGroups],
       'verify.canary: create a header-matched rule that sends canary requests to the maintained group',
     );
-    out.add(['elasticloadbalancing:DeleteRule'], [rules], 'verify.canary: delete the canary rule the run created');
+    // Tagging on create needs AddTags too, limited to tags sent with CreateRule (no tagging of other rules).
+    out.add(['elasticloadbalancing:AddTags'], [rules], 'verify.canary: tag the canary rule as it is created', { StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule' } });
+    // The rule ARN is unknown before CreateRule: the tag, not the ARN, keeps other rules of the listener out of reach.
+    out.add(['elasticloadbalancing:DeleteRule'], [rules], 'verify.canary: delete canary rules quiesce created (tagged quiesce:canary)', { Null: { [`aws:ResourceTag/${CANARY_RULE_TAG}`]: 'false' } });
   }
 
   const groups = plan.fleet.clusters.flatMap((c) => (c.cache ? [c.cache.replicationGroupId] : []));
@@ -156,14 +164,14 @@ function isPrimaryClusterIdFailover(step: MaintenanceStep): boolean {
 class StatementSet {
   private readonly byKey = new Map<string, PermissionStatement>();
 
-  add(actions: string[], resources: string[], reason: string): void {
+  add(actions: string[], resources: string[], reason: string, conditions?: PermissionStatement['conditions']): void {
     if (resources.length === 0) return;
-    const key = `${actions.join(',')}|${reason}`;
+    const key = `${actions.join(',')}|${reason}|${JSON.stringify(conditions ?? null)}`;
     const existing = this.byKey.get(key);
     if (existing) {
       for (const r of resources) if (!existing.resources.includes(r)) existing.resources.push(r);
     } else {
-      this.byKey.set(key, { actions: [...actions], resources: [...new Set(resources)], reason });
+      this.byKey.set(key, { actions: [...actions], resources: [...new Set(resources)], ...(conditions ? { conditions } : {}), reason });
     }
   }
 

@@ -82,7 +82,7 @@ export class RunHandler extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     for (const p of props.permissions) {
-      this.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: p.actions, resources: p.resources }));
+      this.role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: p.actions, resources: p.resources, ...(p.conditions ? { conditions: p.conditions } : {}) }));
     }
 
     this.fn = new NodejsFunction(this, 'Function', {

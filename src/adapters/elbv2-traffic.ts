@@ -54,6 +54,8 @@ export interface Elbv2TrafficOptions {
   readBackWaitMs?: number;
 }
 
+/** Same key as infra/permissions.ts CANARY_RULE_TAG, which scopes DeleteRule to tagged rules. */
+export const CANARY_RULE_TAG = 'quiesce:canary';
 const MIN_PRIORITY = 1;
 const MAX_PRIORITY = 50_000;
 const DEFAULT_DEREGISTRATION_DELAY_S = 300;
@@ -327,6 +329,8 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
                 Actions: [
                   { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: spec.targetGroupArn, Weight: 1 }] } },
                 ],
+                // The deployed policy lets quiesce delete only rules carrying this tag (infra/permissions.ts).
+                Tags: [{ Key: CANARY_RULE_TAG, Value: spec.headerValue }],
               }),
             ),
           );

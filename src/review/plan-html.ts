@@ -65,7 +65,7 @@ export function clusterPlanHtml(cluster: ClusterPreview): string {
 export function permissionsHtml(statements: PermissionStatement[], account: string): string {
   const rows = statements.map(
     (s) =>
-      `<tr><td>${s.actions.map((a) => `<code>${esc(a)}</code>`).join('<br>')}</td><td>${s.resources.map((r) => `<code>${esc(r)}</code>`).join('<br>')}</td><td>${esc(s.reason)}</td></tr>`,
+      `<tr><td>${s.actions.map((a) => `<code>${esc(a)}</code>`).join('<br>')}</td><td>${s.resources.map((r) => `<code>${esc(r)}</code>`).join('<br>')}${s.conditions ? `<br>when <code>${esc(JSON.stringify(s.conditions))}</code>` : ''}</td><td>${esc(s.reason)}</td></tr>`,
   );
   return (
     `<p>What the identity running this plan needs, derived from the plan alone (account ${esc(account)}, from the listener ARN). Every mutating action is scoped to resources the plan names.</p>` +

@@ -346,7 +346,7 @@ describe('createElbv2Traffic: canary rules', () => {
   const defaultRule: Rule = { RuleArn: `${RULE_ARN.slice(0, -4)}dflt`, Priority: 'default', IsDefault: true, Actions: [forward(1, 1)] };
   const canaryCondition = { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: ['run-1'] } };
 
-  it('creates an http-header rule at the lowest free priority', async () => {
+  it('creates an http-header rule at the lowest free priority, tagged so that only such rules can be deleted', async () => {
     elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), ruleAt('2'), ruleAt('4'), defaultRule] });
     elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '3' }] });
     const { port } = makePort();
@@ -357,6 +357,7 @@ describe('createElbv2Traffic: canary rules', () => {
       Priority: 3,
       Conditions: [canaryCondition],
       Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
+      Tags: [{ Key: 'quiesce:canary', Value: 'run-1' }],
     });
   });
 

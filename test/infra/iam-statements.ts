@@ -2,7 +2,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 
 export type Json = Record<string, unknown>;
-export type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+export type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
 /**
  * Allowed on "*" although not reads: Step Functions' vended log delivery, which CDK grants the state
@@ -27,6 +27,7 @@ export const QUIESCE_MUTATIONS = [
   'elasticloadbalancing:DeregisterTargets',
   'elasticloadbalancing:CreateRule',
   'elasticloadbalancing:DeleteRule',
+  'elasticloadbalancing:AddTags',
   'elasticache:TestFailover',
   'elasticache:ModifyReplicationGroup',
   'elasticache:RebootCacheCluster',

@@ -91,6 +91,11 @@ describe('permissionsForPlans', () => {
     );
     expect(resourcesFor(statements, 'elasticloadbalancing:CreateRule').sort()).toEqual([LISTENER, pattern, ...ORDERS_TG].sort());
     expect(resourcesFor(statements, 'elasticloadbalancing:DeleteRule')).toEqual([pattern]);
+    // Every rule under the listener matches the pattern: the tag keeps DeleteRule to quiesce's own canaries.
+    const del = statements.filter((s) => s.actions.includes('elasticloadbalancing:DeleteRule'));
+    expect(del.map((s) => s.conditions)).toEqual([{ Null: { 'aws:ResourceTag/quiesce:canary': 'false' } }]);
+    const tag = statements.filter((s) => s.actions.includes('elasticloadbalancing:AddTags'));
+    expect(tag.map((s) => [s.resources, s.conditions])).toEqual([[[pattern], { StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule' } }]]);
   });
 
   it('scopes a primary-cluster-id failover and a parameter group change', () => {

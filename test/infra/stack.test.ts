@@ -193,6 +193,9 @@ describe('QuiesceStack', () => {
     const ruleWildcard = `${LISTENER.replace(':listener/', ':listener-rule/')}/*`;
     expect([...granted.get('elasticloadbalancing:CreateRule')!].sort()).toEqual([LISTENER, ruleWildcard, ...ORDERS_TG].sort());
     expect([...granted.get('elasticloadbalancing:DeleteRule')!]).toEqual([ruleWildcard]);
+    expect([...granted.get('elasticloadbalancing:AddTags')!]).toEqual([ruleWildcard]);
+    const deleteRule = allStatements(template).find(({ statement }) => actionsOf(statement).includes('elasticloadbalancing:DeleteRule'))!;
+    expect(deleteRule.statement.Condition).toEqual({ Null: { 'aws:ResourceTag/quiesce:canary': 'false' } });
     expect([...granted.get('elasticache:RebootCacheCluster')!].sort()).toEqual([
       `arn:aws:elasticache:us-east-1:${ACCOUNT}:cluster:orders-a-*`,
       `arn:aws:elasticache:us-east-1:${ACCOUNT}:cluster:orders-b-*`,
