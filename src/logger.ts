@@ -46,5 +46,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-/** A logger that writes nothing, for adapters built without one. */
-export const silentLogger: Logger = pino({ level: 'silent' });
+let silent: Logger | undefined;
+const realSilent = (): Logger => (silent ??= pino({ level: 'silent' }));
+
+/**
+ * A logger that writes nothing, for adapters built without one. The pino logger behind it is made on first
+ * use, not at import: pino() looks up its caller's file, which under --enable-source-maps parses the whole
+ * source map, 50 ms or more of a Lambda cold import (docs/performance.md, finding 7).
+ */
+export const silentLogger: Logger = new Proxy({} as Logger, {
+  get(_target, key) {
+    const logger = realSilent();
+    const value: unknown = Reflect.get(logger, key, logger);
+    return typeof value === 'function' ? value.bind(logger) : value;
+  },
+  set: (_target, key, value) => Reflect.set(realSilent(), key, value),
+  has: (_target, key) => Reflect.has(realSilent(), key),
+});

@@ -41,15 +41,19 @@ const REQUIRE_SHIM = "import { createRequire as __quiesceCreateRequire } from 'n
  * How the handler is bundled; `npm run bench` builds the same bundle from these options to measure it
  * (docs/performance.md).
  *
- * The AWS SDK is bundled (bundleAwsSDK). Leaving it to the runtime would make the bundle 0.84 MB
- * instead of 1.49 MB, but: the runtime's SDK is a version this code was never tested with, and AWS
+ * The output is one file, so esbuild tree-shakes only what the handler reaches through static imports:
+ * a dynamic import() wraps every module behind it, and the SDK clients' `export *` then keeps all their
+ * commands (src/lambda/handler.ts says so where it imports them; docs/performance.md, finding 7).
+ *
+ * The AWS SDK is bundled (bundleAwsSDK). Leaving it to the runtime would make the bundle 0.49 MB
+ * instead of 0.96 MB, but: the runtime's SDK is a version this code was never tested with, and AWS
  * updates it under a deployed function without a deploy (AWS's advice for production functions is to
  * ship the SDK with the code), while a run's safety rests on the SDK's error classes and retries behaving
- * as in the tests; and the cold import gets slower, not faster (217 ms against 110 ms in the benchmark),
- * because esbuild hoists the external SDK imports to the top of the bundle, so the SDK's many unbundled
- * files load on import. The source map keeps file names and positions but not the sources
+ * as in the tests; and the cold import gets slower, not faster (about 200 ms against about 100 ms in the
+ * benchmark), because esbuild hoists the external SDK imports to the top of the bundle, so the SDK's many
+ * unbundled files load on import. The source map keeps file names and positions but not the sources
  * (sourcesContent), so the stack traces stay readable while the map a cold start may parse under
- * `--enable-source-maps` is 2.3 MB instead of 6 MB. Output in UTF-8 saves 70 KB of escapes; it is an
+ * `--enable-source-maps` stays at 1.5 MB. Output in UTF-8 saves 70 KB of escapes; it is an
  * esbuild argument because this CDK version does not forward the `charset` bundling option.
  */
 export const HANDLER_BUNDLING = {

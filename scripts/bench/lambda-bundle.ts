@@ -22,7 +22,8 @@ export interface BundleMeasure extends BundleVariant {
   top: Array<{ name: string; bytes: number }>;
 }
 
-function esbuildOptions(entry: string, outfile: string, runtimeSdk: boolean): BuildOptions {
+/** HANDLER_BUNDLING as esbuild options (test/infra/handler-bundle.test.ts checks what it keeps out). */
+export function esbuildOptions(entry: string, outfile: string, runtimeSdk: boolean): BuildOptions {
   const b = HANDLER_BUNDLING;
   const extra = Object.fromEntries(Object.entries(b.esbuildArgs).map(([k, v]) => [k.replace(/^--/, ''), v]));
   return {

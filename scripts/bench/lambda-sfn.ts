@@ -34,6 +34,8 @@ export interface SfnMeasure {
   /** Virtual time one invocation spanned (waits done inline), longest and total. */
   longestInvocationMs: number;
   inlineMs: number;
+  /** Every wait handed back to Step Functions, in seconds, in order. */
+  waits: number[];
   wallMs: number;
 }
 
@@ -41,73 +43,81 @@ export async function measureStepFunctions(inlineWaits: number[]): Promise<SfnMe
   const deployed = loadDeployedPlan(EXAMPLE_PLAN);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const definition = aslDefinition(new QuiesceStack(app, 'BenchLocal', { plans: [deployed], env: stackEnvironment([deployed]) }));
-  const dynamo = await startDynalite();
   const worlds = mkdtempSync(join(tmpdir(), 'quiesce-bench-sfn-'));
   const logger = pino({ level: 'silent' });
   const out: SfnMeasure[] = [];
   try {
-    for (const inlineWaitMs of inlineWaits) {
-      const started = performance.now();
-      let invocations = 0;
-      let waitedMs = 0;
-      let longestInvocationMs = 0;
-      let inlineMs = 0;
-      let lastWaitMs = 0;
-      const readStore = createDynamoStore({ client: dynamo.client, tableName: dynamo.tableName });
-      // A fresh handler, store client and connector for every invocation, as separate Lambda invocations would have.
-      const invoke = async (input: unknown) => {
-        invocations++;
-        const handler = createHandler({
-          store: createDynamoStore({ client: dynamo.newClient(), tableName: dynamo.tableName }),
-          logger,
-          connect: sandboxConnector({ logger, worldPath: (r) => join(worlds, `${r.runId}.world.json`) }),
-          inlineWaitMs,
+    for (const [index, inlineWaitMs] of inlineWaits.entries()) {
+      // A table of its own: an earlier run in the store would give this one priors (learned durations).
+      const dynamo = await startDynalite();
+      try {
+        const started = performance.now();
+        let invocations = 0;
+        let waitedMs = 0;
+        let longestInvocationMs = 0;
+        let inlineMs = 0;
+        let lastWaitMs = 0;
+        const waits: number[] = [];
+        const readStore = createDynamoStore({ client: dynamo.client, tableName: dynamo.tableName });
+        // A fresh handler, store client and connector for every invocation, as separate Lambda invocations would have.
+        const invoke = async (input: unknown) => {
+          invocations++;
+          const handler = createHandler({
+            store: createDynamoStore({ client: dynamo.newClient(), tableName: dynamo.tableName }),
+            logger,
+            connect: sandboxConnector({ logger, worldPath: (r) => join(worlds, `${r.runId}.world.json`) }),
+            inlineWaitMs,
+          });
+          const runId = (input as { runId?: string }).runId;
+          // Only a run that already ran has a virtual updatedAt (a new record carries the real creation time).
+          const record = runId ? await readStore.loadRun(runId) : undefined;
+          const before = record?.snapshot !== undefined ? record.updatedAt : undefined;
+          const result: HandlerResult = await handler(input, { awsRequestId: `bench-${invocations}` });
+          const after = runId ? (await readStore.loadRun(runId))?.updatedAt : undefined;
+          if (before !== undefined && after !== undefined) {
+            // The invocation first moves the clock to where the previous one asked to resume; the rest it waited inline.
+            const inline = Math.max(0, after - before - lastWaitMs);
+            longestInvocationMs = Math.max(longestInvocationMs, inline);
+            inlineMs += inline;
+          }
+          lastWaitMs = result.status === 'running' ? (result.waitSeconds ?? 0) * 1000 : 0;
+          if (lastWaitMs > 0) waits.push(lastWaitMs / 1000);
+          waitedMs += lastWaitMs;
+          return result as never;
+        };
+        const machine = new StateMachine(definition as never);
+        // One run per measurement, even when two measure the same value.
+        const execution = machine.run({ plan: deployed.document, idempotencyKey: `bench-inline-${inlineWaitMs}-${index}` } as never, {
+          overrides: {
+            taskResourceLocalHandlers: { [RUN_STATES.start]: invoke, [RUN_STATES.advance]: invoke },
+            waitTimeOverrides: { [RUN_STATES.waitForWork]: 0, [RUN_STATES.awaitApproval]: 0 },
+          },
         });
-        const runId = (input as { runId?: string }).runId;
-        // Only a run that already ran has a virtual updatedAt (a new record carries the real creation time).
-        const record = runId ? await readStore.loadRun(runId) : undefined;
-        const before = record?.snapshot !== undefined ? record.updatedAt : undefined;
-        const result: HandlerResult = await handler(input, { awsRequestId: `bench-${invocations}` });
-        const after = runId ? (await readStore.loadRun(runId))?.updatedAt : undefined;
-        if (before !== undefined && after !== undefined) {
-          // The invocation first moves the clock to where the previous one asked to resume; the rest it waited inline.
-          const inline = Math.max(0, after - before - lastWaitMs);
-          longestInvocationMs = Math.max(longestInvocationMs, inline);
-          inlineMs += inline;
-        }
-        lastWaitMs = result.status === 'running' ? (result.waitSeconds ?? 0) * 1000 : 0;
-        waitedMs += lastWaitMs;
-        return result as never;
-      };
-      const machine = new StateMachine(definition as never);
-      const execution = machine.run({ plan: deployed.document, idempotencyKey: `bench-inline-${inlineWaitMs}` } as never, {
-        overrides: {
-          taskResourceLocalHandlers: { [RUN_STATES.start]: invoke, [RUN_STATES.advance]: invoke },
-          waitTimeOverrides: { [RUN_STATES.waitForWork]: 0, [RUN_STATES.awaitApproval]: 0 },
-        },
-      });
-      let transitions = 0;
-      const counting = (async () => {
-        for await (const e of execution.eventLogs) if (e.type === 'StateEntered') transitions++;
-      })();
-      const output = (await execution.result) as unknown as { run: HandlerResult };
-      await counting;
-      const journal = await createDynamoStore({ client: dynamo.client, tableName: dynamo.tableName }).readJournal(output.run.runId!);
-      out.push({
-        inlineWaitMs,
-        status: output.run.status ?? 'unknown',
-        transitions,
-        invocations,
-        clusters: deployed.plan.fleet.clusters.length,
-        runMs: journal.at(-1)!.at - journal[0]!.at,
-        waitedMs,
-        longestInvocationMs,
-        inlineMs,
-        wallMs: performance.now() - started,
-      });
+        let transitions = 0;
+        const counting = (async () => {
+          for await (const e of execution.eventLogs) if (e.type === 'StateEntered') transitions++;
+        })();
+        const output = (await execution.result) as unknown as { run: HandlerResult };
+        await counting;
+        const journal = await createDynamoStore({ client: dynamo.client, tableName: dynamo.tableName }).readJournal(output.run.runId!);
+        out.push({
+          inlineWaitMs,
+          status: output.run.status ?? 'unknown',
+          transitions,
+          invocations,
+          clusters: deployed.plan.fleet.clusters.length,
+          runMs: journal.at(-1)!.at - journal[0]!.at,
+          waitedMs,
+          longestInvocationMs,
+          inlineMs,
+          waits,
+          wallMs: performance.now() - started,
+        });
+      } finally {
+        await dynamo.stop();
+      }
     }
   } finally {
-    await dynamo.stop();
     rmSync(worlds, { recursive: true, force: true });
   }
   return out;

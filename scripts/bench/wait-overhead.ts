@@ -5,6 +5,7 @@ import { defaultWorldFromPlan, HISTORY_MS, parseWorldFile } from '../../src/sand
 import { connectToWorld, sandboxReport } from '../../src/run/connect.js';
 import { createRun, driveRun } from '../../src/run/engine.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { RunStore } from '../../src/store/run-store.js';
 import pino from 'pino';
 import { createCallCounter } from './call-counter.js';
 import { judge, PHASES, quiesceObservations, unavoidableMs, type Phase, type PhaseSample } from './phases.js';
@@ -30,20 +31,25 @@ export interface RunMeasure {
 
 export interface ModeMeasure {
   mode: DrainMode;
+  /** Routine runs: the store holds an earlier run of the same plan (scheduled maintenance). Targets are judged on these. */
   quiesce: RunMeasure[];
+  /** First runs: an empty store, nothing learned yet. Shown, labelled, not judged. */
+  quiesceFirst: RunMeasure[];
   baseline: RunMeasure[];
 }
 
 const logger = pino({ level: 'silent' });
 
-async function quiesceRun(plan: Plan, world: BenchWorld): Promise<RunMeasure> {
+/**
+ * One quiesce run against a fresh copy of the world (same drawn timings, state as at the start), with
+ * `store` as its state: empty for a first run, holding the first run for a routine one.
+ */
+async function quiesceRun(plan: Plan, world: BenchWorld, store: RunStore, runId: string): Promise<RunMeasure> {
   const w = defaultWorldFromPlan(plan, parseWorldFile(world.yaml, 'bench-world.yaml'), 'bench-world.yaml', { historyMs: HISTORY_MS });
   const initialWeights = Object.fromEntries(plan.fleet.clusters.map((c) => [c.targetGroupArn, w.weights()[c.name] ?? 1]));
   const tap = tapWorld(w);
   const calls = createCallCounter();
-  const store = createMemoryStore();
   const connect = async () => ({ ...connectToWorld(w, plan, logger, { configure: (client) => calls.attach(client) }), sandboxReport: (final: boolean) => sandboxReport(w, final) });
-  const runId = 'run-bench';
   await createRun({ store }, { runId, plan, target: { kind: 'sandbox' }, now: w.now() });
   const startedAt = w.now();
   const result = await driveRun({ store, logger, connect, owner: 'bench' }, runId, { until: 'end' });
@@ -82,9 +88,13 @@ export async function measureWaits(worldCount: number): Promise<ModeMeasure[]> {
   for (const mode of ['weight', 'deregister'] as const) {
     const plan = examplePlan(mode);
     const worlds = benchWorlds(plan, worldCount);
-    const measure: ModeMeasure = { mode, quiesce: [], baseline: [] };
+    const measure: ModeMeasure = { mode, quiesce: [], quiesceFirst: [], baseline: [] };
     for (const [i, world] of worlds.entries()) {
-      measure.quiesce.push(await quiesceRun(plan, world));
+      // The same store for both: the routine run finds the first one's learned durations, as a scheduled
+      // run of the same plan does. The baseline keeps nothing between runs, so one run of it stands for both.
+      const store = createMemoryStore();
+      measure.quiesceFirst.push(await quiesceRun(plan, world, store, 'run-bench-first'));
+      measure.quiesce.push(await quiesceRun(plan, world, store, 'run-bench-routine'));
       measure.baseline.push(await baselineRun(plan, world, 100 + i));
     }
     out.push(measure);

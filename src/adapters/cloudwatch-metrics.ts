@@ -45,70 +45,83 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
   const call = createAwsCaller(options.clock, options.budget, 'CloudWatch', options.logger ?? silentLogger);
   const { client } = options;
 
-  return {
-    async targetGroupMinutes(dims, metric, startMs, endMs) {
-      const { first, end } = completeMinutes(startMs, endMs);
-      if (end <= first) return [];
-      const series = await fetchSeries(client, call, `${metric} ${dims.targetGroup}`, first, end, [
-        {
-          Id: 'm0',
-          MetricStat: {
-            Metric: {
-              Namespace: 'AWS/ApplicationELB',
-              MetricName: metric,
-              Dimensions: [
-                { Name: 'TargetGroup', Value: dims.targetGroup },
-                { Name: 'LoadBalancer', Value: dims.loadBalancer },
-              ],
-            },
-            Period: PERIOD_S,
-            Stat: TARGET_GROUP_STAT[metric],
-          },
-          ReturnData: true,
+  async function targetGroupMinutesOf<M extends TargetGroupMetric>(dims: TargetGroupDimensions, metrics: readonly M[], startMs: number, endMs: number) {
+    const result = Object.fromEntries(metrics.map((m) => [m, [] as MinuteValue[]])) as Record<M, MinuteValue[]>;
+    const { first, end } = completeMinutes(startMs, endMs);
+    if (end <= first || metrics.length === 0) return result;
+    // One request for every metric: a wait loop pays one call per look, not one per metric.
+    const queries: MetricDataQuery[] = metrics.map((metric, i) => ({
+      Id: `m${i}`,
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: metric,
+          Dimensions: [
+            { Name: 'TargetGroup', Value: dims.targetGroup },
+            { Name: 'LoadBalancer', Value: dims.loadBalancer },
+          ],
         },
-      ]);
-      const points = series.get('m0') ?? new Map<number, number>();
-      const out: MinuteValue[] = [];
+        Period: PERIOD_S,
+        Stat: TARGET_GROUP_STAT[metric],
+      },
+      ReturnData: true,
+    }));
+    const series = await fetchSeries(client, call, `${metrics.join(',')} ${dims.targetGroup}`, first, end, queries);
+    metrics.forEach((metric, i) => {
+      const points = series.get(`m${i}`) ?? new Map<number, number>();
+      const out = result[metric];
       for (let minute = first; minute < end; minute += MINUTE_MS) {
         const value = points.get(minute);
         if (value !== undefined) out.push({ minute, value });
         else if (ZERO_WHEN_MISSING.has(metric)) out.push({ minute, value: 0 });
       }
-      return out;
-    },
+    });
+    return result;
+  }
 
-    async cacheNodeLatest(cacheClusterIds, metric, startMs, endMs) {
-      const result: Record<string, number | undefined> = {};
-      for (const id of cacheClusterIds) result[id] = undefined;
-      if (cacheClusterIds.length === 0 || endMs <= startMs) return result;
-      for (let offset = 0; offset < cacheClusterIds.length; offset += MAX_QUERIES) {
-        const chunk = cacheClusterIds.slice(offset, offset + MAX_QUERIES);
-        const queries: MetricDataQuery[] = chunk.map((id, i) => ({
-          Id: `c${i}`,
-          MetricStat: {
-            Metric: {
-              Namespace: 'AWS/ElastiCache',
-              MetricName: metric,
-              Dimensions: [
-                { Name: 'CacheClusterId', Value: id },
-                // Cluster-mode-disabled members hold one node each, always 0001.
-                { Name: 'CacheNodeId', Value: '0001' },
-              ],
-            },
-            Period: PERIOD_S,
-            Stat: CACHE_STAT[metric],
+  async function cacheNodeLatestOf<M extends CacheNodeMetric>(cacheClusterIds: string[], metrics: readonly M[], startMs: number, endMs: number) {
+    const result = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(cacheClusterIds.map((id) => [id, undefined]))])) as Record<M, Record<string, number | undefined>>;
+    if (cacheClusterIds.length === 0 || metrics.length === 0 || endMs <= startMs) return result;
+    const pairs = metrics.flatMap((metric) => cacheClusterIds.map((id) => ({ metric, id })));
+    for (let offset = 0; offset < pairs.length; offset += MAX_QUERIES) {
+      const chunk = pairs.slice(offset, offset + MAX_QUERIES);
+      const queries: MetricDataQuery[] = chunk.map(({ metric, id }, i) => ({
+        Id: `c${i}`,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/ElastiCache',
+            MetricName: metric,
+            Dimensions: [
+              { Name: 'CacheClusterId', Value: id },
+              // Cluster-mode-disabled members hold one node each, always 0001.
+              { Name: 'CacheNodeId', Value: '0001' },
+            ],
           },
-          ReturnData: true,
-        }));
-        const series = await fetchSeries(client, call, `${metric} ${chunk.join(',')}`, startMs, endMs, queries);
-        chunk.forEach((id, i) => {
-          const points = series.get(`c${i}`);
-          if (!points || points.size === 0) return;
-          const latest = Math.max(...points.keys());
-          result[id] = points.get(latest);
-        });
-      }
-      return result;
+          Period: PERIOD_S,
+          Stat: CACHE_STAT[metric],
+        },
+        ReturnData: true,
+      }));
+      const series = await fetchSeries(client, call, `${[...new Set(chunk.map((c) => c.metric))].join(',')} ${[...new Set(chunk.map((c) => c.id))].join(',')}`, startMs, endMs, queries);
+      chunk.forEach(({ metric, id }, i) => {
+        const points = series.get(`c${i}`);
+        if (!points || points.size === 0) return;
+        const latest = Math.max(...points.keys());
+        const perNode: Record<string, number | undefined> = result[metric];
+        perNode[id] = points.get(latest);
+      });
+    }
+    return result;
+  }
+
+  return {
+    targetGroupMinutesOf,
+    cacheNodeLatestOf,
+    async targetGroupMinutes(dims, metric, startMs, endMs) {
+      return (await targetGroupMinutesOf(dims, [metric], startMs, endMs))[metric];
+    },
+    async cacheNodeLatest(cacheClusterIds, metric, startMs, endMs) {
+      return (await cacheNodeLatestOf(cacheClusterIds, [metric], startMs, endMs))[metric];
     },
   };
 }

@@ -26,12 +26,15 @@ import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
 import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js';
 import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches } from './elasticache-evidence.js';
+import { SharedReads, SHARED_READ_MS } from './shared-reads.js';
 
 export interface ElastiCacheCacheOptions {
   client: ElastiCacheClient;
   clock: Clock;
   budget: RetryBudget;
   logger?: Logger;
+  /** Describes of a group younger than this, with no write of ours since, are shared (one read per look). */
+  sharedReadMs?: number;
 }
 
 /** Update action statuses that mean "something is happening or about to" for preflight. */
@@ -43,6 +46,8 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
   const { client } = options;
   const logger = options.logger ?? silentLogger;
   const call = createAwsCaller(options.clock, options.budget, 'ElastiCache', logger);
+  // A look's full read, the next step's intent and its request all describe the group within a second.
+  const shared = new SharedReads(options.clock, options.sharedReadMs ?? SHARED_READ_MS);
 
   async function describeGroup(replicationGroupId: string): Promise<ReplicationGroup> {
     const out = await call('DescribeReplicationGroups', replicationGroupId, () =>
@@ -62,12 +67,82 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
     return cluster;
   }
 
-  /** One cluster per member (ElastiCache has no filter by group); sequential to stay gentle on the rate limit. */
-  async function load(replicationGroupId: string): Promise<{ rg: ReplicationGroup; clusters: CacheCluster[]; view: ReplicationGroupView }> {
-    const rg = await describeGroup(replicationGroupId);
+  // ElastiCache has no filter by group: the members come from one listing of the account's clusters (100
+  // a page, read until every member is found), or one call per member once a listing took more pages
+  // than that (an account with many clusters).
+  let listingPays = true;
+
+  async function membersOf(replicationGroupId: string, ids: string[]): Promise<CacheCluster[]> {
+    const found = new Map<string, CacheCluster>();
+    if (ids.length > 1 && listingPays) {
+      const wanted = new Set(ids);
+      let marker: string | undefined;
+      let pages = 0;
+      do {
+        const out = await call('DescribeCacheClusters', replicationGroupId, () =>
+          client.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: true, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+        );
+        pages++;
+        for (const c of out?.CacheClusters ?? []) if (c.CacheClusterId && wanted.has(c.CacheClusterId)) found.set(c.CacheClusterId, c);
+        marker = out?.Marker;
+      } while (marker && found.size < wanted.size);
+      if (pages > ids.length) listingPays = false;
+    }
+    // Sequential, to stay gentle on the rate limit; a member the listing did not show is asked for by name.
     const clusters: CacheCluster[] = [];
-    for (const id of memberClusterIds(rg)) clusters.push(await describeCluster(id));
-    return { rg, clusters, view: toReplicationGroupView(rg, clusters) };
+    for (const id of ids) clusters.push(found.get(id) ?? (await describeCluster(id)));
+    return clusters;
+  }
+
+  type Loaded = { rg: ReplicationGroup; clusters: CacheCluster[]; view: ReplicationGroupView };
+  const loadedKey = (replicationGroupId: string) => `group|${replicationGroupId}`;
+
+  function load(replicationGroupId: string): Promise<Loaded> {
+    return shared.read(loadedKey(replicationGroupId), async () => {
+      const rg = await describeGroup(replicationGroupId);
+      const clusters = await membersOf(replicationGroupId, memberClusterIds(rg));
+      return { rg, clusters, view: toReplicationGroupView(rg, clusters) };
+    });
+  }
+
+  // Several groups at once (preflight looks at the whole fleet): one listing of the groups and one of the
+  // clusters, while listing pays; otherwise one load per group.
+  let groupListingPays = true;
+
+  async function loadMany(ids: readonly string[]): Promise<Loaded[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length < 2 || !groupListingPays) return Promise.all(unique.map(load));
+    const wanted = new Set(unique);
+    const groups = new Map<string, ReplicationGroup>();
+    let marker: string | undefined;
+    let pages = 0;
+    do {
+      const out = await call('DescribeReplicationGroups', unique.join(','), () =>
+        client.send(new DescribeReplicationGroupsCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+      );
+      pages++;
+      for (const g of out.ReplicationGroups ?? []) if (g.ReplicationGroupId && wanted.has(g.ReplicationGroupId)) groups.set(g.ReplicationGroupId, g);
+      marker = out.Marker;
+    } while (marker && groups.size < wanted.size);
+    if (pages > unique.length) groupListingPays = false;
+    const listed = unique.filter((id) => groups.has(id));
+    const members = await membersOf(listed.join(','), listed.flatMap((id) => memberClusterIds(groups.get(id)!)));
+    const byId = new Map(members.map((c) => [c.CacheClusterId, c]));
+    const now = options.clock.now();
+    const out: Loaded[] = [];
+    for (const id of unique) {
+      const rg = groups.get(id);
+      // A group the listing did not show is described by name (which answers ReplicationGroupNotFound).
+      if (!rg) {
+        out.push(await load(id));
+        continue;
+      }
+      const clusters = memberClusterIds(rg).map((m) => byId.get(m)).filter((c): c is CacheCluster => c !== undefined);
+      const loaded = { rg, clusters, view: toReplicationGroupView(rg, clusters) };
+      shared.seed(loadedKey(id), now, loaded);
+      out.push(loaded);
+    }
+    return out;
   }
 
   async function eventsOf(sourceType: SourceType, sourceIdentifier: string, sinceMs: number): Promise<CacheEvent[]> {
@@ -91,6 +166,24 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
       marker = out.Marker;
     } while (marker);
     return events;
+  }
+
+  /** Every event since `sinceMs` whose source is one of `ids`: one unfiltered read (AWS pages by 100). */
+  async function eventsFrom(ids: readonly string[], sinceMs: number): Promise<CacheEvent[]> {
+    const wanted = new Set(ids);
+    const events: CacheEvent[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await call('DescribeEvents', ids.join(','), () =>
+        client.send(new DescribeEventsCommand({ StartTime: new Date(sinceMs), MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+      );
+      for (const e of out.Events ?? []) {
+        if (!wanted.has(e.SourceIdentifier ?? '')) continue;
+        events.push({ date: e.Date?.getTime() ?? 0, message: e.Message ?? '', sourceIdentifier: e.SourceIdentifier ?? '' });
+      }
+      marker = out.Marker;
+    } while (marker);
+    return events.sort((a, b) => a.date - b.date);
   }
 
   /** Failover and reboot events may be attributed to the group or to a member cluster: read both. */
@@ -136,16 +229,22 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
       return (await load(replicationGroupId)).view;
     },
 
+    async describeMany(replicationGroupIds) {
+      return (await loadMany(replicationGroupIds)).map((l) => l.view);
+    },
+
     async events(replicationGroupId, sinceMs) {
       return eventsFor(await describeGroup(replicationGroupId), sinceMs);
     },
 
+    recentEvents: eventsFrom,
+
     async startFailover(replicationGroupId, request) {
       if (request.method === 'test-failover') {
         // Not idempotent by nature (a second call fails over again): the caller records intent first.
-        await call('TestFailover', replicationGroupId, () =>
+        await shared.write(() => call('TestFailover', replicationGroupId, () =>
           client.send(new TestFailoverCommand({ ReplicationGroupId: replicationGroupId, NodeGroupId: request.nodeGroupId })),
-        );
+        ));
         return;
       }
       const { view } = await load(replicationGroupId);
@@ -156,7 +255,7 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
         logger.info({ replicationGroupId, primaryClusterId: request.primaryClusterId }, 'already primary; nothing sent');
         return;
       }
-      await call('ModifyReplicationGroup', replicationGroupId, () =>
+      await shared.write(() => call('ModifyReplicationGroup', replicationGroupId, () =>
         client.send(
           new ModifyReplicationGroupCommand({
             ReplicationGroupId: replicationGroupId,
@@ -164,12 +263,12 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
             ApplyImmediately: true,
           }),
         ),
-      );
+      ));
     },
 
-    async observeFailover(replicationGroupId, since) {
+    async observeFailover(replicationGroupId, since, knownEvents) {
       const { rg, view } = await load(replicationGroupId);
-      const events = await eventsFor(rg, since.requestedAt);
+      const events = knownEvents ?? (await eventsFor(rg, since.requestedAt));
       return judgeFailover(view, events, since);
     },
 
@@ -183,9 +282,9 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
         return;
       }
       // ApplyImmediately defaults to false, which would park the change until the maintenance window.
-      await call('ModifyReplicationGroup', replicationGroupId, () =>
+      await shared.write(() => call('ModifyReplicationGroup', replicationGroupId, () =>
         client.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: replicationGroupId, ...changes, ApplyImmediately: true })),
-      );
+      ));
     },
 
     async observeModify(replicationGroupId, request) {
@@ -210,9 +309,9 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
         }
         const nodeIds = (cluster.CacheNodes ?? []).map((n) => n.CacheNodeId).filter((n): n is string => !!n);
         if (nodeIds.length === 0) throw new UnexpectedResponseError(`DescribeCacheClusters reported no cache nodes for ${id}`);
-        await call('RebootCacheCluster', id, () =>
+        await shared.write(() => call('RebootCacheCluster', id, () =>
           client.send(new RebootCacheClusterCommand({ CacheClusterId: id, CacheNodeIdsToReboot: nodeIds })),
-        );
+        ));
       }
     },
 
@@ -234,9 +333,9 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
         logger.info({ replicationGroupId, serviceUpdateName, status }, 'service update already applied or underway; nothing sent');
         return;
       }
-      const out = await call('BatchApplyUpdateAction', replicationGroupId, () =>
+      const out = await shared.write(() => call('BatchApplyUpdateAction', replicationGroupId, () =>
         client.send(new BatchApplyUpdateActionCommand({ ReplicationGroupIds: [replicationGroupId], ServiceUpdateName: serviceUpdateName })),
-      );
+      ));
       const unprocessed = out.UnprocessedUpdateActions ?? [];
       const first = unprocessed[0];
       // A partial failure arrives inside a 200 response: it is a failure all the same.

@@ -1,7 +1,7 @@
 import { QuiesceError } from '../errors.js';
 import { PlanError } from '../plan/plan-error.js';
-import { WorldFileError } from '../sandbox/index.js';
-import { LockHeldError, RunNotFoundError, RunStateError } from '../run/engine.js';
+import { WorldFileError } from '../sandbox/world-file-error.js';
+import { LockHeldError, RunNotFoundError, RunStateError } from '../run/errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import type { CliIo } from './io.js';

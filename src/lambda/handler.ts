@@ -1,13 +1,20 @@
 import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { z } from 'zod';
+// Static imports only: in the single-file bundle, whatever a dynamic import() reaches is wrapped by esbuild
+// and loses tree-shaking, which kept every command of the five SDK clients (docs/performance.md, finding 7).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { planSchema } from '../plan/schema.js';
+import { awsConnector } from '../run/aws-connect.js';
+import * as engine from '../run/engine.js';
 import type { Connection, DriveResult } from '../run/engine.js';
+import { createDynamoStore } from '../store/dynamo-store.js';
 import type { RunRecord, RunStore } from '../store/run-store.js';
+import { eventSchema, type EventIssue } from './event-schema.js';
 
 // The Lambda entry point for Step Functions, EventBridge Scheduler and on-demand calls. An invocation
-// advances a run until it must wait, persists, and returns: Step Functions does the waiting, so no
-// invocation comes near Lambda's 900 s limit. A bad event gets an error result, never a crash.
+// advances a run until it must wait longer than a few seconds, persists, and returns: Step Functions does
+// the long waits, and the invocation's deadline (its remaining time less a margin) bounds the short ones
+// done inline. A bad event gets an error result, never a crash.
 
 export interface HandlerDeps {
   store: RunStore;
@@ -15,26 +22,19 @@ export interface HandlerDeps {
   connect(record: RunRecord): Promise<Connection>;
   now?(): number;
   /**
-   * Longest wait done inside one invocation instead of returning to Step Functions; default 0. driveRun
-   * does not bound how many such waits one invocation chains: with the run's 10 s polls and any value of
-   * 10 s or more, one `advance` waits out a whole cache operation (28 minutes in the benchmark) and Lambda
-   * kills it at its timeout. Raise it only once an invocation's total time is bounded (docs/performance.md).
+   * Longest single wait done inside one invocation instead of returning to Step Functions (default
+   * DEFAULT_INLINE_WAIT_MS). However many such waits one invocation chains, it returns before its deadline.
    */
   inlineWaitMs?: number;
 }
 
-const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a run id such as run-20260105-090000Z-abc123');
-const by = z.string().min(1).max(200);
+/** The parts of the Lambda context the handler reads. */
+export interface InvocationContext {
+  awsRequestId?: string;
+  getRemainingTimeInMillis?(): number;
+}
 
-const eventSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('start'), plan: z.unknown(), idempotencyKey: z.string().min(1).max(512), sandbox: z.boolean().optional() }),
-  z.strictObject({ action: z.literal('advance'), runId }),
-  z.strictObject({ action: z.literal('approve'), runId, by }),
-  z.strictObject({ action: z.literal('abort'), runId, by, reason: z.string().max(1000).optional() }),
-  z.strictObject({ action: z.literal('status'), runId }),
-]);
-
-export type QuiesceEvent = z.infer<typeof eventSchema>;
+export type { QuiesceEvent } from './event-schema.js';
 
 export interface HandlerResult {
   runId?: string;
@@ -45,21 +45,35 @@ export interface HandlerResult {
   error?: { code: 'BadRequest' | 'NotFound' | 'Conflict'; message: string };
 }
 
-/** Every wait goes back to Step Functions: an invocation never sleeps on purpose (see HandlerDeps.inlineWaitMs). */
-export const DEFAULT_INLINE_WAIT_MS = 0;
+/**
+ * Waits up to this long happen inside the invocation (polls and probes of a change in progress); longer
+ * sleeps (a drain's minimum, a cache operation's expected duration) go back to Step Functions. Measured on
+ * the example plan with no earlier run to learn from: 10 s takes about 80 transitions per cluster, 30 s
+ * 47, 60 s 18. Each transition is billed, and an execution's history is capped at 25,000 events, which a
+ * large fleet would reach; the price is Lambda time (at 512 MB a second costs about a ninth of a wake-up's
+ * three transitions), bounded per invocation by its deadline.
+ */
+export const DEFAULT_INLINE_WAIT_MS = 60_000;
+
+/** Time kept in hand at the deadline: an effect already started (a call and its retries) finishes in it. */
+export const DEADLINE_MARGIN_MS = 30_000;
+
+/** Outside Lambda (tests, the benchmark) an invocation is given the stack's default function timeout. */
+const DEFAULT_INVOCATION_MS = 5 * 60_000;
 
 /** While another run holds the listener, an execution waits this long and asks again. */
 const LOCK_RETRY_SECONDS = 60;
 
 export function createHandler(deps: HandlerDeps) {
   const now = deps.now ?? Date.now;
-  return async (raw: unknown, context?: { awsRequestId?: string }): Promise<HandlerResult> => {
+  return async (raw: unknown, context?: InvocationContext): Promise<HandlerResult> => {
+    // Real time, read first: everything below counts against the invocation.
+    const deadline = Date.now() + (context?.getRemainingTimeInMillis?.() ?? DEFAULT_INVOCATION_MS) - DEADLINE_MARGIN_MS;
+    const waiting = { until: 'wait' as const, inlineWaitMs: deps.inlineWaitMs ?? DEFAULT_INLINE_WAIT_MS, deadline };
     const parsed = eventSchema.safeParse(raw);
     if (!parsed.success) return badRequest(parsed.error.issues[0]!);
     const event = parsed.data;
     const owner = `lambda:${context?.awsRequestId ?? 'local'}`;
-    // Engine modules load on first use: the cold start stays small for events that fail validation.
-    const engine = await import('../run/engine.js');
     const engineDeps = { store: deps.store, logger: deps.logger, connect: deps.connect, owner };
     try {
       switch (event.action) {
@@ -80,15 +94,14 @@ export function createHandler(deps: HandlerDeps) {
         case 'advance':
         case 'approve': {
           const result = await engine.driveRun(engineDeps, event.runId, {
-            until: 'wait',
-            inlineWaitMs: deps.inlineWaitMs ?? DEFAULT_INLINE_WAIT_MS,
+            ...waiting,
             ...(event.action === 'approve' ? { operator: { type: 'APPROVE' as const, by: event.by } } : {}),
           });
           return report(deps.logger, result);
         }
         case 'abort': {
           await engine.requestAbort(engineDeps, event.runId, event.by, event.reason ?? 'aborted through Lambda', now());
-          const result = await engine.driveRun(engineDeps, event.runId, { until: 'wait', inlineWaitMs: deps.inlineWaitMs ?? DEFAULT_INLINE_WAIT_MS });
+          const result = await engine.driveRun(engineDeps, event.runId, waiting);
           return report(deps.logger, result);
         }
         case 'status': {
@@ -111,7 +124,7 @@ export function createHandler(deps: HandlerDeps) {
   };
 }
 
-function badRequest(issue: z.core.$ZodIssue, prefix?: string): HandlerResult {
+function badRequest(issue: EventIssue, prefix?: string): HandlerResult {
   const path = issuePath([...(prefix ? [prefix] : []), ...issue.path]);
   return { error: { code: 'BadRequest', message: `${path ? `${path}: ` : ''}${issue.message}` } };
 }
@@ -143,16 +156,11 @@ function report(logger: Logger, result: DriveResult): HandlerResult {
 let defaultHandler: ReturnType<typeof createHandler> | undefined;
 
 /** The deployed handler: DynamoDB store from QUIESCE_TABLE, real AWS through the default credential chain. */
-export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<HandlerResult> {
+export async function handler(event: unknown, context?: InvocationContext): Promise<HandlerResult> {
   if (!defaultHandler) {
     const table = process.env.QUIESCE_TABLE;
     if (!table) throw new Error('QUIESCE_TABLE is not set: the handler needs its DynamoDB table');
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-    const [{ DynamoDBClient }, { createDynamoStore }, { awsConnector }] = await Promise.all([
-      import('@aws-sdk/client-dynamodb'),
-      import('../store/dynamo-store.js'),
-      import('../run/aws-connect.js'),
-    ]);
     defaultHandler = createHandler({
       store: createDynamoStore({ client: new DynamoDBClient({}), tableName: table }),
       logger,

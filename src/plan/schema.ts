@@ -1,113 +1,127 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseDuration } from './duration.js';
 import { checkElbArn, listenerOfRule, parseArn } from './arn.js';
 
 // The plan file schema. Strict everywhere: an unknown key is a typo until proven otherwise
 // (a misspelt `maxOutOfSevice` silently defaulting to 1 is a plan that lies).
+// zod/mini rather than classic zod: same checks and messages, a quarter of the size in the Lambda bundle
+// (classic's methods keep every schema kind and the JSON Schema code alive; docs/performance.md, finding 7).
 
 const duration = (what: string) =>
-  z
-    .string({ error: `must be a duration string such as "90s", "15m" or "1h30m" (${what})` })
-    .transform((text, ctx) => {
+  z.pipe(
+    z.string({ error: `must be a duration string such as "90s", "15m" or "1h30m" (${what})` }),
+    z.transform((text: string, ctx) => {
       const ms = parseDuration(text);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write e.g. "90s", "15m" or "1h30m"` });
+        ctx.issues.push({ code: 'custom', message: `"${text}" is not a duration; write e.g. "90s", "15m" or "1h30m"`, input: text });
         return z.NEVER;
       }
       return ms;
-    });
+    }),
+  );
 
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit');
+const regex = (pattern: RegExp, message: string) => z.string().check(z.regex(pattern, message));
+const int = (min: number, max?: number) =>
+  max === undefined ? z.number().check(z.int(), z.gte(min)) : z.number().check(z.int(), z.gte(min), z.lte(max));
+const optionalString = () => z.optional(z.string());
+
+const name = regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit');
 
 /** Versions are strings, never numbers: `6.20` read as a number is 6.2 (seed 001). */
 const versionString = z
   .string({ error: 'must be a quoted string, e.g. "7.1" (an unquoted 6.20 reads as the number 6.2)' })
-  .regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, 'is not a version string');
+  .check(z.regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, 'is not a version string'));
 
 // Defaults of transformed schemas are output values (milliseconds), so parse the literal once here.
-const timeout = (fallback: string) => duration('timeout').default(parseDuration(fallback)!);
+const timeout = (fallback: string) => z._default(duration('timeout'), parseDuration(fallback)!);
 
 const failoverStep = z.strictObject({
   elasticache: z.literal('failover'),
-  name: z.string().optional(),
+  name: optionalString(),
   /** test-failover: TestFailover on the node group; primary-cluster-id: ModifyReplicationGroup PrimaryClusterId. */
-  method: z.enum(['test-failover', 'primary-cluster-id']).default('test-failover'),
-  nodeGroupId: z.string().regex(/^\d{4}$/, 'must be a 4-digit node group id such as "0001"').default('0001'),
+  method: z._default(z.enum(['test-failover', 'primary-cluster-id']), 'test-failover'),
+  nodeGroupId: z._default(regex(/^\d{4}$/, 'must be a 4-digit node group id such as "0001"'), '0001'),
   /** For primary-cluster-id: the member to promote. Without it quiesce picks the first available replica. */
-  targetPrimary: z.string().optional(),
+  targetPrimary: optionalString(),
   timeout: timeout('20m'),
 });
 
 const modifyStep = z
   .strictObject({
     elasticache: z.literal('modify'),
-    name: z.string().optional(),
-    engineVersion: versionString.optional(),
-    cacheNodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'must look like "cache.r7g.large"').optional(),
-    cacheParameterGroupName: z.string().optional(),
-    applyImmediately: z
-      .literal(true, {
+    name: optionalString(),
+    engineVersion: z.optional(versionString),
+    cacheNodeType: z.optional(regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'must look like "cache.r7g.large"')),
+    cacheParameterGroupName: optionalString(),
+    applyImmediately: z._default(
+      z.literal(true, {
         error:
           'must be true: with false ElastiCache defers the change to its own maintenance window, so "maintenance complete" would be a lie; remove the key or set it to true',
-      })
-      .default(true),
+      }),
+      true,
+    ),
     timeout: timeout('60m'),
   })
-  .refine((s) => s.engineVersion ?? s.cacheNodeType ?? s.cacheParameterGroupName, {
-    message: 'must change at least one of engineVersion, cacheNodeType, cacheParameterGroupName',
-  });
+  .check(
+    z.refine((s) => s.engineVersion ?? s.cacheNodeType ?? s.cacheParameterGroupName, {
+      message: 'must change at least one of engineVersion, cacheNodeType, cacheParameterGroupName',
+    }),
+  );
 
 const rebootStep = z.strictObject({
   elasticache: z.literal('reboot'),
-  name: z.string().optional(),
+  name: optionalString(),
   /** Member cache cluster ids to reboot; "replicas" reboots every replica; default: every member, replicas first. */
-  nodes: z.union([z.literal('replicas'), z.literal('all'), z.array(z.string()).min(1)]).default('all'),
+  nodes: z._default(z.union([z.literal('replicas'), z.literal('all'), z.array(z.string()).check(z.minLength(1))]), 'all'),
   timeout: timeout('30m'),
 });
 
 const serviceUpdateStep = z.strictObject({
   elasticache: z.literal('service-update'),
-  name: z.string().optional(),
-  serviceUpdateName: z.string().min(1),
+  name: optionalString(),
+  serviceUpdateName: z.string().check(z.minLength(1)),
   timeout: timeout('2h'),
 });
 
 const commandStep = z.strictObject({
-  command: z.array(z.string().min(1), {
-    error: 'must be an argv array such as ["./patch.sh", "--cluster", "blue"], never a shell string',
-  }).min(1),
-  name: z.string().optional(),
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  command: z
+    .array(z.string().check(z.minLength(1)), {
+      error: 'must be an argv array such as ["./patch.sh", "--cluster", "blue"], never a shell string',
+    })
+    .check(z.minLength(1)),
+  name: optionalString(),
+  cwd: optionalString(),
+  env: z.optional(z.record(z.string(), z.string())),
   timeout: timeout('10m'),
 });
 
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const httpStatus = () => int(100, 599);
+
 const httpStep = z.strictObject({
   http: z.strictObject({
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.string().optional(),
-    expectStatus: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).default(200),
+    method: z._default(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']), 'POST'),
+    url: httpUrl(),
+    headers: z.optional(z.record(z.string(), z.string())),
+    body: optionalString(),
+    expectStatus: z._default(z.union([httpStatus(), z.array(httpStatus()).check(z.minLength(1))]), 200),
     timeout: timeout('30s'),
-    poll: z
-      .strictObject({
-        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-        field: z.string().min(1),
+    poll: z.optional(
+      z.strictObject({
+        url: httpUrl(),
+        field: z.string().check(z.minLength(1)),
         equals: z.union([z.string(), z.number(), z.boolean()]),
-        interval: duration('poll interval').default(10_000),
+        interval: z._default(duration('poll interval'), 10_000),
         timeout: timeout('15m'),
-      })
-      .optional(),
+      }),
+    ),
   }),
-  name: z.string().optional(),
+  name: optionalString(),
 });
 
 const approvalStep = z.strictObject({
-  approval: z.union([z.string(), z.strictObject({ message: z.string().optional() })]),
-  name: z.string().optional(),
+  approval: z.union([z.string(), z.strictObject({ message: optionalString() })]),
+  name: optionalString(),
 });
 
 const STEP_SCHEMAS = {
@@ -140,200 +154,210 @@ export type MaintenanceStep =
  * Steps are told apart by their leading key. Dispatching by hand (rather than z.union) keeps the error
  * about the step the author meant, instead of "matched none of 7 alternatives".
  */
-const step = z.unknown().transform((raw, ctx): MaintenanceStep => {
-  const fail = (message: string) => {
-    ctx.addIssue({ code: 'custom', message });
-    return z.NEVER;
-  };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return fail('must be a mapping such as { elasticache: failover } or { command: [...] }');
-  }
-  const record = raw as Record<string, unknown>;
-  let key: keyof typeof STEP_SCHEMAS | undefined;
-  if ('elasticache' in record) {
-    const action = record.elasticache;
-    // Plans also arrive as Lambda events: `action` can be any value, even one String() throws on.
-    const scalar = typeof action === 'string' || typeof action === 'number' || typeof action === 'boolean';
-    const kind = action === null ? 'null' : Array.isArray(action) ? 'list' : typeof action;
-    const shown = scalar ? String(action) : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
-    const candidate = `elasticache:${shown}`;
-    if (typeof action !== 'string' || !Object.hasOwn(STEP_SCHEMAS, candidate)) {
-      return fail(`elasticache: "${shown}" is not a known action (failover, modify, reboot, service-update)`);
+const step = z.pipe(
+  z.unknown(),
+  z.transform((raw: unknown, ctx): MaintenanceStep => {
+    const fail = (message: string) => {
+      ctx.issues.push({ code: 'custom', message, input: raw });
+      return z.NEVER;
+    };
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return fail('must be a mapping such as { elasticache: failover } or { command: [...] }');
     }
-    key = candidate as keyof typeof STEP_SCHEMAS;
-  } else {
-    key = (['command', 'http', 'approval'] as const).find((k) => k in record);
-  }
-  if (!key) return fail('is not a known step: use elasticache, command, http or approval');
-  const result = STEP_SCHEMAS[key].safeParse(raw);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
+    const record = raw as Record<string, unknown>;
+    let key: keyof typeof STEP_SCHEMAS | undefined;
+    if ('elasticache' in record) {
+      const action = record.elasticache;
+      // Plans also arrive as Lambda events: `action` can be any value, even one String() throws on.
+      const scalar = typeof action === 'string' || typeof action === 'number' || typeof action === 'boolean';
+      const kind = action === null ? 'null' : Array.isArray(action) ? 'list' : typeof action;
+      const shown = scalar ? String(action) : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+      const candidate = `elasticache:${shown}`;
+      if (typeof action !== 'string' || !Object.hasOwn(STEP_SCHEMAS, candidate)) {
+        return fail(`elasticache: "${shown}" is not a known action (failover, modify, reboot, service-update)`);
+      }
+      key = candidate as keyof typeof STEP_SCHEMAS;
+    } else {
+      key = (['command', 'http', 'approval'] as const).find((k) => k in record);
     }
-    return z.NEVER;
-  }
-  return result.data as MaintenanceStep;
-});
+    if (!key) return fail('is not a known step: use elasticache, command, http or approval');
+    const result = STEP_SCHEMAS[key].safeParse(raw);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: raw } as (typeof ctx.issues)[number]);
+      return z.NEVER;
+    }
+    return result.data as MaintenanceStep;
+  }),
+);
 
-const percentOrCount = z.union([
-  z.number().int().min(0),
-  z.string().regex(/^(100|[1-9]?\d)%$/, 'must be a count such as 4 or a percentage such as "60%"'),
-]);
+const percentOrCount = z.union([int(0), regex(/^(100|[1-9]?\d)%$/, 'must be a count such as 4 or a percentage such as "60%"')]);
 
 const redisProbe = z.strictObject({
   /** Defaults to the replication group's primary endpoint. */
-  host: z.string().optional(),
-  port: z.number().int().min(1).max(65535).default(6379),
-  tls: z.boolean().default(true),
-  username: z.string().optional(),
+  host: optionalString(),
+  port: z._default(int(1, 65535), 6379),
+  tls: z._default(z.boolean(), true),
+  username: optionalString(),
   /** The AUTH token never sits in the plan: name an environment variable or a Secrets Manager secret. */
-  authTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
-  authTokenSecretId: z.string().optional(),
-  authTokenSecretKey: z.string().optional(),
-  timeout: duration('probe timeout').default(5_000),
-  replicaCatchUp: duration('replica catch-up').default(10_000),
+  authTokenEnv: z.optional(regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')),
+  authTokenSecretId: optionalString(),
+  authTokenSecretKey: optionalString(),
+  timeout: z._default(duration('probe timeout'), 5_000),
+  replicaCatchUp: z._default(duration('replica catch-up'), 10_000),
 });
 
 const canaryProbe = z.strictObject({
-  path: z.string().startsWith('/').default('/healthz'),
-  protocol: z.enum(['http', 'https']).default('https'),
-  headerName: z.string().regex(/^[A-Za-z0-9-]{1,40}$/).default('X-Quiesce-Canary'),
-  requests: z.number().int().min(1).max(1000).default(20),
-  expectStatus: z.number().int().min(100).max(599).default(200),
-  bodyMatch: z.string().optional(),
-  timeout: duration('request timeout').default(5_000),
+  path: z._default(z.string().check(z.startsWith('/')), '/healthz'),
+  protocol: z._default(z.enum(['http', 'https']), 'https'),
+  headerName: z._default(z.string().check(z.regex(/^[A-Za-z0-9-]{1,40}$/)), 'X-Quiesce-Canary'),
+  requests: z._default(int(1, 1000), 20),
+  expectStatus: z._default(int(100, 599), 200),
+  bodyMatch: optionalString(),
+  timeout: z._default(duration('request timeout'), 5_000),
+  /**
+   * The service's own name: requests carry it as Host and TLS SNI (and the certificate is checked
+   * against it) while they still travel to the load balancer. Needed for https, whose certificate never
+   * names the load balancer's DNS name.
+   */
+  host: z.optional(regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a DNS name, e.g. api.example.com (no scheme, port or path)')),
 });
 
 const cluster = z.strictObject({
   name,
   targetGroupArn: z.string(),
-  cache: z
-    .strictObject({
-      replicationGroupId: z
-        .string()
-        .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be a replication group id (letters, digits, hyphens; starts with a letter)'),
-    })
-    .optional(),
+  cache: z.optional(
+    z.strictObject({
+      replicationGroupId: regex(
+        /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/,
+        'must be a replication group id (letters, digits, hyphens; starts with a letter)',
+      ),
+    }),
+  ),
 });
 
 const schedule = z.strictObject({
   /** EventBridge Scheduler expression, e.g. "cron(0 3 ? * SUN *)". */
-  cron: z.string().regex(/^cron\(.+\)$/, 'must be an EventBridge cron expression such as "cron(0 3 ? * SUN *)"'),
-  timezone: z.string().default('UTC'),
-  flexibleWindow: duration('flexible window').optional(),
+  cron: regex(/^cron\(.+\)$/, 'must be an EventBridge cron expression such as "cron(0 3 ? * SUN *)"'),
+  timezone: z._default(z.string(), 'UTC'),
+  flexibleWindow: z.optional(duration('flexible window')),
 });
+
+const rampPercent = z.number().check(z.int(), z.gte(1, 'ramp percentages must be 1-100'), z.lte(100, 'ramp percentages must be 1-100'));
 
 export const planSchema = z
   .strictObject({
     version: z.literal(1, { error: 'must be 1 (the plan format version)' }),
     name,
-    description: z.string().optional(),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
-    schedule: schedule.optional(),
+    description: optionalString(),
+    region: regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
+    schedule: z.optional(schedule),
     fleet: z.strictObject({
       listenerArn: z.string(),
-      ruleArn: z.string().optional(),
-      clusters: z.array(cluster).min(2, 'must list at least 2 clusters: one must stay in rotation while another is maintained'),
+      ruleArn: optionalString(),
+      clusters: z.array(cluster).check(z.minLength(2, 'must list at least 2 clusters: one must stay in rotation while another is maintained')),
     }),
-    capacity: z
-      .strictObject({
-        maxOutOfService: z.number().int().min(1).default(1),
-        minActiveClusters: z.number().int().min(1).default(1),
-        minHealthyTargets: percentOrCount.optional(),
-      })
-      .default({ maxOutOfService: 1, minActiveClusters: 1 }),
-    drain: z
-      .strictObject({
-        mode: z.enum(['weight', 'deregister']).default('weight'),
-        minimum: duration('drain minimum').default(60_000),
-        timeout: duration('drain timeout').default(900_000),
+    capacity: z._default(
+      z.strictObject({
+        maxOutOfService: z._default(int(1), 1),
+        minActiveClusters: z._default(int(1), 1),
+        minHealthyTargets: z.optional(percentOrCount),
+      }),
+      { maxOutOfService: 1, minActiveClusters: 1 },
+    ),
+    drain: z._default(
+      z.strictObject({
+        mode: z._default(z.enum(['weight', 'deregister']), 'weight'),
+        minimum: z._default(duration('drain minimum'), 60_000),
+        timeout: z._default(duration('drain timeout'), 900_000),
         /** Complete CloudWatch minutes with zero RequestCount needed before the group counts as drained. */
-        quietMinutes: z.number().int().min(1).max(30).default(2),
-      })
-      .default({ mode: 'weight', minimum: 60_000, timeout: 900_000, quietMinutes: 2 }),
-    maintenance: z.array(step).min(1, 'must list at least one step'),
-    verify: z
-      .strictObject({
-        stableFor: duration('stableFor').default(120_000),
-        timeout: duration('verify timeout').default(1_200_000),
-        maxMemoryPercent: z.number().min(1).max(100).default(80),
-        maxReplicationLagSeconds: z.number().min(0).default(10),
-        redis: redisProbe.optional(),
-        canary: canaryProbe.optional(),
-      })
-      .default({ stableFor: 120_000, timeout: 1_200_000, maxMemoryPercent: 80, maxReplicationLagSeconds: 10 }),
-    reactivate: z
-      .strictObject({
-        ramp: z
-          .array(z.number().int().min(1, 'ramp percentages must be 1-100').max(100, 'ramp percentages must be 1-100'))
-          .min(1)
-          .default([10, 50, 100]),
-        hold: duration('ramp hold').default(60_000),
-        max5xx: z.number().int().min(0).default(0),
-        maxUnhealthyHosts: z.number().int().min(0).default(0),
-      })
-      .default({ ramp: [10, 50, 100], hold: 60_000, max5xx: 0, maxUnhealthyHosts: 0 }),
+        quietMinutes: z._default(int(1, 30), 2),
+      }),
+      { mode: 'weight', minimum: 60_000, timeout: 900_000, quietMinutes: 2 },
+    ),
+    maintenance: z.array(step).check(z.minLength(1, 'must list at least one step')),
+    verify: z._default(
+      z.strictObject({
+        stableFor: z._default(duration('stableFor'), 120_000),
+        timeout: z._default(duration('verify timeout'), 1_200_000),
+        maxMemoryPercent: z._default(z.number().check(z.gte(1), z.lte(100)), 80),
+        maxReplicationLagSeconds: z._default(z.number().check(z.gte(0)), 10),
+        redis: z.optional(redisProbe),
+        canary: z.optional(canaryProbe),
+      }),
+      { stableFor: 120_000, timeout: 1_200_000, maxMemoryPercent: 80, maxReplicationLagSeconds: 10 },
+    ),
+    reactivate: z._default(
+      z.strictObject({
+        ramp: z._default(z.array(rampPercent).check(z.minLength(1)), [10, 50, 100]),
+        hold: z._default(duration('ramp hold'), 60_000),
+        max5xx: z._default(int(0), 0),
+        maxUnhealthyHosts: z._default(int(0), 0),
+      }),
+      { ramp: [10, 50, 100], hold: 60_000, max5xx: 0, maxUnhealthyHosts: 0 },
+    ),
   })
-  .superRefine((plan, ctx) => {
-    const at = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  .check(
+    z.superRefine((plan, ctx) => {
+      const at = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
 
-    const listenerProblem = checkElbArn(plan.fleet.listenerArn, 'listener', plan.region);
-    if (listenerProblem) at(['fleet', 'listenerArn'], listenerProblem);
-    if (plan.fleet.ruleArn !== undefined) {
-      const ruleProblem = checkElbArn(plan.fleet.ruleArn, 'listener-rule', plan.region);
-      if (ruleProblem) at(['fleet', 'ruleArn'], ruleProblem);
-      else if (!listenerProblem && listenerOfRule(plan.fleet.ruleArn) !== plan.fleet.listenerArn) {
-        at(['fleet', 'ruleArn'], 'belongs to a different listener than fleet.listenerArn');
+      const listenerProblem = checkElbArn(plan.fleet.listenerArn, 'listener', plan.region);
+      if (listenerProblem) at(['fleet', 'listenerArn'], listenerProblem);
+      if (plan.fleet.ruleArn !== undefined) {
+        const ruleProblem = checkElbArn(plan.fleet.ruleArn, 'listener-rule', plan.region);
+        if (ruleProblem) at(['fleet', 'ruleArn'], ruleProblem);
+        else if (!listenerProblem && listenerOfRule(plan.fleet.ruleArn) !== plan.fleet.listenerArn) {
+          at(['fleet', 'ruleArn'], 'belongs to a different listener than fleet.listenerArn');
+        }
       }
-    }
-    const account = parseArn(plan.fleet.listenerArn)?.account;
-    const names = new Map<string, number>();
-    const groups = new Map<string, number>();
-    const caches = new Map<string, number>();
-    plan.fleet.clusters.forEach((c, i) => {
-      const tgProblem = checkElbArn(c.targetGroupArn, 'targetgroup', plan.region);
-      if (tgProblem) at(['fleet', 'clusters', i, 'targetGroupArn'], tgProblem);
-      else if (account && parseArn(c.targetGroupArn)?.account !== account) {
-        at(['fleet', 'clusters', i, 'targetGroupArn'], `is in account ${parseArn(c.targetGroupArn)?.account}, the listener in ${account}`);
-      }
-      const dup = (seen: Map<string, number>, key: string, field: (string | number)[], what: string) => {
-        const first = seen.get(key);
-        if (first !== undefined) at(['fleet', 'clusters', i, ...field], `duplicate ${what} "${key}" (also clusters[${first}])`);
-        else seen.set(key, i);
-      };
-      dup(names, c.name, ['name'], 'cluster name');
-      dup(groups, c.targetGroupArn, ['targetGroupArn'], 'target group');
-      if (c.cache) dup(caches, c.cache.replicationGroupId, ['cache', 'replicationGroupId'], 'replication group');
-    });
-
-    const clusterCount = plan.fleet.clusters.length;
-    if (plan.capacity.minActiveClusters >= clusterCount) {
-      at(
-        ['capacity', 'minActiveClusters'],
-        `is ${plan.capacity.minActiveClusters} but the fleet has ${clusterCount} clusters: nothing could ever be maintained; use at most ${clusterCount - 1}`,
-      );
-    }
-
-    const ramp = plan.reactivate.ramp;
-    ramp.forEach((p, i) => {
-      if (i > 0 && p <= ramp[i - 1]!) at(['reactivate', 'ramp', i], `must be greater than the step before (${ramp[i - 1]})`);
-    });
-    if (ramp.at(-1) !== 100) at(['reactivate', 'ramp', ramp.length - 1], 'the last ramp step must be 100 (the weight before maintenance)');
-
-    if (plan.drain.minimum > plan.drain.timeout) at(['drain', 'minimum'], 'is longer than drain.timeout');
-    if (plan.verify.stableFor >= plan.verify.timeout) at(['verify', 'stableFor'], 'must be shorter than verify.timeout');
-
-    const usesCache = plan.maintenance.some((s) => 'elasticache' in s);
-    if (usesCache) {
+      const account = parseArn(plan.fleet.listenerArn)?.account;
+      const names = new Map<string, number>();
+      const groups = new Map<string, number>();
+      const caches = new Map<string, number>();
       plan.fleet.clusters.forEach((c, i) => {
-        if (!c.cache) at(['fleet', 'clusters', i], 'has no cache.replicationGroupId but the maintenance has elasticache steps');
+        const tgProblem = checkElbArn(c.targetGroupArn, 'targetgroup', plan.region);
+        if (tgProblem) at(['fleet', 'clusters', i, 'targetGroupArn'], tgProblem);
+        else if (account && parseArn(c.targetGroupArn)?.account !== account) {
+          at(['fleet', 'clusters', i, 'targetGroupArn'], `is in account ${parseArn(c.targetGroupArn)?.account}, the listener in ${account}`);
+        }
+        const dup = (seen: Map<string, number>, key: string, field: (string | number)[], what: string) => {
+          const first = seen.get(key);
+          if (first !== undefined) at(['fleet', 'clusters', i, ...field], `duplicate ${what} "${key}" (also clusters[${first}])`);
+          else seen.set(key, i);
+        };
+        dup(names, c.name, ['name'], 'cluster name');
+        dup(groups, c.targetGroupArn, ['targetGroupArn'], 'target group');
+        if (c.cache) dup(caches, c.cache.replicationGroupId, ['cache', 'replicationGroupId'], 'replication group');
       });
-    }
-    const redis = plan.verify.redis;
-    if (redis?.authTokenEnv && redis.authTokenSecretId) {
-      at(['verify', 'redis', 'authTokenSecretId'], 'set either authTokenEnv or authTokenSecretId, not both');
-    }
-  });
+
+      const clusterCount = plan.fleet.clusters.length;
+      if (plan.capacity.minActiveClusters >= clusterCount) {
+        at(
+          ['capacity', 'minActiveClusters'],
+          `is ${plan.capacity.minActiveClusters} but the fleet has ${clusterCount} clusters: nothing could ever be maintained; use at most ${clusterCount - 1}`,
+        );
+      }
+
+      const ramp = plan.reactivate.ramp;
+      ramp.forEach((p, i) => {
+        if (i > 0 && p <= ramp[i - 1]!) at(['reactivate', 'ramp', i], `must be greater than the step before (${ramp[i - 1]})`);
+      });
+      if (ramp.at(-1) !== 100) at(['reactivate', 'ramp', ramp.length - 1], 'the last ramp step must be 100 (the weight before maintenance)');
+
+      if (plan.drain.minimum > plan.drain.timeout) at(['drain', 'minimum'], 'is longer than drain.timeout');
+      if (plan.verify.stableFor >= plan.verify.timeout) at(['verify', 'stableFor'], 'must be shorter than verify.timeout');
+
+      const usesCache = plan.maintenance.some((s) => 'elasticache' in s);
+      if (usesCache) {
+        plan.fleet.clusters.forEach((c, i) => {
+          if (!c.cache) at(['fleet', 'clusters', i], 'has no cache.replicationGroupId but the maintenance has elasticache steps');
+        });
+      }
+      const redis = plan.verify.redis;
+      if (redis?.authTokenEnv && redis.authTokenSecretId) {
+        at(['verify', 'redis', 'authTokenSecretId'], 'set either authTokenEnv or authTokenSecretId, not both');
+      }
+    }),
+  );
 
 export type PlanInput = z.input<typeof planSchema>;
 export type Plan = z.output<typeof planSchema>;

@@ -63,13 +63,22 @@ export interface UpdateActionView {
 
 export interface CachePort {
   describe(replicationGroupId: string): Promise<ReplicationGroupView>;
+  /** Several groups, in the order asked: one listing of the groups and one of their members where that pays. */
+  describeMany(replicationGroupIds: readonly string[]): Promise<ReplicationGroupView[]>;
   events(replicationGroupId: string, sinceMs: number): Promise<CacheEvent[]>;
+  /**
+   * The cheap probe of a wait loop: events since `sinceMs` whose source is one of `sourceIds`, read with
+   * one DescribeEvents per page and no source filter (the group's and its members' events at once).
+   */
+  recentEvents(sourceIds: readonly string[], sinceMs: number): Promise<CacheEvent[]>;
 
   startFailover(replicationGroupId: string, request: FailoverRequest): Promise<void>;
   /** Complete only when the primary changed, the event log shows the failover, status is available and nothing is pending. */
   observeFailover(
     replicationGroupId: string,
     since: { previousPrimary: string; nodeGroupId: string; requestedAt: number; expectedPrimary?: string },
+    /** The events since `requestedAt` of the group and its members when the caller just read them. */
+    knownEvents?: readonly CacheEvent[],
   ): Promise<OperationVerdict>;
 
   /** Always sends ApplyImmediately: true. */

@@ -27,6 +27,20 @@ export interface MetricsPort {
     startMs: number,
     endMs: number,
   ): Promise<MinuteValue[]>;
+  /** Several metrics of one target group in one request: the same minutes as `targetGroupMinutes`, per metric. */
+  targetGroupMinutesOf<M extends TargetGroupMetric>(
+    dims: TargetGroupDimensions,
+    metrics: readonly M[],
+    startMs: number,
+    endMs: number,
+  ): Promise<Record<M, MinuteValue[]>>;
+  /** Several cache metrics in one request: the latest value per cache cluster, per metric. */
+  cacheNodeLatestOf<M extends CacheNodeMetric>(
+    cacheClusterIds: string[],
+    metrics: readonly M[],
+    startMs: number,
+    endMs: number,
+  ): Promise<Record<M, Record<string, number | undefined>>>;
   /** Latest value per cache cluster (node 0001) of the metric within the window; missing if none. */
   cacheNodeLatest(
     cacheClusterIds: string[],

@@ -93,6 +93,10 @@ export async function buildPreview(plan: Plan, live?: LiveReaders): Promise<Plan
   const notes: string[] = [];
   if (!live) notes.push('estimates use AWS defaults (health checks, 300s deregistration delay): run with --sandbox or against AWS for live values');
   if (live) notes.push(`cache operation times: ${live.timings.source}`);
+  const canary = plan.verify.canary;
+  if (canary?.protocol === 'https' && !canary.host) {
+    notes.push("verify.canary is https without verify.canary.host: the load balancer's certificate names your domain, not its DNS name, so certificate checks will fail against AWS; set host to the name the certificate covers");
+  }
   return {
     planName: plan.name,
     region: plan.region,
@@ -204,8 +208,9 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     phase: 'reactivate',
     changes: [`weight 0 -> ${weights.join(' -> ')} (ramp ${plan.reactivate.ramp.join('%, ')}%, hold ${formatDuration(plan.reactivate.hold)} each)`],
     checks: [`each step: weight reads back; target 5xx <= ${plan.reactivate.max5xx}; unhealthy hosts <= ${plan.reactivate.maxUnhealthyHosts}; a breach sets weight 0 and holds`],
-    estimateMs: plan.reactivate.ramp.length * plan.reactivate.hold,
-    basis: `${plan.reactivate.ramp.length} steps x hold ${formatDuration(plan.reactivate.hold)}`,
+    // A step ends only once CloudWatch published the minute holding the end of its hold (observeRamp).
+    estimateMs: plan.reactivate.ramp.length * (plan.reactivate.hold + 60_000 + lagMs),
+    basis: `${plan.reactivate.ramp.length} steps x (hold ${formatDuration(plan.reactivate.hold)} + up to 1m to the minute's end + ${formatDuration(lagMs)} CloudWatch publication)`,
   });
 
   return {

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from './errors.js';
 import { redactSecrets } from './redact.js';
@@ -78,6 +78,9 @@ function tlsOptions(tls: Exclude<RedisTls, false>): ConnectionOptions {
 export async function openRedisSession(endpoint: RedisEndpoint, timeoutMs: number): Promise<RedisSession> {
   const address = `${endpoint.host}:${endpoint.port}`;
   const secrets = [endpoint.authToken];
+  // Loaded on first use: ioredis and its dependencies are about a fifth of the Lambda bundle, and most
+  // plans have no verify.redis, so the cold start does not run them.
+  const { Redis } = await import('ioredis');
   const client = new Redis(redisClientOptions(endpoint, timeoutMs));
   let lastError: Error | undefined;
   client.on('error', (err: Error) => {

@@ -23,7 +23,7 @@ import { runPreflight } from './preflight.js';
 import { assertCapacityWithout, assertOutOfRotation, assertReadyForTraffic } from './rotation-guards.js';
 import { observeDrain, observeRamp, weightEvidence } from './observations.js';
 import { observeStep, startStep } from './maintenance-steps.js';
-import { verifyCluster } from './verification.js';
+import { removeLeftoverCanaryRules, verifyCluster } from './verification.js';
 import { baseline, check, clusterSpec, journal, weightOf, type RunContext } from './run-context.js';
 
 // The named actors the cluster machine invokes, implemented over the ports (Temporal's activities, in
@@ -40,11 +40,12 @@ export interface EffectTracker {
 const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
-  // Journal a check only when its outcome changed since the last poll: wait loops would flood it otherwise.
+  // Journal a check only when its outcome changed since the last poll of the same phase: wait loops would
+  // flood it otherwise. Keyed by phase too, so a check of one name in another phase is journaled afresh.
   const lastSeen = new Map<string, string>();
   const journalNewChecks = async (cluster: string, phase: string, checks: Check[] | undefined) => {
     const fresh = (checks ?? []).filter((c) => {
-      const key = `${cluster}|${c.name}`;
+      const key = `${cluster}|${phase}|${c.name}`;
       const signature = `${c.ok}|${c.observed}`;
       if (lastSeen.get(key) === signature) return false;
       lastSeen.set(key, signature);
@@ -182,6 +183,8 @@ async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
       await setWeight(ctx, { cluster: input.cluster, weight: 0, purpose: 'secure' });
       const targets = input.targets ?? (await deregisteredAndMissing(ctx, input.cluster));
       if (targets?.length) await registerTargets(ctx, input.cluster, targets);
+      // A canary rule of this cluster (a crash mid-canary) would route its header to a held cluster.
+      await removeLeftoverCanaryRules(ctx, (c) => c === input.cluster);
       return { at: ctx.clock.now() };
     } catch (err) {
       if (!(err instanceof AwsCallError) || err.classification === 'fatal' || ctx.clock.now() >= deadline) throw err;

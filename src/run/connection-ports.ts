@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createCloudWatchMetrics } from '../adapters/cloudwatch-metrics.js';
 import { createElastiCacheCache } from '../adapters/elasticache-cache.js';
 import { createElbv2Traffic } from '../adapters/elbv2-traffic.js';
+import { sharedTrafficReads } from '../adapters/shared-reads.js';
 import type { AwsClients } from '../aws/clients.js';
 import { DEFAULT_RETRY_BUDGET } from '../aws/retry-budget.js';
 import type { Clock } from '../ports/clock.js';
@@ -9,10 +10,11 @@ import type { Clock } from '../ports/clock.js';
 // The three ports of a run over SDK clients. AWS and the sandbox both build them here: only the
 // clients' transport and the clock differ.
 
-export function connectionPorts(clients: AwsClients, clock: Clock, logger: Logger) {
-  const common = { clock, budget: DEFAULT_RETRY_BUDGET, logger };
+/** `random`: the retry backoffs' jitter; the sandbox passes its seeded one, so a run replays exactly. */
+export function connectionPorts(clients: AwsClients, clock: Clock, logger: Logger, random?: () => number) {
+  const common = { clock, budget: random ? { ...DEFAULT_RETRY_BUDGET, random } : DEFAULT_RETRY_BUDGET, logger };
   return {
-    traffic: createElbv2Traffic({ client: clients.elbv2, ...common }),
+    traffic: sharedTrafficReads(createElbv2Traffic({ client: clients.elbv2, ...common }), clock),
     cache: createElastiCacheCache({ client: clients.elasticache, ...common }),
     metrics: createCloudWatchMetrics({ client: clients.cloudwatch, ...common }),
   };

@@ -9,14 +9,16 @@ import type { CachePort } from '../ports/cache.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetricsPort } from '../ports/metrics.js';
 import type { TrafficPort } from '../ports/traffic.js';
-import type { Lease, RunRecord, RunStatus, RunStore } from '../store/run-store.js';
+import type { JournalEntry, JournalKind, Lease, RunRecord, RunStatus, RunStore } from '../store/run-store.js';
 import { createClusterActors } from './cluster-actors.js';
 import { clusterMachineInput, fleetInput } from './machine-input.js';
-import { baseline, journal, type RunContext } from './run-context.js';
+import { baseline, type RunContext } from './run-context.js';
+import { removeLeftoverCanaryRules } from './verification.js';
 import type { VirtualClock } from './virtual-clock.js';
 
-// Drives one run: restores (or starts) the fleet and cluster machines, persists after every transition,
-// and moves time. On the sandbox's virtual clock it jumps straight to the next due check once every
+// Drives one run: restores (or starts) the fleet and cluster machines, persists what moved (group
+// commits: one journal append and one save serve every transition and effect ready at that point), and
+// moves time. On the sandbox's virtual clock it jumps straight to the next due check once every
 // effect is idle or asleep; against AWS it sleeps until then. Only the machines touch AWS, through the
 // actors provided here.
 
@@ -36,8 +38,6 @@ export interface Connection {
   virtual?: VirtualClock;
   probes: RunContext['probes'];
   metricsLagMs: number;
-  /** Saves the sandbox world after the clock moved (mutations save themselves). */
-  checkpoint?(): void;
   /** The sandbox's own audit, taken at the end of a run. */
   sandboxReport?(final: boolean): SandboxReport;
 }
@@ -77,30 +77,26 @@ export interface EngineDeps {
 }
 
 export interface DriveOptions {
-  /** `end`: drive until done, held, aborted or paused. `wait`: return as soon as the run must wait longer than inlineWaitMs. */
+  /**
+   * `end`: drive until done, held, aborted or paused. `wait`: return as soon as the run must wait longer
+   * than inlineWaitMs, or until past `deadline`.
+   */
   until: 'end' | 'wait';
   inlineWaitMs?: number;
+  /**
+   * `wait` only: real time (epoch ms) by which the call should return, e.g. a Lambda invocation's end less
+   * a margin. A wait is done inline only if it ends before the deadline, so inline waits can never chain
+   * past it. On a virtual clock the waits count as if they took real time, from the call's start.
+   */
+  deadline?: number;
   /** Sandbox only: virtual milliseconds per real millisecond (60 = a minute per second). Default: instant. */
   speed?: number;
   operator?: { type: 'APPROVE'; by: string };
 }
 
-export class LockHeldError extends QuiesceError {
-  constructor(
-    readonly holder: { runId: string; owner: string; expiresAt: number },
-    listenerArn: string,
-  ) {
-    super(`another run holds the lock on ${listenerArn}: run ${holder.runId} (${holder.owner}), lease until ${new Date(holder.expiresAt).toISOString()}`);
-  }
-}
-
-export class RunNotFoundError extends QuiesceError {
-  constructor(runId: string) {
-    super(`no run ${runId} in this state store`);
-  }
-}
-
-export class RunStateError extends QuiesceError {}
+// Defined in errors.ts so that the CLI can import them without loading the engine.
+import { LockHeldError, RunNotFoundError, RunStateError } from './errors.js';
+export { LockHeldError, RunNotFoundError, RunStateError };
 
 const TERMINAL: ReadonlySet<RunStatus> = new Set(['done', 'held', 'aborted']);
 const DEFAULT_LEASE_MS = 60_000;
@@ -122,13 +118,18 @@ export async function createRun(
   });
 }
 
-/** Records an abort request; the process driving the run (or the next one) acts on it. */
+/**
+ * Records an abort request; the process driving the run (or the next one) acts on it. `now` is real time;
+ * a sandbox run's journal is on its virtual clock, so there the request is stamped with the run's last
+ * time (its record's updatedAt), keeping the journal in order.
+ */
 export async function requestAbort(deps: Pick<EngineDeps, 'store'>, runId: string, by: string, reason: string, now: number): Promise<void> {
   const record = await deps.store.loadRun(runId);
   if (!record) throw new RunNotFoundError(runId);
   if (TERMINAL.has(record.status)) throw new RunStateError(`run ${runId} already ended ${record.status}; nothing to abort`);
-  await deps.store.remember(runId, 'abort-request', async () => ({ by, reason, at: now }));
-  await deps.store.appendJournal(runId, [{ at: now, kind: 'operator', message: `abort requested by ${by}: ${reason}`, data: { action: 'abort', by, reason } }]);
+  const at = record.target.kind === 'sandbox' ? record.updatedAt : now;
+  await deps.store.remember(runId, 'abort-request', async () => ({ by, reason, at }));
+  await deps.store.appendJournal(runId, [{ at, kind: 'operator', message: `abort requested by ${by}: ${reason}`, data: { action: 'abort', by, reason } }]);
 }
 
 export async function driveRun(deps: EngineDeps, runId: string, options: DriveOptions): Promise<DriveResult> {
@@ -181,6 +182,11 @@ export function viewOfRecord(record: RunRecord): RunView {
 }
 
 type ClusterActor = Actor<typeof clusterMachine>;
+type NewEntry = Omit<JournalEntry, 'seq' | 'runId'>;
+interface Batch {
+  entries: NewEntry[];
+  waiters: Array<{ resolve(written: JournalEntry[]): void; reject(err: unknown): void }>;
+}
 type ClusterSnap = SnapshotFrom<typeof clusterMachine>;
 
 const topState = (snap: ClusterSnap): string => (typeof snap.value === 'string' ? snap.value : Object.keys(snap.value)[0]!);
@@ -194,15 +200,28 @@ class RunDriver {
   private inflight = 0;
   private activity: (() => void) | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private persistPending = false;
+  /** What the next commit writes (journal entries, in order) and who waits for it. */
+  private batch: Batch = { entries: [], waiters: [] };
+  private commitScheduled = false;
+  /** Effects waiting for a commit: on a virtual clock they count as asleep (see settle). */
+  private parkedOnCommit = 0;
   private fatal: unknown;
   private readonly reported = new Set<string>();
   private readonly lastState = new Map<string, string>();
   private readonly phaseSince = new Map<string, number>();
   private abortSent = false;
-  /** The machines as last saved (or as loaded), to skip saves that would change nothing. */
-  private savedFingerprint: string | undefined;
-  private lastAbortPoll = 0;
+  /**
+   * The machines as last saved (or as loaded), per part, to write only what changed: each cluster's
+   * persisted snapshot as JSON and its summary, and the fleet's. Only machines marked dirty since the
+   * last save are serialized again, so a save costs what changed, not the fleet.
+   */
+  private readonly savedClusters = new Map<string, { snapshot: unknown; text: string; summary: { state: string; reason?: string } }>();
+  private savedFleet: { snapshot: unknown; text: string } | undefined;
+  private readonly dirty = new Set<string>();
+  private fleetDirty = true;
+  /** Set once the machines run: before, a commit writes the journal only (no snapshot: nothing changed AWS yet). */
+  private started = false;
+  private lastAbortPoll: number | undefined;
   private lastRenew = Date.now();
 
   constructor(
@@ -212,11 +231,18 @@ class RunDriver {
     private readonly renew: () => Promise<void>,
   ) {
     const plan = record.plan;
-    if (record.snapshot) this.savedFingerprint = JSON.stringify([record.snapshot, record.clusters ?? {}]);
+    if (record.snapshot) {
+      const summaries = (record.clusters ?? {}) as Record<string, { state: string; reason?: string }>;
+      for (const [name, snapshot] of Object.entries(record.snapshot.clusters)) {
+        this.savedClusters.set(name, { snapshot, text: JSON.stringify(snapshot), summary: summaries[name] ?? { state: 'pending' } });
+      }
+      this.savedFleet = { snapshot: record.snapshot.fleet, text: JSON.stringify(record.snapshot.fleet) };
+    }
     this.ctx = {
       runId: record.runId,
       plan,
-      store: deps.store,
+      // Effects' journal entries go out with the next commit: one append for all of them (group commit).
+      store: { ...deps.store, appendJournal: (_runId, entries) => this.appendLater(entries) },
       clock: conn.clock,
       logger: deps.logger.child({ runId: record.runId }),
       traffic: conn.traffic,
@@ -233,11 +259,11 @@ class RunDriver {
       },
       end: () => {
         this.inflight--;
-        this.activity?.();
+        this.signal();
       },
       persisted: async () => {
-        this.schedulePersist();
-        await this.flush();
+        // Resolves after the next commit, which saves every machine that moved (this one included).
+        await this.nextCommit();
         // Nothing touches AWS once the run cannot be saved: the loop rethrows the cause.
         if (this.fatal) throw new QuiesceError(`run ${record.runId} could not be saved; no further change is made`, { cause: this.fatal });
       },
@@ -254,7 +280,8 @@ class RunDriver {
     this.fleet.subscribe({
       next: (snap) => {
         this.noteTransition('fleet', snap.value, undefined);
-        this.schedulePersist();
+        this.fleetDirty = true;
+        this.requestCommit();
       },
       error: (err) => this.fail(err),
     });
@@ -262,17 +289,21 @@ class RunDriver {
 
   async drive(options: DriveOptions): Promise<DriveResult> {
     const resumed = this.record.snapshot !== undefined;
-    await journal(this.ctx, 'run', resumed ? `run resumed by ${this.deps.owner}` : `run started by ${this.deps.owner}`, { data: { owner: this.deps.owner } });
+    this.conn.virtual?.onSleep(() => this.signal());
+    await this.note('run', resumed ? `run resumed by ${this.deps.owner}` : `run started by ${this.deps.owner}`, { data: { owner: this.deps.owner } });
     if (this.conn.virtual && this.record.resumeAt && this.record.resumeAt > this.conn.clock.now()) this.conn.virtual.advanceTo(this.record.resumeAt);
+    // The deadline on the run's clock: a virtual one moves only by waits, so they are what it bounds.
+    const waitLimit = options.deadline === undefined ? undefined : this.conn.virtual ? this.conn.clock.now() + (options.deadline - Date.now()) : options.deadline;
     // The world as it was before the first change: every restore returns to it.
     try {
-      await this.beforeLoop(() => baseline(this.ctx));
+      await this.outsideLoop(() => baseline(this.ctx));
     } catch (err) {
       // Nothing has changed yet (the baseline precedes every change): end safely, saying why.
       if (!(err instanceof AwsCallError)) throw err;
       return this.endBeforeStart(`could not read the listener and target groups at run start, so nothing was changed: ${err.message.split('\n')[0]}`);
     }
 
+    this.started = true;
     for (const [name, snapshot] of Object.entries(this.record.snapshot?.clusters ?? {})) this.startCluster(name, snapshot);
     this.fleet.start();
     // A cluster the fleet started whose machine never got persisted starts now; one that ended while the
@@ -284,15 +315,17 @@ class RunDriver {
 
     if (options.operator) {
       const paused = [...this.clusters].filter(([, a]) => a.getSnapshot().value === 'paused');
-      await journal(this.ctx, 'operator', `approved by ${options.operator.by} (${paused.map(([n]) => n).join(', ') || 'nothing paused'})`, { data: { action: 'approve', by: options.operator.by } });
+      await this.note('operator', `approved by ${options.operator.by} (${paused.map(([n]) => n).join(', ') || 'nothing paused'})`, { data: { action: 'approve', by: options.operator.by } });
       for (const [, actor] of paused) actor.send({ type: 'APPROVE', by: options.operator.by });
     }
 
     for (;;) {
-      await this.pollAbort();
       await this.settle();
       await this.flush();
       if (this.fatal) throw this.fatal;
+      // Here every effect is idle or asleep: what happens now cannot reorder them (a deterministic timeline).
+      await this.renewIfDue();
+      if (await this.pollAbort()) continue;
       this.progress();
       const fleetSnap = this.fleet.getSnapshot();
       if (fleetSnap.status === 'done') return this.finish(fleetSnap.output as FleetOutput);
@@ -314,7 +347,7 @@ class RunDriver {
         throw new Error(`run ${this.record.runId} is stuck: no effect is running and no cluster waits for anything (fleet ${JSON.stringify(fleetSnap.value)})`);
       }
       const due = Math.max(now, Math.min(...dues));
-      if (options.until === 'wait' && due - now > (options.inlineWaitMs ?? 0)) return this.yieldUntil(due);
+      if (options.until === 'wait' && (due - now > (options.inlineWaitMs ?? 0) || (waitLimit !== undefined && due > waitLimit))) return this.yieldUntil(due);
       await this.advanceTo(due, options.speed);
       const t = this.conn.clock.now();
       for (const actor of this.clusters.values()) {
@@ -325,10 +358,11 @@ class RunDriver {
   }
 
   /**
-   * Work awaited before the loop runs (the baseline). Its retries sleep on the clock like any effect's;
-   * on a virtual clock nobody else is there to move time, so this does, or the run would wait forever.
+   * Work awaited outside the loop (the baseline, the end-of-run cleanup). Its retries sleep on the clock
+   * like any effect's; on a virtual clock nobody else is there to move time, so this does, or the run
+   * would wait forever.
    */
-  private async beforeLoop<T>(work: () => Promise<T>): Promise<T> {
+  private async outsideLoop<T>(work: () => Promise<T>): Promise<T> {
     let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
     this.inflight++;
     const running = work().then(
@@ -337,7 +371,7 @@ class RunDriver {
     );
     void running.finally(() => {
       this.inflight--;
-      this.activity?.();
+      this.signal();
     });
     const virtual = this.conn.virtual;
     while (outcome === undefined) {
@@ -357,9 +391,8 @@ class RunDriver {
 
   private async endBeforeStart(reason: string): Promise<DriveResult> {
     const report = this.sandbox(true);
-    await this.save({ status: 'held', finishedAt: this.conn.clock.now(), reason, ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
-    await journal(this.ctx, 'run', `run ended held: ${reason}`, { data: { status: 'held', ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
-    await this.flush();
+    await this.commitNow({ status: 'held', finishedAt: this.conn.clock.now(), reason, ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
+    await this.note('run', `run ended held: ${reason}`, { data: { status: 'held', ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
     const result = { ...this.view('held', reason), ...report };
     this.deps.onProgress?.(result);
     return result;
@@ -372,6 +405,7 @@ class RunDriver {
       ...(snapshot ? { snapshot: snapshot as never } : {}),
     });
     this.clusters.set(name, actor);
+    this.dirty.add(name);
     actor.subscribe({
       next: (snap) => this.onCluster(name, snap),
       error: (err) => this.fail(err),
@@ -391,7 +425,8 @@ class RunDriver {
       this.fleet.send({ type: 'CLUSTER.RESUMED', name });
     }
     this.reportIfFinal(name, snap);
-    this.schedulePersist();
+    this.dirty.add(name);
+    this.requestCommit();
   }
 
   private reportIfFinal(name: string, snap: ClusterSnap): void {
@@ -413,12 +448,76 @@ class RunDriver {
     const context = snap?.context;
     const why = key === 'paused' ? context?.pause?.reason : key === 'held' || key === 'aborted' ? context?.reason : undefined;
     const message = `${name}: ${previous ?? '(start)'} -> ${key}${why ? ` (${why})` : ''}`;
-    this.enqueue(() =>
-      this.deps.store.appendJournal(this.record.runId, [
-        { at, kind: 'transition', ...(name === 'fleet' ? {} : { cluster: name }), message, data: { from: previous ?? null, to: key, ...(why ? { reason: why } : {}), ...(context?.drift ? { drift: context.drift } : {}) } },
-      ]),
-    );
+    this.batch.entries.push({ at, kind: 'transition', ...(name === 'fleet' ? {} : { cluster: name }), message, data: { from: previous ?? null, to: key, ...(why ? { reason: why } : {}), ...(context?.drift ? { drift: context.drift } : {}) } });
+    this.requestCommit();
     this.deps.logger.info({ runId: this.record.runId, cluster: name, from: previous, to: key }, message);
+  }
+
+  /**
+   * Group commit: journal entries (transitions, and effects' intents, effects and checks) collect in a
+   * batch; a commit appends them in one call, then saves the machines that moved, and only then releases
+   * whoever waits for it (write-ahead). Against AWS a commit starts at once. On a virtual clock it starts
+   * when the run is otherwise idle (settle), so one commit serves every effect of that instant.
+   */
+  private requestCommit(): void {
+    if (this.conn.virtual || this.commitScheduled) return;
+    this.commitScheduled = true;
+    this.enqueue(() => this.commit({}));
+  }
+
+  private commitWanted(): boolean {
+    return this.batch.entries.length > 0 || this.batch.waiters.length > 0 || (this.started && (this.dirty.size > 0 || this.fleetDirty));
+  }
+
+  /** Resolves once everything noted so far is durable. Only effects wait here (they count as parked). */
+  private nextCommit(): Promise<JournalEntry[]> {
+    return this.waitForCommit([]);
+  }
+
+  private appendLater(entries: NewEntry[]): Promise<JournalEntry[]> {
+    return this.waitForCommit(entries);
+  }
+
+  private waitForCommit(entries: NewEntry[]): Promise<JournalEntry[]> {
+    const from = this.batch.entries.length;
+    this.batch.entries.push(...entries);
+    const to = this.batch.entries.length;
+    this.parkedOnCommit++;
+    const done = new Promise<JournalEntry[]>((resolve, reject) => this.batch.waiters.push({ resolve: (written) => resolve(written.slice(from, to)), reject }));
+    const settled = () => {
+      this.parkedOnCommit--;
+    };
+    void done.then(settled, settled);
+    this.requestCommit();
+    this.signal();
+    return done;
+  }
+
+  private async commit(change: Partial<RunRecord>): Promise<void> {
+    this.commitScheduled = false;
+    const batch = this.batch;
+    this.batch = { entries: [], waiters: [] };
+    try {
+      const written = batch.entries.length ? await this.deps.store.appendJournal(this.record.runId, batch.entries) : [];
+      await this.save(change);
+      for (const waiter of batch.waiters) waiter.resolve(written);
+    } catch (err) {
+      for (const waiter of batch.waiters) waiter.reject(err);
+      throw err;
+    }
+  }
+
+  /** A commit now, from the driver itself (not an effect): its errors reach the caller. */
+  private async commitNow(change: Partial<RunRecord> = {}): Promise<void> {
+    this.enqueue(() => this.commit(change));
+    await this.flush();
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** A journal entry of the driver's own, durable (with everything noted before it) when this returns. */
+  private async note(kind: JournalKind, message: string, extra: { cluster?: string; data?: Record<string, unknown> } = {}): Promise<void> {
+    this.batch.entries.push({ at: this.conn.clock.now(), kind, message, ...extra });
+    await this.commitNow();
   }
 
   private enqueue(work: () => Promise<unknown>): void {
@@ -431,38 +530,62 @@ class RunDriver {
     });
   }
 
-  /** Coalesces: at most one save in the queue at a time, always of the newest snapshots. */
-  private schedulePersist(): void {
-    if (this.persistPending) return;
-    this.persistPending = true;
-    this.enqueue(async () => {
-      this.persistPending = false;
-      await this.save({});
-    });
-  }
-
   /** True once this driver has saved the run: from then on, effects may have changed AWS. */
   get saved(): boolean {
     return this.record.snapshot !== undefined;
   }
 
   private async save(change: Partial<RunRecord>): Promise<void> {
-    const clusters: Record<string, unknown> = {};
-    const summary: Record<string, { state: string; reason?: string }> = {};
-    for (const [name, actor] of this.clusters) {
-      const snap = actor.getSnapshot();
-      clusters[name] = actor.getPersistedSnapshot();
-      const reason = snap.context.pause?.reason ?? snap.context.reason;
-      summary[name] = { state: topState(snap), ...(reason ? { reason } : {}) };
-    }
-    const snapshot = { fleet: this.fleet.getPersistedSnapshot(), clusters };
+    if (!this.started && Object.keys(change).length === 0) return;
     // Every effect waits for a save (write-ahead); when the machines have not moved since the last one (an
     // effect restarted on resume, a second effect of the same transition) that save would write nothing new.
-    const fingerprint = JSON.stringify([snapshot, summary]);
-    if (Object.keys(change).length === 0 && fingerprint === this.savedFingerprint) return;
-    const next: RunRecord = { ...this.record, ...change, updatedAt: this.conn.clock.now(), snapshot, clusters: summary };
-    this.record = await this.deps.store.saveRun(next, this.record.version);
-    this.savedFingerprint = fingerprint;
+    const changed: string[] = [];
+    const pending = new Map<string, { snapshot: unknown; text: string; summary: { state: string; reason?: string } }>();
+    for (const name of this.dirty) {
+      const actor = this.clusters.get(name)!;
+      const snap = actor.getSnapshot();
+      const snapshot = actor.getPersistedSnapshot();
+      const text = JSON.stringify(snapshot);
+      const reason = snap.context.pause?.reason ?? snap.context.reason;
+      const summary = { state: topState(snap), ...(reason ? { reason } : {}) };
+      const saved = this.savedClusters.get(name);
+      if (saved && saved.text === text && saved.summary.state === summary.state && saved.summary.reason === summary.reason) continue;
+      changed.push(name);
+      pending.set(name, { snapshot, text, summary });
+    }
+    let fleet = this.savedFleet;
+    if (this.fleetDirty || !fleet) {
+      const snapshot = this.fleet.getPersistedSnapshot();
+      const text = JSON.stringify(snapshot);
+      if (text !== fleet?.text) fleet = { snapshot, text };
+    }
+    if (Object.keys(change).length === 0 && changed.length === 0 && fleet === this.savedFleet && this.record.snapshot !== undefined) {
+      this.dirty.clear();
+      this.fleetDirty = false;
+      return;
+    }
+    const clusters: Record<string, unknown> = {};
+    const summary: Record<string, { state: string; reason?: string }> = {};
+    for (const name of this.clusters.keys()) {
+      const part = pending.get(name) ?? this.savedClusters.get(name)!;
+      clusters[name] = part.snapshot;
+      summary[name] = part.summary;
+    }
+    const next: RunRecord = { ...this.record, ...change, updatedAt: this.conn.clock.now(), snapshot: { fleet: fleet!.snapshot, clusters }, clusters: summary };
+    // The hint is usable only when the stored record holds exactly these clusters' snapshots already.
+    const sameClusters = this.record.snapshot !== undefined && Object.keys(this.record.snapshot.clusters).length === this.clusters.size && [...this.clusters.keys()].every((n) => this.savedClusters.has(n));
+    this.dirty.clear();
+    this.fleetDirty = false;
+    try {
+      this.record = await this.deps.store.saveRun(next, this.record.version, sameClusters ? { changedClusters: changed } : undefined);
+    } catch (err) {
+      // Not saved: what changed stays to be written by whoever saves next.
+      for (const name of pending.keys()) this.dirty.add(name);
+      this.fleetDirty = true;
+      throw err;
+    }
+    for (const [name, part] of pending) this.savedClusters.set(name, part);
+    this.savedFleet = fleet;
   }
 
   private async flush(): Promise<void> {
@@ -473,24 +596,61 @@ class RunDriver {
     this.fatal ??= err;
   }
 
-  /** Waits until every running effect is done or asleep on the virtual clock. */
+  /**
+   * Waits until every running effect is done, or (on a virtual clock) asleep or parked waiting for a
+   * commit; then commits for the parked ones and waits again, until nothing is left to commit. It sleeps
+   * until something happens (an effect ends, sleeps or parks), never polls; the only timer is the lease's.
+   */
   private async settle(): Promise<void> {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.fatal) return;
-      const asleep = this.conn.virtual?.sleeping ?? 0;
-      if (this.inflight <= asleep) {
+      if (this.idle()) {
+        // Once more after anything just resumed by the last turn has run its synchronous part.
         await new Promise((resolve) => setImmediate(resolve));
-        if (this.inflight <= (this.conn.virtual?.sleeping ?? 0)) return;
+        if (!this.idle()) continue;
+        if (!this.conn.virtual || !this.commitWanted()) return;
+        this.enqueue(() => this.commit({}));
+        await this.flush();
         continue;
       }
-      if (!this.conn.virtual) {
-        await Promise.race([new Promise<void>((resolve) => (this.activity = resolve)), new Promise((resolve) => setTimeout(resolve, 1_000))]);
-        await this.renewIfDue();
+      if (!(await this.waitForActivity()) && this.conn.virtual) {
+        // On a virtual clock only real I/O takes real time: a long silence is more often an effect waiting
+        // for another one without Clock.idle (which hangs the run), and this says so.
+        this.deps.logger.info({ runId: this.record.runId, running: this.inflight, asleep: this.conn.virtual.sleeping, parked: this.parkedOnCommit }, 'effects made no progress for a while: waiting on real I/O, or on another effect without Clock.idle');
       }
+      await this.renewIfDue();
     }
   }
 
+  private idle(): boolean {
+    const virtual = this.conn.virtual;
+    return this.inflight <= (virtual ? virtual.sleeping + this.parkedOnCommit : 0);
+  }
+
+  private signal(): void {
+    const wake = this.activity;
+    this.activity = undefined;
+    wake?.();
+  }
+
+  /**
+   * Until the next signal (true), or until the lease is due for renewal (false): an effect may take long
+   * on real I/O.
+   */
+  private async waitForActivity(): Promise<boolean> {
+    const leaseMs = this.deps.leaseMs ?? DEFAULT_LEASE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const signalled = await new Promise<boolean>((resolve) => {
+      this.activity = () => resolve(true);
+      timer = setTimeout(() => resolve(false), Math.max(0, this.lastRenew + leaseMs / 3 - Date.now()));
+    });
+    clearTimeout(timer);
+    this.activity = undefined;
+    return signalled;
+  }
+
+  /** The lease is on real time (other processes read it so): renewed by real time; it touches only the lock. */
   private async renewIfDue(): Promise<void> {
     const leaseMs = this.deps.leaseMs ?? DEFAULT_LEASE_MS;
     if (Date.now() - this.lastRenew < leaseMs / 3) return;
@@ -498,17 +658,25 @@ class RunDriver {
     this.lastRenew = Date.now();
   }
 
-  private async pollAbort(): Promise<void> {
-    if (this.abortSent || Date.now() - this.lastAbortPoll < 250) return;
-    this.lastAbortPoll = Date.now();
+  /**
+   * Takes up an abort request; true if it did. On a virtual clock, once per instant of that clock (so two
+   * runs of one plan and world see it at the same virtual points); against AWS, at most every 250 ms.
+   */
+  private async pollAbort(): Promise<boolean> {
+    if (this.abortSent) return false;
+    const virtual = this.conn.virtual !== undefined;
+    const now = virtual ? this.conn.clock.now() : Date.now();
+    if (this.lastAbortPoll !== undefined && (virtual ? now === this.lastAbortPoll : now - this.lastAbortPoll < 250)) return false;
+    this.lastAbortPoll = now;
     const request = await this.deps.store.recall<{ by: string; reason: string }>(this.record.runId, 'abort-request');
-    if (!request) return;
+    if (!request) return false;
     this.abortSent = true;
-    await journal(this.ctx, 'operator', `abort by ${request.by} taken up: clusters still in rotation stop, clusters out return only through verification, clusters in maintenance are held`, { data: { action: 'abort', ...request } });
+    await this.note('operator', `abort by ${request.by} taken up: clusters still in rotation stop, clusters out return only through verification, clusters in maintenance are held`, { data: { action: 'abort', ...request } });
     this.fleet.send({ type: 'ABORT', by: request.by, reason: request.reason });
     for (const actor of this.clusters.values()) {
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'ABORT', by: request.by, reason: request.reason });
     }
+    return true;
   }
 
   private async advanceTo(due: number, speed: number | undefined): Promise<void> {
@@ -523,7 +691,6 @@ class RunDriver {
           this.progress();
         }
       } else this.conn.virtual.advanceTo(due);
-      this.conn.checkpoint?.();
       return;
     }
     while (clock.now() < due) {
@@ -566,15 +733,15 @@ class RunDriver {
 
   private async pause(paused: ClusterActor[]): Promise<DriveResult> {
     const reason = paused.map((a) => `${a.getSnapshot().context.input.name}: ${a.getSnapshot().context.pause?.reason ?? 'paused'}`).join('; ');
-    await this.save({ status: 'paused', reason });
-    await journal(this.ctx, 'run', `run paused: ${reason}`);
+    await this.commitNow({ status: 'paused', reason });
+    await this.note('run', `run paused: ${reason}`);
     const result = { ...this.view('paused', reason), ...this.sandbox(false) };
     this.deps.onProgress?.(result);
     return result;
   }
 
   private async yieldUntil(due: number): Promise<DriveResult> {
-    await this.save({ status: 'running', resumeAt: due });
+    await this.commitNow({ status: 'running', resumeAt: due });
     const waitSeconds = Math.max(1, Math.ceil((due - this.conn.clock.now()) / 1000));
     return { ...this.view('running'), waitSeconds };
   }
@@ -582,13 +749,27 @@ class RunDriver {
   private async finish(output: FleetOutput): Promise<DriveResult> {
     const status: RunStatus = output.status;
     const reason = output.reason;
+    await this.removeLeftoverCanaryRules();
     const report = this.sandbox(true);
-    await this.save({ status, finishedAt: this.conn.clock.now(), ...(reason ? { reason } : {}), ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
-    await journal(this.ctx, 'run', `run ended ${status}${reason ? `: ${reason}` : ''}`, { data: { status, ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
-    await this.flush();
+    await this.commitNow({ status, finishedAt: this.conn.clock.now(), ...(reason ? { reason } : {}), ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
+    await this.note('run', `run ended ${status}${reason ? `: ${reason}` : ''}`, { data: { status, ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
     const result = { ...this.view(status, reason), ...report };
     this.deps.onProgress?.(result);
     return result;
+  }
+
+  /**
+   * A canary rule of this run can outlive it only if a process died between creating and deleting it, or
+   * AWS failed the deletion: every cluster is out of flight now, so every such rule goes. A failure is
+   * journaled and the run still ends (the rule routes one header value, never the run's traffic).
+   */
+  private async removeLeftoverCanaryRules(): Promise<void> {
+    try {
+      await this.outsideLoop(() => removeLeftoverCanaryRules(this.ctx));
+    } catch (err) {
+      if (!(err instanceof AwsCallError)) throw err;
+      await this.note('error', `leftover canary rules of this run could not be removed at its end: ${err.message.split('\n')[0]}`, { data: { error: err.message.split('\n')[0], name: err.name } });
+    }
   }
 
   private sandbox(final: boolean): { sandbox?: SandboxReport } {

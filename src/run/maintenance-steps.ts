@@ -9,6 +9,21 @@ import { redactHeaders } from '../runbook/redaction.js';
 import type { Check } from '../../machines/types.js';
 import { check, clusterSpec, journal, type RunContext } from './run-context.js';
 import { weightEvidence } from './observations.js';
+import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../adapters/elasticache-evidence.js';
+import type { CacheEvent, ReplicationGroupView } from '../ports/cache.js';
+import {
+  backoffWithoutPrior,
+  earlyMargin,
+  fullReadDue,
+  INLINE_BUDGET_MS,
+  INLINE_STEP_MS,
+  learn,
+  noteFullRead,
+  noteWeightRead,
+  prior,
+  recheckAround,
+  weightReadDue,
+} from './cadence.js';
 
 // Starting a maintenance step writes its intent first (previous primary, request time), so that a
 // resumed run judges the step against what was true before it, and does not start it twice.
@@ -20,6 +35,12 @@ export interface StepIntent {
   expectedPrimary?: string;
   nodeGroupId?: string;
   rebootIds?: string[];
+  /** Members when the step started: whose events the cheap look reads. */
+  memberIds?: string[];
+  /** What the operation is, for learning its duration: kind, request, engine, version, node type. */
+  signature?: string;
+  /** How long the same operation took on another cluster (this run or an earlier one); absent at first. */
+  expectedMs?: number;
 }
 
 type RunbookResult =
@@ -43,7 +64,7 @@ export async function startStep(ctx: RunContext, input: { cluster: string; stepI
   const spec = clusterSpec(ctx, input.cluster);
   const step = stepAt(ctx, input.stepIndex);
   const nonce = randomUUID();
-  const intent = await ctx.store.remember<StepIntent>(ctx.runId, stepKey(input.cluster, input.stepIndex), () => captureIntent(ctx, spec, step, nonce));
+  const intent = await ctx.store.remember<StepIntent>(ctx.runId, stepKey(input.cluster, input.stepIndex), () => captureIntent(ctx, spec, step, input.stepIndex, nonce));
   const resumed = intent.nonce !== nonce;
   if (resumed && ('command' in step || 'http' in step)) {
     await settleInterruptedRunbookStep(ctx, input.cluster, input.stepIndex, intent);
@@ -58,7 +79,7 @@ export async function startStep(ctx: RunContext, input: { cluster: string; stepI
   return { at: ctx.clock.now() };
 }
 
-async function captureIntent(ctx: RunContext, spec: ClusterSpec, step: MaintenanceStep, nonce: string): Promise<StepIntent> {
+async function captureIntent(ctx: RunContext, spec: ClusterSpec, step: MaintenanceStep, index: number, nonce: string): Promise<StepIntent> {
   const intent: StepIntent = { nonce, requestedAt: ctx.clock.now() };
   if (!('elasticache' in step) || !spec.cache) return intent;
   const view = await ctx.cache.describe(spec.cache.replicationGroupId);
@@ -66,6 +87,10 @@ async function captureIntent(ctx: RunContext, spec: ClusterSpec, step: Maintenan
   intent.nodeGroupId = nodeGroupId;
   const previousPrimary = view.primaries[nodeGroupId];
   if (previousPrimary !== undefined) intent.previousPrimary = previousPrimary;
+  intent.memberIds = view.members.map((m) => m.cacheClusterId);
+  intent.signature = operationSignature(step, view);
+  const expectedMs = await prior(ctx, spec.name, `step:${index}`, intent.signature);
+  if (expectedMs !== undefined) intent.expectedMs = expectedMs;
   if (step.elasticache === 'failover' && step.method === 'primary-cluster-id') {
     const candidate = step.targetPrimary ?? view.members.find((m) => m.role === 'replica' && m.status === 'available')?.cacheClusterId;
     if (candidate === undefined) throw new Error(`${spec.cache.replicationGroupId} has no available replica to promote`);
@@ -178,29 +203,71 @@ export async function observeStep(ctx: RunContext, input: { cluster: string; ste
   const spec = clusterSpec(ctx, input.cluster);
   const step = stepAt(ctx, input.stepIndex);
   const now = ctx.clock.now();
-  // Seed 003: the cluster must stay out while it is maintained; a weight raised by hand is drift.
-  const weight = await weightEvidence(ctx, input.cluster, 0, 'step.weight');
-  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
-
-  if ('command' in step || 'http' in step) {
+  if (!('elasticache' in step)) {
+    const weight = await readWeight(ctx, input.cluster, now);
+    if (weight.drift) return weight.drift;
+    if (!('command' in step || 'http' in step)) return { at: now, status: 'done', checks: [] };
     const stored = await ctx.store.recall<RunbookResult>(ctx.runId, resultKey(input.cluster, input.stepIndex));
     if (!stored) throw new Error(`no recorded result for ${input.cluster} step ${input.stepIndex + 1}: the step was never started`);
     const c = { ...runbookCheck(step, input.stepIndex, stored), at: now };
     return c.ok ? { at: now, status: 'done', checks: [c] } : { at: now, status: 'failed', reason: stored.result.reason ?? c.observed, checks: [c] };
   }
-  if (!('elasticache' in step)) return { at: now, status: 'done', checks: [] };
-  const rg = spec.cache!.replicationGroupId;
   const intent = await ctx.store.recall<StepIntent>(ctx.runId, stepKey(input.cluster, input.stepIndex));
   if (!intent) throw new Error(`no recorded intent for ${input.cluster} step ${input.stepIndex + 1}: the step was never started`);
+  const rg = spec.cache!.replicationGroupId;
+  const loopStart = now;
+  for (;;) {
+    const out = await lookAtOperation(ctx, input, step, rg, intent);
+    const next = out.recheckAt;
+    if (out.status !== 'not-yet' || next === undefined) return out;
+    const wait = next - out.at;
+    // One-second looks are taken inside this observation: no wake-up each (a Step Functions round in Lambda).
+    if (wait > INLINE_STEP_MS || next - loopStart > INLINE_BUDGET_MS) return out;
+    await ctx.clock.sleep(wait);
+  }
+}
+
+type ElastiCacheStep = Extract<MaintenanceStep, { elasticache: string }>;
+
+/**
+ * One look at a running ElastiCache operation: the cheap probe (one DescribeEvents since the request),
+ * and the full evidence read only when the probe shows the completion event, or at least every few
+ * minutes in case AWS words its events differently. Only the full read can end the step.
+ */
+async function lookAtOperation(ctx: RunContext, input: { cluster: string; stepIndex: number }, step: ElastiCacheStep, rg: string, intent: StepIntent): Promise<ObserveOutput> {
+  const now = ctx.clock.now();
+  const name = `step.${input.stepIndex + 1}.${step.elasticache}`;
+  const loopKey = `step:${input.cluster}:${input.stepIndex}:${intent.nonce}`;
+  let weightRead = false;
+  if (weightReadDue(ctx, input.cluster, now)) {
+    const weight = await readWeight(ctx, input.cluster, now);
+    if (weight.drift) return weight.drift;
+    weightRead = true;
+  }
+  const ids = [...new Set([rg, ...(intent.memberIds ?? []), intent.previousPrimary, intent.expectedPrimary, ...(intent.rebootIds ?? [])].filter((id): id is string => !!id))];
+  const probe = step.elasticache === 'service-update' ? undefined : await ctx.cache.recentEvents(ids, intent.requestedAt);
+  const signal = probe ? completionSignal(step, intent, probe) : { ready: true, observed: 'no completion event to wait for' };
+  const schedule = () => (intent.expectedMs !== undefined ? recheckAround(intent.requestedAt + intent.expectedMs, now, earlyMargin(intent.expectedMs)) : backoffWithoutPrior(intent.requestedAt, now));
+
+  if (!signal.ready && !fullReadDue(ctx, loopKey, now, intent.requestedAt)) {
+    const waiting = `waiting for ${signal.observed}`;
+    return { at: now, status: 'not-yet', recheckAt: schedule(), reason: waiting, checks: [{ ...check(name, false, waiting, 'complete'), at: now }] };
+  }
+  noteFullRead(ctx, loopKey, now);
   let verdict: OperationVerdict;
   switch (step.elasticache) {
     case 'failover':
-      verdict = await ctx.cache.observeFailover(rg, {
-        previousPrimary: intent.previousPrimary ?? '',
-        nodeGroupId: intent.nodeGroupId ?? step.nodeGroupId,
-        requestedAt: intent.requestedAt,
-        ...(intent.expectedPrimary ? { expectedPrimary: intent.expectedPrimary } : {}),
-      });
+      verdict = await ctx.cache.observeFailover(
+        rg,
+        {
+          previousPrimary: intent.previousPrimary ?? '',
+          nodeGroupId: intent.nodeGroupId ?? step.nodeGroupId,
+          requestedAt: intent.requestedAt,
+          ...(intent.expectedPrimary ? { expectedPrimary: intent.expectedPrimary } : {}),
+        },
+        // The probe read every event of the group and its members: no need to read them again.
+        intent.memberIds ? probe : undefined,
+      );
       break;
     case 'modify':
       verdict = await ctx.cache.observeModify(rg, modifyRequest(step));
@@ -215,10 +282,73 @@ export async function observeStep(ctx: RunContext, input: { cluster: string; ste
       verdict = await ctx.cache.observeServiceUpdate(rg, step.serviceUpdateName);
       break;
   }
-  const name = `step.${input.stepIndex + 1}.${step.elasticache}`;
-  if (verdict.status === 'complete') return { at: now, status: 'done', checks: [{ ...check(name, true, verdict.evidence.join('; ') || 'complete', 'complete'), at: now }] };
+  if (verdict.status === 'complete') {
+    // Done is never reported without the weight read in the same observation.
+    if (!weightRead) {
+      const weight = await readWeight(ctx, input.cluster, now);
+      if (weight.drift) return weight.drift;
+    }
+    if (signal.completedAt !== undefined && intent.signature) {
+      await learn(ctx, input.cluster, `step:${input.stepIndex}`, { signature: intent.signature, ms: signal.completedAt - intent.requestedAt });
+    }
+    return { at: now, status: 'done', checks: [{ ...check(name, true, verdict.evidence.join('; ') || 'complete', 'complete'), at: now }] };
+  }
   if (verdict.status === 'failed') return { at: now, status: 'failed', reason: verdict.reason, checks: [{ ...check(name, false, verdict.evidence.join('; '), 'complete', verdict.reason), at: now }] };
-  return { at: now, status: 'not-yet', recheckAt: now + 10_000, reason: `waiting for ${verdict.waitingFor}`, checks: [{ ...check(name, false, `waiting for ${verdict.waitingFor}`, 'complete'), at: now }] };
+  return { at: now, status: 'not-yet', recheckAt: schedule(), reason: `waiting for ${verdict.waitingFor}`, checks: [{ ...check(name, false, `waiting for ${verdict.waitingFor}`, 'complete'), at: now }] };
+}
+
+/** Reads the weight back (it must still be 0 while maintained: seed 003); drift ends the look. */
+async function readWeight(ctx: RunContext, cluster: string, now: number): Promise<{ drift?: ObserveOutput }> {
+  const weight = await weightEvidence(ctx, cluster, 0, 'step.weight');
+  noteWeightRead(ctx, cluster, now);
+  if (!weight.drift) return {};
+  return { drift: { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] } };
+}
+
+const RECOVERING = /recovering cache nodes/i;
+const RECOVERED = /finished recovery/i;
+const MODIFIED = /modification\b.*\bcomplete(d)?\b/i;
+
+/**
+ * Whether the events since the request show the operation over (then the full read is worth making),
+ * and when it ended: a duration learned from this is exact to the event, not to the look.
+ */
+export function completionSignal(step: ElastiCacheStep, intent: StepIntent, events: readonly CacheEvent[]): { ready: boolean; observed: string; completedAt?: number } {
+  const since = events.filter((e) => e.date >= intent.requestedAt);
+  const last = since.at(-1);
+  const lastText = last ? `; last event ${new Date(last.date).toISOString()} ${last.sourceIdentifier}: ${last.message}` : '; no event yet';
+  switch (step.elasticache) {
+    case 'failover': {
+      const completed = since.filter((e) => FAILOVER_COMPLETED.test(e.message));
+      // A node that started recovering must have finished: until then the old primary is not back.
+      const recovering = new Map<string, number>();
+      for (const e of since) {
+        if (RECOVERING.test(e.message)) recovering.set(e.sourceIdentifier, e.date);
+        else if (RECOVERED.test(e.message)) recovering.delete(e.sourceIdentifier);
+      }
+      const ready = completed.length > 0 && recovering.size === 0;
+      const ends = since.filter((e) => FAILOVER_COMPLETED.test(e.message) || RECOVERED.test(e.message));
+      return { ready, observed: `the failover-completed and finished-recovery events${lastText}`, ...(ready ? { completedAt: ends.at(-1)!.date } : {}) };
+    }
+    case 'modify': {
+      const done = since.filter((e) => MODIFIED.test(e.message));
+      return { ready: done.length > 0, observed: `the modification-completed event${lastText}`, ...(done.length ? { completedAt: done.at(-1)!.date } : {}) };
+    }
+    case 'reboot': {
+      const ids = intent.rebootIds ?? [];
+      const restarts = ids.map((id) => since.filter((e) => e.sourceIdentifier === id && REBOOT_COMPLETED.test(e.message)).at(-1));
+      const ready = ids.length > 0 && restarts.every((e) => e !== undefined);
+      return { ready, observed: `a restart event for each of ${ids.join(', ')}${lastText}`, ...(ready ? { completedAt: Math.max(...restarts.map((e) => e!.date)) } : {}) };
+    }
+    case 'service-update':
+      return { ready: true, observed: 'the update action' };
+  }
+}
+
+/** The same kind of operation on the same kind of group: durations learned for one apply to the other. */
+function operationSignature(step: ElastiCacheStep, view: ReplicationGroupView): string {
+  const what = step.elasticache === 'failover' ? `failover:${step.method}` : step.elasticache === 'modify' ? `modify:${JSON.stringify(modifyRequest(step))}` : step.elasticache === 'reboot' ? `reboot:${JSON.stringify(step.nodes)}` : `service-update:${step.serviceUpdateName}`;
+  return [what, view.engine ?? '', view.engineVersions.join(','), view.cacheNodeTypes.join(','), view.members.length].join('|');
 }
 
 /** What a finished command or webhook showed, as evidence: exit code and output tail, or status and poll. */

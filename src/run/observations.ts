@@ -3,6 +3,7 @@ import type { Check, TargetRef } from '../../machines/types.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
 import { computeDrift } from '../traffic/drift.js';
 import { check, clusterSpec, type RunContext } from './run-context.js';
+import { noteWeightRead, targetGroupSettings } from './cadence.js';
 
 // Drain and ramp completion, judged by evidence: the weight read back, the load balancer's own request
 // counts, target health. An API call that returned 200 proves nothing here.
@@ -38,7 +39,7 @@ export async function observeDrain(
     checks.push(check('drain.targets-gone', still.length === 0, `${still.length} of ${targets.length} still listed (${still.map((h) => h.state).join(', ') || 'none'})`, 'none listed'));
     if (still.length) {
       // AWS shows draining for the whole delay even when connections closed earlier: nothing earlier is evidence.
-      const settings = await ctx.traffic.describeTargetGroup(spec.targetGroupArn);
+      const settings = await targetGroupSettings(ctx, input.cluster);
       waits.push(deregisteredAt + settings.deregistrationDelaySeconds * 1000 + 1000);
     }
   } else {
@@ -75,14 +76,16 @@ export async function observeDrain(
  * One observation of a ramp step: the weight reads back, no target is unhealthy, and the group's target
  * 5xx and UnHealthyHostCount over the step stay within their thresholds.
  *
- * CloudWatch publishes a minute only `metricsLagMs` after it ends, so at the end of a hold its last
- * minutes are not evidence yet. The step's final observation therefore waits (on the clock, inside this
- * call) until the minute holding the end of the hold is published, then judges the whole step: a breach
- * in the last seconds of a hold is caught before the next step raises the weight, or before the
- * cluster counts as done. Earlier observations judge the minutes already published.
+ * Three looks per step: right after the set (the weight reads back), one mid-hold (the minutes published
+ * so far, so a breach rolls back early), and the final one. CloudWatch publishes a minute only
+ * `metricsLagMs` after it ends, so at the end of a hold its last minutes are not evidence yet: the final
+ * look waits (on the clock, inside this call) until the minute holding the end of the hold is published,
+ * then judges the whole step. A breach in the last seconds of a hold is caught before the next step
+ * raises the weight, or before the cluster counts as done.
  */
 export async function observeRamp(ctx: RunContext, input: { cluster: string; weight: number; since: number }): Promise<ObserveOutput> {
   const holdEnd = input.since + ctx.plan.reactivate.hold;
+  const midHold = input.since + Math.floor(ctx.plan.reactivate.hold / 2);
   const lastMinuteEnd = Math.ceil(holdEnd / MINUTE) * MINUTE;
   const publishedAt = lastMinuteEnd + ctx.metricsLagMs;
   const start = ctx.clock.now();
@@ -91,10 +94,19 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; wei
   const final = now >= holdEnd;
 
   const spec = clusterSpec(ctx, input.cluster);
-  const weight = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, input.weight);
-  const checks: Check[] = [check('ramp.weight', weight.status === 'ok', `weight ${weight.live ?? 'missing'}`, `${input.weight}`, `${input.cluster}'s weight reads ${weight.live ?? 'missing'}, expected ${input.weight}`)];
-  // A stale read right after the set is "not yet"; the machine pauses if it never reads back.
-  if (weight.status !== 'ok') return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks: stampAll(checks, now) };
+  const checks: Check[] = [];
+  const mid = now >= midHold && !final;
+  // The mid-hold look judges the minutes published so far; the weight is read right after the set and at
+  // the end of the hold, which bounds a hand-made change to half a hold before it is caught.
+  if (!mid) {
+    const weight = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, input.weight);
+    noteWeightRead(ctx, input.cluster, now);
+    checks.push(check('ramp.weight', weight.status === 'ok', `weight ${weight.live ?? 'missing'}`, `${input.weight}`, `${input.cluster}'s weight reads ${weight.live ?? 'missing'}, expected ${input.weight}`));
+    // A stale read right after the set is "not yet"; the machine pauses if it never reads back.
+    if (weight.status !== 'ok') return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks: stampAll(checks, now) };
+    // The look right after the set: the read-back is all there is to judge yet.
+    if (now < midHold) return { at: now, status: 'done', recheckAt: midHold, checks: stampAll(checks, now) };
+  }
 
   const maxUnhealthy = ctx.plan.reactivate.maxUnhealthyHosts;
   const health = await ctx.traffic.describeTargetHealth(spec.targetGroupArn);
@@ -105,25 +117,25 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; wei
   const usableEnd = Math.min(lastMinuteEnd, Math.floor((now - ctx.metricsLagMs) / MINUTE) * MINUTE);
   // Every minute that saw this step's traffic; the first may also hold the step before (conservative).
   const from5xx = Math.floor(input.since / MINUTE) * MINUTE;
-  if (usableEnd > from5xx) {
-    const minutes = await ctx.metrics.targetGroupMinutes(dims, 'HTTPCode_Target_5XX_Count', from5xx, usableEnd);
-    const errors = minutes.reduce((n, m) => n + m.value, 0);
-    const max5xx = ctx.plan.reactivate.max5xx;
-    checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx ${minutesText(from5xx, usableEnd)}`, `<= ${max5xx}`, `${errors} target 5xx responses at weight ${input.weight} ${minutesText(from5xx, usableEnd)}`));
-  }
   // A gauge: only minutes wholly inside the step, so unhealthiness before it (at weight 0) does not count.
   const fromHosts = Math.ceil(input.since / MINUTE) * MINUTE;
-  if (usableEnd > fromHosts) {
-    const minutes = await ctx.metrics.targetGroupMinutes(dims, 'UnHealthyHostCount', fromHosts, usableEnd);
-    const worst = minutes.reduce((w, m) => Math.max(w, m.value), 0);
-    checks.push(check('ramp.unhealthy-host-count', worst <= maxUnhealthy, `max UnHealthyHostCount ${worst} ${minutesText(fromHosts, usableEnd)}`, `<= ${maxUnhealthy}`, `UnHealthyHostCount reached ${worst} at weight ${input.weight} ${minutesText(fromHosts, usableEnd)}`));
+  if (usableEnd > from5xx) {
+    // Both metrics in one request, from the earlier start; the gauge is cut to its own minutes below.
+    const series = await ctx.metrics.targetGroupMinutesOf(dims, ['HTTPCode_Target_5XX_Count', 'UnHealthyHostCount'], from5xx, usableEnd);
+    const errors = series.HTTPCode_Target_5XX_Count.reduce((n, m) => n + m.value, 0);
+    const max5xx = ctx.plan.reactivate.max5xx;
+    checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx ${minutesText(from5xx, usableEnd)}`, `<= ${max5xx}`, `${errors} target 5xx responses at weight ${input.weight} ${minutesText(from5xx, usableEnd)}`));
+    if (usableEnd > fromHosts) {
+      const worst = series.UnHealthyHostCount.filter((m) => m.minute >= fromHosts).reduce((w, m) => Math.max(w, m.value), 0);
+      checks.push(check('ramp.unhealthy-host-count', worst <= maxUnhealthy, `max UnHealthyHostCount ${worst} ${minutesText(fromHosts, usableEnd)}`, `<= ${maxUnhealthy}`, `UnHealthyHostCount reached ${worst} at weight ${input.weight} ${minutesText(fromHosts, usableEnd)}`));
+    }
   }
 
   const stamped = stampAll(checks, now);
   const breach = stamped.find((c) => !c.ok);
   if (breach) return { at: now, status: 'failed', reason: `${breach.name}: ${breach.message ?? breach.observed}`, checks: stamped };
   // Before the hold ends, done means "nothing breached so far"; the machine holds until holdUntil.
-  return { at: now, status: 'done', recheckAt: final ? now : now + 15_000, checks: stamped };
+  return { at: now, status: 'done', recheckAt: final ? now : holdEnd, checks: stamped };
 }
 
 const stampAll = (checks: Check[], at: number): Check[] => checks.map((c) => ({ ...c, at }));

@@ -3,9 +3,11 @@ import type { PreflightOutput } from '../../machines/cluster.contract.js';
 import type { ClusterSpec } from '../plan/schema.js';
 import { formatDuration } from '../plan/duration.js';
 import type { ForwardConfig } from '../ports/traffic.js';
+import type { ReplicationGroupView } from '../ports/cache.js';
 import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
 import { foreignCanaryRules, removeLeftoverCanaryRules } from './canary-rule.js';
 import { stepKey } from './maintenance-steps.js';
+import { targetGroupSettings } from './cadence.js';
 import { baseline, check, clusterSpec, percent, weightOf, type RunContext } from './run-context.js';
 
 // Before a cluster leaves rotation. Each check reports what it observed, so a refusal explains itself
@@ -26,12 +28,21 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
     check('preflight.in-rotation', originalWeight > 0, `weight ${originalWeight} at run start`, 'weight > 0', `${name} was not in rotation when the run started; quiesce only returns clusters it took out`),
   );
 
-  const remainingHealthy = await checkOtherClusters(ctx, spec, live, checks);
+  // Every cache this preflight looks at, its own and those of the clusters in rotation, in one read.
+  const others = ctx.plan.fleet.clusters.filter((c) => c.name !== spec.name && (weightOf(live, c.targetGroupArn) ?? 0) > 0);
+  const groupIds = [spec, ...others].flatMap((c) => (c.cache ? [c.cache.replicationGroupId] : []));
+  const caches = new Map((await ctx.cache.describeMany(groupIds)).map((v) => [v.replicationGroupId, v]));
+  const viewOf = (id: string): ReplicationGroupView => {
+    const view = caches.get(id);
+    if (!view) throw new Error(`describeMany returned no view of ${id}`);
+    return view;
+  };
+  const remainingHealthy = await checkOtherClusters(ctx, others, viewOf, checks);
   const fleetTargets = Object.values(base.targets).reduce((n, t) => n + t.length, 0);
   checkCapacity(ctx, spec, remainingHealthy, fleetTargets, checks);
   await checkDrainCanFinish(ctx, spec, live, checks);
 
-  if (spec.cache) await checkOwnCache(ctx, spec, checks);
+  if (spec.cache) await checkOwnCache(ctx, spec, viewOf(spec.cache.replicationGroupId), checks);
   await checkTestFailoverBudget(ctx, checks);
   await checkCanaryRules(ctx, name, checks);
 
@@ -47,11 +58,9 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
 }
 
 /** Every other cluster still in rotation must be healthy; returns how many healthy targets remain in rotation. */
-async function checkOtherClusters(ctx: RunContext, spec: ClusterSpec, live: ForwardConfig, checks: Check[]): Promise<number> {
+async function checkOtherClusters(ctx: RunContext, others: ClusterSpec[], viewOf: (id: string) => ReplicationGroupView, checks: Check[]): Promise<number> {
   let healthyInRotation = 0;
-  for (const other of ctx.plan.fleet.clusters) {
-    if (other.name === spec.name) continue;
-    if ((weightOf(live, other.targetGroupArn) ?? 0) === 0) continue;
+  for (const other of others) {
     const health = await ctx.traffic.describeTargetHealth(other.targetGroupArn);
     const registered = health.filter((h) => h.state !== 'unused' && h.state !== 'draining');
     const healthy = registered.filter((h) => h.state === 'healthy').length;
@@ -61,7 +70,7 @@ async function checkOtherClusters(ctx: RunContext, spec: ClusterSpec, live: Forw
       check(`preflight.others.${other.name}.targets`, registered.length > 0 && unhealthy.length === 0, `${healthy}/${registered.length} healthy`, 'all healthy', `${other.name} is in rotation but not healthy (${unhealthy.join(', ') || 'no targets'}): quiesce takes nothing out while another cluster is unhealthy`),
     );
     if (other.cache) {
-      const cache = cacheReadiness(await ctx.cache.describe(other.cache.replicationGroupId));
+      const cache = cacheReadiness(viewOf(other.cache.replicationGroupId));
       const quiet = cache.available && cache.pending.length === 0;
       checks.push(
         check(`preflight.others.${other.name}.cache`, quiet, `${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}`, 'available, nothing pending', `${other.name}'s cache ${other.cache.replicationGroupId} is mid-operation (${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}): quiesce takes nothing out while another cluster's cache is busy`),
@@ -99,7 +108,8 @@ async function checkDrainCanFinish(ctx: RunContext, spec: ClusterSpec, live: For
   }
   if (ctx.plan.drain.mode === 'deregister') {
     // AWS shows `draining` for the whole delay, so a delay at least as long as the timeout never completes.
-    const delayMs = (await ctx.traffic.describeTargetGroup(spec.targetGroupArn)).deregistrationDelaySeconds * 1000;
+    // Remembered for the run: the drain and verification read the same settings.
+    const delayMs = (await targetGroupSettings(ctx, spec.name)).deregistrationDelaySeconds * 1000;
     checks.push(
       check(
         'preflight.deregistration-delay',
@@ -112,9 +122,8 @@ async function checkDrainCanFinish(ctx: RunContext, spec: ClusterSpec, live: For
   }
 }
 
-async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, checks: Check[]): Promise<void> {
+async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, view: ReplicationGroupView, checks: Check[]): Promise<void> {
   const rg = spec.cache!.replicationGroupId;
-  const view = await ctx.cache.describe(rg);
   const cache = cacheReadiness(view);
   checks.push(
     check('preflight.cache.available', cache.available, cache.availability, 'available, every member available', `${rg} is not available (${cache.availability})`),
@@ -126,14 +135,16 @@ async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, checks: Check[]
     );
   }
   const now = ctx.clock.now();
-  const memory = worstReading(await ctx.metrics.cacheNodeLatest(view.members.map((m) => m.cacheClusterId), 'DatabaseMemoryUsagePercentage', now - CACHE_METRIC_WINDOW_MS, now));
+  // Memory of every member and lag of the replicas in one request.
+  const latest = await ctx.metrics.cacheNodeLatestOf(view.members.map((m) => m.cacheClusterId), ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], now - CACHE_METRIC_WINDOW_MS, now);
+  const memory = worstReading(latest.DatabaseMemoryUsagePercentage);
   const max = ctx.plan.verify.maxMemoryPercent;
   checks.push(
     check('preflight.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `memory ${percent(memory.value)} on ${memory.id} is at or above maxMemoryPercent ${max}%`),
   );
   const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
   if (replicas.length) {
-    const lag = worstReading(await ctx.metrics.cacheNodeLatest(replicas, 'ReplicationLag', now - CACHE_METRIC_WINDOW_MS, now));
+    const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.ReplicationLag[id]])));
     const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
     checks.push(
       check('preflight.cache.replication-lag', lag.value === undefined || lag.value <= maxLag, lag.value === undefined ? 'no datapoint' : `${seconds(lag.value)} on ${lag.id}`, `<= ${maxLag}s`, `replication lag ${seconds(lag.value ?? 0)} on ${lag.id} is above verify.maxReplicationLagSeconds ${maxLag}s`),
@@ -154,12 +165,13 @@ async function checkTestFailoverBudget(ctx: RunContext, checks: Check[]): Promis
   const failovers = [...ctx.plan.maintenance.entries()].filter(([, s]) => 'elasticache' in s && s.elasticache === 'failover' && s.method === 'test-failover');
   if (failovers.length === 0) return;
   const now = ctx.clock.now();
-  let used = 0;
+  const groups = ctx.plan.fleet.clusters.flatMap((c) => (c.cache ? [c.cache.replicationGroupId] : []));
+  // One read of the region's events (the "API called" event is the group's), not one per group and member.
+  const events = groups.length ? await ctx.cache.recentEvents(groups, now - DAY_MS) : [];
+  const used = events.filter((e) => /test failover api called/i.test(e.message)).length;
   let needed = 0;
   for (const c of ctx.plan.fleet.clusters) {
     if (!c.cache) continue;
-    const events = await ctx.cache.events(c.cache.replicationGroupId, now - DAY_MS);
-    used += events.filter((e) => /test failover api called/i.test(e.message)).length;
     for (const [index] of failovers) if ((await ctx.store.recall(ctx.runId, stepKey(c.name, index))) === undefined) needed++;
   }
   checks.push(

@@ -7,6 +7,7 @@ import type { TrafficPort } from '../ports/traffic.js';
 import { AuthTokenError } from '../probes/errors.js';
 import type { FetchFn } from '../probes/fetch-outcome.js';
 import { runHttpCanary } from '../probes/http-canary.js';
+import { pinnedFetch } from '../probes/pinned-fetch.js';
 import { probeResult, type ProbeResult } from '../probes/probe-result.js';
 import { probeRedis } from '../probes/redis-probe.js';
 import { resolveAuthToken } from '../probes/secrets.js';
@@ -38,9 +39,11 @@ function httpCanary(plan: Plan, traffic: TrafficPort, deps: { logger: Logger; cl
   return async (_cluster, rule) => {
     const canary = plan.verify.canary!;
     const dns = await traffic.loadBalancerDnsName(plan.fleet.listenerArn);
+    // With a host, the URL names the service and the connection still goes to the load balancer.
+    const fetch = deps.fetch ?? (canary.host ? pinnedFetch(dns) : undefined);
     return runHttpCanary(
       {
-        url: `${canary.protocol}://${dns}${canary.path}`,
+        url: `${canary.protocol}://${canary.host ?? dns}${canary.path}`,
         requests: canary.requests,
         headerName: rule.headerName,
         headerValue: rule.headerValue,
@@ -48,7 +51,7 @@ function httpCanary(plan: Plan, traffic: TrafficPort, deps: { logger: Logger; cl
         ...(canary.bodyMatch ? { bodyMatch: canary.bodyMatch } : {}),
         timeoutMs: canary.timeout,
       },
-      deps,
+      { logger: deps.logger, clock: deps.clock, ...(fetch ? { fetch } : {}) },
     );
   };
 }

@@ -68,14 +68,36 @@ export async function journalChecks(ctx: RunContext, cluster: string, phase: str
   );
 }
 
+// The baseline never changes once recorded, and it holds every target of the fleet: read from the store
+// once per run context (frozen, since every reader shares it), not on every drift check.
+const baselines = new WeakMap<RunContext, Promise<Baseline>>();
+
 /** Recorded before the first change of the run: the weights and target lists every restore returns to. */
 export function baseline(ctx: RunContext): Promise<Baseline> {
-  return ctx.store.remember(ctx.runId, 'baseline', async () => {
-    const forward = await ctx.traffic.readForwardConfig(ctx.location);
-    const targets: Record<string, TargetRef[]> = {};
-    for (const c of ctx.plan.fleet.clusters) targets[c.name] = await ctx.traffic.listTargets(c.targetGroupArn);
-    return { forward, targets, capturedAt: ctx.clock.now() };
-  });
+  const known = baselines.get(ctx);
+  if (known) return known;
+  const reading = ctx.store
+    .remember(ctx.runId, 'baseline', async () => {
+      const forward = await ctx.traffic.readForwardConfig(ctx.location);
+      const targets: Record<string, TargetRef[]> = {};
+      for (const c of ctx.plan.fleet.clusters) targets[c.name] = await ctx.traffic.listTargets(c.targetGroupArn);
+      return { forward, targets, capturedAt: ctx.clock.now() };
+    })
+    .then(deepFreeze, (err: unknown) => {
+      // A failed read is not kept: the next caller reads again.
+      baselines.delete(ctx);
+      throw err;
+    });
+  baselines.set(ctx, reading);
+  return reading;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 export const weightOf = (forward: ForwardConfig, targetGroupArn: string): number | undefined =>

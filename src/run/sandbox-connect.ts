@@ -22,7 +22,7 @@ export interface SandboxConnectorOptions {
   configure?: (client: SandboxClient, service: SandboxService) => void;
 }
 
-/** Opens (or, on first use, creates) the run's sandbox world; it saves itself after every change. */
+/** Opens (or, on first use, creates) the run's sandbox world; it saves itself after every change and every clock advance. */
 export function openWorld(record: RunRecord, path: string): SandboxWorld {
   if (existsSync(path)) return loadWorld(path);
   const source = record.target.kind === 'sandbox' ? record.target.worldFile : undefined;
@@ -39,7 +39,6 @@ export function sandboxConnector(options: SandboxConnectorOptions): (record: Run
     world.setAutosave(path);
     return {
       ...connectToWorld(world, record.plan, options.logger, options.configure ? { configure: options.configure } : {}),
-      checkpoint: () => saveWorld(world, path),
       sandboxReport: (final) => sandboxReport(world, final),
     };
   };
@@ -60,7 +59,7 @@ export function connectToWorld(
     },
   });
   const clock = new VirtualClock(() => world.now(), (t) => world.advanceTo(t));
-  const p = connectionPorts(clients as AwsClients, clock, logger);
+  const p = connectionPorts(clients as AwsClients, clock, logger, () => world.random());
   return {
     ...p,
     clock,

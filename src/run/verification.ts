@@ -6,6 +6,8 @@ import { canaryThroughRule, leftoverRulesRemoved } from './canary-rule.js';
 import { weightEvidence } from './observations.js';
 import { modifyRequest, stepKey, type StepIntent } from './maintenance-steps.js';
 import { baseline, check, clusterSpec, percent, type RunContext } from './run-context.js';
+import type { TargetGroupSettings } from '../ports/traffic.js';
+import { INLINE_BUDGET_MS, INLINE_STEP_MS, learn, noteWeightRead, prior, recheckAround, targetGroupSettings, weightReadDue } from './cadence.js';
 
 // "Healthy" means the cluster serves: every target healthy and as many as before, the cache on the
 // intended primary at exactly the requested version, memory and lag under their thresholds, and, when
@@ -14,21 +16,64 @@ import { baseline, check, clusterSpec, percent, type RunContext } from './run-co
 // token) is permanent; anything else is "not yet" until verify.timeout.
 
 const CACHE_METRIC_WINDOW_MS = 10 * 60_000;
-const RECHECK_MS = 10_000;
+const SECOND = 1000;
+/** Cache memory and lag are per-minute metrics: a look a minute apart misses none of their datapoints. */
+const METRIC_PERIOD_MS = 60_000;
 
 export { removeLeftoverCanaryRules } from './canary-rule.js';
 
+/**
+ * One look of the verification window. Targets first (one DescribeTargetHealth): while they are not all
+ * healthy nothing else can pass, so the loop sleeps until they can be (registration, then the health
+ * checks the target group's settings require) and the rest is read only once they are. A passing look
+ * is followed by one every `windowStep` (at most a health-check interval times the healthy threshold, and
+ * a minute) so that the last one lands exactly on the end of `stableFor`.
+ */
 export async function verifyCluster(ctx: RunContext, input: { cluster: string; expectedWeight: number; maintenanceRan: boolean }): Promise<ObserveOutput> {
   const spec = clusterSpec(ctx, input.cluster);
+  const loopStart = ctx.clock.now();
+  for (;;) {
+    const settings = await targetGroupSettings(ctx, input.cluster);
+    const now = ctx.clock.now();
+    const targets = await targetChecks(ctx, spec);
+    if (targets.checks.every((c) => c.ok)) {
+      await learnHealthyAfter(ctx, input.cluster, settings, lastNotHealthy.get(ctx)?.get(input.cluster) ?? now);
+      return fullLook(ctx, spec, input, settings, targets.checks);
+    }
+    notHealthyAt(ctx, input.cluster, now);
+    const checks: Check[] = [...targets.checks];
+    if (weightReadDue(ctx, input.cluster, now)) {
+      const weight = await weightEvidence(ctx, input.cluster, input.expectedWeight, 'verify.weight');
+      noteWeightRead(ctx, input.cluster, now);
+      if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
+      checks.unshift(weight.check);
+    }
+    const next = await targetsRecheckAt(ctx, input.cluster, settings, targets.initial, now);
+    const failed = checks.filter((c) => !c.ok);
+    const out: ObserveOutput = { at: now, status: 'not-yet', recheckAt: next, reason: failed.map((c) => `${c.name}: ${c.message ?? c.observed}`).join('; '), checks: checks.map((c) => ({ ...c, at: now })) };
+    // One-second looks around the healthy instant are taken inside this observation: no wake-up each.
+    if (next - now > INLINE_STEP_MS || next - loopStart > INLINE_BUDGET_MS) return out;
+    await ctx.clock.sleep(next - now);
+  }
+}
+
+async function fullLook(
+  ctx: RunContext,
+  spec: ClusterSpec,
+  input: { cluster: string; expectedWeight: number; maintenanceRan: boolean },
+  settings: TargetGroupSettings,
+  targets: Check[],
+): Promise<ObserveOutput> {
   // A canary rule this run could not delete (AWS failed the call, or the process died mid-canary) goes first.
   const leftovers = ctx.plan.verify.canary ? await leftoverRulesRemoved(ctx, input.cluster) : undefined;
   const now = ctx.clock.now();
   const weight = await weightEvidence(ctx, input.cluster, input.expectedWeight, 'verify.weight');
+  noteWeightRead(ctx, input.cluster, now);
   if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
 
   const checks: Check[] = [weight.check, ...(leftovers && !leftovers.ok ? [leftovers] : [])];
   const permanent: Check[] = [];
-  checks.push(...(await targetChecks(ctx, spec)));
+  checks.push(...targets);
 
   if (spec.cache) {
     const cache = await cacheChecks(ctx, spec, input.maintenanceRan, now);
@@ -47,24 +92,82 @@ export async function verifyCluster(ctx: RunContext, input: { cluster: string; e
   // One time for the whole observation, on the run's clock (a probe's own stamps may be on another).
   const stamped = checks.map((c) => ({ ...c, at: now }));
   const failed = stamped.filter((c) => !c.ok);
-  const recheckAt = now + RECHECK_MS;
+  const step = windowStep(ctx.plan.verify.stableFor, settings);
   if (permanent.length) return { at: now, status: 'failed', reason: permanent.map((c) => `${c.name}: ${c.message ?? c.observed}`).join('; '), checks: stamped };
-  if (failed.length) return { at: now, status: 'not-yet', recheckAt, reason: failed.map((c) => `${c.name}: ${c.message ?? c.observed}`).join('; '), checks: stamped };
-  return { at: now, status: 'done', recheckAt, checks: stamped };
+  if (failed.length) return { at: now, status: 'not-yet', recheckAt: now + Math.min(step, settings.healthCheck.intervalSeconds * SECOND), reason: failed.map((c) => `${c.name}: ${c.message ?? c.observed}`).join('; '), checks: stamped };
+  return { at: now, status: 'done', recheckAt: now + step, checks: stamped };
+}
+
+/**
+ * The spacing of passing looks: `stableFor` divided evenly, no step longer than a minute (the cache
+ * metrics' period) or than interval x healthy threshold. A target that turns unhealthy needs that many
+ * passing checks, one interval apart, to be healthy again, so no unhealthy spell falls between two looks.
+ */
+export function windowStep(stableForMs: number, settings: TargetGroupSettings): number {
+  const hc = settings.healthCheck;
+  const longest = Math.min(METRIC_PERIOD_MS, hc.intervalSeconds * SECOND * Math.max(1, hc.healthyThreshold));
+  if (stableForMs <= 0) return longest;
+  return Math.ceil(stableForMs / Math.ceil(stableForMs / longest));
 }
 
 /** Every registered target healthy, and as many healthy as the cluster had when the run started. */
-async function targetChecks(ctx: RunContext, spec: ClusterSpec): Promise<Check[]> {
+async function targetChecks(ctx: RunContext, spec: ClusterSpec): Promise<{ checks: Check[]; initial: boolean }> {
   const base = await baseline(ctx);
   const expectedTargets = base.targets[spec.name]?.length ?? 0;
   const health = await ctx.traffic.describeTargetHealth(spec.targetGroupArn);
   const registered = health.filter((h) => !(h.state === 'unused' && h.reason === 'Target.NotRegistered') && h.state !== 'draining');
   const healthy = registered.filter((h) => h.state === 'healthy');
   const notHealthy = registered.filter((h) => h.state !== 'healthy').map((h) => `${h.target.id} ${h.state}${h.reason ? ` (${h.reason})` : ''}`);
-  return [
-    check('verify.targets.healthy', notHealthy.length === 0 && registered.length > 0, `${healthy.length}/${registered.length} healthy`, 'all healthy', notHealthy.length ? `not healthy: ${notHealthy.join(', ')}` : 'no registered targets'),
-    check('verify.targets.count', healthy.length >= expectedTargets, `${healthy.length} healthy`, `${expectedTargets} (as before maintenance)`, `${healthy.length} healthy targets, ${expectedTargets} before maintenance`),
-  ];
+  return {
+    checks: [
+      check('verify.targets.healthy', notHealthy.length === 0 && registered.length > 0, `${healthy.length}/${registered.length} healthy`, 'all healthy', notHealthy.length ? `not healthy: ${notHealthy.join(', ')}` : 'no registered targets'),
+      check('verify.targets.count', healthy.length >= expectedTargets, `${healthy.length} healthy`, `${expectedTargets} (as before maintenance)`, `${healthy.length} healthy targets, ${expectedTargets} before maintenance`),
+    ],
+    initial: registered.some((h) => h.state === 'initial'),
+  };
+}
+
+const HEALTHY_AFTER = 'targets-healthy';
+
+/** The last look that found the targets not yet healthy, per process: the healthy instant is after it. */
+const lastNotHealthy = new WeakMap<RunContext, Map<string, number>>();
+function notHealthyAt(ctx: RunContext, cluster: string, at: number): void {
+  const seen = lastNotHealthy.get(ctx) ?? new Map<string, number>();
+  seen.set(cluster, at);
+  lastNotHealthy.set(ctx, seen);
+}
+
+/**
+ * When to look at the targets again. Targets just registered (state initial) are healthy no sooner than
+ * the registration, plus its delay, plus (healthy threshold - 1) health-check intervals; the delay is
+ * learned from the clusters already verified. From then on, one look per second for an interval, then
+ * backing off.
+ * Targets failing their checks change at most once per interval.
+ */
+async function targetsRecheckAt(ctx: RunContext, cluster: string, settings: TargetGroupSettings, initial: boolean, now: number): Promise<number> {
+  const interval = settings.healthCheck.intervalSeconds * SECOND;
+  if (!initial) return now + interval;
+  const from = await initialSince(ctx, cluster, now);
+  const checksMs = (Math.max(1, settings.healthCheck.healthyThreshold) - 1) * interval;
+  const delay = (await prior(ctx, cluster, HEALTHY_AFTER, HEALTHY_AFTER)) ?? 0;
+  // The registration itself may take up to an interval: looks a second apart until then.
+  return recheckAround(from + delay + checksMs, now, 0, interval);
+}
+
+/** The first look that saw this cluster's targets initial: the registration, within a look. */
+function initialSince(ctx: RunContext, cluster: string, now: number): Promise<number> {
+  return ctx.store.remember(ctx.runId, `cadence:initial-since:${cluster}`, async () => now);
+}
+
+/**
+ * Learns the registration delay once the targets are healthy after being seen initial. From the last look
+ * that saw them not healthy (a lower bound): the next cluster then looks at most a second late.
+ */
+async function learnHealthyAfter(ctx: RunContext, cluster: string, settings: TargetGroupSettings, notHealthyUntil: number): Promise<void> {
+  const from = await ctx.store.recall<number>(ctx.runId, `cadence:initial-since:${cluster}`);
+  if (from === undefined) return;
+  const checksMs = (Math.max(1, settings.healthCheck.healthyThreshold) - 1) * settings.healthCheck.intervalSeconds * SECOND;
+  await learn(ctx, cluster, HEALTHY_AFTER, { signature: HEALTHY_AFTER, ms: Math.max(0, notHealthyUntil + 1 - from - checksMs) });
 }
 
 async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: boolean, now: number): Promise<{ checks: Check[]; permanent: Check[]; settled: boolean }> {
@@ -111,14 +214,17 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
     }
   }
 
-  const memory = worstReading(await ctx.metrics.cacheNodeLatest(view.members.map((m) => m.cacheClusterId), 'DatabaseMemoryUsagePercentage', now - CACHE_METRIC_WINDOW_MS, now));
+  const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
+  // Memory of every member and lag of the replicas in one request.
+  const ids = view.members.map((m) => m.cacheClusterId);
+  const latest = await ctx.metrics.cacheNodeLatestOf(ids, ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], now - CACHE_METRIC_WINDOW_MS, now);
+  const memory = worstReading(latest.DatabaseMemoryUsagePercentage);
   const max = ctx.plan.verify.maxMemoryPercent;
   checks.push(
     check('verify.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `cache memory ${percent(memory.value)} on ${memory.id} is at or above ${max}% (seed 004)`),
   );
-  const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
   if (replicas.length) {
-    const lag = worstReading(await ctx.metrics.cacheNodeLatest(replicas, 'ReplicationLag', now - CACHE_METRIC_WINDOW_MS, now));
+    const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.ReplicationLag[id]])));
     const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
     checks.push(
       check('verify.cache.replication-lag', lag.value === undefined || lag.value <= maxLag, lag.value === undefined ? 'no datapoint' : `${seconds(lag.value)} on ${lag.id}`, `<= ${maxLag}s`, `replication lag ${seconds(lag.value ?? 0)} on ${lag.id} is above verify.maxReplicationLagSeconds ${maxLag}s`),

@@ -9,6 +9,7 @@ export class VirtualClock implements Clock {
   private sleepers: Array<{ at: number; wake: () => void }> = [];
   /** Waits that only another sleeper's progress ends (see Clock.idle): asleep, with no wake-up time of their own. */
   private parked = 0;
+  private listener: (() => void) | undefined;
 
   constructor(
     private readonly read: () => number,
@@ -19,12 +20,20 @@ export class VirtualClock implements Clock {
     return this.read();
   }
 
+  /** Called whenever something goes to sleep or parks: the engine waits for that instead of polling. */
+  onSleep(listener: () => void): void {
+    this.listener = listener;
+  }
+
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.sleepers.push({ at: this.read() + Math.max(0, ms), wake: resolve }));
+    const asleep = new Promise<void>((resolve) => this.sleepers.push({ at: this.read() + Math.max(0, ms), wake: resolve }));
+    this.listener?.();
+    return asleep;
   }
 
   async idle<T>(work: Promise<T>): Promise<T> {
     this.parked++;
+    this.listener?.();
     try {
       return await work;
     } finally {

@@ -13,7 +13,8 @@ export type { Mutation, SandboxService, Violation, ViolationKind, WorldState } f
 export { createVirtualRetryStrategy } from './virtual-retry.js';
 export type { VirtualRetryOptions } from './virtual-retry.js';
 export { DEFAULT_START } from './world-build.js';
-export { parseWorldFile, validateWorldFile, WorldFileError } from './world-file.js';
+export { parseWorldFile, validateWorldFile } from './world-file.js';
+export { WorldFileError } from './world-file-error.js';
 export type { WorldEvent, WorldFile } from './world-file.js';
 export { SandboxWorld } from './world.js';
 export type { CacheProbe, SimulatedResponse, TrafficTotals } from './world.js';

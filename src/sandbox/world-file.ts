@@ -2,18 +2,14 @@
 // Strict: unknown keys, unit-less durations and unquoted versions are rejected with one
 // clear line, because a silently ignored typo makes a test prove nothing.
 import { isMap, isPair, isScalar, isSeq } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isDuration, isOffset, parseDuration, parseOffset } from './duration.js';
 import { HISTORY_MS } from './history.js';
 import { parseGuardedYaml } from './safe-yaml.js';
 import type { EventBody, ScheduledEvent } from './state.js';
+import { WorldFileError } from './world-file-error.js';
 
-export class WorldFileError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WorldFileError';
-  }
-}
+export { WorldFileError };
 
 // ---------------------------------------------------------------- building blocks
 

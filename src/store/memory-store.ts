@@ -18,12 +18,48 @@ export interface MemoryRunStore extends RunStore {
 }
 
 interface RunState {
-  record: string;
+  /** The record as JSON, without its plan and its clusters' snapshots (kept apart, see saveRun). */
+  head: string;
+  plan: string;
+  /** Each cluster's persisted snapshot as JSON, in the order of the record's `snapshot.clusters`. */
+  clusters: Map<string, string>;
+  version: number;
   journal: string[];
   intents: Map<string, string>;
 }
 
 const copy = <T>(text: string): T => JSON.parse(text) as T;
+
+/** What JSON keeps of a record's own fields: the durable stores drop those saved as undefined. */
+const definedFields = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+function recordOf(state: RunState): RunRecord {
+  const record = copy<RunRecord>(state.head);
+  record.plan = copy(state.plan);
+  if (record.snapshot) record.snapshot.clusters = Object.fromEntries([...state.clusters].map(([name, text]) => [name, copy(text)]));
+  return { ...record, version: state.version };
+}
+
+/** Stores `record` into `state`: only the clusters named by the hint, when it is usable. */
+function store(state: RunState, record: RunRecord, changedClusters: readonly string[] | undefined): void {
+  const { plan, snapshot } = record;
+  // The head keeps every key in place (the plan's and the clusters' as placeholders): a load restores the order.
+  const head = JSON.stringify({ ...record, plan: null, ...(snapshot ? { snapshot: { ...snapshot, clusters: {} } } : {}) });
+  const clusters = snapshot?.clusters ?? {};
+  let parts = state.clusters;
+  const partial = changedClusters !== undefined && Object.keys(clusters).length === parts.size && changedClusters.every((name) => parts.has(name));
+  if (partial) {
+    parts = new Map(parts);
+    for (const name of changedClusters) parts.set(name, JSON.stringify(clusters[name]));
+  } else {
+    parts = new Map(Object.entries(clusters).map(([name, value]) => [name, JSON.stringify(value)]));
+  }
+  // Everything is serialized before anything is replaced: a value JSON cannot hold leaves the run as it was.
+  const planText = changedClusters !== undefined ? state.plan : JSON.stringify(plan);
+  state.head = head;
+  state.plan = planText;
+  state.clusters = parts;
+}
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunStore {
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
@@ -42,28 +78,32 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunSt
       checkRunId(input.runId);
       const key = input.idempotencyKey;
       const existingId = key === undefined ? undefined : idempotency.get(key);
-      if (existingId !== undefined) return { record: copy<RunRecord>(stateOf(existingId).record), created: false };
+      if (existingId !== undefined) return { record: recordOf(stateOf(existingId)), created: false };
       if (runs.has(input.runId)) throw new RunExistsError(input.runId);
-      const text = JSON.stringify({ ...input, version: 1 });
-      runs.set(input.runId, { record: text, journal: [], intents: new Map() });
+      const state: RunState = { head: '{}', plan: 'null', clusters: new Map(), version: 1, journal: [], intents: new Map() };
+      store(state, { ...input, version: 1 }, undefined);
+      runs.set(input.runId, state);
       if (key !== undefined) idempotency.set(key, input.runId);
-      return { record: copy<RunRecord>(text), created: true };
+      return { record: recordOf(state), created: true };
     },
 
     async loadRun(runId) {
       const state = runs.get(checkRunId(runId));
-      return state && copy<RunRecord>(state.record);
+      return state && recordOf(state);
     },
 
-    async saveRun(record, expectedVersion) {
+    async saveRun(record, expectedVersion, hint) {
       const state = stateOf(record.runId);
-      if (copy<RunRecord>(state.record).version !== expectedVersion) throw new ConcurrentUpdateError(record.runId, expectedVersion);
-      state.record = JSON.stringify({ ...record, version: expectedVersion + 1 });
-      return copy<RunRecord>(state.record);
+      if (state.version !== expectedVersion) throw new ConcurrentUpdateError(record.runId, expectedVersion);
+      store(state, record, hint?.changedClusters);
+      state.version = expectedVersion + 1;
+      // Not parsed back from what was just written: the caller's own record at the new version (its
+      // nested values are the caller's; what is stored is a copy).
+      return { ...definedFields(record), version: state.version };
     },
 
     async listRuns() {
-      return [...runs.values()].map((s) => toSummary(copy<RunRecord>(s.record))).sort(byCreation);
+      return [...runs.values()].map((s) => toSummary(copy<RunRecord>(s.head))).sort(byCreation);
     },
 
     async appendJournal(runId, entries) {
@@ -126,7 +166,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunSt
     async prune(now) {
       const prunedRuns: string[] = [];
       for (const [runId, state] of runs) {
-        const record = copy<RunRecord>(state.record);
+        const record = copy<RunRecord>(state.head);
         if (!isExpiredRun(record, now, retentionMs)) continue;
         if (record.idempotencyKey !== undefined && idempotency.get(record.idempotencyKey) === runId) {
           idempotency.delete(record.idempotencyKey);

@@ -80,12 +80,24 @@ export class ConcurrentUpdateError extends QuiesceError {
   }
 }
 
+/**
+ * What a save changes relative to the record at `expectedVersion`: the plan is unchanged, and of
+ * `snapshot.clusters` only the named clusters' snapshots differ (the engine saves after every transition
+ * of any cluster; rewriting every cluster's snapshot each time is quadratic in the fleet).
+ */
+export interface SaveHint {
+  changedClusters: readonly string[];
+}
+
 export interface RunStore {
   /** Creates the run; with an idempotency key already used, returns the existing run instead. */
   createRun(record: Omit<RunRecord, 'version'>): Promise<{ record: RunRecord; created: boolean }>;
   loadRun(runId: string): Promise<RunRecord | undefined>;
-  /** Conditional on `expectedVersion`; throws ConcurrentUpdateError otherwise. Returns the saved record. */
-  saveRun(record: RunRecord, expectedVersion: number): Promise<RunRecord>;
+  /**
+   * Conditional on `expectedVersion`; throws ConcurrentUpdateError otherwise. Returns the saved record.
+   * With a hint, a store may write only what the hint says changed; it may also ignore it.
+   */
+  saveRun(record: RunRecord, expectedVersion: number, hint?: SaveHint): Promise<RunRecord>;
   listRuns(): Promise<Array<Pick<RunRecord, 'runId' | 'planName' | 'status' | 'createdAt' | 'updatedAt' | 'reason'>>>;
 
   /** Appends entries after the run's last seq (assigned by the store). Durable before returning. */

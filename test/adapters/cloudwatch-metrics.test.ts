@@ -140,3 +140,41 @@ describe('CloudWatch dimension helpers', () => {
     );
   });
 });
+
+describe('createCloudWatchMetrics: several metrics per request', () => {
+  it('reads 5xx and UnHealthyHostCount of a group with one GetMetricData, each with its own missing-minute rule', async () => {
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'm0', Timestamps: [new Date(T0 + M)], Values: [3], StatusCode: 'Complete' },
+        { Id: 'm1', Timestamps: [new Date(T0)], Values: [1], StatusCode: 'Complete' },
+      ],
+    });
+    const series = await makePort().targetGroupMinutesOf(dims, ['HTTPCode_Target_5XX_Count', 'UnHealthyHostCount'], T0, T0 + 2 * M);
+    expect(series).toEqual({
+      HTTPCode_Target_5XX_Count: [
+        { minute: T0, value: 0 },
+        { minute: T0 + M, value: 3 },
+      ],
+      UnHealthyHostCount: [{ minute: T0, value: 1 }],
+    });
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+    const queries = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries!;
+    expect(queries.map((q) => [q.MetricStat?.Metric?.MetricName, q.MetricStat?.Stat])).toEqual([
+      ['HTTPCode_Target_5XX_Count', 'Sum'],
+      ['UnHealthyHostCount', 'Maximum'],
+    ]);
+  });
+
+  it('reads memory and lag of every member with one GetMetricData, the latest value of each', async () => {
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'c0', Timestamps: [new Date(T0), new Date(T0 + M)], Values: [40, 42], StatusCode: 'Complete' },
+        { Id: 'c1', Timestamps: [], Values: [], StatusCode: 'Complete' },
+        { Id: 'c3', Timestamps: [new Date(T0 + M)], Values: [0.5], StatusCode: 'Complete' },
+      ],
+    });
+    const latest = await makePort().cacheNodeLatestOf(['a-001', 'a-002'], ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], T0, T0 + 2 * M);
+    expect(latest).toEqual({ DatabaseMemoryUsagePercentage: { 'a-001': 42, 'a-002': undefined }, ReplicationLag: { 'a-001': undefined, 'a-002': 0.5 } });
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+  });
+});

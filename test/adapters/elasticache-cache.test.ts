@@ -95,10 +95,11 @@ function events(list: Array<{ source: string; minutesAfter: number; message: str
   }));
 }
 
-function makePort() {
+/** Most tests change the mocked world between two calls at the same instant: sharing reads is off there. */
+function makePort(sharedReadMs = 0) {
   const log = captureLogger();
   const clock = new ManualClock(T0, { autoAdvance: true });
-  return { port: createElastiCacheCache({ client, clock, budget, logger: log.logger }), log };
+  return { port: createElastiCacheCache({ client, clock, budget, logger: log.logger, sharedReadMs }), log, clock };
 }
 
 beforeEach(() => {
@@ -404,5 +405,83 @@ describe('createElastiCacheCache: service updates', () => {
       ReplicationGroupIds: [RG],
       UpdateActionStatus: ['in-progress', 'scheduling', 'stopping', 'waiting-to-start'],
     });
+  });
+});
+
+describe('createElastiCacheCache: few calls per look', () => {
+  it('reads the members from one listing of the clusters when it shows them all', async () => {
+    ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group()] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves({ CacheClusters: [cluster(P1), cluster('payments-green-001'), cluster(P2)] });
+    const { port } = makePort();
+    const view = await port.describe(RG);
+    expect(view.members.map((m) => m.cacheClusterId)).toEqual([P1, P2]);
+    expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 1);
+    expect(ec).not.toHaveReceivedCommandWith(DescribeCacheClustersCommand, { CacheClusterId: P1 });
+  });
+
+  it('asks for each member by name once a listing took more pages than the group has members', async () => {
+    ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group()] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves({ CacheClusters: [cluster('other-001')], Marker: 'more' });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'more' }).resolves({ CacheClusters: [cluster('other-002')], Marker: 'last' });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'last' }).resolves({ CacheClusters: [cluster(P1)] });
+    for (const id of [P1, P2]) ec.on(DescribeCacheClustersCommand, { CacheClusterId: id }).resolves({ CacheClusters: [cluster(id)] });
+    const { port } = makePort();
+    expect((await port.describe(RG)).members.map((m) => m.cacheClusterId)).toEqual([P1, P2]);
+    // Three pages, then P2 by name.
+    expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 4);
+    ec.resetHistory();
+    await port.describe(RG);
+    expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 2);
+    expect(ec).toHaveReceivedCommandWith(DescribeCacheClustersCommand, { CacheClusterId: P2, ShowCacheNodeInfo: true });
+  });
+
+  it('reads recent events with one unfiltered DescribeEvents and keeps those of the named sources, oldest first', async () => {
+    ec.on(DescribeEventsCommand).resolves({
+      Events: [
+        { SourceIdentifier: P1, Message: 'Finished recovery for cache nodes 0001', Date: new Date(T0 + 120_000) },
+        { SourceIdentifier: 'payments-green', Message: 'Test Failover API called for node group 0001', Date: new Date(T0 + 60_000) },
+        { SourceIdentifier: RG, Message: `Failover from primary node ${P1} to replica node ${P2} completed`, Date: new Date(T0 + 30_000) },
+      ],
+    });
+    const { port } = makePort();
+    const events = await port.recentEvents([RG, P1, P2], T0);
+    expect(events.map((e) => e.sourceIdentifier)).toEqual([RG, P1]);
+    expect(ec).toHaveReceivedCommandTimes(DescribeEventsCommand, 1);
+    expect(ec).toHaveReceivedCommandWith(DescribeEventsCommand, { StartTime: new Date(T0), MaxRecords: 100 });
+    expect(ec.commandCalls(DescribeEventsCommand)[0]!.args[0].input).not.toHaveProperty('SourceIdentifier');
+  });
+});
+
+describe('createElastiCacheCache: one describe per look, shared', () => {
+  it('shares a describe younger than the window between readers, and reads again after a write or once it is older', async () => {
+    world();
+    ec.on(ModifyReplicationGroupCommand).resolves({});
+    const { port, clock } = makePort(500);
+    await port.describe(RG);
+    await port.observeModify(RG, { engineVersion: '7.1' });
+    // One DescribeReplicationGroups and one member per call for both readers.
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    await port.modify(RG, { engineVersion: '7.2' });
+    // The modify's own read was the shared one; after its write, the next reader asks AWS again.
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    await port.describe(RG);
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 2);
+    clock.advance(500);
+    await port.describe(RG);
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 3);
+  });
+
+  it('describes several groups with one listing of the groups and one of their members', async () => {
+    const green = { ...group(), ReplicationGroupId: 'payments-green', MemberClusters: ['payments-green-001'] };
+    ec.on(DescribeReplicationGroupsCommand, { MaxRecords: 100 }).resolves({ ReplicationGroups: [green, { ...group(), ReplicationGroupId: 'unrelated' }, group()] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves({ CacheClusters: [cluster(P1), cluster('payments-green-001'), cluster(P2)] });
+    const { port } = makePort();
+    const views = await port.describeMany([RG, 'payments-green']);
+    expect(views.map((v) => [v.replicationGroupId, v.members.map((m) => m.cacheClusterId)])).toEqual([
+      [RG, [P1, P2]],
+      ['payments-green', ['payments-green-001']],
+    ]);
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 1);
   });
 });

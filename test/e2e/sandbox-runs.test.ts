@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempStateDir, worldOf } from './cli-harness.js';
 
@@ -20,6 +22,19 @@ describe('quiesce run --sandbox', () => {
     expect(r.json.sandbox.traffic.failed).toBe(0);
     expect(r.json.sandbox.weights).toEqual({ blue: 1, green: 1, gray: 1 });
     expectNoViolations(r);
+    // The plan preview of the same sandbox must not promise a ramp shorter than the run took.
+    const preview = await runCli(['plan', 'examples/payments.plan.yaml', '--sandbox', '--json']);
+    expect(preview.code, preview.stderr).toBe(0);
+    const journal = readFileSync(join(stateDir, 'runs', r.json.runId, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ramping = (state: string | null) => state?.startsWith('reactivating') ?? false;
+    for (const cluster of preview.json.clusters) {
+      const moves = journal.filter((e: any) => e.kind === 'transition' && e.cluster === cluster.name);
+      const entered = moves.find((e: any) => ramping(e.data.to))?.at;
+      const finished = moves.find((e: any) => ramping(e.data.from) && !ramping(e.data.to))?.at;
+      expect(entered, `${cluster.name} never ramped`).toBeTypeOf('number');
+      const estimate = cluster.phases.find((p: any) => p.phase === 'reactivate').estimateMs;
+      expect(estimate).toBeGreaterThanOrEqual(finished - entered);
+    }
   });
 
   it('seed 003: a hand-made weight change while a cluster drains pauses the run (exit 3) with the diff, and nothing is changed after it', async () => {

@@ -108,6 +108,12 @@ describe('plan files', () => {
     expect(rejects('- a\n- b\n').message).toMatch(/must be a mapping/);
   });
 
+  it('verify.canary.host: a DNS name is taken, a URL is refused in one line', () => {
+    const withHost = (host: string) => edit('  maxMemoryPercent: 80', `  maxMemoryPercent: 80\n  canary: { path: /healthz, host: "${host}" }`);
+    expect(parsePlan(withHost('api.example.com'), 'plan.yaml').verify.canary).toMatchObject({ host: 'api.example.com', protocol: 'https' });
+    expect(rejects(withHost('https://api.example.com/')).message).toMatch(/verify\.canary\.host: must be a DNS name/);
+  });
+
   it('rejects a command step written as a shell string', () => {
     expect(rejects(edit('  - elasticache: failover        # move the primary to a replica and prove it moved', '  - command: "rm -rf /tmp/x && echo done"')).message).toMatch(
       /maintenance\[0\].command: must be an argv array/,

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { observeStep, startStep, stepKey, type StepIntent } from '../../src/run/maintenance-steps.js';
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun, takeOut } from './sandbox-context.js';
 
 // Runbook steps called directly: a command the process died in the middle of is never started twice,
@@ -43,5 +45,123 @@ describe('runbook steps across a restart', () => {
     const text = JSON.stringify(await ctx.store.readJournal(ctx.runId));
     expect(text).not.toContain('tok-123-secret');
     expect(text).toContain('"REGION":"eu"');
+  });
+});
+
+// The wait of an ElastiCache operation: a cheap look (one DescribeEvents since the request) until the
+// completion event shows, the full evidence read only then; the duration learned on one cluster makes the
+// next one sleep until just before it. The sandbox's defaults: failover 90 s, recovery 10 min, modify 15 min.
+describe('waiting for an ElastiCache operation', () => {
+  const FAILOVER_DONE_MS = 90_000 + 600_000;
+  const observe = (run: Awaited<ReturnType<typeof sandboxRun>>, cluster: string) => observeStep(run.ctx, { cluster, stepIndex: 0, startedAt: run.ctx.clock.now() });
+
+  it('looks with one call until the failover has recovered, then reads the evidence once; a second cluster sleeps until the learned instant', async () => {
+    const run = await sandboxRun({ maintenance: [{ elasticache: 'failover' }] });
+    const { ctx, clock, calls } = run;
+    await takeOut(run);
+    await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
+    const intent = (await ctx.store.recall<StepIntent>(ctx.runId, stepKey('blue', 0)))!;
+    expect(intent.expectedMs).toBeUndefined();
+
+    calls.length = 0;
+    const first = await observe(run, 'blue');
+    expect(first).toMatchObject({ status: 'not-yet', recheckAt: clock.now() + 10_000 });
+    expect(calls).toEqual(['DescribeListeners', 'DescribeEvents']);
+
+    // Mid-recovery: the failover-completed event is there, the recovery is not over: still one call.
+    clock.advanceTo(intent.requestedAt + 5 * 60_000);
+    calls.length = 0;
+    const mid = await observe(run, 'blue');
+    expect(mid.status).toBe('not-yet');
+    expect(mid.checks!.find((c) => c.name === 'step.1.failover')!.observed).toMatch(/Failover from primary node payments-blue-001 to replica node payments-blue-002 completed$/);
+    expect(calls).toEqual(['DescribeListeners', 'DescribeEvents']);
+    calls.length = 0;
+    clock.advanceTo(intent.requestedAt + 5 * 60_000 + 20_000);
+    await observe(run, 'blue');
+    expect(calls).toEqual(['DescribeEvents']);
+
+    clock.advanceTo(intent.requestedAt + FAILOVER_DONE_MS);
+    calls.length = 0;
+    const done = await observe(run, 'blue');
+    expect(done.status).toBe('done');
+    expect(done.checks!.find((c) => c.name === 'step.1.failover')!.observed).toMatch(/primary of node group 0001: payments-blue-002 \(was payments-blue-001\)/);
+    // The probe's events serve the judgement: the full read adds the group and its members only.
+    expect(calls).toEqual(['DescribeListeners', 'DescribeEvents', 'DescribeReplicationGroups', 'DescribeCacheClusters']);
+
+    await takeOut(run, 'green');
+    await startStep(ctx, { cluster: 'green', stepIndex: 0 });
+    const green = (await ctx.store.recall<StepIntent>(ctx.runId, stepKey('green', 0)))!;
+    expect(green.expectedMs).toBe(FAILOVER_DONE_MS);
+    const sleep = await observe(run, 'green');
+    expect(sleep).toMatchObject({ status: 'not-yet', recheckAt: green.requestedAt + FAILOVER_DONE_MS - 30_000 });
+    clock.advanceTo(green.requestedAt + FAILOVER_DONE_MS);
+    const noticed = await observe(run, 'green');
+    expect(noticed).toMatchObject({ status: 'done', at: green.requestedAt + FAILOVER_DONE_MS });
+  });
+
+  it('a modify that settles on "7.10" when "7.1" was asked fails on its evidence, whatever the looks said (seed 001)', async () => {
+    const run = await sandboxRun({ maintenance: [{ elasticache: 'modify', engineVersion: '7.1' }] }, 'events:\n  - { at: "0s", versionReported: { replicationGroupId: payments-blue, engineVersion: "7.10" } }\n');
+    const { ctx, clock } = run;
+    await takeOut(run);
+    await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
+    const intent = (await ctx.store.recall<StepIntent>(ctx.runId, stepKey('blue', 0)))!;
+    expect((await observe(run, 'blue')).status).toBe('not-yet');
+    clock.advanceTo(intent.requestedAt + 15 * 60_000);
+    const out = await observe(run, 'blue');
+    expect(out.status).toBe('failed');
+    expect(out.reason).toMatch(/engine version requested "7\.1", live payments-blue-001="7\.10"/);
+  });
+
+  it('a failover that never happens is never done: the looks find no completion, and the periodic full read finds the primary unmoved (seed 000)', async () => {
+    const run = await sandboxRun({ maintenance: [{ elasticache: 'failover' }] }, 'events:\n  - { at: "0s", failoverNoop: { replicationGroupId: payments-blue } }\n');
+    const { ctx, clock, calls } = run;
+    await takeOut(run);
+    await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
+    const intent = (await ctx.store.recall<StepIntent>(ctx.runId, stepKey('blue', 0)))!;
+    for (const minutes of [2, 5, 9]) {
+      clock.advanceTo(intent.requestedAt + minutes * 60_000);
+      expect((await observe(run, 'blue')).status).toBe('not-yet');
+    }
+    calls.length = 0;
+    clock.advanceTo(intent.requestedAt + 11 * 60_000);
+    const out = await observe(run, 'blue');
+    expect(out.status).toBe('not-yet');
+    expect(calls).toContain('DescribeReplicationGroups');
+    expect(out.reason).toMatch(/primary of node group 0001 to change from payments-blue-001 \(now payments-blue-001\)/);
+  });
+
+  it('a weight raised by hand while the operation runs is drift at the next look that reads the weight (seed 003)', async () => {
+    const run = await sandboxRun({ maintenance: [{ elasticache: 'failover' }] });
+    const { ctx, clock } = run;
+    await takeOut(run);
+    await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
+    const intent = (await ctx.store.recall<StepIntent>(ctx.runId, stepKey('blue', 0)))!;
+    expect((await observe(run, 'blue')).status).toBe('not-yet');
+    await run.operator.elbv2.send(
+      new ModifyListenerCommand({
+        ListenerArn: LISTENER_ARN,
+        DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: ['blue', 'green'].map((c) => ({ TargetGroupArn: targetGroupArn(c), Weight: 1 })) } }],
+      }),
+    );
+    clock.advanceTo(intent.requestedAt + 30_000);
+    const out = await observe(run, 'blue');
+    expect(out.status).toBe('drift');
+    expect(out.reason).toMatch(/blue's weight reads 1, expected 0/);
+  });
+
+  it('a later run of the same plan starts from the durations an earlier run learned (same store, no contract change)', async () => {
+    const run = await sandboxRun({ maintenance: [{ elasticache: 'failover' }] });
+    const { ctx, clock, store } = run;
+    await takeOut(run);
+    await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
+    const first = (await store.recall<StepIntent>(ctx.runId, stepKey('blue', 0)))!;
+    clock.advanceTo(first.requestedAt + FAILOVER_DONE_MS);
+    expect((await observe(run, 'blue')).status).toBe('done');
+
+    const later = { ...ctx, runId: 'run-later' };
+    const now = clock.now();
+    await store.createRun({ runId: later.runId, planName: ctx.plan.name, listenerArn: ctx.plan.fleet.listenerArn, plan: ctx.plan, status: 'running', createdAt: now, updatedAt: now, target: { kind: 'sandbox' } });
+    await startStep(later, { cluster: 'green', stepIndex: 0 });
+    expect((await store.recall<StepIntent>(later.runId, stepKey('green', 0)))!.expectedMs).toBe(FAILOVER_DONE_MS);
   });
 });

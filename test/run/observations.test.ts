@@ -8,14 +8,26 @@ import { sandboxRun, settle } from './sandbox-context.js';
 const MINUTE = 60_000;
 
 describe('observeRamp', () => {
-  it('judges only published minutes mid-hold, without waiting', async () => {
-    const { ctx, clock } = await sandboxRun();
+  it('right after the set reads only the weight back, and looks again mid-hold', async () => {
+    const { ctx, clock, calls } = await sandboxRun({ reactivate: { ramp: [50, 100], hold: '2m' } });
     const since = clock.now();
-    clock.advanceTo(since + 30_000);
     const out = await observeRamp(ctx, { cluster: 'blue', weight: 1, since });
     expect(out.status).toBe('done');
-    expect(out.at).toBe(since + 30_000);
-    expect(out.recheckAt).toBe(since + 45_000);
+    expect(out.checks!.map((c) => [c.name, c.ok])).toEqual([['ramp.weight', true]]);
+    expect(out.recheckAt).toBe(since + MINUTE);
+    expect(calls).toEqual(['DescribeListeners']);
+  });
+
+  it('mid-hold judges only published minutes, in one metrics request, without waiting, then looks at the end of the hold', async () => {
+    const { ctx, clock, calls } = await sandboxRun({ reactivate: { ramp: [50, 100], hold: '4m' } });
+    const since = clock.now();
+    clock.advanceTo(since + 2 * MINUTE);
+    const out = await observeRamp(ctx, { cluster: 'blue', weight: 1, since });
+    expect(out.status).toBe('done');
+    expect(out.at).toBe(since + 2 * MINUTE);
+    expect(out.recheckAt).toBe(since + 4 * MINUTE);
+    expect(out.checks!.map((c) => c.name)).toEqual(['ramp.unhealthy-hosts', 'ramp.5xx', 'ramp.unhealthy-host-count']);
+    expect(calls).toEqual(['DescribeTargetHealth', 'GetMetricData']);
   });
 
   it('at the end of a hold waits for its last minute to be published, then catches 5xx from it', async () => {

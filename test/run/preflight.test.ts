@@ -1,3 +1,4 @@
+import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
 import { TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { CreateRuleCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,8 @@ describe('runPreflight', () => {
     expect((await ctx.store.readJournal(ctx.runId)).map((e) => e.message)).toContainEqual(expect.stringMatching(/^leftover canary rule \S+ deleted$/));
 
     await operator.elbv2.send(rule('quiesce-run-other-green', 4));
+    // A later preflight, past the window in which reads of one moment are shared.
+    world.advanceBy(SHARED_READ_MS);
     const foreign = await runPreflight(ctx, 'blue');
     expect(foreign.passed).toBe(false);
     expect(checkNamed(foreign, 'preflight.canary-rule')).toMatchObject({ ok: false, observed: '1 rule(s): priority 4 (quiesce-run-other-green)' });

@@ -4,6 +4,7 @@ import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2
 import type { Logger } from 'pino';
 import { silentLogger } from '../../src/logger.js';
 import { baseline } from '../../src/run/run-context.js';
+import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
 import { planSchema, type Plan } from '../../src/plan/schema.js';
 import { connectToWorld } from '../../src/run/connect.js';
 import type { RunContext } from '../../src/run/run-context.js';
@@ -19,13 +20,29 @@ export interface SandboxRun {
   store: MemoryRunStore;
   /** SDK clients whose mutations the world records as `operator`: a human changing AWS by hand. */
   operator: SandboxClients;
+  /** Every API call quiesce made through its clients, in order: `DescribeListeners`, ... */
+  calls: string[];
 }
 
 export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', options: { clusters?: string[]; logger?: Logger; runId?: string } = {}): Promise<SandboxRun> {
   const plan: Plan = planSchema.parse(planDoc(overrides, options.clusters));
   const world = defaultWorldFromPlan(plan, parseWorldFile(worldText, 'world.yaml'), 'world.yaml', { historyMs: HISTORY_MS });
   const logger = options.logger ?? silentLogger;
-  const conn = connectToWorld(world, plan, logger);
+  const calls: string[] = [];
+  const conn = connectToWorld(world, plan, logger, {
+    configure: (client) => {
+      const stack = client.middlewareStack as unknown as {
+        add(mw: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }): void;
+      };
+      stack.add(
+        (next, context) => async (args) => {
+          calls.push((context.commandName ?? 'Unknown').replace(/Command$/, ''));
+          return next(args);
+        },
+        { step: 'initialize', name: 'testCallRecorder' },
+      );
+    },
+  });
   const store = createMemoryStore();
   const runId = options.runId ?? 'run-direct';
   const now = world.now();
@@ -44,7 +61,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
     probes: conn.probes,
     metricsLagMs: conn.metricsLagMs,
   };
-  return { ctx, world, clock: conn.virtual, store, operator: createSandboxClients(world, { region: plan.region, caller: 'operator' }) };
+  return { ctx, world, clock: conn.virtual, store, operator: createSandboxClients(world, { region: plan.region, caller: 'operator' }), calls };
 }
 
 /** Runs an actor call to completion on the virtual clock, waking whatever it sleeps on as the engine would. */
@@ -67,4 +84,6 @@ export async function takeOut(run: SandboxRun, cluster = 'blue'): Promise<void> 
   await baseline(run.ctx);
   const groups = run.ctx.plan.fleet.clusters.map((c) => ({ TargetGroupArn: targetGroupArn(c.name), Weight: c.name === cluster ? 0 : 1 }));
   await run.operator.elbv2.send(new ModifyListenerCommand({ ListenerArn: LISTENER_ARN, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }] }));
+  // Past the window in which quiesce's reads of one moment are shared (SHARED_READ_MS): the change is news.
+  run.world.advanceBy(SHARED_READ_MS + 1);
 }

@@ -1,12 +1,13 @@
-import { CreateRuleCommand, DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateRuleCommand, DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RebootCacheClusterCommand, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
 import { baseline } from '../../src/run/run-context.js';
-import { verifyCluster } from '../../src/run/verification.js';
+import { verifyCluster, windowStep } from '../../src/run/verification.js';
+import type { TargetGroupSettings } from '../../src/ports/traffic.js';
 import { stepKey, type StepIntent } from '../../src/run/maintenance-steps.js';
 import { canaryHeaderValue } from '../../src/run/canary-rule.js';
 import { headerRules, LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
-import { sandboxRun, takeOut, type SandboxRun } from './sandbox-context.js';
+import { sandboxRun, settle, takeOut, type SandboxRun } from './sandbox-context.js';
 
 // verifyCluster called directly on a sandbox world, with the cluster out of rotation (weight 0) as it is
 // during verification. Each check fails for its reason, and passes once the world is right.
@@ -123,5 +124,51 @@ describe('verifyCluster', () => {
     const out = await verify(run);
     expect(out.status).toBe('drift');
     expect(out.drift?.summary).toContain('payments-blue weight expected 0, live 1');
+  });
+
+  it('targets registered again: one look, a sleep until they can be healthy, then looks a second apart that notice them within a second', async () => {
+    const run = await sandboxRun();
+    await outOfRotation(run);
+    const tg = targetGroupArn('blue');
+    const targets = run.world.state.elbv2.targetGroups[tg]!.targets.map((t) => ({ Id: t.id, Port: 80 }));
+    await run.operator.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: targets }));
+    run.world.advanceBy(6 * 60_000);
+    await run.operator.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: targets }));
+    const registeredAt = run.clock.now();
+    run.calls.length = 0;
+    const first = await verify(run);
+    // The sandbox's defaults: interval 30 s, healthy threshold 5, so no sooner than 4 intervals after.
+    expect(first).toMatchObject({ status: 'not-yet', recheckAt: registeredAt + 4 * 30_000 });
+    expect(checkOf(first, 'verify.targets.healthy')).toMatchObject({ ok: false, observed: '0/3 healthy' });
+    expect(run.calls).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners']);
+
+    run.clock.advanceTo(first.recheckAt!);
+    run.calls.length = 0;
+    const out = await settle(run.clock, verify(run));
+    // Healthy in the world after the 10 s registration delay and 5 checks: registration + 130 s.
+    const healthyAt = registeredAt + 10_000 + 4 * 30_000;
+    expect(out.status).toBe('done');
+    expect(out.at).toBeGreaterThanOrEqual(healthyAt);
+    expect(out.at - healthyAt).toBeLessThanOrEqual(1_000);
+    // Only target health until then (and the weight, read at most every 30 s); the weight, cache and
+    // metrics once the targets are healthy.
+    expect(run.calls.filter((c) => c !== 'DescribeTargetHealth')).toEqual(['DescribeListeners', 'DescribeListeners', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
+    expect(run.calls.filter((c) => c === 'DescribeTargetHealth').length).toBeLessThanOrEqual(12);
+    expect(out.recheckAt).toBe(out.at + 60_000);
+  });
+
+  it('spaces passing looks so the last lands on stableFor, no further apart than a minute or interval x healthy threshold', () => {
+    const settings = (intervalSeconds: number, healthyThreshold: number): TargetGroupSettings => ({
+      targetGroupArn: targetGroupArn('blue'),
+      loadBalancerArns: [],
+      targetType: 'instance',
+      deregistrationDelaySeconds: 300,
+      healthCheck: { intervalSeconds, timeoutSeconds: 5, healthyThreshold, unhealthyThreshold: 2 },
+      stickiness: { enabled: false },
+    });
+    expect(windowStep(120_000, settings(30, 5))).toBe(60_000);
+    expect(windowStep(100_000, settings(30, 5))).toBe(50_000);
+    expect(windowStep(120_000, settings(10, 2))).toBe(20_000);
+    expect(windowStep(45_000, settings(10, 5))).toBe(45_000);
   });
 });

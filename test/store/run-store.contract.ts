@@ -92,6 +92,19 @@ export function describeRunStoreContract(name: string, makeFixture: () => Promis
         expect(JSON.stringify(loaded?.snapshot)).toBe(JSON.stringify(snapshot));
       });
 
+      it('a save naming the clusters it changed stores the whole record it was given', async () => {
+        const { record } = await store.createRun(newRun('run-1'));
+        const clusters = { blue: { value: 'draining', n: 1 }, green: { value: 'pending', n: 1 }, '7': { value: 'pending' } };
+        const first = await store.saveRun({ ...record, snapshot: { fleet: { value: 'rolling' }, clusters } }, 1);
+        const next = { ...first, reason: 'blue moved', snapshot: { fleet: { value: 'rolling', n: 2 }, clusters: { ...clusters, blue: { value: 'maintaining', n: 2 } } } };
+        const saved = await store.saveRun(next, 2, { changedClusters: ['blue'] });
+        expect(saved).toEqual({ ...next, version: 3 });
+        const loaded = await store.loadRun('run-1');
+        expect(loaded).toEqual(saved);
+        expect(JSON.stringify(loaded?.snapshot)).toBe(JSON.stringify(next.snapshot));
+        await expect(store.saveRun(next, 2, { changedClusters: ['blue'] })).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      });
+
       it('lists summaries, oldest first', async () => {
         await store.createRun(newRun('run-b', { createdAt: T0 + 2 }));
         await store.createRun(newRun('run-a', { createdAt: T0 + 1, status: 'held', reason: 'approval pending' }));

@@ -1,0 +1,90 @@
+import { waitIdle, type Clock } from '../ports/clock.js';
+import type { TrafficLocation, TrafficPort, WeightVerdict } from '../ports/traffic.js';
+
+// Reads the effects of one moment share. A phase's last look, the guard before the next change and the
+// next phase's first look each read the listener (and target health) within the same moment: one read
+// serves them all. A read is shared only while it is younger than SHARED_READ_MS (counted from when it
+// was sent), half the spacing of the one-second looks, so no look is ever served an earlier look's read;
+// and never across a write of this process. A change made by hand is seen by the next look after that.
+
+export const SHARED_READ_MS = 500;
+
+/** A memo of reads that any write of ours voids (a generation counter, so a read in flight across a write is not kept). */
+export class SharedReads {
+  private generation = 0;
+  private writing = 0;
+  private readonly entries = new Map<string, { at: number; generation: number; value: Promise<unknown> }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly windowMs = SHARED_READ_MS,
+  ) {}
+
+  read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = this.clock.now();
+    const hit = this.entries.get(key);
+    // While a write of ours is under way (a weight change waits for its lock and read-back), nothing is shared.
+    // Waiting on another effect's read is idle time: that read may be asleep in a backoff on a virtual clock.
+    if (this.writing === 0 && hit && hit.generation === this.generation && now - hit.at < this.windowMs && now >= hit.at) return waitIdle(this.clock, hit.value as Promise<T>);
+    const generation = this.generation;
+    const value = load();
+    this.entries.set(key, { at: now, generation, value });
+    // A failed read is not shared: the next reader asks AWS again (the caller still gets the error).
+    value.then(undefined, () => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    });
+    return value;
+  }
+
+  /** Records what a caller read by other means (the read of a weight change that sent nothing). */
+  seed<T>(key: string, at: number, value: T): void {
+    if (this.clock.now() - at < this.windowMs) this.entries.set(key, { at, generation: this.generation, value: Promise.resolve(value) });
+  }
+
+  /** Before and after each write: nothing read before it is shared after it. */
+  written(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  async write<T>(send: () => Promise<T>): Promise<T> {
+    this.written();
+    this.writing++;
+    try {
+      return await send();
+    } finally {
+      this.writing--;
+      this.written();
+    }
+  }
+}
+
+const forwardKey = (location: TrafficLocation) => `forward|${location.listenerArn}|${location.ruleArn ?? ''}`;
+
+/** The traffic port with shared reads of the forward action, target health and canary rules. */
+export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = SHARED_READ_MS): TrafficPort {
+  const memo = new SharedReads(clock, windowMs);
+  const forward = (location: TrafficLocation) => memo.read(forwardKey(location), () => port.readForwardConfig(location));
+  return {
+    ...port,
+    readForwardConfig: forward,
+    async verifyWeight(location, targetGroupArn, weight): Promise<WeightVerdict> {
+      const live = (await forward(location)).targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;
+      return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
+    },
+    async setWeight(location, targetGroupArn, weight) {
+      const sentAt = clock.now();
+      const result = await memo.write(() => port.setWeight(location, targetGroupArn, weight));
+      // Nothing sent: the port's own read is the live listener, as good as a read-back.
+      if (!result.changed) memo.seed(forwardKey(location), sentAt, result.before);
+      return result;
+    },
+    describeTargetHealth: (targetGroupArn, targets) =>
+      memo.read(`health|${targetGroupArn}|${(targets ?? []).map((t) => `${t.id}:${t.port ?? ''}`).join(',')}`, () => port.describeTargetHealth(targetGroupArn, targets)),
+    findCanaryRules: (listenerArn, headerName) => memo.read(`canary|${listenerArn}|${headerName.toLowerCase()}`, () => port.findCanaryRules(listenerArn, headerName)),
+    deregisterTargets: (targetGroupArn, targets) => memo.write(() => port.deregisterTargets(targetGroupArn, targets)),
+    registerTargets: (targetGroupArn, targets) => memo.write(() => port.registerTargets(targetGroupArn, targets)),
+    createCanaryRule: (listenerArn, spec) => memo.write(() => port.createCanaryRule(listenerArn, spec)),
+    deleteCanaryRule: (ruleArn) => memo.write(() => port.deleteCanaryRule(ruleArn)),
+  };
+}

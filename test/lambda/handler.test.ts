@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHandler, DEADLINE_MARGIN_MS, type HandlerResult, type InvocationContext } from '../../src/lambda/handler.js';
+import { sandboxConnector } from '../../src/run/sandbox-connect.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { RunRecord } from '../../src/store/run-store.js';
+import { examplePlan } from '../infra/fixtures.js';
+
+// The handler's waiting policy, as Step Functions drives it (each `advance` a fresh invocation): short
+// waits inside the invocation, long ones back to Step Functions, and never past the invocation's deadline.
+
+const logger = pino({ level: 'silent' });
+const worlds = mkdtempSync(join(tmpdir(), 'quiesce-handler-'));
+afterAll(() => rmSync(worlds, { recursive: true, force: true }));
+
+/** Starts the example plan and advances it to its end; per advance, the virtual time it waited through inline. */
+async function stepFunctions(key: string, options: { inlineWaitMs?: number; remainingMs?: number }) {
+  const store = createMemoryStore();
+  const handler = createHandler({
+    store,
+    logger,
+    connect: sandboxConnector({ logger, worldPath: (r) => join(worlds, `${r.runId}.world.json`) }),
+    ...(options.inlineWaitMs !== undefined ? { inlineWaitMs: options.inlineWaitMs } : {}),
+  });
+  const remainingMs = options.remainingMs;
+  const context: InvocationContext = { awsRequestId: key, ...(remainingMs !== undefined ? { getRemainingTimeInMillis: () => remainingMs } : {}) };
+  const started = await handler({ action: 'start', plan: examplePlan().document, idempotencyKey: key }, context);
+  const runId = started.runId!;
+  const spans: number[] = [];
+  let result: HandlerResult = started;
+  let previous: RunRecord | undefined;
+  for (let invocations = 0; result.status === 'running'; invocations++) {
+    if (invocations > 2000) throw new Error('the run did not end');
+    result = await handler({ action: 'advance', runId }, context);
+    const record = (await store.loadRun(runId))!;
+    // The first advance starts from the real creation time; every later one from where the last asked to resume.
+    if (previous?.resumeAt !== undefined) spans.push(record.updatedAt - previous.resumeAt);
+    previous = record;
+  }
+  return { result, spans, invocations: spans.length + 1 };
+}
+
+describe('Lambda handler: waits', () => {
+  it('waits inline for short waits, returns for long ones, and never waits past its deadline', async () => {
+    const remainingMs = 90_000;
+    const run = await stepFunctions('deadline', { inlineWaitMs: 10 * 60_000, remainingMs });
+    expect(run.result.status).toBe('done');
+    expect(Math.max(...run.spans)).toBeLessThanOrEqual(remainingMs - DEADLINE_MARGIN_MS);
+    expect(run.spans.some((s) => s > 0)).toBe(true);
+  });
+
+  it('by default, goes back to Step Functions far less often than when it never waits inline', async () => {
+    const never = await stepFunctions('never-inline', { inlineWaitMs: 0 });
+    const byDefault = await stepFunctions('default', {});
+    expect(never.result.status).toBe('done');
+    expect(byDefault.result.status).toBe('done');
+    expect(byDefault.invocations).toBeLessThan(never.invocations / 2);
+    // Without a Lambda context, as if it had the stack's default 5-minute timeout.
+    expect(Math.max(...byDefault.spans)).toBeLessThanOrEqual(5 * 60_000 - DEADLINE_MARGIN_MS);
+  });
+});
