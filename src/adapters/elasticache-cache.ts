@@ -70,11 +70,15 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
   // ElastiCache has no filter by group: the members come from one listing of the account's clusters (100
   // a page, read until every member is found), or one call per member once a listing took more pages
   // than that (an account with many clusters).
-  let listingPays = true;
+  // Whether listing the account's clusters beats one describe per member, learned separately for one
+  // group's members and for a whole fleet's: a 3-member group in a big account stops paying long before
+  // a fleet of hundreds does.
+  const groupListing = { pays: true };
+  const fleetListing = { pays: true };
 
-  async function membersOf(replicationGroupId: string, ids: string[]): Promise<CacheCluster[]> {
+  async function membersOf(replicationGroupId: string, ids: string[], listing = groupListing): Promise<CacheCluster[]> {
     const found = new Map<string, CacheCluster>();
-    if (ids.length > 1 && listingPays) {
+    if (ids.length > 1 && listing.pays) {
       const wanted = new Set(ids);
       let marker: string | undefined;
       let pages = 0;
@@ -86,7 +90,7 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
         for (const c of out?.CacheClusters ?? []) if (c.CacheClusterId && wanted.has(c.CacheClusterId)) found.set(c.CacheClusterId, c);
         marker = out?.Marker;
       } while (marker && found.size < wanted.size);
-      if (pages > ids.length) listingPays = false;
+      if (pages > ids.length) listing.pays = false;
     }
     // Sequential, to stay gentle on the rate limit; a member the listing did not show is asked for by name.
     const clusters: CacheCluster[] = [];
@@ -126,7 +130,7 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
     } while (marker && groups.size < wanted.size);
     if (pages > unique.length) groupListingPays = false;
     const listed = unique.filter((id) => groups.has(id));
-    const members = await membersOf(listed.join(','), listed.flatMap((id) => memberClusterIds(groups.get(id)!)));
+    const members = await membersOf(listed.join(','), listed.flatMap((id) => memberClusterIds(groups.get(id)!)), fleetListing);
     const byId = new Map(members.map((c) => [c.CacheClusterId, c]));
     const now = options.clock.now();
     const out: Loaded[] = [];

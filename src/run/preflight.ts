@@ -57,25 +57,42 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
   };
 }
 
-/** Every other cluster still in rotation must be healthy; returns how many healthy targets remain in rotation. */
+/**
+ * Every other cluster still in rotation must be healthy; returns how many healthy targets remain in
+ * rotation. A cluster that fails gets a check of its own, named for it; the ones that pass share one
+ * check, so a fleet of hundreds journals one line per preflight instead of hundreds.
+ */
 async function checkOtherClusters(ctx: RunContext, others: ClusterSpec[], viewOf: (id: string) => ReplicationGroupView, checks: Check[]): Promise<number> {
   let healthyInRotation = 0;
+  let passedTargets = 0;
+  let passedCaches = 0;
   for (const other of others) {
     const health = await ctx.traffic.describeTargetHealth(other.targetGroupArn);
     const registered = health.filter((h) => h.state !== 'unused' && h.state !== 'draining');
     const healthy = registered.filter((h) => h.state === 'healthy').length;
     healthyInRotation += healthy;
     const unhealthy = registered.filter((h) => h.state !== 'healthy').map((h) => `${h.target.id} ${h.state}${h.reason ? ` (${h.reason})` : ''}`);
-    checks.push(
-      check(`preflight.others.${other.name}.targets`, registered.length > 0 && unhealthy.length === 0, `${healthy}/${registered.length} healthy`, 'all healthy', `${other.name} is in rotation but not healthy (${unhealthy.join(', ') || 'no targets'}): quiesce takes nothing out while another cluster is unhealthy`),
-    );
-    if (other.cache) {
-      const cache = cacheReadiness(viewOf(other.cache.replicationGroupId));
-      const quiet = cache.available && cache.pending.length === 0;
+    if (registered.length > 0 && unhealthy.length === 0) passedTargets++;
+    else {
       checks.push(
-        check(`preflight.others.${other.name}.cache`, quiet, `${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}`, 'available, nothing pending', `${other.name}'s cache ${other.cache.replicationGroupId} is mid-operation (${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}): quiesce takes nothing out while another cluster's cache is busy`),
+        check(`preflight.others.${other.name}.targets`, false, `${healthy}/${registered.length} healthy`, 'all healthy', `${other.name} is in rotation but not healthy (${unhealthy.join(', ') || 'no targets'}): quiesce takes nothing out while another cluster is unhealthy`),
       );
     }
+    if (other.cache) {
+      const cache = cacheReadiness(viewOf(other.cache.replicationGroupId));
+      if (cache.available && cache.pending.length === 0) passedCaches++;
+      else {
+        checks.push(
+          check(`preflight.others.${other.name}.cache`, false, `${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}`, 'available, nothing pending', `${other.name}'s cache ${other.cache.replicationGroupId} is mid-operation (${cache.availability}${cache.pending.length ? `; pending ${cache.pending.join('; ')}` : ''}): quiesce takes nothing out while another cluster's cache is busy`),
+        );
+      }
+    }
+  }
+  if (others.length > 0) {
+    const caches = others.filter((o) => o.cache).length;
+    checks.push(
+      check('preflight.others', passedTargets === others.length && passedCaches === caches, `${passedTargets}/${others.length} other clusters in rotation with every target healthy${caches ? `; ${passedCaches}/${caches} caches available, nothing pending` : ''}`, 'all healthy, caches quiet'),
+    );
   }
   return healthyInRotation;
 }

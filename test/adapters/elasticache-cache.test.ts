@@ -484,4 +484,29 @@ describe('createElastiCacheCache: one describe per look, shared', () => {
     expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
     expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 1);
   });
+
+  it("a big account stops one group's member listing, not a fleet's (regression: preflight fell back to one call per member)", async () => {
+    const green = { ...group(), ReplicationGroupId: 'payments-green', MemberClusters: ['payments-green-001', 'payments-green-002'] };
+    ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group()] });
+    ec.on(DescribeReplicationGroupsCommand, { MaxRecords: 100 }).resolves({ ReplicationGroups: [green, group()] });
+    // Listing the account's clusters takes three pages: more than one group's two members are worth.
+    const page = (ids: string[], marker?: string) => ({ CacheClusters: ids.map((id) => cluster(id)), ...(marker ? { Marker: marker } : {}) });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves(page(['other-1'], 'm1'));
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'm1' }).resolves(page(['other-2'], 'm2'));
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'm2' }).resolves(page([P1, P2, 'payments-green-001', 'payments-green-002']));
+    ec.on(DescribeCacheClustersCommand, { CacheClusterId: P1 }).resolves(page([P1]));
+    ec.on(DescribeCacheClustersCommand, { CacheClusterId: P2 }).resolves(page([P2]));
+    const { port, clock } = makePort();
+    await port.describe(RG);
+    clock.advance(1_000);
+    await port.describe(RG);
+    // The second look of one group asks for its two members by name.
+    expect(ec.commandCalls(DescribeCacheClustersCommand).slice(-2).map((c) => c.args[0].input.CacheClusterId)).toEqual([P1, P2]);
+    ec.resetHistory();
+    clock.advance(1_000);
+    const views = await port.describeMany([RG, 'payments-green']);
+    expect(views.map((v) => v.members.length)).toEqual([2, 2]);
+    // Four members over three pages: the fleet's listing still pays, and is used.
+    expect(ec.commandCalls(DescribeCacheClustersCommand).map((c) => c.args[0].input.CacheClusterId)).toEqual([undefined, undefined, undefined]);
+  });
 });

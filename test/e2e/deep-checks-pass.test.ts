@@ -36,8 +36,7 @@ describe('a clean run with every deep check on', () => {
   it('passes every preflight check, each with its reading', () => {
     const expected: Record<string, string> = {
       'preflight.in-rotation': 'weight 1 at run start',
-      'preflight.others.green.targets': '3/3 healthy',
-      'preflight.others.green.cache': 'status available',
+      'preflight.others': '1/1 other clusters in rotation with every target healthy; 1/1 caches available, nothing pending',
       'preflight.capacity': '3 healthy targets would remain in rotation',
       'preflight.stickiness': 'target group stickiness 2m',
       'preflight.cache.available': 'status available',
