@@ -150,7 +150,7 @@ describe('an aborted run', () => {
     const r = await json('run-aborted');
     expect(r.clusters.map((c) => c.state)).toEqual(['done', 'aborted', 'pending']);
     expect(r.people.aborts).toEqual([expect.objectContaining({ by: 'alice', reason: 'hand change on gray' })]);
-    expect(r.people.aborts[0].clock).toBeUndefined();
+    expect(r.people.aborts[0]?.clock).toBeUndefined();
     expect(r.sandbox?.final).toBe(true);
   });
 });
