@@ -47,15 +47,25 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Quie
   const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   const network = networkFromContext(app.node.tryGetContext('subnetIds'), app.node.tryGetContext('securityGroupIds'));
+  const inlineWaitSeconds = inlineWaitFromContext(app.node.tryGetContext('inlineWaitSeconds'));
   const stack = new QuiesceStack(app, stackName, {
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(network ? { network } : {}),
+    ...(inlineWaitSeconds !== undefined ? { inlineWaitSeconds } : {}),
     ...options.stack,
     plans,
     env,
     description: `quiesce: maintenance runs for ${plans.map((p) => p.plan.name).join(', ')}`.slice(0, 1024),
   });
   return { app, stack };
+}
+
+/** `-c inlineWaitSeconds=10`: a whole number of seconds, 0 to 600. */
+export function inlineWaitFromContext(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^\d+$/.test(text) || Number(text) > 600) throw new ConfigError(`-c inlineWaitSeconds must be a whole number of seconds from 0 to 600, got "${text}"`);
+  return Number(text);
 }
 
 /** `-c subnetIds=subnet-a,subnet-b -c securityGroupIds=sg-1`: both or neither. */

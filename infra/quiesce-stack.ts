@@ -32,6 +32,8 @@ export interface QuiesceStackProps extends StackProps {
   logRetention?: RetentionDays;
   /** LOG_LEVEL of the handler; default info. */
   logLevel?: string;
+  /** Waits up to this long happen inside one invocation; default the handler's (60 s). */
+  inlineWaitSeconds?: number;
   /** Run the handler inside a VPC (needed for verify.redis: ElastiCache has private endpoints only). */
   network?: HandlerNetwork;
 }
@@ -67,6 +69,7 @@ export class QuiesceStack extends Stack {
       timeout: props.handlerTimeout ?? Duration.minutes(5),
       logRetention,
       logLevel: props.logLevel ?? 'info',
+      ...(props.inlineWaitSeconds !== undefined ? { inlineWaitSeconds: props.inlineWaitSeconds } : {}),
       ...(props.network ? { network: props.network } : {}),
     });
     this.runs = new RunStateMachine(this, 'RunMachine', {

@@ -30,6 +30,8 @@ export interface RunHandlerProps {
   timeout: Duration;
   logRetention: RetentionDays;
   logLevel: string;
+  /** Waits up to this long happen inside one invocation (fewer transitions, more Lambda time). */
+  inlineWaitSeconds?: number;
   /** Place the function in these subnets (needed to reach ElastiCache for verify.redis). */
   network?: HandlerNetwork;
 }
@@ -103,6 +105,7 @@ export class RunHandler extends Construct {
       environment: {
         QUIESCE_TABLE: props.table.tableName,
         LOG_LEVEL: props.logLevel,
+        ...(props.inlineWaitSeconds !== undefined ? { QUIESCE_INLINE_WAIT_SECONDS: String(props.inlineWaitSeconds) } : {}),
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },

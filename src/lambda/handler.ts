@@ -165,7 +165,18 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
       store: createDynamoStore({ client: new DynamoDBClient({}), tableName: table }),
       logger,
       connect: awsConnector({ logger }),
+      inlineWaitMs: inlineWaitFromEnv(process.env.QUIESCE_INLINE_WAIT_SECONDS),
     });
   }
   return defaultHandler(event, context);
+}
+
+/**
+ * QUIESCE_INLINE_WAIT_SECONDS (set by the stack): waits up to this long happen inside an invocation.
+ * Longer means fewer Step Functions transitions and more Lambda time; 0 sends every wait back.
+ */
+export function inlineWaitFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_INLINE_WAIT_MS;
+  if (!/^\d+$/.test(value) || Number(value) > 600) throw new Error(`QUIESCE_INLINE_WAIT_SECONDS must be a whole number of seconds from 0 to 600, got "${value}"`);
+  return Number(value) * 1000;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, networkFromContext, resolvePlanFiles } from '../../infra/build-app.js';
+import { buildApp, inlineWaitFromContext, networkFromContext, resolvePlanFiles } from '../../infra/build-app.js';
 import { flexibleWindow, scheduleName } from '../../infra/constructs/plan-schedules.js';
 import { deployedPlanFromText, stackEnvironment } from '../../infra/deployed-plan.js';
 import { executionInput } from '../../infra/execution-input.js';
@@ -76,6 +76,16 @@ describe('networkFromContext', () => {
     expect(networkFromContext(undefined, undefined)).toBeUndefined();
     expect(networkFromContext('subnet-a, subnet-b', 'sg-1')).toEqual({ subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-1'] });
     expect(() => networkFromContext('subnet-a', undefined)).toThrow(/both/);
+  });
+});
+
+describe('inlineWaitFromContext', () => {
+  it('takes whole seconds from 0 to 600 and refuses anything else in one line', () => {
+    expect(inlineWaitFromContext(undefined)).toBeUndefined();
+    expect(inlineWaitFromContext('10')).toBe(10);
+    expect(inlineWaitFromContext(0)).toBe(0);
+    expect(() => inlineWaitFromContext('1m')).toThrow(/whole number of seconds from 0 to 600, got "1m"/);
+    expect(() => inlineWaitFromContext('601')).toThrow(/0 to 600/);
   });
 });
 

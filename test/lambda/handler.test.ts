@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHandler, DEADLINE_MARGIN_MS, type HandlerResult, type InvocationContext } from '../../src/lambda/handler.js';
+import { createHandler, DEADLINE_MARGIN_MS, DEFAULT_INLINE_WAIT_MS, inlineWaitFromEnv, type HandlerResult, type InvocationContext } from '../../src/lambda/handler.js';
 import { sandboxConnector } from '../../src/run/sandbox-connect.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { RunRecord } from '../../src/store/run-store.js';
@@ -60,5 +60,15 @@ describe('Lambda handler: waits', () => {
     expect(byDefault.invocations).toBeLessThan(never.invocations / 2);
     // Without a Lambda context, as if it had the stack's default 5-minute timeout.
     expect(Math.max(...byDefault.spans)).toBeLessThanOrEqual(5 * 60_000 - DEADLINE_MARGIN_MS);
+  });
+});
+
+describe('QUIESCE_INLINE_WAIT_SECONDS', () => {
+  it('sets the inline wait in whole seconds; unset keeps the default; nonsense is refused at start, by name', () => {
+    expect(inlineWaitFromEnv(undefined)).toBe(DEFAULT_INLINE_WAIT_MS);
+    expect(inlineWaitFromEnv('10')).toBe(10_000);
+    expect(inlineWaitFromEnv('0')).toBe(0);
+    expect(() => inlineWaitFromEnv('ten')).toThrow(/QUIESCE_INLINE_WAIT_SECONDS must be a whole number of seconds/);
+    expect(() => inlineWaitFromEnv('900')).toThrow(/0 to 600/);
   });
 });
