@@ -177,7 +177,7 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
       return (await readForward(location)).forward;
     },
 
-    async setWeight(location, targetGroupArn, weight) {
+    async setWeight(location, targetGroupArn, weight, guard) {
       assertWeight(weight);
       return serialized(location, async () => {
         const { actions, index, forward: before } = await readAfterOwnWrite(location);
@@ -185,6 +185,8 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
         if (!group) {
           throw new RefusedError(`${targetGroupArn} is not in the forward action of ${describeLocation(location)}`);
         }
+        // Under the lock: two clusters' capacity checks cannot both pass on a listener neither has changed yet.
+        if (guard) await guard(before);
         if (group.weight === weight) {
           logger.debug({ location, targetGroupArn, weight }, 'weight already set; nothing sent');
           return { changed: false, before, after: before };

@@ -72,9 +72,10 @@ export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = S
       const live = (await forward(location)).targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;
       return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
     },
-    async setWeight(location, targetGroupArn, weight) {
+    async setWeight(location, targetGroupArn, weight, guard) {
       const sentAt = clock.now();
-      const result = await memo.write(() => port.setWeight(location, targetGroupArn, weight));
+      // Inside the write nothing is shared, so the guard's reads are fresh.
+      const result = await memo.write(() => port.setWeight(location, targetGroupArn, weight, guard));
       // Nothing sent: the port's own read is the live listener, as good as a read-back.
       if (!result.changed) memo.seed(forwardKey(location), sentAt, result.before);
       return result;

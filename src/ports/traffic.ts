@@ -62,14 +62,22 @@ export interface CanaryRule {
   targetGroupArn: string;
 }
 
+/** A precondition of a weight change, judged on the live forward the change will be written over. */
+export type WeightGuard = (live: ForwardConfig) => Promise<void>;
+
 /** The ALB, narrowed to what quiesce needs. Implementations are idempotent: setting what is set sends nothing. */
 export interface TrafficPort {
   readForwardConfig(location: TrafficLocation): Promise<ForwardConfig>;
-  /** Changes one group's weight, keeps every other weight and the stickiness as they are. */
+  /**
+   * Changes one group's weight, keeps every other weight and the stickiness as they are. `guard` runs on
+   * the very read the write is built on, with no other weight change of this process in between: it
+   * refuses (throws) or lets the write go. Checks that must hold when the weight changes go there.
+   */
   setWeight(
     location: TrafficLocation,
     targetGroupArn: string,
     weight: number,
+    guard?: WeightGuard,
   ): Promise<{ changed: boolean; before: ForwardConfig; after: ForwardConfig }>;
   verifyWeight(location: TrafficLocation, targetGroupArn: string, weight: number): Promise<WeightVerdict>;
 

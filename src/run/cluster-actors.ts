@@ -20,7 +20,7 @@ import type { Check, TargetRef } from '../../machines/types.js';
 import { AwsCallError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
 import { runPreflight } from './preflight.js';
-import { assertCapacityWithout, assertOutOfRotation, assertReadyForTraffic } from './rotation-guards.js';
+import { assertOutOfRotation, capacityWithout, readyForTraffic } from './rotation-guards.js';
 import { observeDrain, observeRamp, weightEvidence } from './observations.js';
 import { observeStep, startStep } from './maintenance-steps.js';
 import { removeLeftoverCanaryRules, verifyCluster } from './verification.js';
@@ -135,10 +135,9 @@ export async function checkDrift(ctx: RunContext, cluster: string, expectedWeigh
 
 async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {
   const spec = clusterSpec(ctx, input.cluster);
-  if (input.weight > 0) await assertReadyForTraffic(ctx, input.cluster);
-  else await assertCapacityWithout(ctx, input.cluster);
   await journal(ctx, 'intent', `${input.cluster}: set weight to ${input.weight} (${input.purpose})`, { cluster: input.cluster, data: { ...input, targetGroupArn: spec.targetGroupArn } });
-  const result = await ctx.traffic.setWeight(ctx.location, spec.targetGroupArn, input.weight);
+  const guard = input.weight > 0 ? readyForTraffic(ctx, input.cluster) : capacityWithout(ctx, input.cluster);
+  const result = await ctx.traffic.setWeight(ctx.location, spec.targetGroupArn, input.weight, guard);
   const before = weightOf(result.before, spec.targetGroupArn) ?? 0;
   await journal(
     ctx,

@@ -1,8 +1,8 @@
 import { RefusedError } from '../errors.js';
-import type { ForwardConfig } from '../ports/traffic.js';
+import type { ForwardConfig, WeightGuard } from '../ports/traffic.js';
 import { clusterSpec, weightOf, type RunContext } from './run-context.js';
 
-// Checked right before a weight changes a cluster's place in rotation, against the live listener: the
+// Checked right as a weight changes a cluster's place in rotation, against the live listener: the
 // last word on the two promises the audit holds quiesce to (nothing back into rotation unhealthy, never
 // fewer clusters in rotation than the plan allows), whatever happened since the phase's own checks.
 
@@ -14,47 +14,51 @@ const FRESH_ATTEMPTS = 3;
  * Before a cluster goes back into rotation (weight from 0 to more), its targets must be healthy now, not
  * when verification read them: a slow verification (CloudWatch reads taking tens of seconds) left its
  * target health that old, and targets flapping meanwhile went into rotation unhealthy. The read must also
- * be quick, or its answer is itself old news.
+ * be quick, or its answer is itself old news. A weight guard: it runs on the read the change is built on.
  */
-export async function assertReadyForTraffic(ctx: RunContext, cluster: string): Promise<void> {
+export function readyForTraffic(ctx: RunContext, cluster: string): WeightGuard {
   const spec = clusterSpec(ctx, cluster);
-  let tookMs = 0;
-  for (let attempt = 0; attempt < FRESH_ATTEMPTS; attempt++) {
-    const started = ctx.clock.now();
-    const live = await ctx.traffic.readForwardConfig(ctx.location);
+  return async (live) => {
     if ((weightOf(live, spec.targetGroupArn) ?? 0) > 0) return;
-    const registered = await registeredHealth(ctx, spec.targetGroupArn);
-    const unhealthy = registered.filter((h) => h.state !== 'healthy');
-    if (registered.length === 0 || unhealthy.length > 0) {
-      const detail = unhealthy.map((h) => `${h.target.id} ${h.state}`).join(', ') || 'no registered targets';
-      throw new RefusedError(`${cluster} is not ready for traffic right before reactivation (${detail}); it stays out of rotation`);
+    let tookMs = 0;
+    for (let attempt = 0; attempt < FRESH_ATTEMPTS; attempt++) {
+      const started = ctx.clock.now();
+      const registered = await registeredHealth(ctx, spec.targetGroupArn);
+      const unhealthy = registered.filter((h) => h.state !== 'healthy');
+      if (registered.length === 0 || unhealthy.length > 0) {
+        const detail = unhealthy.map((h) => `${h.target.id} ${h.state}`).join(', ') || 'no registered targets';
+        throw new RefusedError(`${cluster} is not ready for traffic right before reactivation (${detail}); it stays out of rotation`);
+      }
+      tookMs = ctx.clock.now() - started;
+      if (tookMs <= FRESH_EVIDENCE_MS) return;
     }
-    tookMs = ctx.clock.now() - started;
-    if (tookMs <= FRESH_EVIDENCE_MS) return;
-  }
-  throw new RefusedError(`${cluster}: reading its target health took ${Math.round(tookMs / 1000)}s ${FRESH_ATTEMPTS} times in a row; evidence that old cannot put it back into rotation`);
+    throw new RefusedError(`${cluster}: reading its target health took ${Math.round(tookMs / 1000)}s ${FRESH_ATTEMPTS} times in a row; evidence that old cannot put it back into rotation`);
+  };
 }
 
 /**
  * Before a cluster leaves rotation (weight from more to 0), the clusters left in rotation must satisfy the
  * plan's capacity. Another cluster may be out for reasons of its own (weight 0 set by hand, before the run
- * or during it): taking this one out too would break minActiveClusters or maxOutOfService, and taking the
- * last one out is an outage. Applies to removal, rollback and securing alike.
+ * or during it), or be leaving at the same moment (maxOutOfService > 1): taking this one out too would
+ * break minActiveClusters or maxOutOfService, and taking the last one out is an outage. Applies to
+ * removal, rollback and securing alike. A weight guard: judged on the listener as this change finds it,
+ * after every earlier change of this process read back.
  */
-export async function assertCapacityWithout(ctx: RunContext, cluster: string): Promise<void> {
+export function capacityWithout(ctx: RunContext, cluster: string): WeightGuard {
   const spec = clusterSpec(ctx, cluster);
-  const live = await ctx.traffic.readForwardConfig(ctx.location);
-  if ((weightOf(live, spec.targetGroupArn) ?? 0) === 0) return;
-  const others = ctx.plan.fleet.clusters.filter((c) => c.name !== cluster);
-  const inRotation: string[] = [];
-  for (const other of others) if (await isInRotation(ctx, live, other.targetGroupArn)) inRotation.push(other.name);
-  const out = ctx.plan.fleet.clusters.length - inRotation.length;
-  const { minActiveClusters, maxOutOfService } = ctx.plan.capacity;
-  if (inRotation.length >= minActiveClusters && out <= maxOutOfService) return;
-  const outNames = others.filter((c) => !inRotation.includes(c.name)).map((c) => c.name);
-  throw new RefusedError(
-    `taking ${cluster} out of rotation would leave ${inRotation.length} cluster(s) in rotation (${inRotation.join(', ') || 'none'}) and ${out} out (${[...outNames, cluster].join(', ')}); the plan allows at least ${minActiveClusters} in and at most ${maxOutOfService} out, so ${cluster} stays in rotation`,
-  );
+  return async (live) => {
+    if ((weightOf(live, spec.targetGroupArn) ?? 0) === 0) return;
+    const others = ctx.plan.fleet.clusters.filter((c) => c.name !== cluster);
+    const inRotation: string[] = [];
+    for (const other of others) if (await isInRotation(ctx, live, other.targetGroupArn)) inRotation.push(other.name);
+    const out = ctx.plan.fleet.clusters.length - inRotation.length;
+    const { minActiveClusters, maxOutOfService } = ctx.plan.capacity;
+    if (inRotation.length >= minActiveClusters && out <= maxOutOfService) return;
+    const outNames = others.filter((c) => !inRotation.includes(c.name)).map((c) => c.name);
+    throw new RefusedError(
+      `taking ${cluster} out of rotation would leave ${inRotation.length} cluster(s) in rotation (${inRotation.join(', ') || 'none'}) and ${out} out (${[...outNames, cluster].join(', ')}); the plan allows at least ${minActiveClusters} in and at most ${maxOutOfService} out, so ${cluster} stays in rotation`,
+    );
+  };
 }
 
 /**

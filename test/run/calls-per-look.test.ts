@@ -4,7 +4,7 @@ import { checkDrift } from '../../src/run/cluster-actors.js';
 import { observeStep, startStep } from '../../src/run/maintenance-steps.js';
 import { observeRamp } from '../../src/run/observations.js';
 import { runPreflight } from '../../src/run/preflight.js';
-import { assertCapacityWithout, assertOutOfRotation, assertReadyForTraffic } from '../../src/run/rotation-guards.js';
+import { assertOutOfRotation, capacityWithout, readyForTraffic } from '../../src/run/rotation-guards.js';
 import { baseline } from '../../src/run/run-context.js';
 import { verifyCluster } from '../../src/run/verification.js';
 import { sandboxRun, settle, takeOut, type SandboxRun } from './sandbox-context.js';
@@ -49,7 +49,7 @@ describe('calls per look', () => {
       run,
       async () => {
         await checkDrift(run.ctx, 'blue', 1);
-        await assertCapacityWithout(run.ctx, 'blue');
+        await capacityWithout(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location));
       },
       false,
     );
@@ -62,9 +62,9 @@ describe('calls per look', () => {
     await takeOut(run);
     const look = await callsOf(run, () => verifyCluster(run.ctx, { cluster: 'blue', expectedWeight: 0, maintenanceRan: false }));
     expect(look).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
-    expect(await callsOf(run, () => assertReadyForTraffic(run.ctx, 'blue'), false)).toEqual([]);
+    expect(await callsOf(run, async () => readyForTraffic(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location)), false)).toEqual([]);
     // A later guard reads both again.
-    expect(await callsOf(run, () => assertReadyForTraffic(run.ctx, 'blue'))).toEqual(['DescribeListeners', 'DescribeTargetHealth']);
+    expect(await callsOf(run, async () => readyForTraffic(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location)))).toEqual(['DescribeListeners', 'DescribeTargetHealth']);
   });
 
   it('ramp: the final look of a step reads the weight, health and both metrics once; the next step guard reuses the weight', async () => {
@@ -73,7 +73,7 @@ describe('calls per look', () => {
     expect(await callsOf(run, () => observeRamp(run.ctx, { cluster: 'blue', weight: 1, since }))).toEqual(['DescribeListeners']);
     run.clock.advanceTo(since + MINUTE);
     expect(await callsOf(run, () => observeRamp(run.ctx, { cluster: 'blue', weight: 1, since }))).toEqual(['DescribeListeners', 'DescribeTargetHealth', 'GetMetricData']);
-    expect(await callsOf(run, () => assertReadyForTraffic(run.ctx, 'blue'), false)).toEqual([]);
+    expect(await callsOf(run, async () => readyForTraffic(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location)), false)).toEqual([]);
   });
 
   it('cache operations: a look is one DescribeEvents; the next step starts on the describe that ended the last one', async () => {
