@@ -47,7 +47,8 @@ export function readyForTraffic(ctx: RunContext, cluster: string): WeightGuard {
 export function capacityWithout(ctx: RunContext, cluster: string): WeightGuard {
   const spec = clusterSpec(ctx, cluster);
   return async (live) => {
-    if ((weightOf(live, spec.targetGroupArn) ?? 0) === 0) return;
+    // Weight 0, or no registered target (deregister mode): it serves nothing, so taking it out costs no capacity.
+    if (!(await isInRotation(ctx, live, spec.targetGroupArn))) return;
     const others = ctx.plan.fleet.clusters.filter((c) => c.name !== cluster);
     const inRotation: string[] = [];
     for (const other of others) if (await isInRotation(ctx, live, other.targetGroupArn)) inRotation.push(other.name);

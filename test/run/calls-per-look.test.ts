@@ -53,8 +53,9 @@ describe('calls per look', () => {
       },
       false,
     );
-    // Only blue's own targets, which preflight does not read.
-    expect(calls).toEqual(['DescribeTargetHealth']);
+    // Only blue's own targets, which preflight does not read: for the drift check, and for the guard
+    // (a cluster with no registered target serves nothing, so taking it out costs no capacity).
+    expect(calls).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth']);
   });
 
   it('verification: a full look reads each thing once, and the reactivation guard right after it reads nothing again', async () => {

@@ -31,4 +31,24 @@ describe('a deregistration that fails after taking effect', () => {
     expect(outcome.reason).toMatch(/blue: drain observation failed: ELBv2 DescribeListeners .* InternalFailure/);
     expect(outcome.weights).toEqual({ blue: 0, green: 1, gray: 1 });
   });
+
+  it('securing a cluster whose targets are deregistered is not refused for capacity: it serves nothing (found by npm run chaos)', async () => {
+    // blue drained with its targets deregistered; a hand-made weight change put blue back at weight 1 (with
+    // no targets) and green at 0. On abort, securing blue was refused ("would leave 0 clusters in
+    // rotation"), so the run ended with blue's targets never registered again: a lost target list.
+    const outcome = await runSchedule({
+      plan: { clusters: 2, mode: 'deregister', steps: 'modify', maxOutOfService: 1 },
+      seed: 1,
+      events: [
+        { from: '1s', to: '31s', manualWeight: { cluster: 'green', weight: 0 } },
+        { from: '0s', to: '10s', manualWeight: { cluster: 'blue', weight: 2 } },
+      ],
+      onPause: 'approve',
+    });
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.status).toBe('aborted');
+    expect(outcome.weights.blue).toBe(0);
+  });
 });
+
