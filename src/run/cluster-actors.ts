@@ -136,7 +136,7 @@ export async function checkDrift(ctx: RunContext, cluster: string, expectedWeigh
 async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {
   const spec = clusterSpec(ctx, input.cluster);
   await journal(ctx, 'intent', `${input.cluster}: set weight to ${input.weight} (${input.purpose})`, { cluster: input.cluster, data: { ...input, targetGroupArn: spec.targetGroupArn } });
-  const guard = input.weight > 0 ? readyForTraffic(ctx, input.cluster) : capacityWithout(ctx, input.cluster);
+  const guard = input.weight > 0 ? readyForTraffic(ctx, input.cluster) : await capacityWithout(ctx, input.cluster);
   const result = await ctx.traffic.setWeight(ctx.location, spec.targetGroupArn, input.weight, guard);
   const before = weightOf(result.before, spec.targetGroupArn) ?? 0;
   await journal(

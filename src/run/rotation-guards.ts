@@ -41,17 +41,21 @@ export function readyForTraffic(ctx: RunContext, cluster: string): WeightGuard {
  * plan's capacity. Another cluster may be out for reasons of its own (weight 0 set by hand, before the run
  * or during it), or be leaving at the same moment (maxOutOfService > 1): taking this one out too would
  * break minActiveClusters or maxOutOfService, and taking the last one out is an outage. Applies to
- * removal, rollback and securing alike. A weight guard: judged on the listener as this change finds it,
- * after every earlier change of this process read back.
+ * removal, rollback and securing alike. A weight guard: the weights are judged on the listener as this
+ * change finds it, after every earlier change of this process read back, so two clusters leaving at once
+ * cannot both pass. Which other clusters have registered targets is read before (shared with the reads
+ * of the same moment): quiesce takes a cluster's weight to 0 before it deregisters its targets, so a
+ * change of ours there always shows in the weights first.
  */
-export function capacityWithout(ctx: RunContext, cluster: string): WeightGuard {
+export async function capacityWithout(ctx: RunContext, cluster: string): Promise<WeightGuard> {
   const spec = clusterSpec(ctx, cluster);
+  const others = ctx.plan.fleet.clusters.filter((c) => c.name !== cluster);
+  const hasTargets = new Map<string, boolean>();
+  for (const other of others) hasTargets.set(other.name, (await registeredHealth(ctx, other.targetGroupArn)).length > 0);
   return async (live) => {
     // Weight 0, or no registered target (deregister mode): it serves nothing, so taking it out costs no capacity.
     if (!(await isInRotation(ctx, live, spec.targetGroupArn))) return;
-    const others = ctx.plan.fleet.clusters.filter((c) => c.name !== cluster);
-    const inRotation: string[] = [];
-    for (const other of others) if (await isInRotation(ctx, live, other.targetGroupArn)) inRotation.push(other.name);
+    const inRotation = others.filter((o) => (weightOf(live, o.targetGroupArn) ?? 0) > 0 && hasTargets.get(o.name)).map((o) => o.name);
     const out = ctx.plan.fleet.clusters.length - inRotation.length;
     const { minActiveClusters, maxOutOfService } = ctx.plan.capacity;
     if (inRotation.length >= minActiveClusters && out <= maxOutOfService) return;

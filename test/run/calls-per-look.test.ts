@@ -49,7 +49,7 @@ describe('calls per look', () => {
       run,
       async () => {
         await checkDrift(run.ctx, 'blue', 1);
-        await capacityWithout(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location));
+        await (await capacityWithout(run.ctx, 'blue'))(await run.ctx.traffic.readForwardConfig(run.ctx.location));
       },
       false,
     );
