@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { QuiesceError } from '../src/errors.js';
 import { buildApp } from './build-app.js';
 
-const USAGE = 'usage: npx tsx infra/synth.ts [-c plans=a.plan.yaml,b.plan.yaml] [-c stackName=Quiesce] [-c alarmEmail=...] [-c subnetIds=... -c securityGroupIds=...] [-o cdk.out]';
+const USAGE = 'usage: npx tsx infra/synth.ts [-c plans=a.plan.yaml,b.plan.yaml] [-c stackName=Quiesce] [-c alarmEmail=...] [-c subnetIds=... -c securityGroupIds=...] [-c inlineWaitSeconds=60] [-o cdk.out]';
 
 function main(argv: string[]): number {
   let values: { context?: string[]; output: string };

@@ -6,17 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { StateMachine } from 'aws-local-stepfunctions';
 import pino from 'pino';
 import { aslDefinition } from '../../infra/asl.js';
 import { loadDeployedPlan, stackEnvironment } from '../../infra/deployed-plan.js';
 import { EXAMPLE_PLAN } from '../../infra/paths.js';
 import { QuiesceStack } from '../../infra/quiesce-stack.js';
-import { RUN_STATES } from '../../infra/run-states.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
 import { sandboxConnector } from '../../src/run/connect.js';
 import { createDynamoStore } from '../../src/store/dynamo-store.js';
 import { startDynalite } from '../../test/helpers/dynalite.js';
+import { runLocally } from '../../test/helpers/local-sfn.js';
 
 /** us-east-1 Standard workflows, per state transition. */
 export const USD_PER_TRANSITION = 0.025 / 1000;
@@ -85,20 +84,8 @@ export async function measureStepFunctions(inlineWaits: number[]): Promise<SfnMe
           waitedMs += lastWaitMs;
           return result as never;
         };
-        const machine = new StateMachine(definition as never);
         // One run per measurement, even when two measure the same value.
-        const execution = machine.run({ plan: deployed.document, idempotencyKey: `bench-inline-${inlineWaitMs}-${index}` } as never, {
-          overrides: {
-            taskResourceLocalHandlers: { [RUN_STATES.start]: invoke, [RUN_STATES.advance]: invoke },
-            waitTimeOverrides: { [RUN_STATES.waitForWork]: 0, [RUN_STATES.awaitApproval]: 0 },
-          },
-        });
-        let transitions = 0;
-        const counting = (async () => {
-          for await (const e of execution.eventLogs) if (e.type === 'StateEntered') transitions++;
-        })();
-        const output = (await execution.result) as unknown as { run: HandlerResult };
-        await counting;
+        const { output, transitions } = await runLocally(definition, { plan: deployed.document, idempotencyKey: `bench-inline-${inlineWaitMs}-${index}` }, invoke);
         const journal = await createDynamoStore({ client: dynamo.client, tableName: dynamo.tableName }).readJournal(output.run.runId!);
         out.push({
           inlineWaitMs,

@@ -24,13 +24,15 @@ export const INLINE_BUDGET_MS = 30_000;
 interface LoopMemory {
   weightReadAt: Map<string, number>;
   fullReadAt: Map<string, number>;
+  /** Priors from earlier runs, which do not change while this run lasts: the store is listed once per wait kind. */
+  earlierPriors: Map<string, Promise<number | undefined>>;
 }
 const memories = new WeakMap<RunContext, LoopMemory>();
 
 function memory(ctx: RunContext): LoopMemory {
   let m = memories.get(ctx);
   if (!m) {
-    m = { weightReadAt: new Map(), fullReadAt: new Map() };
+    m = { weightReadAt: new Map(), fullReadAt: new Map(), earlierPriors: new Map() };
     memories.set(ctx, m);
   }
   return m;
@@ -114,6 +116,19 @@ export async function prior(ctx: RunContext, cluster: string, what: string, sign
   const others = ctx.plan.fleet.clusters.map((c) => c.name).filter((name) => name !== cluster);
   const fromRun = await priorsIn(ctx, ctx.runId, others, what, signature);
   if (fromRun.length) return Math.min(...fromRun);
+  const key = `${what}|${signature}`;
+  const earlier = memory(ctx).earlierPriors;
+  let found = earlier.get(key);
+  if (!found) {
+    found = priorFromEarlierRuns(ctx, what, signature);
+    earlier.set(key, found);
+    // A failed listing is not remembered: the next look asks the store again.
+    found.catch(() => earlier.delete(key));
+  }
+  return found;
+}
+
+async function priorFromEarlierRuns(ctx: RunContext, what: string, signature: string): Promise<number | undefined> {
   const runs = (await ctx.store.listRuns())
     .filter((r) => r.runId !== ctx.runId && r.planName === ctx.plan.name)
     .sort((a, b) => b.createdAt - a.createdAt)

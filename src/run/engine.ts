@@ -9,11 +9,10 @@ import type { CachePort } from '../ports/cache.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetricsPort } from '../ports/metrics.js';
 import type { TrafficPort } from '../ports/traffic.js';
-import type { JournalEntry, JournalKind, Lease, RunRecord, RunStatus, RunStore } from '../store/run-store.js';
+import type { JournalEntry, JournalKind, RunRecord, RunStatus, RunStore } from '../store/run-store.js';
 import { createClusterActors } from './cluster-actors.js';
 import { clusterMachineInput, fleetInput } from './machine-input.js';
 import { baseline, type RunContext } from './run-context.js';
-import { removeLeftoverCanaryRules } from './verification.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 // Drives one run: restores (or starts) the fleet and cluster machines, persists what moved (group
@@ -749,27 +748,12 @@ class RunDriver {
   private async finish(output: FleetOutput): Promise<DriveResult> {
     const status: RunStatus = output.status;
     const reason = output.reason;
-    await this.removeLeftoverCanaryRules();
     const report = this.sandbox(true);
     await this.commitNow({ status, finishedAt: this.conn.clock.now(), ...(reason ? { reason } : {}), ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
     await this.note('run', `run ended ${status}${reason ? `: ${reason}` : ''}`, { data: { status, ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
     const result = { ...this.view(status, reason), ...report };
     this.deps.onProgress?.(result);
     return result;
-  }
-
-  /**
-   * A canary rule of this run can outlive it only if a process died between creating and deleting it, or
-   * AWS failed the deletion: every cluster is out of flight now, so every such rule goes. A failure is
-   * journaled and the run still ends (the rule routes one header value, never the run's traffic).
-   */
-  private async removeLeftoverCanaryRules(): Promise<void> {
-    try {
-      await this.outsideLoop(() => removeLeftoverCanaryRules(this.ctx));
-    } catch (err) {
-      if (!(err instanceof AwsCallError)) throw err;
-      await this.note('error', `leftover canary rules of this run could not be removed at its end: ${err.message.split('\n')[0]}`, { data: { error: err.message.split('\n')[0], name: err.name } });
-    }
   }
 
   private sandbox(final: boolean): { sandbox?: SandboxReport } {

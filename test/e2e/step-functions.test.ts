@@ -5,18 +5,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { StateMachine } from 'aws-local-stepfunctions';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aslDefinition, type AslDefinition } from '../../infra/asl.js';
 import { stackEnvironment } from '../../infra/deployed-plan.js';
 import { QuiesceStack } from '../../infra/quiesce-stack.js';
-import { RUN_STATES } from '../../infra/run-states.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
 import { sandboxConnector } from '../../src/run/connect.js';
 import { createDynamoStore } from '../../src/store/dynamo-store.js';
 import type { RunRecord } from '../../src/store/run-store.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';
+import { runLocally } from '../helpers/local-sfn.js';
 import { examplePlan } from '../infra/fixtures.js';
 
 let definition: AslDefinition;
@@ -58,19 +57,7 @@ async function execute(idempotencyKey: string, makeHandler: () => ReturnType<typ
     calls.push({ action: (input as { action: string }).action, result });
     return result as never;
   };
-  const machine = new StateMachine(definition as never);
-  const execution = machine.run({ plan: examplePlan().document, idempotencyKey } as never, {
-    overrides: {
-      taskResourceLocalHandlers: { [RUN_STATES.start]: invoke, [RUN_STATES.advance]: invoke },
-      waitTimeOverrides: { [RUN_STATES.waitForWork]: 0, [RUN_STATES.awaitApproval]: 0 },
-    },
-  });
-  let transitions = 0;
-  const counting = (async () => {
-    for await (const e of execution.eventLogs) if (e.type === 'StateEntered') transitions++;
-  })();
-  const output = (await execution.result) as unknown as { run: HandlerResult };
-  await counting;
+  const { output, transitions } = await runLocally(definition, { plan: examplePlan().document, idempotencyKey }, invoke);
   return { output, calls, transitions };
 }
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { parsePlan } from '../../src/plan/load.js';
+import { fleetPlan as fleet } from '../../scripts/bench/plans.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { connectToWorld, sandboxReport } from '../../src/run/sandbox-connect.js';
 import { createRun, driveRun, requestAbort, type DriveOptions, type DriveResult, type EngineDeps } from '../../src/run/engine.js';
@@ -12,34 +12,6 @@ import type { RunRecord, RunStore, SaveHint } from '../../src/store/run-store.js
 // writes are grouped, saves name the clusters that moved, and `wait` mode keeps to its deadline.
 
 const logger = pino({ level: 'silent' });
-
-/** `n` clusters behind one listener, `maxOut` out of rotation at a time, maintained like the example plan. */
-function fleet(n: number, maxOut: number): Plan {
-  const names = Array.from({ length: n }, (_, i) => `c${i + 1}`);
-  const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
-  return parsePlan(
-    [
-      'version: 1',
-      `name: fleet-${n}`,
-      'region: us-east-1',
-      'fleet:',
-      `  listenerArn: ${arn}:listener/app/fleet/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-      '  clusters:',
-      ...names.flatMap((name, i) => [`    - name: ${name}`, `      targetGroupArn: ${arn}:targetgroup/fleet-${name}/${(i + 1).toString(16).padStart(16, '0')}`, `      cache: { replicationGroupId: fleet-${name} }`]),
-      `capacity: { maxOutOfService: ${maxOut}, minActiveClusters: ${n - maxOut} }`,
-      'drain: { mode: weight, minimum: 60s, timeout: 15m }',
-      'maintenance:',
-      '  - elasticache: failover',
-      '    method: primary-cluster-id',
-      '  - elasticache: modify',
-      '    engineVersion: "7.1"',
-      'verify: { stableFor: 2m, timeout: 20m, maxMemoryPercent: 80 }',
-      'reactivate: { ramp: [10, 50, 100], hold: 1m }',
-      '',
-    ].join('\n'),
-    'fleet.plan.yaml',
-  );
-}
 
 interface Counted {
   store: RunStore;
