@@ -52,6 +52,7 @@ try {
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       virtualHours: virtualMs / 3_600_000,
       calls: run.calls.total(),
+      callsByCommand: run.calls.snapshot(),
       journalEntries: run.journal.length,
       // The run record (plan, every machine's snapshot) is rewritten whole on every save.
       recordKb: Buffer.byteLength(JSON.stringify(record)) / 1024,

@@ -45,38 +45,48 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
   const call = createAwsCaller(options.clock, options.budget, 'CloudWatch', options.logger ?? silentLogger);
   const { client } = options;
 
-  async function targetGroupMinutesOf<M extends TargetGroupMetric>(dims: TargetGroupDimensions, metrics: readonly M[], startMs: number, endMs: number) {
-    const result = Object.fromEntries(metrics.map((m) => [m, [] as MinuteValue[]])) as Record<M, MinuteValue[]>;
+  async function targetGroupsMinutesOf<M extends TargetGroupMetric>(groups: readonly TargetGroupDimensions[], metrics: readonly M[], startMs: number, endMs: number) {
+    const results = groups.map(() => Object.fromEntries(metrics.map((m) => [m, [] as MinuteValue[]])) as Record<M, MinuteValue[]>);
     const { first, end } = completeMinutes(startMs, endMs);
-    if (end <= first || metrics.length === 0) return result;
-    // One request for every metric: a wait loop pays one call per look, not one per metric.
-    const queries: MetricDataQuery[] = metrics.map((metric, i) => ({
-      Id: `m${i}`,
-      MetricStat: {
-        Metric: {
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: metric,
-          Dimensions: [
-            { Name: 'TargetGroup', Value: dims.targetGroup },
-            { Name: 'LoadBalancer', Value: dims.loadBalancer },
-          ],
+    if (end <= first || metrics.length === 0 || groups.length === 0) return results;
+    // Every metric of every group in one request where it fits: a wait loop pays one call per look, not one per metric.
+    const pairs = groups.flatMap((dims, g) => metrics.map((metric) => ({ g, dims, metric })));
+    for (let offset = 0; offset < pairs.length; offset += MAX_QUERIES) {
+      const chunk = pairs.slice(offset, offset + MAX_QUERIES);
+      const queries: MetricDataQuery[] = chunk.map(({ dims, metric }, i) => ({
+        Id: `m${i}`,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/ApplicationELB',
+            MetricName: metric,
+            Dimensions: [
+              { Name: 'TargetGroup', Value: dims.targetGroup },
+              { Name: 'LoadBalancer', Value: dims.loadBalancer },
+            ],
+          },
+          Period: PERIOD_S,
+          Stat: TARGET_GROUP_STAT[metric],
         },
-        Period: PERIOD_S,
-        Stat: TARGET_GROUP_STAT[metric],
-      },
-      ReturnData: true,
-    }));
-    const series = await fetchSeries(client, call, `${metrics.join(',')} ${dims.targetGroup}`, first, end, queries);
-    metrics.forEach((metric, i) => {
-      const points = series.get(`m${i}`) ?? new Map<number, number>();
-      const out = result[metric];
-      for (let minute = first; minute < end; minute += MINUTE_MS) {
-        const value = points.get(minute);
-        if (value !== undefined) out.push({ minute, value });
-        else if (ZERO_WHEN_MISSING.has(metric)) out.push({ minute, value: 0 });
-      }
-    });
-    return result;
+        ReturnData: true,
+      }));
+      const names = [...new Set(chunk.map((c) => c.dims.targetGroup))];
+      const resource = `${metrics.join(',')} ${names.length === 1 ? names[0] : `${names.length} target groups`}`;
+      const series = await fetchSeries(client, call, resource, first, end, queries);
+      chunk.forEach(({ g, metric }, i) => {
+        const points = series.get(`m${i}`) ?? new Map<number, number>();
+        const out = results[g]![metric];
+        for (let minute = first; minute < end; minute += MINUTE_MS) {
+          const value = points.get(minute);
+          if (value !== undefined) out.push({ minute, value });
+          else if (ZERO_WHEN_MISSING.has(metric)) out.push({ minute, value: 0 });
+        }
+      });
+    }
+    return results;
+  }
+
+  async function targetGroupMinutesOf<M extends TargetGroupMetric>(dims: TargetGroupDimensions, metrics: readonly M[], startMs: number, endMs: number) {
+    return (await targetGroupsMinutesOf([dims], metrics, startMs, endMs))[0]!;
   }
 
   async function cacheNodeLatestOf<M extends CacheNodeMetric>(cacheClusterIds: string[], metrics: readonly M[], startMs: number, endMs: number) {
@@ -116,6 +126,7 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
 
   return {
     targetGroupMinutesOf,
+    targetGroupsMinutesOf,
     cacheNodeLatestOf,
     async targetGroupMinutes(dims, metric, startMs, endMs) {
       return (await targetGroupMinutesOf(dims, [metric], startMs, endMs))[metric];

@@ -7,7 +7,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 import { ConfigError, oneLine } from '../errors.js';
-import { attachCallLog } from './call-log.js';
+import { attachCallLog, dropSdkLogging } from './call-log.js';
 
 export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
@@ -48,9 +48,10 @@ export function createAwsClients(options: CreateAwsClientsOptions): AwsClients {
     elasticache: new ElastiCacheClient(config),
     cloudwatch: new CloudWatchClient(config),
   };
-  attachCallLog(clients.elbv2, options.logger);
-  attachCallLog(clients.elasticache, options.logger);
-  attachCallLog(clients.cloudwatch, options.logger);
+  for (const client of [clients.elbv2, clients.elasticache, clients.cloudwatch]) {
+    dropSdkLogging(client);
+    attachCallLog(client, options.logger);
+  }
   return clients;
 }
 

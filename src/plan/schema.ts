@@ -261,8 +261,14 @@ export const planSchema = z
         maxOutOfService: z._default(int(1), 1),
         minActiveClusters: z._default(int(1), 1),
         minHealthyTargets: z.optional(percentOrCount),
+        /**
+         * Up to this many other clusters, their health is read live (one DescribeTargetHealth each) before a
+         * cluster leaves rotation; a larger fleet is scanned with one CloudWatch read and only the clusters
+         * it cannot vouch for are read live. 40 is one ELBv2 Describe bucket.
+         */
+        liveScanLimit: z._default(int(0, 100_000), 40),
       }),
-      { maxOutOfService: 1, minActiveClusters: 1 },
+      { maxOutOfService: 1, minActiveClusters: 1, liveScanLimit: 40 },
     ),
     drain: z._default(
       z.strictObject({

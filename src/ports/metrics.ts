@@ -34,6 +34,16 @@ export interface MetricsPort {
     startMs: number,
     endMs: number,
   ): Promise<Record<M, MinuteValue[]>>;
+  /**
+   * The same minutes for many target groups, in as few requests as GetMetricData allows (500 queries
+   * each): one entry per group, in the order given. A fleet scan pays one call, not one per group.
+   */
+  targetGroupsMinutesOf<M extends TargetGroupMetric>(
+    groups: readonly TargetGroupDimensions[],
+    metrics: readonly M[],
+    startMs: number,
+    endMs: number,
+  ): Promise<Array<Record<M, MinuteValue[]>>>;
   /** Several cache metrics in one request: the latest value per cache cluster, per metric. */
   cacheNodeLatestOf<M extends CacheNodeMetric>(
     cacheClusterIds: string[],

@@ -8,6 +8,7 @@ import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
 import { foreignCanaryRules, removeLeftoverCanaryRules } from './canary-rule.js';
 import { stepKey } from './maintenance-steps.js';
 import { targetGroupSettings } from './cadence.js';
+import { fleetHealth, type FleetHealth } from './fleet-health.js';
 import { baseline, check, clusterSpec, percent, weightOf, type RunContext } from './run-context.js';
 
 // Before a cluster leaves rotation. Each check reports what it observed, so a refusal explains itself
@@ -60,22 +61,21 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
 /**
  * Every other cluster still in rotation must be healthy; returns how many healthy targets remain in
  * rotation. A cluster that fails gets a check of its own, named for it; the ones that pass share one
- * check, so a fleet of hundreds journals one line per preflight instead of hundreds.
+ * check, so a fleet of hundreds journals one line per preflight instead of hundreds. The shared check
+ * says how each was read: live, or vouched for by CloudWatch up to its last published minute.
  */
 async function checkOtherClusters(ctx: RunContext, others: ClusterSpec[], viewOf: (id: string) => ReplicationGroupView, checks: Check[]): Promise<number> {
+  const fleet = await fleetHealth(ctx, others);
   let healthyInRotation = 0;
   let passedTargets = 0;
   let passedCaches = 0;
-  for (const other of others) {
-    const health = await ctx.traffic.describeTargetHealth(other.targetGroupArn);
-    const registered = health.filter((h) => h.state !== 'unused' && h.state !== 'draining');
-    const healthy = registered.filter((h) => h.state === 'healthy').length;
-    healthyInRotation += healthy;
-    const unhealthy = registered.filter((h) => h.state !== 'healthy').map((h) => `${h.target.id} ${h.state}${h.reason ? ` (${h.reason})` : ''}`);
-    if (registered.length > 0 && unhealthy.length === 0) passedTargets++;
+  others.forEach((other, i) => {
+    const health = fleet.clusters[i]!;
+    healthyInRotation += health.healthy;
+    if (health.registered > 0 && health.unhealthy.length === 0) passedTargets++;
     else {
       checks.push(
-        check(`preflight.others.${other.name}.targets`, false, `${healthy}/${registered.length} healthy`, 'all healthy', `${other.name} is in rotation but not healthy (${unhealthy.join(', ') || 'no targets'}): quiesce takes nothing out while another cluster is unhealthy`),
+        check(`preflight.others.${other.name}.targets`, false, `${health.healthy}/${health.registered} healthy`, 'all healthy', `${other.name} is in rotation but not healthy (${health.unhealthy.join(', ') || 'no targets'}): quiesce takes nothing out while another cluster is unhealthy`),
       );
     }
     if (other.cache) {
@@ -87,14 +87,21 @@ async function checkOtherClusters(ctx: RunContext, others: ClusterSpec[], viewOf
         );
       }
     }
-  }
+  });
   if (others.length > 0) {
     const caches = others.filter((o) => o.cache).length;
     checks.push(
-      check('preflight.others', passedTargets === others.length && passedCaches === caches, `${passedTargets}/${others.length} other clusters in rotation with every target healthy${caches ? `; ${passedCaches}/${caches} caches available, nothing pending` : ''}`, 'all healthy, caches quiet'),
+      check('preflight.others', passedTargets === others.length && passedCaches === caches, `${passedTargets}/${others.length} other clusters in rotation with every target healthy${sourcesText(fleet)}${caches ? `; ${passedCaches}/${caches} caches available, nothing pending` : ''}`, 'all healthy, caches quiet'),
     );
   }
   return healthyInRotation;
+}
+
+/** How the fleet was read, when CloudWatch vouched for some of it. */
+function sourcesText(fleet: FleetHealth): string {
+  if (fleet.metricsThrough === undefined) return '';
+  const byMetrics = fleet.clusters.filter((c) => c.source === 'metrics').length;
+  return ` (${byMetrics} vouched for by CloudWatch through ${new Date(fleet.metricsThrough).toISOString().slice(11, 16)} UTC, ${fleet.clusters.length - byMetrics} read live)`;
 }
 
 function checkCapacity(ctx: RunContext, spec: ClusterSpec, remainingHealthy: number, fleetTargets: number, checks: Check[]): void {

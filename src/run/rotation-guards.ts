@@ -1,5 +1,6 @@
 import { RefusedError } from '../errors.js';
 import type { ForwardConfig, WeightGuard } from '../ports/traffic.js';
+import { fleetHealth } from './fleet-health.js';
 import { clusterSpec, weightOf, type RunContext } from './run-context.js';
 
 // Checked right as a weight changes a cluster's place in rotation, against the live listener: the
@@ -43,15 +44,16 @@ export function readyForTraffic(ctx: RunContext, cluster: string): WeightGuard {
  * break minActiveClusters or maxOutOfService, and taking the last one out is an outage. Applies to
  * removal, rollback and securing alike. A weight guard: the weights are judged on the listener as this
  * change finds it, after every earlier change of this process read back, so two clusters leaving at once
- * cannot both pass. Which other clusters have registered targets is read before (shared with the reads
- * of the same moment): quiesce takes a cluster's weight to 0 before it deregisters its targets, so a
- * change of ours there always shows in the weights first.
+ * cannot both pass. Which other clusters have serving targets is read before (shared with the reads of
+ * the same moment; above `capacity.liveScanLimit`, CloudWatch vouches for the steady ones, as in
+ * preflight): quiesce takes a cluster's weight to 0 before it deregisters its targets, so a change of
+ * ours there always shows in the weights first.
  */
 export async function capacityWithout(ctx: RunContext, cluster: string): Promise<WeightGuard> {
   const spec = clusterSpec(ctx, cluster);
   const others = ctx.plan.fleet.clusters.filter((c) => c.name !== cluster);
-  const hasTargets = new Map<string, boolean>();
-  for (const other of others) hasTargets.set(other.name, (await registeredHealth(ctx, other.targetGroupArn)).length > 0);
+  const fleet = await fleetHealth(ctx, others);
+  const hasTargets = new Map(fleet.clusters.map((h) => [h.name, h.registered > 0]));
   return async (live) => {
     // Weight 0, or no registered target (deregister mode): it serves nothing, so taking it out costs no capacity.
     if (!(await isInRotation(ctx, live, spec.targetGroupArn))) return;

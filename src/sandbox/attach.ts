@@ -99,6 +99,8 @@ export function createSandboxClients(world: SandboxWorld, options: SandboxClient
     [clients.cloudwatch, 'cloudwatch'],
   ];
   for (const [client, service] of services) {
+    // Without a logger of ours the SDK's logger middleware only filters every response for its no-op logger.
+    if (!options.logger) client.middlewareStack.remove('loggerMiddleware');
     attachSandbox(client, world, service, options.caller ?? 'quiesce');
     options.configure?.(client, service);
   }

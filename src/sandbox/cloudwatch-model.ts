@@ -31,23 +31,54 @@ function dimensionMap(dimensions: Dimension[] | undefined): Map<string, string> 
   return new Map((dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
 }
 
-function albPoints(core: WorldCore, metric: string, dims: Map<string, string>): Point[] {
+/** Load balancers and target groups by their CloudWatch dimension values, built once per request (fleet scans ask for hundreds). */
+interface DimensionIndex {
+  loadBalancers: Map<string, string>;
+  /** `<LoadBalancer dimension> <TargetGroup dimension>` to target group ARN. */
+  groups: Map<string, string>;
+}
+
+function dimensionIndex(core: WorldCore): DimensionIndex {
   const state = core.state;
-  const lbDim = dims.get('LoadBalancer');
-  const lb = state.elbv2.loadBalancers.find((l) => cloudWatchDimension(l.arn) === lbDim);
-  if (!lb) return [];
+  const loadBalancers = new Map(state.elbv2.loadBalancers.map((l) => [cloudWatchDimension(l.arn), l.arn]));
+  const lbDimension = new Map([...loadBalancers].map(([dim, arn]) => [arn, dim]));
+  const groups = new Map<string, string>();
+  for (const g of Object.values(state.elbv2.targetGroups)) {
+    const lb = g.loadBalancerArn ? lbDimension.get(g.loadBalancerArn) : undefined;
+    if (lb !== undefined) groups.set(`${lb} ${cloudWatchDimension(g.arn)}`, g.arn);
+  }
+  return { loadBalancers, groups };
+}
+
+/** The rows of minutes starting in [start, end); rows are in time order, so a fleet scan's 3 minutes cost 3 rows, not the retention's 60. */
+function within<T extends [number, ...number[]]>(rows: T[], start: number, end: number): T[] {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]![0] < start) lo = mid + 1;
+    else hi = mid;
+  }
+  let last = lo;
+  while (last < rows.length && rows[last]![0] < end) last++;
+  return rows.slice(lo, last);
+}
+
+function albPoints(core: WorldCore, index: DimensionIndex, metric: string, dims: Map<string, string>, start: number, end: number): Point[] {
+  const state = core.state;
+  const lbDim = dims.get('LoadBalancer') ?? '';
+  const lbArn = index.loadBalancers.get(lbDim);
+  if (!lbArn) return [];
   if (dims.size === 1) {
-    const rows = state.metrics.lb[lb.arn] ?? [];
+    const rows = within(state.metrics.lb[lbArn] ?? [], start, end);
     if (metric === 'RequestCount') return rows.map(([t, r]) => counter(t, r)).filter((p): p is Point => p !== null);
     if (metric === 'HTTPCode_ELB_5XX_Count') return rows.map(([t, , e]) => counter(t, e)).filter((p): p is Point => p !== null);
     return [];
   }
   if (dims.size !== 2) return [];
-  const group = Object.values(state.elbv2.targetGroups).find(
-    (g) => cloudWatchDimension(g.arn) === dims.get('TargetGroup') && g.loadBalancerArn === lb.arn,
-  );
-  if (!group) return [];
-  const rows = state.metrics.alb[group.arn] ?? [];
+  const groupArn = index.groups.get(`${lbDim} ${dims.get('TargetGroup') ?? ''}`);
+  if (!groupArn) return [];
+  const rows = within(state.metrics.alb[groupArn] ?? [], start, end);
   const points: Array<Point | null> = rows.map((row) => {
     const [t, requests, target5xx, , hAvg, hMin, hMax, uAvg, uMin, uMax, used] = row;
     switch (metric) {
@@ -76,13 +107,13 @@ const CACHE_COLUMNS: Record<string, number> = {
   Evictions: 5,
 };
 
-function cachePoints(core: WorldCore, metric: string, dims: Map<string, string>): Point[] {
+function cachePoints(core: WorldCore, metric: string, dims: Map<string, string>, start: number, end: number): Point[] {
   const column = CACHE_COLUMNS[metric];
   const id = dims.get('CacheClusterId');
   if (column === undefined || id === undefined) return [];
   const node = dims.get('CacheNodeId');
   if (dims.size > 2 || (dims.size === 2 && node !== '0001')) return [];
-  const rows = core.state.metrics.cache[id] ?? [];
+  const rows = within(core.state.metrics.cache[id] ?? [], start, end);
   return rows.filter((row) => (row[column] ?? -1) >= 0).map((row) => gauge(row[0], row[column] ?? 0));
 }
 
@@ -114,7 +145,7 @@ function statOf(points: Point[], stat: string): number {
 const STATS = new Set(['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum']);
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 
-function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: number, descending: boolean): MetricDataResult {
+function runQuery(core: WorldCore, index: () => DimensionIndex, query: MetricDataQuery, start: number, end: number, descending: boolean): MetricDataResult {
   const stat = query.MetricStat;
   if (!stat?.Metric) {
     throw sdkError(InvalidParameterValueException, `Query ${String(query.Id)}: the sandbox models MetricStat queries only`);
@@ -132,8 +163,8 @@ function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: n
   const dims = dimensionMap(stat.Metric.Dimensions);
   const metric = stat.Metric.MetricName ?? '';
   let points: Point[] = [];
-  if (stat.Metric.Namespace === 'AWS/ApplicationELB') points = albPoints(core, metric, dims);
-  else if (stat.Metric.Namespace === 'AWS/ElastiCache') points = cachePoints(core, metric, dims);
+  if (stat.Metric.Namespace === 'AWS/ApplicationELB') points = albPoints(core, index(), metric, dims, start, end);
+  else if (stat.Metric.Namespace === 'AWS/ElastiCache') points = cachePoints(core, metric, dims, start, end);
   const visibleBefore = core.now() - MINUTE_MS - core.state.settings.cloudwatch.publishDelayMs;
   const periodMs = period * 1000;
   const buckets = new Map<number, Point[]>();
@@ -173,8 +204,10 @@ function getMetricData(core: WorldCore, input: GetMetricDataInput): GetMetricDat
   const descending = input.ScanBy !== 'TimestampAscending';
   const start = input.StartTime.getTime();
   const end = input.EndTime.getTime();
+  let built: DimensionIndex | undefined;
+  const index = () => (built ??= dimensionIndex(core));
   return {
-    MetricDataResults: queries.filter((q) => q.ReturnData !== false).map((q) => runQuery(core, q, start, end, descending)),
+    MetricDataResults: queries.filter((q) => q.ReturnData !== false).map((q) => runQuery(core, index, q, start, end, descending)),
     Messages: [],
   };
 }

@@ -42,6 +42,9 @@ import type { CacheClusterState, ReplicationGroupState, ServiceUpdateState } fro
 import { compareEngineVersions } from './versions.js';
 import type { WorldCore } from './world-core.js';
 
+/** localeCompare's order, without building a collator on every comparison (a fleet's describe sorts hundreds). */
+const byId = new Intl.Collator().compare;
+
 const NODE_GROUP_ID = '0001';
 const CACHE_NODE_ID = '0001';
 const EVENT_RETENTION_MS = 14 * 86_400_000;
@@ -217,7 +220,7 @@ const invalidMarker = (): Error => sdkError(InvalidParameterValueException, 'Inv
 function describeReplicationGroups(core: WorldCore, input: DescribeReplicationGroupsMessage): ReplicationGroupMessage {
   const groups = input.ReplicationGroupId
     ? [findGroup(core, input.ReplicationGroupId)]
-    : Object.values(core.state.elasticache.replicationGroups).sort((a, b) => a.id.localeCompare(b.id));
+    : Object.values(core.state.elasticache.replicationGroups).sort((a, b) => byId(a.id, b.id));
   const page = paginate(groups, input.Marker, maxRecords(input.MaxRecords), invalidMarker);
   return { ReplicationGroups: page.items.map((rg) => renderGroup(core, view(core, rg))), Marker: page.next };
 }
@@ -226,7 +229,7 @@ function describeCacheClusters(core: WorldCore, input: DescribeCacheClustersMess
   const cache = core.state.elasticache;
   const clusters = input.CacheClusterId
     ? [findCluster(core, input.CacheClusterId)]
-    : Object.values(cache.cacheClusters).sort((a, b) => a.id.localeCompare(b.id));
+    : Object.values(cache.cacheClusters).sort((a, b) => byId(a.id, b.id));
   const page = paginate(clusters, input.Marker, maxRecords(input.MaxRecords), invalidMarker);
   return {
     CacheClusters: page.items.map((cluster) => {
@@ -498,7 +501,7 @@ function rebootCacheCluster(core: WorldCore, input: RebootCacheClusterMessage): 
 function applicableGroups(core: WorldCore, update: ServiceUpdateState): ReplicationGroupState[] {
   return Object.values(core.state.elasticache.replicationGroups)
     .filter((rg) => rg.engine === update.engine && (update.replicationGroups === null || update.replicationGroups.includes(rg.id)))
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => byId(a.id, b.id));
 }
 
 function actionStatus(core: WorldCore, update: string, rgId: string): UpdateActionStatus {
