@@ -84,7 +84,9 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
       let pages = 0;
       do {
         const out = await call('DescribeCacheClusters', replicationGroupId, () =>
-          client.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: true, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+          // Without node info: status and pending changes are the cluster's own fields, and a fleet's listing
+          // with every node's endpoint is several times the size (only a reboot needs node ids: described by id).
+          client.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: false, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
         );
         pages++;
         for (const c of out?.CacheClusters ?? []) if (c.CacheClusterId && wanted.has(c.CacheClusterId)) found.set(c.CacheClusterId, c);
@@ -113,9 +115,14 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
   // clusters, while listing pays; otherwise one load per group.
   let groupListingPays = true;
 
-  async function loadMany(ids: readonly string[]): Promise<Loaded[]> {
+  function loadMany(ids: readonly string[]): Promise<Loaded[]> {
     const unique = [...new Set(ids)];
     if (unique.length < 2 || !groupListingPays) return Promise.all(unique.map(load));
+    // The preflights of one moment ask for the same groups (every cluster in rotation): one listing serves them.
+    return shared.read(`many|${[...unique].sort().join(',')}`, () => listMany(unique));
+  }
+
+  async function listMany(unique: string[]): Promise<Loaded[]> {
     const wanted = new Set(unique);
     const groups = new Map<string, ReplicationGroup>();
     let marker: string | undefined;
@@ -311,7 +318,8 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
           logger.info({ replicationGroupId, cacheClusterId: id }, 'already rebooting; nothing sent');
           continue;
         }
-        const nodeIds = (cluster.CacheNodes ?? []).map((n) => n.CacheNodeId).filter((n): n is string => !!n);
+        const nodes = cluster.CacheNodes ?? (await describeCluster(id)).CacheNodes ?? [];
+        const nodeIds = nodes.map((n) => n.CacheNodeId).filter((n): n is string => !!n);
         if (nodeIds.length === 0) throw new UnexpectedResponseError(`DescribeCacheClusters reported no cache nodes for ${id}`);
         await shared.write(() => call('RebootCacheCluster', id, () =>
           client.send(new RebootCacheClusterCommand({ CacheClusterId: id, CacheNodeIdsToReboot: nodeIds })),

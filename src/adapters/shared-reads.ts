@@ -14,6 +14,7 @@ export class SharedReads {
   private generation = 0;
   private writing = 0;
   private readonly entries = new Map<string, { at: number; generation: number; value: Promise<unknown> }>();
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly clock: Clock,
@@ -22,6 +23,7 @@ export class SharedReads {
 
   read<T>(key: string, load: () => Promise<T>): Promise<T> {
     const now = this.clock.now();
+    this.sweep(now);
     const hit = this.entries.get(key);
     // While a write of ours is under way (a weight change waits for its lock and read-back), nothing is shared.
     // Waiting on another effect's read is idle time: that read may be asleep in a backoff on a virtual clock.
@@ -34,6 +36,16 @@ export class SharedReads {
       if (this.entries.get(key)?.value === value) this.entries.delete(key);
     });
     return value;
+  }
+
+  /**
+   * Reads too old to share are dropped, at most once per window: otherwise each key's last answer (a fleet's
+   * listing, every target group's health) stays referenced until the next write, long after it can serve.
+   */
+  private sweep(now: number): void {
+    if (now - this.sweptAt < this.windowMs) return;
+    this.sweptAt = now;
+    for (const [key, entry] of this.entries) if (now - entry.at >= this.windowMs || now < entry.at) this.entries.delete(key);
   }
 
   /** Records what a caller read by other means (the read of a weight change that sent nothing). */

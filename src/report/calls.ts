@@ -24,7 +24,8 @@ export function callOf(entry: JournalEntry, plan: Plan): Omit<CallItem, 'at' | '
   const base = { kind: 'call' as const, message: stripCluster(entry), ...(entry.cluster ? { cluster: entry.cluster } : {}) };
   const call = typeof data.call === 'string' ? data.call : undefined;
   if (call === 'ModifyListener' || call === 'ModifyRule') {
-    return { ...base, call, changed: data.changed !== false, weights: weightChanges(data.before as Forward, data.after as Forward) };
+    const unchanged = typeof data.unchangedGroups === 'number' ? { unchangedGroups: data.unchangedGroups } : {};
+    return { ...base, call, changed: data.changed !== false, weights: weightChanges(data.before as Forward, data.after as Forward), ...unchanged };
   }
   if (call === 'DeregisterTargets' || call === 'RegisterTargets') {
     return { ...base, call, changed: true, targets: { before: targetIds(data.before), after: targetIds(data.after) } };

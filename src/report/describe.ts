@@ -63,7 +63,10 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemT
     return {
       headline: `${item.call}: ${moved.map((w) => `${w.group} weight ${w.before ?? 'absent'} -> ${w.after ?? 'absent'}`).join(', ') || item.message}`,
       tone: 'normal',
-      details: item.weights.map((w) => ({ text: weightText(w), tone: 'normal' as const })),
+      details: [
+        ...item.weights.map((w) => ({ text: weightText(w), tone: 'normal' as const })),
+        ...(item.unchangedGroups ? [{ text: `${item.unchangedGroups} other target groups: unchanged`, tone: 'normal' as const }] : []),
+      ],
     };
   }
   if (item.targets) {

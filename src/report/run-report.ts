@@ -95,6 +95,8 @@ export type TimelineItem = Base &
         changed: boolean;
         message: string;
         weights?: WeightChange[];
+        /** Target groups of a large forward config that the call left as they were, not journaled one by one. */
+        unchangedGroups?: number;
         targets?: { before: string[]; after: string[] };
         cache?: { operation: string; replicationGroupId?: string; request: Record<string, string> };
       }

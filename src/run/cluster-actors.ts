@@ -19,6 +19,7 @@ import type {
 import type { Check, TargetRef } from '../../machines/types.js';
 import { AwsCallError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
+import type { ForwardConfig } from '../ports/traffic.js';
 import { runPreflight } from './preflight.js';
 import { assertOutOfRotation, capacityWithout, readyForTraffic } from './rotation-guards.js';
 import { observeDrain, observeRamp, weightEvidence } from './observations.js';
@@ -143,9 +144,26 @@ async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWei
     ctx,
     'effect',
     `${input.cluster}: weight ${before} -> ${input.weight}${result.changed ? '' : ' (already set: nothing sent)'}`,
-    { cluster: input.cluster, data: { call: ctx.location.ruleArn ? 'ModifyRule' : 'ModifyListener', changed: result.changed, before: result.before, after: result.after } },
+    { cluster: input.cluster, data: { call: ctx.location.ruleArn ? 'ModifyRule' : 'ModifyListener', changed: result.changed, ...journaledForward(result.before, result.after, spec.targetGroupArn) } },
   );
   return { at: ctx.clock.now(), before, after: input.weight, changed: result.changed };
+}
+
+/** AWS allows 5 target groups per forward action; a larger config (a sandbox fleet) is journaled by its changes. */
+const FULL_FORWARD_GROUPS = 5;
+
+/**
+ * The forward config before and after a weight change, for the journal. Whole when it is small (the report
+ * shows the weights kept); otherwise the groups whose weight changed and the cluster's own, with a count of
+ * the rest: an entry per change that held every group made the journal grow with the square of the fleet.
+ */
+function journaledForward(before: ForwardConfig, after: ForwardConfig, own: string): { before: ForwardConfig; after: ForwardConfig; unchangedGroups?: number } {
+  if (before.targetGroups.length <= FULL_FORWARD_GROUPS && after.targetGroups.length <= FULL_FORWARD_GROUPS) return { before, after };
+  const keep = (g: { targetGroupArn: string }) => g.targetGroupArn === own || weightOf(before, g.targetGroupArn) !== weightOf(after, g.targetGroupArn);
+  const kept = { before: { ...before, targetGroups: before.targetGroups.filter(keep) }, after: { ...after, targetGroups: after.targetGroups.filter(keep) } };
+  const arns = new Set([...before.targetGroups, ...after.targetGroups].map((g) => g.targetGroupArn));
+  const shown = new Set([...kept.before.targetGroups, ...kept.after.targetGroups].map((g) => g.targetGroupArn));
+  return { ...kept, unchangedGroups: arns.size - shown.size };
 }
 
 async function deregisterTargets(ctx: RunContext, cluster: string): Promise<TargetsOutput> {

@@ -1,4 +1,5 @@
 import type { ClusterSpec } from '../plan/schema.js';
+import type { MinuteValue } from '../ports/metrics.js';
 import type { TargetHealth } from '../ports/traffic.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
 import { baseline, type RunContext } from './run-context.js';
@@ -66,25 +67,49 @@ async function readLive(ctx: RunContext, spec: ClusterSpec): Promise<OtherCluste
  */
 async function vouchedByMetrics(ctx: RunContext, others: readonly ClusterSpec[]): Promise<{ clusters: Map<string, OtherClusterHealth>; through: number }> {
   const through = Math.floor((ctx.clock.now() - ctx.metricsLagMs) / MINUTE_MS) * MINUTE_MS;
-  const from = through - FLEET_SCAN_MINUTES * MINUTE_MS;
   const inFlight = ctx.inFlight();
-  const candidates = others.filter((o) => !inFlight.has(o.name));
-  const base = await baseline(ctx);
-  const series = await ctx.metrics.targetGroupsMinutesOf(
-    candidates.map((c) => targetGroupDimensions(c.targetGroupArn, ctx.location.listenerArn)),
-    ['HealthyHostCount', 'UnHealthyHostCount'],
-    from,
-    through,
-  );
+  const [base, series] = await Promise.all([baseline(ctx), publishedHostCounts(ctx, through)]);
   const clusters = new Map<string, OtherClusterHealth>();
-  candidates.forEach((c, i) => {
-    const { HealthyHostCount: healthy, UnHealthyHostCount: unhealthy } = series[i]!;
+  for (const c of others) {
+    if (inFlight.has(c.name)) continue;
+    const { HealthyHostCount: healthy, UnHealthyHostCount: unhealthy } = series.get(c.name)!;
     const expected = base.targets[c.name]?.length ?? 0;
     const complete = healthy.length === FLEET_SCAN_MINUTES && unhealthy.length === FLEET_SCAN_MINUTES;
-    if (!complete || expected === 0) return;
-    if (unhealthy.some((m) => m.value > 0) || healthy.some((m) => m.value < expected)) return;
+    if (!complete || expected === 0) continue;
+    if (unhealthy.some((m) => m.value > 0) || healthy.some((m) => m.value < expected)) continue;
     const latest = healthy.at(-1)!.value;
     clusters.set(c.name, { name: c.name, registered: latest, healthy: latest, unhealthy: [], source: 'metrics' });
-  });
+  }
   return { clusters, through };
+}
+
+type HostCounts = Record<'HealthyHostCount' | 'UnHealthyHostCount', MinuteValue[]>;
+const published = new WeakMap<RunContext, { through: number; series: Promise<Map<string, HostCounts>> }>();
+
+/**
+ * Every plan cluster's host counts over the FLEET_SCAN_MINUTES minutes published by `through`. Minutes
+ * that old are final (`metricsLagMs`), so one read serves every scan until the next minute is published:
+ * the preflights of a wave and each leaving cluster's capacity guard.
+ */
+function publishedHostCounts(ctx: RunContext, through: number): Promise<Map<string, HostCounts>> {
+  const known = published.get(ctx);
+  if (known?.through === through) return known.series;
+  const clusters = ctx.plan.fleet.clusters;
+  const series = ctx.metrics
+    .targetGroupsMinutesOf(
+      clusters.map((c) => targetGroupDimensions(c.targetGroupArn, ctx.location.listenerArn)),
+      ['HealthyHostCount', 'UnHealthyHostCount'],
+      through - FLEET_SCAN_MINUTES * MINUTE_MS,
+      through,
+    )
+    .then(
+      (perGroup) => new Map(clusters.map((c, i) => [c.name, perGroup[i]!])),
+      (err: unknown) => {
+        // A failed read is not kept: the next scan reads again.
+        if (published.get(ctx)?.series === series) published.delete(ctx);
+        throw err;
+      },
+    );
+  published.set(ctx, { through, series });
+  return series;
 }

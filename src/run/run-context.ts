@@ -100,8 +100,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export const weightOf = (forward: ForwardConfig, targetGroupArn: string): number | undefined =>
-  forward.targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight;
+// A read is asked for many groups' weights (a fleet's preflight asks for every one): indexed once per read.
+const weightIndexes = new WeakMap<ForwardConfig, Map<string, number>>();
+
+export function weightOf(forward: ForwardConfig, targetGroupArn: string): number | undefined {
+  let index = weightIndexes.get(forward);
+  if (!index) {
+    index = new Map(forward.targetGroups.map((g) => [g.targetGroupArn, g.weight]));
+    weightIndexes.set(forward, index);
+  }
+  return index.get(targetGroupArn);
+}
 
 export function check(name: string, ok: boolean, observed: string, threshold?: string, message?: string): Check {
   return { name, ok, observed, ...(threshold !== undefined ? { threshold } : {}), ...(ok || !message ? {} : { message }) };

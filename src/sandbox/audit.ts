@@ -30,9 +30,9 @@ export function fleetWeights(state: WorldState): Map<string, number> {
   return weights;
 }
 
-function registeredCount(state: WorldState, cluster: ClusterInfo): number {
+function hasRegistered(state: WorldState, cluster: ClusterInfo): boolean {
   const group = state.elbv2.targetGroups[cluster.targetGroupArn];
-  return group ? group.targets.filter((t) => t.drainUntil === null).length : 0;
+  return group ? group.targets.some((t) => t.drainUntil === null) : false;
 }
 
 /** In rotation: weight above 0 and at least one registered target. */
@@ -40,7 +40,7 @@ export function rotation(state: WorldState): Map<string, boolean> {
   const weights = fleetWeights(state);
   const out = new Map<string, boolean>();
   for (const cluster of state.clusters) {
-    out.set(cluster.name, (weights.get(cluster.targetGroupArn) ?? 0) > 0 && registeredCount(state, cluster) > 0);
+    out.set(cluster.name, (weights.get(cluster.targetGroupArn) ?? 0) > 0 && hasRegistered(state, cluster));
   }
   return out;
 }

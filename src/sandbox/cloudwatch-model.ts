@@ -31,15 +31,20 @@ function dimensionMap(dimensions: Dimension[] | undefined): Map<string, string> 
   return new Map((dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
 }
 
-/** Load balancers and target groups by their CloudWatch dimension values, built once per request (fleet scans ask for hundreds). */
+/** Load balancers and target groups by their CloudWatch dimension values (fleet scans ask for hundreds per request). */
 interface DimensionIndex {
   loadBalancers: Map<string, string>;
   /** `<LoadBalancer dimension> <TargetGroup dimension>` to target group ARN. */
   groups: Map<string, string>;
 }
 
+// Load balancers and target groups exist from the world's build on (no command creates one): one index per state.
+const indexes = new WeakMap<object, DimensionIndex>();
+
 function dimensionIndex(core: WorldCore): DimensionIndex {
   const state = core.state;
+  const known = indexes.get(state.elbv2);
+  if (known) return known;
   const loadBalancers = new Map(state.elbv2.loadBalancers.map((l) => [cloudWatchDimension(l.arn), l.arn]));
   const lbDimension = new Map([...loadBalancers].map(([dim, arn]) => [arn, dim]));
   const groups = new Map<string, string>();
@@ -47,7 +52,9 @@ function dimensionIndex(core: WorldCore): DimensionIndex {
     const lb = g.loadBalancerArn ? lbDimension.get(g.loadBalancerArn) : undefined;
     if (lb !== undefined) groups.set(`${lb} ${cloudWatchDimension(g.arn)}`, g.arn);
   }
-  return { loadBalancers, groups };
+  const index = { loadBalancers, groups };
+  indexes.set(state.elbv2, index);
+  return index;
 }
 
 /** The rows of minutes starting in [start, end); rows are in time order, so a fleet scan's 3 minutes cost 3 rows, not the retention's 60. */
@@ -204,8 +211,7 @@ function getMetricData(core: WorldCore, input: GetMetricDataInput): GetMetricDat
   const descending = input.ScanBy !== 'TimestampAscending';
   const start = input.StartTime.getTime();
   const end = input.EndTime.getTime();
-  let built: DimensionIndex | undefined;
-  const index = () => (built ??= dimensionIndex(core));
+  const index = () => dimensionIndex(core);
   return {
     MetricDataResults: queries.filter((q) => q.ReturnData !== false).map((q) => runQuery(core, index, q, start, end, descending)),
     Messages: [],

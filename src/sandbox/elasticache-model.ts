@@ -85,7 +85,7 @@ function view(core: WorldCore, rg: ReplicationGroupState): GroupView {
 
 function rememberGroup(core: WorldCore, rg: ReplicationGroupState): void {
   const { clusters } = view(core, rg);
-  core.rememberStale('elasticache', `rg:${rg.id}`, structuredClone({ rg, clusters }));
+  core.rememberStale('elasticache', `rg:${rg.id}`, () => structuredClone({ rg, clusters }));
 }
 
 function busy(core: WorldCore, rg: ReplicationGroupState): boolean {

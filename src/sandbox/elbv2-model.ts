@@ -328,7 +328,7 @@ function describeRules(core: WorldCore, input: DescribeRulesInput): DescribeRule
 function modifyListener(core: WorldCore, input: ModifyListenerInput): ModifyListenerOutput {
   const listener = findListener(core, input.ListenerArn);
   const actions = input.DefaultActions === undefined ? undefined : validateActions(core, input.DefaultActions);
-  core.rememberStale('elbv2', `listener:${listener.arn}`, structuredClone(listener));
+  core.rememberStale('elbv2', `listener:${listener.arn}`, () => structuredClone(listener));
   if (input.Port !== undefined) listener.port = input.Port;
   if (input.Protocol === 'HTTP' || input.Protocol === 'HTTPS') listener.protocol = input.Protocol;
   if (actions) {
@@ -347,7 +347,7 @@ function modifyRule(core: WorldCore, input: ModifyRuleInput): ModifyRuleOutput {
   const rule = found.rule;
   const conditions = input.Conditions === undefined ? undefined : validateConditions(input.Conditions);
   const actions = input.Actions === undefined ? undefined : validateActions(core, input.Actions);
-  core.rememberStale('elbv2', `rule:${rule.arn}`, structuredClone(rule));
+  core.rememberStale('elbv2', `rule:${rule.arn}`, () => structuredClone(rule));
   if (conditions) rule.conditions = conditions;
   if (actions) rule.actions = actions;
   core.routingChanged();
@@ -467,7 +467,7 @@ function registerTargets(core: WorldCore, input: RegisterTargetsInput): object {
   const requested = validateTargets(input.Targets);
   const now = core.now();
   const { registrationDelayMs } = core.state.settings.elbv2;
-  core.rememberStale('elbv2', `targets:${group.arn}`, structuredClone(group.targets));
+  core.rememberStale('elbv2', `targets:${group.arn}`, () => structuredClone(group.targets));
   const lb = core.state.elbv2.loadBalancers.find((l) => l.arn === group.loadBalancerArn);
   for (const t of requested) {
     const id = t.Id ?? '';
@@ -509,7 +509,7 @@ function deregisterTargets(core: WorldCore, input: DeregisterTargetsInput): obje
   const requested = validateTargets(input.Targets);
   const now = core.now();
   const delayMs = Number(group.attributes['deregistration_delay.timeout_seconds'] ?? '300') * 1000;
-  core.rememberStale('elbv2', `targets:${group.arn}`, structuredClone(group.targets));
+  core.rememberStale('elbv2', `targets:${group.arn}`, () => structuredClone(group.targets));
   for (const t of requested) {
     const port = t.Port ?? group.port;
     const target = group.targets.find((x) => x.id === t.Id && x.port === port && x.drainUntil === null);

@@ -21,7 +21,7 @@ export interface WorldCore {
   clusterOfTargetGroup(arn: string): ClusterInfo | undefined;
   clusterOfReplicationGroup(id: string): ClusterInfo | undefined;
   /** Keep the pre-mutation view of a resource while stale reads are in effect for the service. */
-  rememberStale(service: 'elbv2' | 'elasticache', key: string, value: unknown): void;
+  rememberStale(service: 'elbv2' | 'elasticache', key: string, value: () => unknown): void;
   staleValue<T>(key: string): T | undefined;
   cacheEvent(sourceType: 'replication-group' | 'cache-cluster', sourceId: string, message: string): void;
   failoverIsNoop(replicationGroupId: string): boolean;

@@ -344,14 +344,15 @@ export class SandboxWorld implements EventHost {
     return window;
   }
 
-  rememberStale(service: 'elbv2' | 'elasticache', key: string, value: unknown): void {
+  /** `value` is a copy taken only when stale reads are on: a fleet's listener is a large clone per change. */
+  rememberStale(service: 'elbv2' | 'elasticache', key: string, value: () => unknown): void {
     const window = this.staleWindowMs(service);
     if (window <= 0) return;
     const until = this.state.now + window;
     const existing = this.state.stale[key];
     // Readers keep seeing the oldest unexpired view until the newest change has propagated.
     if (existing && existing.until > this.state.now) existing.until = until;
-    else this.state.stale[key] = { until, value };
+    else this.state.stale[key] = { until, value: value() };
   }
 
   staleValue<T>(key: string): T | undefined {
@@ -384,7 +385,7 @@ export class SandboxWorld implements EventHost {
     if (!owner) return;
     const command = rule ? 'ModifyRule' : 'ModifyListener';
     this.mutate('elbv2', command, owner.arn, caller, () => {
-      this.rememberStale('elbv2', rule ? `rule:${owner.arn}` : `listener:${owner.arn}`, structuredClone(owner));
+      this.rememberStale('elbv2', rule ? `rule:${owner.arn}` : `listener:${owner.arn}`, () => structuredClone(owner));
       const actions = structuredClone(fleetActions(this.state));
       const forward = forwardAction(actions);
       if (!forward) return {};
