@@ -26,13 +26,19 @@ interface LoopMemory {
   fullReadAt: Map<string, number>;
   /** Priors from earlier runs, which do not change while this run lasts: the store is listed once per wait kind. */
   earlierPriors: Map<string, Promise<number | undefined>>;
+  /**
+   * This run's learned durations per wait kind and cluster, read from the store once per process and kept
+   * up to date by `learn` (this process holds the run's lease, so nobody else learns meanwhile): a prior
+   * was one store read per other cluster on every wait, O(N²) reads per run.
+   */
+  learned: Map<string, Promise<Map<string, Learned>>>;
 }
 const memories = new WeakMap<RunContext, LoopMemory>();
 
 function memory(ctx: RunContext): LoopMemory {
   let m = memories.get(ctx);
   if (!m) {
-    m = { weightReadAt: new Map(), fullReadAt: new Map(), earlierPriors: new Map() };
+    m = { weightReadAt: new Map(), fullReadAt: new Map(), earlierPriors: new Map(), learned: new Map() };
     memories.set(ctx, m);
   }
   return m;
@@ -101,7 +107,29 @@ export const learnedKey = (cluster: string, what: string) => `cadence:learned:${
 
 /** Records how long a wait took on this cluster (write-once: the first completion stands). */
 export async function learn(ctx: RunContext, cluster: string, what: string, value: Learned): Promise<void> {
-  await ctx.store.remember<Learned>(ctx.runId, learnedKey(cluster, what), async () => value);
+  const stored = await ctx.store.remember<Learned>(ctx.runId, learnedKey(cluster, what), async () => value);
+  const known = memory(ctx).learned.get(what);
+  if (known) (await known).set(cluster, stored);
+}
+
+/** This run's learned durations of one wait kind, by cluster. */
+function learnedInRun(ctx: RunContext, what: string): Promise<Map<string, Learned>> {
+  const all = memory(ctx).learned;
+  let found = all.get(what);
+  if (!found) {
+    found = (async () => {
+      const byCluster = new Map<string, Learned>();
+      for (const c of ctx.plan.fleet.clusters) {
+        const learned = await ctx.store.recall<Learned>(ctx.runId, learnedKey(c.name, what));
+        if (learned) byCluster.set(c.name, learned);
+      }
+      return byCluster;
+    })();
+    all.set(what, found);
+    // A failed read is not remembered: the next wait asks the store again.
+    found.catch(() => all.delete(what));
+  }
+  return found;
 }
 
 /** How many earlier runs of the same plan are asked for a prior when this run has none yet. */
@@ -113,8 +141,7 @@ const EARLIER_RUNS = 3;
  * outlasts the fastest case seen; a slower operation is caught by the one-second looks after it.
  */
 export async function prior(ctx: RunContext, cluster: string, what: string, signature: string): Promise<number | undefined> {
-  const others = ctx.plan.fleet.clusters.map((c) => c.name).filter((name) => name !== cluster);
-  const fromRun = await priorsIn(ctx, ctx.runId, others, what, signature);
+  const fromRun = [...(await learnedInRun(ctx, what))].filter(([name, learned]) => name !== cluster && usable(learned, signature)).map(([, learned]) => learned.ms);
   if (fromRun.length) return Math.min(...fromRun);
   const key = `${what}|${signature}`;
   const earlier = memory(ctx).earlierPriors;
@@ -143,7 +170,9 @@ async function priorsIn(ctx: RunContext, runId: string, clusters: string[], what
   const out: number[] = [];
   for (const name of clusters) {
     const learned = await ctx.store.recall<Learned>(runId, learnedKey(name, what));
-    if (learned && learned.signature === signature && Number.isFinite(learned.ms) && learned.ms >= 0) out.push(learned.ms);
+    if (learned && usable(learned, signature)) out.push(learned.ms);
   }
   return out;
 }
+
+const usable = (learned: Learned, signature: string): boolean => learned.signature === signature && Number.isFinite(learned.ms) && learned.ms >= 0;
