@@ -118,11 +118,16 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
   function loadMany(ids: readonly string[]): Promise<Loaded[]> {
     const unique = [...new Set(ids)];
     if (unique.length < 2 || !groupListingPays) return Promise.all(unique.map(load));
-    // The preflights of one moment ask for the same groups (every cluster in rotation): one listing serves them.
-    return shared.read(`many|${[...unique].sort().join(',')}`, () => listMany(unique));
+    // The preflights of one moment ask for the same groups (every cluster in rotation): one listing serves
+    // them, each caller's answer in its own order.
+    const listing = shared.read(`many|${[...unique].sort().join(',')}`, () => listMany(unique));
+    return listing.then((byId) => unique.map((id) => byId.get(id)!));
   }
 
-  async function listMany(unique: string[]): Promise<Loaded[]> {
+  /** Every group asked for, by id. */
+  async function listMany(unique: string[]): Promise<Map<string, Loaded>> {
+    // Counted from when the listing was sent, as every shared read is.
+    const sentAt = options.clock.now();
     const wanted = new Set(unique);
     const groups = new Map<string, ReplicationGroup>();
     let marker: string | undefined;
@@ -139,19 +144,18 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
     const listed = unique.filter((id) => groups.has(id));
     const members = await membersOf(listed.join(','), listed.flatMap((id) => memberClusterIds(groups.get(id)!)), fleetListing);
     const byId = new Map(members.map((c) => [c.CacheClusterId, c]));
-    const now = options.clock.now();
-    const out: Loaded[] = [];
+    const out = new Map<string, Loaded>();
     for (const id of unique) {
       const rg = groups.get(id);
       // A group the listing did not show is described by name (which answers ReplicationGroupNotFound).
       if (!rg) {
-        out.push(await load(id));
+        out.set(id, await load(id));
         continue;
       }
       const clusters = memberClusterIds(rg).map((m) => byId.get(m)).filter((c): c is CacheCluster => c !== undefined);
       const loaded = { rg, clusters, view: toReplicationGroupView(rg, clusters) };
-      shared.seed(loadedKey(id), now, loaded);
-      out.push(loaded);
+      shared.seed(loadedKey(id), sentAt, loaded);
+      out.set(id, loaded);
     }
     return out;
   }

@@ -142,7 +142,9 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     phase: 'preflight',
     changes: [],
     checks: [
-      'every other cluster in rotation: all targets healthy, cache available with nothing pending',
+      plan.fleet.clusters.length - 1 > plan.capacity.liveScanLimit
+        ? `every other cluster in rotation: all targets healthy (${plan.fleet.clusters.length - 1} others, above capacity.liveScanLimit ${plan.capacity.liveScanLimit}: CloudWatch host counts of the last 3 published minutes vouch for the steady ones, the rest and those in flight are read live), cache available with nothing pending`
+        : 'every other cluster in rotation: all targets healthy (DescribeTargetHealth of each), cache available with nothing pending',
       ...(plan.capacity.minHealthyTargets !== undefined ? [`healthy targets left in rotation >= ${plan.capacity.minHealthyTargets}`] : []),
       ...(spec.cache ? [`cache available, nothing pending, no service update in progress, memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`] : []),
       ...(plan.maintenance.some((s) => 'elasticache' in s && s.elasticache === 'failover') ? ['automatic failover enabled; TestFailover budget (15 node groups / 24h) not exhausted'] : []),

@@ -1,16 +1,16 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import {
   createCloudWatchMetrics,
   loadBalancerDimension,
   targetGroupDimension,
   targetGroupDimensions,
 } from '../../src/adapters/cloudwatch-metrics.js';
-import { ConfigError } from '../../src/errors.js';
+import { AwsCallError, ConfigError } from '../../src/errors.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { LB_ARN, LISTENER_ARN, RULE_ARN, TG_BLUE } from '../helpers/aws-fixtures.js';
+import { LB_ARN, LISTENER_ARN, RULE_ARN, TG_BLUE, awsServiceError } from '../helpers/aws-fixtures.js';
 
 const cw = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
@@ -176,5 +176,99 @@ describe('createCloudWatchMetrics: several metrics per request', () => {
     const latest = await makePort().cacheNodeLatestOf(['a-001', 'a-002'], ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], T0, T0 + 2 * M);
     expect(latest).toEqual({ DatabaseMemoryUsagePercentage: { 'a-001': 42, 'a-002': undefined }, ReplicationLag: { 'a-001': undefined, 'a-002': 0.5 } });
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+  });
+});
+
+describe('createCloudWatchMetrics: many target groups', () => {
+  const GROUPS = 300;
+  const groupDims = Array.from({ length: GROUPS }, (_, g) => ({
+    targetGroup: `targetgroup/tg-${String(g).padStart(3, '0')}/${String(g).padStart(16, '0')}`,
+    loadBalancer: 'app/payments/0123456789abcdef',
+  }));
+  /** What the fake answers for query `m<i>` of request `r` (0-based): distinct across requests and ids, never 0. */
+  const valueOf = (request: number, i: number) => request * 1_000 + i + 1;
+  /** The request and query id that carry pair `p` (group g, metric k at p = 2g + k) when 500 fit a request. */
+  const valueOfPair = (p: number) => valueOf(Math.floor(p / 500), p % 500);
+
+  /**
+   * Answers every query of each request by its id alone, the way CloudWatch does, results in reverse order:
+   * a RequestCount point only at T0 + M (T0 is missing), a HealthyHostCount point only at T0 (T0 + M is missing).
+   */
+  function answerByQueryId() {
+    let request = 0;
+    cw.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataCommandInput) => {
+      const r = request++;
+      const results: MetricDataResult[] = (input.MetricDataQueries ?? []).map((q) => {
+        const i = Number(q.Id!.slice(1));
+        const at = q.MetricStat?.Metric?.MetricName === 'RequestCount' ? T0 + M : T0;
+        return { Id: q.Id, Timestamps: [new Date(at)], Values: [valueOf(r, i)], StatusCode: 'Complete' };
+      });
+      return { MetricDataResults: results.reverse() };
+    });
+  }
+
+  it('reads 300 groups x 2 metrics with exactly 2 GetMetricData requests (500 + 100 queries, ids m0..)', async () => {
+    answerByQueryId();
+    await makePort().targetGroupsMinutesOf(groupDims, ['RequestCount', 'HealthyHostCount'], T0, T0 + 2 * M);
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+    const [first, second] = cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!);
+    expect(first!.map((q) => q.Id)).toEqual(Array.from({ length: 500 }, (_, i) => `m${i}`));
+    expect(second!.map((q) => q.Id)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
+    const named = (q: MetricDataQuery) => [q.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'TargetGroup')?.Value, q.MetricStat?.Metric?.MetricName, q.MetricStat?.Stat];
+    // Pair p = 2g + k: group g's metrics side by side, the second request starting at group 250.
+    expect(named(first![0]!)).toEqual([groupDims[0]!.targetGroup, 'RequestCount', 'Sum']);
+    expect(named(first![499]!)).toEqual([groupDims[249]!.targetGroup, 'HealthyHostCount', 'Minimum']);
+    expect(named(second![0]!)).toEqual([groupDims[250]!.targetGroup, 'RequestCount', 'Sum']);
+    expect(named(second![99]!)).toEqual([groupDims[299]!.targetGroup, 'HealthyHostCount', 'Minimum']);
+    for (const call of cw.commandCalls(GetMetricDataCommand)) {
+      expect(call.args[0].input).toMatchObject({ StartTime: new Date(T0), EndTime: new Date(T0 + 2 * M) });
+    }
+  });
+
+  it("gives each group its own values, in the groups' order, with each metric's missing-minute rule", async () => {
+    answerByQueryId();
+    const series = await makePort().targetGroupsMinutesOf(groupDims, ['RequestCount', 'HealthyHostCount'], T0, T0 + 2 * M);
+    expect(series).toHaveLength(GROUPS);
+    const expected = (g: number) => ({
+      // A count: the missing minute T0 reads 0.
+      RequestCount: [
+        { minute: T0, value: 0 },
+        { minute: T0 + M, value: valueOfPair(2 * g) },
+      ],
+      // A gauge: the missing minute T0 + M is left out.
+      HealthyHostCount: [{ minute: T0, value: valueOfPair(2 * g + 1) }],
+    });
+    // First request, its last group, the first groups of the second request, and the last group.
+    expect(series[0]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 1 }], HealthyHostCount: [{ minute: T0, value: 2 }] });
+    expect(series[1]).toEqual(expected(1));
+    expect(series[249]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 499 }], HealthyHostCount: [{ minute: T0, value: 500 }] });
+    expect(series[250]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 1_001 }], HealthyHostCount: [{ minute: T0, value: 1_002 }] });
+    expect(series[299]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 1_099 }], HealthyHostCount: [{ minute: T0, value: 1_100 }] });
+    series.forEach((s, g) => expect(s, `group ${g}`).toEqual(expected(g)));
+  });
+
+  it('keeps one group a one-group call, and answers every group with nothing asked when the window has no complete minute', async () => {
+    answerByQueryId();
+    const one = await makePort().targetGroupsMinutesOf([groupDims[7]!], ['HealthyHostCount'], T0, T0 + 2 * M);
+    expect(one).toEqual([{ HealthyHostCount: [{ minute: T0, value: 1 }] }]);
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+    cw.resetHistory();
+    const none = await makePort().targetGroupsMinutesOf(groupDims.slice(0, 3), ['RequestCount', 'HealthyHostCount'], T0 + 10_000, T0 + 50_000);
+    expect(none).toEqual([0, 1, 2].map(() => ({ RequestCount: [], HealthyHostCount: [] })));
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
+  });
+
+  it('names the failed request by its metrics and its number of target groups', async () => {
+    cw.on(GetMetricDataCommand)
+      .resolvesOnce({ MetricDataResults: [] })
+      .rejects(awsServiceError({ name: 'AccessDenied', Code: 'AccessDenied', status: 403, message: 'User is not authorized' }));
+    const err = await makePort()
+      .targetGroupsMinutesOf(groupDims, ['RequestCount', 'HealthyHostCount'], T0, T0 + 2 * M)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsCallError);
+    // The second request holds groups 250..299.
+    expect((err as AwsCallError).resource).toBe('RequestCount,HealthyHostCount 50 target groups');
+    expect((err as AwsCallError).message).toMatch(/^CloudWatch GetMetricData on RequestCount,HealthyHostCount 50 target groups failed: AccessDenied \(fatal, /);
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
   });
 });

@@ -15,6 +15,7 @@ import {
   type ReplicationGroup,
 } from '@aws-sdk/client-elasticache';
 import { createElastiCacheCache } from '../../src/adapters/elasticache-cache.js';
+import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
 import { AwsCallError, RefusedError } from '../../src/errors.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { captureLogger } from '../helpers/capture-logger.js';
@@ -411,7 +412,7 @@ describe('createElastiCacheCache: service updates', () => {
 describe('createElastiCacheCache: few calls per look', () => {
   it('reads the members from one listing of the clusters when it shows them all', async () => {
     ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group()] });
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves({ CacheClusters: [cluster(P1), cluster('payments-green-001'), cluster(P2)] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves({ CacheClusters: [cluster(P1), cluster('payments-green-001'), cluster(P2)] });
     const { port } = makePort();
     const view = await port.describe(RG);
     expect(view.members.map((m) => m.cacheClusterId)).toEqual([P1, P2]);
@@ -421,9 +422,9 @@ describe('createElastiCacheCache: few calls per look', () => {
 
   it('asks for each member by name once a listing took more pages than the group has members', async () => {
     ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group()] });
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves({ CacheClusters: [cluster('other-001')], Marker: 'more' });
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'more' }).resolves({ CacheClusters: [cluster('other-002')], Marker: 'last' });
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'last' }).resolves({ CacheClusters: [cluster(P1)] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves({ CacheClusters: [cluster('other-001')], Marker: 'more' });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100, Marker: 'more' }).resolves({ CacheClusters: [cluster('other-002')], Marker: 'last' });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100, Marker: 'last' }).resolves({ CacheClusters: [cluster(P1)] });
     for (const id of [P1, P2]) ec.on(DescribeCacheClustersCommand, { CacheClusterId: id }).resolves({ CacheClusters: [cluster(id)] });
     const { port } = makePort();
     expect((await port.describe(RG)).members.map((m) => m.cacheClusterId)).toEqual([P1, P2]);
@@ -474,7 +475,7 @@ describe('createElastiCacheCache: one describe per look, shared', () => {
   it('describes several groups with one listing of the groups and one of their members', async () => {
     const green = { ...group(), ReplicationGroupId: 'payments-green', MemberClusters: ['payments-green-001'] };
     ec.on(DescribeReplicationGroupsCommand, { MaxRecords: 100 }).resolves({ ReplicationGroups: [green, { ...group(), ReplicationGroupId: 'unrelated' }, group()] });
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves({ CacheClusters: [cluster(P1), cluster('payments-green-001'), cluster(P2)] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves({ CacheClusters: [cluster(P1), cluster('payments-green-001'), cluster(P2)] });
     const { port } = makePort();
     const views = await port.describeMany([RG, 'payments-green']);
     expect(views.map((v) => [v.replicationGroupId, v.members.map((m) => m.cacheClusterId)])).toEqual([
@@ -491,9 +492,9 @@ describe('createElastiCacheCache: one describe per look, shared', () => {
     ec.on(DescribeReplicationGroupsCommand, { MaxRecords: 100 }).resolves({ ReplicationGroups: [green, group()] });
     // Listing the account's clusters takes three pages: more than one group's two members are worth.
     const page = (ids: string[], marker?: string) => ({ CacheClusters: ids.map((id) => cluster(id)), ...(marker ? { Marker: marker } : {}) });
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100 }).resolves(page(['other-1'], 'm1'));
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'm1' }).resolves(page(['other-2'], 'm2'));
-    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: true, MaxRecords: 100, Marker: 'm2' }).resolves(page([P1, P2, 'payments-green-001', 'payments-green-002']));
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves(page(['other-1'], 'm1'));
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100, Marker: 'm1' }).resolves(page(['other-2'], 'm2'));
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100, Marker: 'm2' }).resolves(page([P1, P2, 'payments-green-001', 'payments-green-002']));
     ec.on(DescribeCacheClustersCommand, { CacheClusterId: P1 }).resolves(page([P1]));
     ec.on(DescribeCacheClustersCommand, { CacheClusterId: P2 }).resolves(page([P2]));
     const { port, clock } = makePort();
@@ -508,5 +509,94 @@ describe('createElastiCacheCache: one describe per look, shared', () => {
     expect(views.map((v) => v.members.length)).toEqual([2, 2]);
     // Four members over three pages: the fleet's listing still pays, and is used.
     expect(ec.commandCalls(DescribeCacheClustersCommand).map((c) => c.args[0].input.CacheClusterId)).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe('createElastiCacheCache: listings without node info', () => {
+  /** A member as an account-wide listing with ShowCacheNodeInfo: false shows it: no CacheNodes. */
+  const listed = (id: string) => cluster(id, { CacheNodes: undefined });
+  const GREEN = 'payments-green';
+  const green = () => ({ ...group(), ReplicationGroupId: GREEN, MemberClusters: ['payments-green-001'] });
+  const commandName = (command: unknown) =>
+    [DescribeReplicationGroupsCommand, DescribeCacheClustersCommand, RebootCacheClusterCommand].find((C) => command instanceof C)?.name ?? 'other';
+
+  it('reboots a member loaded from such a listing after describing it by id with ShowCacheNodeInfo, with the node ids that reports', async () => {
+    ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group()] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves({ CacheClusters: [listed(P1), listed(P2)] });
+    ec.on(DescribeCacheClustersCommand, { CacheClusterId: P2, ShowCacheNodeInfo: true }).resolves({
+      CacheClusters: [cluster(P2, { CacheNodes: [{ CacheNodeId: '0001' }, { CacheNodeId: '0002' }] })],
+    });
+    ec.on(RebootCacheClusterCommand).resolves({});
+    const { port } = makePort();
+    await port.reboot(RG, [P2]);
+    expect(ec.commandCalls(DescribeCacheClustersCommand).map((c) => c.args[0].input)).toEqual([
+      { ShowCacheNodeInfo: false, MaxRecords: 100 },
+      { CacheClusterId: P2, ShowCacheNodeInfo: true },
+    ]);
+    expect(ec).toHaveReceivedCommandExactlyOnceWith(RebootCacheClusterCommand, { CacheClusterId: P2, CacheNodeIdsToReboot: ['0001', '0002'] });
+    expect(ec.calls().map((c) => commandName(c.args[0]))).toEqual([
+      'DescribeReplicationGroupsCommand',
+      'DescribeCacheClustersCommand',
+      'DescribeCacheClustersCommand',
+      'RebootCacheClusterCommand',
+    ]);
+  });
+
+  it("reboots a member of a fleet's shared listing (preflight's describeMany) with one describe by id, the group not read again", async () => {
+    ec.on(DescribeReplicationGroupsCommand, { MaxRecords: 100 }).resolves({ ReplicationGroups: [green(), group()] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves({ CacheClusters: [listed(P1), listed('payments-green-001'), listed(P2)] });
+    ec.on(DescribeCacheClustersCommand, { CacheClusterId: P1, ShowCacheNodeInfo: true }).resolves({ CacheClusters: [cluster(P1, { CacheNodes: [{ CacheNodeId: '0007' }] })] });
+    ec.on(RebootCacheClusterCommand).resolves({});
+    const { port } = makePort(SHARED_READ_MS);
+    await port.describeMany([RG, GREEN]);
+    await port.reboot(RG, [P1]);
+    expect(ec.calls().map((c) => commandName(c.args[0]))).toEqual([
+      'DescribeReplicationGroupsCommand',
+      'DescribeCacheClustersCommand',
+      'DescribeCacheClustersCommand',
+      'RebootCacheClusterCommand',
+    ]);
+    expect(ec).toHaveReceivedNthCommandWith(DescribeCacheClustersCommand, 2, { CacheClusterId: P1, ShowCacheNodeInfo: true });
+    expect(ec).toHaveReceivedCommandExactlyOnceWith(RebootCacheClusterCommand, { CacheClusterId: P1, CacheNodeIdsToReboot: ['0007'] });
+  });
+
+  it('fails the reboot, sending nothing, when the describe by id reports no cache nodes either', async () => {
+    ec.on(DescribeReplicationGroupsCommand, { ReplicationGroupId: RG }).resolves({ ReplicationGroups: [group()] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves({ CacheClusters: [listed(P1), listed(P2)] });
+    ec.on(DescribeCacheClustersCommand, { CacheClusterId: P2, ShowCacheNodeInfo: true }).resolves({ CacheClusters: [cluster(P2, { CacheNodes: [] })] });
+    const { port } = makePort();
+    await expect(port.reboot(RG, [P2])).rejects.toThrow(`DescribeCacheClusters reported no cache nodes for ${P2}`);
+    expect(ec).toHaveReceivedCommandTimes(RebootCacheClusterCommand, 0);
+  });
+
+  it('serves two describeMany of the same groups at the same moment, in any order, with one listing of each kind; a later moment lists again', async () => {
+    ec.on(DescribeReplicationGroupsCommand, { MaxRecords: 100 }).resolves({ ReplicationGroups: [green(), { ...group(), ReplicationGroupId: 'unrelated' }, group()] });
+    ec.on(DescribeCacheClustersCommand, { ShowCacheNodeInfo: false, MaxRecords: 100 }).resolves({ CacheClusters: [listed(P1), listed('payments-green-001'), listed(P2)] });
+    const { port, clock } = makePort(SHARED_READ_MS);
+    const members = (views: Array<{ replicationGroupId: string; members: Array<{ cacheClusterId: string }> }>) =>
+      Object.fromEntries(views.map((v) => [v.replicationGroupId, v.members.map((m) => m.cacheClusterId)]));
+    const expected = { [RG]: [P1, P2], [GREEN]: ['payments-green-001'] };
+
+    const [first, second] = await Promise.all([port.describeMany([RG, GREEN]), port.describeMany([GREEN, RG])]);
+    // Each caller gets the groups in the order it asked for them (CachePort.describeMany's promise).
+    expect(first.map((v) => v.replicationGroupId)).toEqual([RG, GREEN]);
+    expect(second.map((v) => v.replicationGroupId)).toEqual([GREEN, RG]);
+    expect(members(first)).toEqual(expected);
+    expect(members(second)).toEqual(expected);
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 1);
+
+    // Still within the window: shared; and each group's own describe is served by the listing too.
+    clock.advance(SHARED_READ_MS - 1);
+    expect(members(await port.describeMany([GREEN, RG]))).toEqual(expected);
+    expect(members([await port.describe(RG)])).toEqual({ [RG]: [P1, P2] });
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 1);
+
+    // SHARED_READ_MS after the listing was sent: a new one.
+    clock.advance(1);
+    expect(members(await port.describeMany([RG, GREEN]))).toEqual(expected);
+    expect(ec).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 2);
+    expect(ec).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 2);
   });
 });

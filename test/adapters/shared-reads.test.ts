@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { SharedReads, sharedTrafficReads } from '../../src/adapters/shared-reads.js';
 import { VirtualClock } from '../../src/run/virtual-clock.js';
@@ -116,5 +118,76 @@ describe('a read shared while it is still in flight', () => {
     clock.advanceTo(clock.nextWakeAt()!);
     await expect(Promise.all([first, second])).resolves.toEqual(['read', 'read']);
     expect(clock.sleeping).toBe(0);
+  });
+});
+
+describe('SharedReads: what is kept', () => {
+  it('does not share a failed read: the reader in flight gets the same failure, the next reader asks again', async () => {
+    const clock = new ManualClock(0);
+    const memo = new SharedReads(clock, 500);
+    let loads = 0;
+    const failing = () => {
+      loads++;
+      return Promise.reject(new Error(`throttled ${loads}`));
+    };
+    const first = memo.read('listener', failing);
+    const inFlight = memo.read('listener', () => Promise.resolve('must share the read in flight'));
+    await expect(first).rejects.toThrow('throttled 1');
+    await expect(inFlight).rejects.toThrow('throttled 1');
+    // Same moment, well within the window: the failure is not served again.
+    await expect(memo.read('listener', async () => (loads++, 'read'))).resolves.toBe('read');
+    expect(loads).toBe(2);
+    await expect(memo.read('listener', () => Promise.reject(new Error('must share the good read')))).resolves.toBe('read');
+  });
+
+  it('serves a read long ago no more, and a sweep for old reads keeps those still young enough to share', async () => {
+    const clock = new ManualClock(0);
+    const memo = new SharedReads(clock, 500);
+    const loads: string[] = [];
+    const load = (key: string) => memo.read(key, async () => (loads.push(`${key}@${clock.now()}`), `${key} read at ${clock.now()}`));
+    await load('a');
+    clock.advance(300);
+    await load('b');
+    // 500 ms after the first read: a sweep is due; b, read 200 ms ago, still serves.
+    clock.advance(200);
+    await expect(load('c')).resolves.toBe('c read at 500');
+    await expect(load('b')).resolves.toBe('b read at 300');
+    await expect(load('a')).resolves.toBe('a read at 500');
+    expect(loads).toEqual(['a@0', 'b@300', 'c@500', 'a@500']);
+    // Long after: every key is read afresh.
+    clock.advance(10 * 500);
+    await expect(load('b')).resolves.toBe('b read at 5500');
+    await expect(load('c')).resolves.toBe('c read at 5500');
+    expect(loads.slice(4)).toEqual(['b@5500', 'c@5500']);
+  });
+
+  it('lets go of a read once it is too old to share, on the next read of any key (not only at the next write)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const clock = new ManualClock(0);
+    const memo = new SharedReads(clock, 500);
+    /** A large answer read under `key`, of which the test keeps only a weak reference. */
+    const readLarge = async (key: string) => {
+      const answer = { groups: Array.from({ length: 1_000 }, (_, i) => ({ targetGroupArn: `${TG}-${i}`, weight: 1 })) };
+      await memo.read(key, async () => answer);
+      return new WeakRef(answer);
+    };
+    const collected = async (ref: WeakRef<object>) => {
+      // A WeakRef's target is kept alive until the job that made or read it is over.
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      return ref.deref() === undefined;
+    };
+
+    const young = await readLarge('fleet-1');
+    clock.advance(499);
+    await memo.read('other', async () => 'small');
+    // Still young enough to share: kept (and this shows the check can see a read that is kept).
+    expect(await collected(young)).toBe(false);
+
+    const old = await readLarge('fleet-2');
+    clock.advance(500);
+    await memo.read('other', async () => 'small');
+    expect(await collected(old)).toBe(true);
   });
 });

@@ -1,17 +1,25 @@
 import { join } from 'node:path';
+import { createActor, toPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { loadPlanFile } from '../../src/plan/load.js';
+import { describeItem } from '../../src/report/describe.js';
 import { causalOrder } from '../../src/report/journal-order.js';
 import { md, renderReportMarkdown } from '../../src/report/markdown.js';
 import { buildRunReport } from '../../src/report/timeline.js';
 import type { JournalEntry, RunRecord } from '../../src/store/run-store.js';
+import type { TimelineItem } from '../../src/report/run-report.js';
+import { createClusterActors } from '../../src/run/cluster-actors.js';
+import { baseline } from '../../src/run/run-context.js';
 import { PLAN, REPO_ROOT } from '../helpers/sandbox-runs.js';
+import { targetGroupArn } from '../e2e/deep-checks-harness.js';
+import { sandboxRun, settle } from '../run/sandbox-context.js';
 
 // The report builder on hand-written journals: the cases a real run produces only by accident.
 
 const plan = loadPlanFile(join(REPO_ROOT, PLAN));
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const BLUE = plan.fleet.clusters[0]!.targetGroupArn;
+const GREEN = plan.fleet.clusters[1]!.targetGroupArn;
 
 function record(over: Partial<RunRecord> = {}): RunRecord {
   return { runId: 'run-x', planName: plan.name, listenerArn: plan.fleet.listenerArn, plan, status: 'paused', createdAt: T0, updatedAt: T0, version: 3, target: { kind: 'sandbox' }, ...over };
@@ -149,5 +157,72 @@ describe('markdown escaping', () => {
     expect(text).not.toContain('<img');
     expect(text).not.toContain('<b>');
     expect(text).toContain('&lt;img src=x onerror=alert(1)> \\| pay');
+  });
+});
+
+type CallItem = Extract<TimelineItem, { kind: 'call' }>;
+const calls = (items: TimelineItem[]) => items.filter((i): i is CallItem => i.kind === 'call');
+
+describe('a weight change on a forward config of more than 5 target groups', () => {
+  it('describes the groups journaled and says how many others the call left unchanged', () => {
+    seq = 0;
+    const journal = [
+      entry(T0, 'effect', 'blue: weight 1 -> 0', {
+        cluster: 'blue',
+        data: {
+          call: 'ModifyListener',
+          changed: true,
+          before: { targetGroups: [{ targetGroupArn: BLUE, weight: 1 }, { targetGroupArn: GREEN, weight: 2 }] },
+          after: { targetGroups: [{ targetGroupArn: BLUE, weight: 0 }, { targetGroupArn: GREEN, weight: 1 }] },
+          unchangedGroups: 5,
+        },
+      }),
+      entry(T0 + 1000, 'effect', 'green: weight 1 -> 0', {
+        cluster: 'green',
+        data: { call: 'ModifyListener', changed: true, before: { targetGroups: [{ targetGroupArn: GREEN, weight: 1 }] }, after: { targetGroups: [{ targetGroupArn: GREEN, weight: 0 }] } },
+      }),
+    ];
+    const report = buildRunReport(record(), journal);
+    const [large, small] = calls(report.timeline);
+    expect(large).toMatchObject({ call: 'ModifyListener', unchangedGroups: 5, weights: [{ group: 'payments-blue', before: 1, after: 0 }, { group: 'payments-green', before: 2, after: 1 }] });
+    const described = describeItem(large!);
+    expect(described.headline).toBe('ModifyListener: payments-blue weight 1 -> 0, payments-green weight 2 -> 1');
+    expect(described.details.map((d) => d.text)).toEqual(['payments-blue: 1 -> 0', 'payments-green: 2 -> 1', '5 other target groups: unchanged']);
+    // A whole forward config (at most 5 groups) has no count of others.
+    expect(small).not.toHaveProperty('unchangedGroups');
+    expect(describeItem(small!).details.map((d) => d.text)).toEqual(['payments-green: 1 -> 0']);
+    const text = renderReportMarkdown(report);
+    expect(text).toContain('**blue** ModifyListener: payments-blue weight 1 -> 0, payments-green weight 2 -> 1');
+    expect(text).toContain('  - 5 other target groups: unchanged');
+    expect(text.match(/other target groups: unchanged/g)).toHaveLength(1);
+  });
+
+  it("setWeight on a 7-cluster sandbox fleet journals only the cluster's own group, and the count of the 6 others", async () => {
+    const names = ['blue', 'green', 'gray', 'amber', 'teal', 'coral', 'olive'];
+    const run = await sandboxRun({}, '', { clusters: names });
+    await baseline(run.ctx);
+    const tracker = { begin: () => undefined, end: () => undefined, persisted: async () => undefined };
+    const actor = createActor(createClusterActors(run.ctx, tracker).setWeight, { input: { cluster: 'blue', weight: 0, purpose: 'remove' } });
+    actor.start();
+    await expect(settle(run.clock, toPromise(actor))).resolves.toMatchObject({ before: 1, after: 0, changed: true });
+
+    const journal = await run.store.readJournal(run.ctx.runId);
+    const effects = journal.filter((e) => e.kind === 'effect');
+    expect(effects).toHaveLength(1);
+    expect(effects[0]).toMatchObject({ cluster: 'blue', message: 'blue: weight 1 -> 0' });
+    expect(effects[0]!.data).toEqual({
+      call: 'ModifyListener',
+      changed: true,
+      before: expect.objectContaining({ targetGroups: [{ targetGroupArn: targetGroupArn('blue'), weight: 1 }] }),
+      after: expect.objectContaining({ targetGroups: [{ targetGroupArn: targetGroupArn('blue'), weight: 0 }] }),
+      unchangedGroups: 6,
+    });
+    // The listener itself holds all seven, the others as they were.
+    const live = await run.ctx.traffic.readForwardConfig(run.ctx.location);
+    expect(live.targetGroups.map((g) => [g.targetGroupArn, g.weight])).toEqual(names.map((n) => [targetGroupArn(n), n === 'blue' ? 0 : 1]));
+
+    const runRecord = await run.store.loadRun(run.ctx.runId);
+    const [call] = calls(buildRunReport(runRecord!, journal).timeline);
+    expect(describeItem(call!).details.map((d) => d.text)).toEqual(['payments-blue: 1 -> 0', '6 other target groups: unchanged']);
   });
 });
