@@ -76,6 +76,23 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
   const groupListing = { pays: true };
   const fleetListing = { pays: true };
 
+  /**
+   * What the view and the reboot read of a member, and nothing else: a listing's pages are held until the
+   * last one arrives (six for a fleet of 200 groups), so the rest of each cluster's description is let go at once.
+   */
+  const memberFields = (c: CacheCluster): CacheCluster => ({
+    CacheClusterId: c.CacheClusterId,
+    ReplicationGroupId: c.ReplicationGroupId,
+    CacheClusterStatus: c.CacheClusterStatus,
+    Engine: c.Engine,
+    EngineVersion: c.EngineVersion,
+    CacheNodeType: c.CacheNodeType,
+    PreferredAvailabilityZone: c.PreferredAvailabilityZone,
+    ...(c.CacheParameterGroup ? { CacheParameterGroup: { CacheParameterGroupName: c.CacheParameterGroup.CacheParameterGroupName, ParameterApplyStatus: c.CacheParameterGroup.ParameterApplyStatus } } : {}),
+    ...(c.PendingModifiedValues ? { PendingModifiedValues: c.PendingModifiedValues } : {}),
+    ...(c.CacheNodes ? { CacheNodes: c.CacheNodes } : {}),
+  });
+
   async function membersOf(replicationGroupId: string, ids: string[], listing = groupListing): Promise<CacheCluster[]> {
     const found = new Map<string, CacheCluster>();
     if (ids.length > 1 && listing.pays) {
@@ -89,7 +106,7 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
           client.send(new DescribeCacheClustersCommand({ ShowCacheNodeInfo: false, MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
         );
         pages++;
-        for (const c of out?.CacheClusters ?? []) if (c.CacheClusterId && wanted.has(c.CacheClusterId)) found.set(c.CacheClusterId, c);
+        for (const c of out?.CacheClusters ?? []) if (c.CacheClusterId && wanted.has(c.CacheClusterId)) found.set(c.CacheClusterId, memberFields(c));
         marker = out?.Marker;
       } while (marker && found.size < wanted.size);
       if (pages > ids.length) listing.pays = false;

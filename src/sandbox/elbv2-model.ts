@@ -52,6 +52,7 @@ import { forwardGroups, normalizeActions } from './elbv2-routing.js';
 import { sdkError, validationError } from './sdk-errors.js';
 import { conditionOf, describeHealth, notRegistered } from './target-health.js';
 import type { ListenerState, LoadBalancerState, RuleState, TargetGroupState, TargetState } from './state.js';
+import { jsonCopy } from './json-copy.js';
 import type { WorldCore } from './world-core.js';
 
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -162,7 +163,7 @@ function validateConditions(conditions: RuleCondition[] | undefined): RuleCondit
       }
     }
   }
-  return structuredClone(conditions);
+  return jsonCopy(conditions);
 }
 
 function validateTargets(targets: TargetDescription[] | undefined): TargetDescription[] {
@@ -202,7 +203,7 @@ function renderListener(listener: ListenerState): Listener {
     LoadBalancerArn: listener.loadBalancerArn,
     Port: listener.port,
     Protocol: listener.protocol,
-    DefaultActions: structuredClone(listener.defaultActions),
+    DefaultActions: jsonCopy(listener.defaultActions),
   };
 }
 
@@ -210,8 +211,8 @@ function renderRule(rule: RuleState): Rule {
   return {
     RuleArn: rule.arn,
     Priority: String(rule.priority),
-    Conditions: structuredClone(rule.conditions),
-    Actions: structuredClone(rule.actions),
+    Conditions: jsonCopy(rule.conditions),
+    Actions: jsonCopy(rule.actions),
     IsDefault: false,
   };
 }
@@ -221,7 +222,7 @@ function renderDefaultRule(listener: ListenerState): Rule {
     RuleArn: listener.defaultRuleArn,
     Priority: 'default',
     Conditions: [],
-    Actions: structuredClone(listener.defaultActions),
+    Actions: jsonCopy(listener.defaultActions),
     IsDefault: true,
   };
 }

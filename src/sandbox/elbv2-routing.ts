@@ -1,6 +1,7 @@
 // How the listener routes: forward actions and their weights, rule matching (ordinary
 // traffic and header-routed canaries), and the moving average behind cookie stickiness.
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { jsonCopy } from './json-copy.js';
 import type { Elbv2State, ListenerState, RuleState, StickyHistory } from './state.js';
 
 export interface WeightedGroup {
@@ -25,7 +26,7 @@ export function forwardGroups(action: Action | undefined): WeightedGroup[] {
 /** Normalise stored actions the way AWS echoes them back: always a ForwardConfig, stickiness explicit. */
 export function normalizeActions(actions: Action[]): Action[] {
   return actions.map((action, index) => {
-    const copy = structuredClone(action);
+    const copy = jsonCopy(action);
     if (copy.Order === undefined && actions.length > 1) copy.Order = index + 1;
     if (copy.Type !== 'forward') return copy;
     const groups = forwardGroups(copy);
