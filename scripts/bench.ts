@@ -39,6 +39,8 @@ const quick = values.quick;
 const plan = {
   worlds: quick ? 2 : 5,
   scaleSizes: quick ? [25, 50] : [25, 50, 100, 200],
+  // Wall time and peak RSS vary by ±10% between identical runs here (GC timing): the median of three is judged.
+  scaleSamples: quick ? 1 : 3,
   // Ten times the 200-cluster target: enough to show a miss without holding the bench for long.
   scaleTimeoutMs: Number(values['scale-timeout'] ?? 200) * 1000,
   coldSamples: quick ? 10 : 20,
@@ -142,6 +144,8 @@ interface ScaleResult {
   virtualHours: number;
   calls: number;
   recordKb: number;
+  /** Every run of this size, when the median of several is reported. */
+  samples?: Array<{ wallMs: number; peakRssMb: number }>;
 }
 
 async function buildChildren(): Promise<void> {
@@ -163,29 +167,48 @@ function scaleRun(clusters: number, store: 'memory' | 'file'): ScaleResult | { c
     const beats = child.stderr.split('\n').filter((l) => l.startsWith('{"heartbeat"'));
     const last = beats.length ? (JSON.parse(beats.at(-1)!) as { wallMs: number; peakRssMb: number; virtualHours: number }) : undefined;
     const reason = timedOut
-      ? `stopped at the ${plan.scaleTimeoutMs / 1000} s limit${last ? ` after ${last.virtualHours.toFixed(1)} virtual hours, peak RSS ${last.peakRssMb.toFixed(0)} MB so far` : ''}`
+      ? `stopped at the ${plan.scaleTimeoutMs / 1000} s limit${last ? ` after ${last.virtualHours.toFixed(1)} virtual hours, peak RSS ${last.peakRssMb.toFixed(0)} MiB so far` : ''}`
       : child.stderr.split('\n').filter((l) => !l.startsWith('{"heartbeat"')).join('\n').slice(-500);
     return { clusters, store, status: timedOut ? 'timeout' : 'crashed', reason };
   }
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ScaleResult;
 }
 
+/** The run of median wall time among `samples` runs of one size, with every sample's wall time and peak RSS. */
+function scaleMedian(clusters: number): ReturnType<typeof scaleRun> {
+  const runs: Array<ReturnType<typeof scaleRun>> = [];
+  for (let i = 0; i < plan.scaleSamples; i++) runs.push(scaleRun(clusters, 'memory'));
+  const done = runs.filter((r): r is ScaleResult => 'wallMs' in r);
+  if (done.length < runs.length) return runs.find((r) => !('wallMs' in r))!;
+  const byWall = [...done].sort((a, b) => a.wallMs - b.wallMs);
+  const middle = byWall[Math.floor(byWall.length / 2)]!;
+  return {
+    ...middle,
+    wallMs: median(done.map((r) => r.wallMs)),
+    peakRssMb: median(done.map((r) => r.peakRssMb)),
+    samples: done.map((r) => ({ wallMs: r.wallMs, peakRssMb: r.peakRssMb })),
+  };
+}
+
+/** 300 MB (10^6 bytes) in MiB, the unit the peak RSS is measured in. */
+const RSS_TARGET_MIB = (300 * 1e6) / 2 ** 20;
+
 function scaleRows(): void {
   const results: ReturnType<typeof scaleRun>[] = [];
-  for (const n of plan.scaleSizes) results.push(scaleRun(n, 'memory'));
+  for (const n of plan.scaleSizes) results.push(scaleMedian(n));
   const done = results.filter((r): r is ScaleResult => 'wallMs' in r);
   for (const r of results) {
     const biggest = r.clusters === 200;
     if (!('wallMs' in r)) {
-      rows.push({ section: '3', measure: `scale ${r.clusters} x 50, memory store`, value: `${r.status}: ${r.reason}`, target: biggest ? '< 20 s, < 300 MB' : 'growth', result: 'FAIL', data: r });
+      rows.push({ section: '3', measure: `scale ${r.clusters} x 50, memory store`, value: `${r.status}: ${r.reason}`, target: biggest ? `< 20 s, < 300 MB (${RSS_TARGET_MIB.toFixed(0)} MiB)` : 'growth', result: 'FAIL', data: r });
       continue;
     }
     rows.push({
       section: '3',
-      measure: `scale ${r.clusters} x 50, memory store`,
-      value: `${seconds(r.wallMs)} wall, ${r.peakRssMb.toFixed(0)} MB peak RSS, ${r.virtualHours.toFixed(1)} h virtual, ${r.calls} calls, ${r.status}, ${r.violations ?? 'unknown'} violations`,
-      target: biggest ? '< 20 s, < 300 MB' : 'growth (below)',
-      result: r.status !== 'done' || r.violations !== 0 ? 'FAIL' : biggest ? pass(r.wallMs < 20_000 && r.peakRssMb < 300) : 'info',
+      measure: `scale ${r.clusters} x 50, memory store${plan.scaleSamples > 1 ? `, median of ${plan.scaleSamples}` : ''}`,
+      value: `${seconds(r.wallMs)} wall, ${r.peakRssMb.toFixed(0)} MiB (${((r.peakRssMb * 2 ** 20) / 1e6).toFixed(0)} MB) peak RSS, ${r.virtualHours.toFixed(1)} h virtual, ${r.calls} calls, ${r.status}, ${r.violations ?? 'unknown'} violations`,
+      target: biggest ? `< 20 s, < 300 MB (${RSS_TARGET_MIB.toFixed(0)} MiB)` : 'growth (below)',
+      result: r.status !== 'done' || r.violations !== 0 ? 'FAIL' : biggest ? pass(r.wallMs < 20_000 && r.peakRssMb < RSS_TARGET_MIB) : 'info',
       data: r,
     });
   }
@@ -207,7 +230,7 @@ function scaleRows(): void {
     rows.push({
       section: '3',
       measure: "scale 25 x 50, file store (the CLI's)",
-      value: 'wallMs' in file ? `${seconds(file.wallMs)} wall, ${file.peakRssMb.toFixed(0)} MB peak RSS, ${file.status}` : `${file.status}: ${file.reason}`,
+      value: 'wallMs' in file ? `${seconds(file.wallMs)} wall, ${file.peakRssMb.toFixed(0)} MiB peak RSS, ${file.status}` : `${file.status}: ${file.reason}`,
       target: 'info',
       result: 'info',
       data: file,

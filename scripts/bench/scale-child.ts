@@ -49,6 +49,7 @@ try {
       ...(run.result.reason ? { reason: run.result.reason.slice(0, 400) } : {}),
       wallMs,
       driveMs: run.wallMs,
+      // MiB: maxRSS is in KiB.
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       virtualHours: virtualMs / 3_600_000,
       calls: run.calls.total(),

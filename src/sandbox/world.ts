@@ -80,6 +80,8 @@ function isWorldState(json: unknown): json is WorldState {
 export class SandboxWorld implements EventHost {
   readonly state: WorldState;
   private readonly summaries = new Map<string, GroupSummary>();
+  /** The earliest validUntil of all summaries; null when a group changed. Every step asks, a fleet has hundreds. */
+  private groupsValidUntil: number | null = null;
   private clusterIndex: { byGroup: Map<string, ClusterInfo>; byCache: Map<string, ClusterInfo> } | null = null;
   private autosaveFile: string | null = null;
   /** Routing while nothing time-dependent is in it; dropped on every routing change. */
@@ -127,7 +129,12 @@ export class SandboxWorld implements EventHost {
   /** The next time something scheduled happens in the world, or null if nothing is scheduled. */
   nextChangeAt(): number | null {
     let next = Math.min(nextEventAt(this.state), nextOpAt(this.state.elasticache, this.state.now));
-    for (const arn of Object.keys(this.state.elbv2.targetGroups)) next = Math.min(next, this.groupSummary(arn).validUntil);
+    if (this.groupsValidUntil === null || this.groupsValidUntil <= this.state.now) {
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const arn of Object.keys(this.state.elbv2.targetGroups)) earliest = Math.min(earliest, this.groupSummary(arn).validUntil);
+      this.groupsValidUntil = earliest;
+    }
+    next = Math.min(next, this.groupsValidUntil);
     return Number.isFinite(next) ? next : null;
   }
 
@@ -269,6 +276,7 @@ export class SandboxWorld implements EventHost {
 
   invalidateGroup(arn: string): void {
     this.summaries.delete(arn);
+    this.groupsValidUntil = null;
   }
 
   routingChanged(): void {
