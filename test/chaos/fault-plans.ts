@@ -16,6 +16,8 @@ export interface PlanShape {
   steps: StepsKind;
   /** Two clusters out at once share the listener's forward action: their weight changes must not collide. */
   maxOutOfService?: 1 | 2;
+  /** How the other clusters' health is read: live, or CloudWatch first (`capacity.liveScanLimit: 0`, as a large fleet). */
+  fleetScan?: 'live' | 'metrics';
 }
 
 export const planShapeArb: fc.Arbitrary<PlanShape> = fc.record({
@@ -23,6 +25,7 @@ export const planShapeArb: fc.Arbitrary<PlanShape> = fc.record({
   mode: fc.constantFrom<'weight' | 'deregister'>('weight', 'deregister'),
   steps: fc.constantFrom<StepsKind>('failover', 'modify', 'failover+modify', 'failover+modify', 'reboot', 'approval+failover'),
   maxOutOfService: fc.constantFrom<1 | 2>(1, 1, 2),
+  fleetScan: fc.constantFrom<'live' | 'metrics'>('live', 'live', 'metrics'),
 });
 
 const STEPS: Record<StepsKind, unknown[]> = {
@@ -50,7 +53,11 @@ export function planFor(shape: PlanShape): Plan {
         cache: { replicationGroupId: `chaos-${name}` },
       })),
     },
-    capacity: { maxOutOfService: outOfService(shape), minActiveClusters: shape.clusters - outOfService(shape) },
+    capacity: {
+      maxOutOfService: outOfService(shape),
+      minActiveClusters: shape.clusters - outOfService(shape),
+      ...(shape.fleetScan === 'metrics' ? { liveScanLimit: 0 } : {}),
+    },
     drain: { mode: shape.mode, minimum: '30s', timeout: '10m', quietMinutes: 1 },
     maintenance: STEPS[shape.steps],
     verify: { stableFor: '30s', timeout: '10m' },
