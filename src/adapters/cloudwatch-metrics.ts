@@ -1,5 +1,5 @@
 // MetricsPort over CloudWatch GetMetricData, one-minute periods.
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricStat } from '@aws-sdk/client-cloudwatch';
 import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
 import type { CacheNodeMetric, MetricsPort, MinuteValue, TargetGroupDimensions, TargetGroupMetric } from '../ports/metrics.js';
@@ -45,43 +45,58 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
   const call = createAwsCaller(options.clock, options.budget, 'CloudWatch', options.logger ?? silentLogger);
   const { client } = options;
 
+  /**
+   * One query per item, in requests of at most MAX_QUERIES: the datapoints of each item, in the order
+   * given (query ids `<prefix><index within its request>`).
+   */
+  async function seriesOf<T>(items: readonly T[], prefix: string, metricOf: (item: T) => MetricStat, resourceOf: (chunk: readonly T[]) => string, startMs: number, endMs: number) {
+    const out: Array<Map<number, number>> = [];
+    for (let offset = 0; offset < items.length; offset += MAX_QUERIES) {
+      const chunk = items.slice(offset, offset + MAX_QUERIES);
+      const queries: MetricDataQuery[] = chunk.map((item, i) => ({ Id: `${prefix}${i}`, MetricStat: metricOf(item), ReturnData: true }));
+      const series = await fetchSeries(client, call, resourceOf(chunk), startMs, endMs, queries);
+      chunk.forEach((_, i) => out.push(series.get(`${prefix}${i}`) ?? new Map<number, number>()));
+    }
+    return out;
+  }
+
   async function targetGroupsMinutesOf<M extends TargetGroupMetric>(groups: readonly TargetGroupDimensions[], metrics: readonly M[], startMs: number, endMs: number) {
     const results = groups.map(() => Object.fromEntries(metrics.map((m) => [m, [] as MinuteValue[]])) as Record<M, MinuteValue[]>);
     const { first, end } = completeMinutes(startMs, endMs);
     if (end <= first || metrics.length === 0 || groups.length === 0) return results;
     // Every metric of every group in one request where it fits: a wait loop pays one call per look, not one per metric.
     const pairs = groups.flatMap((dims, g) => metrics.map((metric) => ({ g, dims, metric })));
-    for (let offset = 0; offset < pairs.length; offset += MAX_QUERIES) {
-      const chunk = pairs.slice(offset, offset + MAX_QUERIES);
-      const queries: MetricDataQuery[] = chunk.map(({ dims, metric }, i) => ({
-        Id: `m${i}`,
-        MetricStat: {
-          Metric: {
-            Namespace: 'AWS/ApplicationELB',
-            MetricName: metric,
-            Dimensions: [
-              { Name: 'TargetGroup', Value: dims.targetGroup },
-              { Name: 'LoadBalancer', Value: dims.loadBalancer },
-            ],
-          },
-          Period: PERIOD_S,
-          Stat: TARGET_GROUP_STAT[metric],
+    const series = await seriesOf(
+      pairs,
+      'm',
+      ({ dims, metric }) => ({
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: metric,
+          Dimensions: [
+            { Name: 'TargetGroup', Value: dims.targetGroup },
+            { Name: 'LoadBalancer', Value: dims.loadBalancer },
+          ],
         },
-        ReturnData: true,
-      }));
-      const names = [...new Set(chunk.map((c) => c.dims.targetGroup))];
-      const resource = `${metrics.join(',')} ${names.length === 1 ? names[0] : `${names.length} target groups`}`;
-      const series = await fetchSeries(client, call, resource, first, end, queries);
-      chunk.forEach(({ g, metric }, i) => {
-        const points = series.get(`m${i}`) ?? new Map<number, number>();
-        const out = results[g]![metric];
-        for (let minute = first; minute < end; minute += MINUTE_MS) {
-          const value = points.get(minute);
-          if (value !== undefined) out.push({ minute, value });
-          else if (ZERO_WHEN_MISSING.has(metric)) out.push({ minute, value: 0 });
-        }
-      });
-    }
+        Period: PERIOD_S,
+        Stat: TARGET_GROUP_STAT[metric],
+      }),
+      (chunk) => {
+        const names = [...new Set(chunk.map((c) => c.dims.targetGroup))];
+        return `${metrics.join(',')} ${names.length === 1 ? names[0] : `${names.length} target groups`}`;
+      },
+      first,
+      end,
+    );
+    pairs.forEach(({ g, metric }, i) => {
+      const points = series[i]!;
+      const out = results[g]![metric];
+      for (let minute = first; minute < end; minute += MINUTE_MS) {
+        const value = points.get(minute);
+        if (value !== undefined) out.push({ minute, value });
+        else if (ZERO_WHEN_MISSING.has(metric)) out.push({ minute, value: 0 });
+      }
+    });
     return results;
   }
 
@@ -93,34 +108,33 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
     const result = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(cacheClusterIds.map((id) => [id, undefined]))])) as Record<M, Record<string, number | undefined>>;
     if (cacheClusterIds.length === 0 || metrics.length === 0 || endMs <= startMs) return result;
     const pairs = metrics.flatMap((metric) => cacheClusterIds.map((id) => ({ metric, id })));
-    for (let offset = 0; offset < pairs.length; offset += MAX_QUERIES) {
-      const chunk = pairs.slice(offset, offset + MAX_QUERIES);
-      const queries: MetricDataQuery[] = chunk.map(({ metric, id }, i) => ({
-        Id: `c${i}`,
-        MetricStat: {
-          Metric: {
-            Namespace: 'AWS/ElastiCache',
-            MetricName: metric,
-            Dimensions: [
-              { Name: 'CacheClusterId', Value: id },
-              // Cluster-mode-disabled members hold one node each, always 0001.
-              { Name: 'CacheNodeId', Value: '0001' },
-            ],
-          },
-          Period: PERIOD_S,
-          Stat: CACHE_STAT[metric],
+    const series = await seriesOf(
+      pairs,
+      'c',
+      ({ metric, id }) => ({
+        Metric: {
+          Namespace: 'AWS/ElastiCache',
+          MetricName: metric,
+          Dimensions: [
+            { Name: 'CacheClusterId', Value: id },
+            // Cluster-mode-disabled members hold one node each, always 0001.
+            { Name: 'CacheNodeId', Value: '0001' },
+          ],
         },
-        ReturnData: true,
-      }));
-      const series = await fetchSeries(client, call, `${[...new Set(chunk.map((c) => c.metric))].join(',')} ${[...new Set(chunk.map((c) => c.id))].join(',')}`, startMs, endMs, queries);
-      chunk.forEach(({ metric, id }, i) => {
-        const points = series.get(`c${i}`);
-        if (!points || points.size === 0) return;
-        const latest = Math.max(...points.keys());
-        const perNode: Record<string, number | undefined> = result[metric];
-        perNode[id] = points.get(latest);
-      });
-    }
+        Period: PERIOD_S,
+        Stat: CACHE_STAT[metric],
+      }),
+      (chunk) => `${[...new Set(chunk.map((c) => c.metric))].join(',')} ${[...new Set(chunk.map((c) => c.id))].join(',')}`,
+      startMs,
+      endMs,
+    );
+    pairs.forEach(({ metric, id }, i) => {
+      const points = series[i]!;
+      if (points.size === 0) return;
+      const latest = Math.max(...points.keys());
+      const perNode: Record<string, number | undefined> = result[metric];
+      perNode[id] = points.get(latest);
+    });
     return result;
   }
 
