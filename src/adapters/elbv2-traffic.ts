@@ -27,15 +27,16 @@ import {
 import type { Logger } from 'pino';
 import type { TargetRef } from '../../machines/types.js';
 import { waitIdle, type Clock } from '../ports/clock.js';
-import type {
-  CanaryRule,
-  ForwardConfig,
-  TargetGroupSettings,
-  TargetHealth,
-  TargetHealthState,
-  TrafficLocation,
-  TrafficPort,
-  WeightVerdict,
+import {
+  weightVerdict,
+  type CanaryRule,
+  type ForwardConfig,
+  type TargetGroupSettings,
+  type TargetHealth,
+  type TargetHealthState,
+  type TrafficLocation,
+  type TrafficPort,
+  type WeightVerdict,
 } from '../ports/traffic.js';
 import { AwsCallError, RefusedError, UnexpectedResponseError } from '../errors.js';
 import { hasAwsErrorCode } from '../aws/classify.js';
@@ -205,8 +206,7 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
 
     async verifyWeight(location, targetGroupArn, weight): Promise<WeightVerdict> {
       const { forward } = await readForward(location);
-      const live = forward.targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;
-      return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
+      return weightVerdict(forward, targetGroupArn, weight);
     },
 
     async listTargets(targetGroupArn) {

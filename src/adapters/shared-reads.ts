@@ -1,5 +1,5 @@
 import { waitIdle, type Clock } from '../ports/clock.js';
-import type { TrafficLocation, TrafficPort, WeightVerdict } from '../ports/traffic.js';
+import { weightVerdict, type TrafficLocation, type TrafficPort, type WeightVerdict } from '../ports/traffic.js';
 
 // Reads the effects of one moment share. A phase's last look, the guard before the next change and the
 // next phase's first look each read the listener (and target health) within the same moment: one read
@@ -81,8 +81,7 @@ export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = S
     ...port,
     readForwardConfig: forward,
     async verifyWeight(location, targetGroupArn, weight): Promise<WeightVerdict> {
-      const live = (await forward(location)).targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;
-      return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
+      return weightVerdict(await forward(location), targetGroupArn, weight);
     },
     async setWeight(location, targetGroupArn, weight, guard) {
       const sentAt = clock.now();

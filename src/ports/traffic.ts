@@ -54,6 +54,12 @@ export type WeightVerdict =
   | { status: 'ok'; live: number }
   | { status: 'not-yet'; live: number | null; expected: number };
 
+/** A group's weight in a read of the forward config, judged against the weight set: a stale read is "not yet". */
+export function weightVerdict(forward: ForwardConfig, targetGroupArn: string, weight: number): WeightVerdict {
+  const live = forward.targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;
+  return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
+}
+
 export interface CanaryRule {
   ruleArn: string;
   priority: number;
