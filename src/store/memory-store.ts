@@ -46,19 +46,15 @@ function store(state: RunState, record: RunRecord, changedClusters: readonly str
   // The head keeps every key in place (the plan's and the clusters' as placeholders): a load restores the order.
   const head = JSON.stringify({ ...record, plan: null, ...(snapshot ? { snapshot: { ...snapshot, clusters: {} } } : {}) });
   const clusters = snapshot?.clusters ?? {};
-  let parts = state.clusters;
-  const partial = changedClusters !== undefined && Object.keys(clusters).length === parts.size && changedClusters.every((name) => parts.has(name));
-  if (partial) {
-    parts = new Map(parts);
-    for (const name of changedClusters) parts.set(name, JSON.stringify(clusters[name]));
-  } else {
-    parts = new Map(Object.entries(clusters).map(([name, value]) => [name, JSON.stringify(value)]));
-  }
+  const partial = changedClusters !== undefined && Object.keys(clusters).length === state.clusters.size && changedClusters.every((name) => state.clusters.has(name));
   // Everything is serialized before anything is replaced: a value JSON cannot hold leaves the run as it was.
+  const texts: Array<[string, string]> = (partial ? changedClusters : Object.keys(clusters)).map((name) => [name, JSON.stringify(clusters[name])]);
   const planText = changedClusters !== undefined ? state.plan : JSON.stringify(plan);
   state.head = head;
   state.plan = planText;
-  state.clusters = parts;
+  // A partial save updates the stored clusters in place (copying them all was O(N) per save).
+  if (!partial) state.clusters = new Map();
+  for (const [name, text] of texts) state.clusters.set(name, text);
 }
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRunStore {
