@@ -5,6 +5,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { SandboxWorld } from './world.js';
 
 export function saveWorld(world: SandboxWorld, file: string): void {
+  world.integrateToNow();
   writeFileAtomic(file, JSON.stringify(world.state));
 }
 

@@ -86,9 +86,16 @@ export class SandboxWorld implements EventHost {
   private autosaveFile: string | null = null;
   /** Routing while nothing time-dependent is in it; dropped on every routing change. */
   private routeCache: RouteRates | null = null;
+  /**
+   * Traffic and health gauges are integrated up to here. Between two change points every rate is constant,
+   * so the clock's many small moves (one per wake-up of a 200-cluster run) are integrated at once, when
+   * something changes or reads them, not group by group at every move.
+   */
+  private integratedUntil: number;
 
   constructor(state: WorldState) {
     this.state = state;
+    this.integratedUntil = state.now;
   }
 
   static fromJSON(json: unknown): SandboxWorld {
@@ -97,6 +104,7 @@ export class SandboxWorld implements EventHost {
   }
 
   toJSON(): WorldState {
+    this.integrateToNow();
     return structuredClone(this.state);
   }
 
@@ -109,17 +117,40 @@ export class SandboxWorld implements EventHost {
   /** Process everything up to t: scripted events, health, draining, cache operations, traffic, metrics. */
   advanceTo(t: number): void {
     if (!Number.isFinite(t)) throw new RangeError(`advanceTo needs a finite time, got ${t}`);
-    this.processDue();
+    if (this.nextInternalAt() <= this.state.now) this.processDue();
     while (this.state.now < t) {
-      const next = Math.min(this.nextInternalAt(), t);
+      const internal = this.nextInternalAt();
+      const next = Math.min(internal, t);
       if (!(next > this.state.now)) {
         throw new Error(`sandbox scheduling stalled at ${new Date(this.state.now).toISOString()}`);
       }
-      integrate(this, this.state.now, next, this.routeAt((this.state.now + next) / 2));
-      this.state.now = next;
-      this.processDue();
+      if (next === internal) {
+        // Something happens at `next` (a minute ends, health or an event changes): integrate up to it with
+        // the rates of before, then let it happen.
+        this.integrateTo(next);
+        this.state.now = next;
+        this.processDue();
+      } else {
+        this.state.now = next;
+      }
     }
     this.autosave();
+  }
+
+  /**
+   * Integrates traffic and gauges over [integratedUntil, to) with the rates of now: nothing changes
+   * between the two (a change point is integrated up to before it happens).
+   */
+  private integrateTo(to: number): void {
+    const from = this.integratedUntil;
+    if (to <= from) return;
+    integrate(this, from, to, this.routeAt((from + to) / 2));
+    this.integratedUntil = to;
+  }
+
+  /** Before anything reads or changes the traffic counters or the state whole. */
+  integrateToNow(): void {
+    this.integrateTo(this.state.now);
   }
 
   advanceBy(ms: number): void {
@@ -152,6 +183,7 @@ export class SandboxWorld implements EventHost {
   }
 
   private processDue(): void {
+    this.integrateToNow();
     for (let round = 0; ; round++) {
       if (round > 10_000) throw new Error('sandbox events do not settle');
       let progressed = false;
@@ -225,6 +257,8 @@ export class SandboxWorld implements EventHost {
   }
 
   private mutate(service: SandboxService, command: string, resource: string, caller: string, run: () => object): object {
+    // Traffic so far flowed the way it did before this change.
+    this.integrateToNow();
     const before = rotation(this.state);
     const opsBefore = new Set(this.state.elasticache.ops.map((op) => op.id));
     const output = run();
@@ -311,6 +345,7 @@ export class SandboxWorld implements EventHost {
   }
 
   recordDrainCut(targetGroupArn: string, delayMs: number): void {
+    this.integrateToNow();
     const rate = perTargetRate(this, targetGroupArn, this.routeAt(this.state.now));
     const lost = (rate * Math.max(0, this.state.settings.traffic.requestDurationMs - delayMs)) / 1000;
     if (lost <= 0) return;
@@ -431,6 +466,7 @@ export class SandboxWorld implements EventHost {
   }
 
   get traffic(): TrafficTotals {
+    this.integrateToNow();
     let requests = this.state.traffic.unrouted.requests;
     let failed = this.state.traffic.unrouted.failed;
     for (const c of Object.values(this.state.traffic.perGroup)) {
@@ -523,6 +559,8 @@ export class SandboxWorld implements EventHost {
   }
 
   private autosave(): void {
-    if (this.autosaveFile) writeFileAtomic(this.autosaveFile, JSON.stringify(this.state));
+    if (!this.autosaveFile) return;
+    this.integrateToNow();
+    writeFileAtomic(this.autosaveFile, JSON.stringify(this.state));
   }
 }
