@@ -1,4 +1,5 @@
 import type { TargetGroupSettings } from '../ports/traffic.js';
+import { waitIdle } from '../ports/clock.js';
 import { clusterSpec, type RunContext } from './run-context.js';
 
 // When a wait loop looks again. Every wait knows, or learns, when the world can next have changed: the
@@ -109,26 +110,26 @@ export const learnedKey = (cluster: string, what: string) => `cadence:learned:${
 export async function learn(ctx: RunContext, cluster: string, what: string, value: Learned): Promise<void> {
   const stored = await ctx.store.remember<Learned>(ctx.runId, learnedKey(cluster, what), async () => value);
   const known = memory(ctx).learned.get(what);
-  if (known) (await known).set(cluster, stored);
+  if (known) (await waitIdle(ctx.clock, known)).set(cluster, stored);
 }
 
 /** This run's learned durations of one wait kind, by cluster. */
 function learnedInRun(ctx: RunContext, what: string): Promise<Map<string, Learned>> {
   const all = memory(ctx).learned;
-  let found = all.get(what);
-  if (!found) {
-    found = (async () => {
-      const byCluster = new Map<string, Learned>();
-      for (const c of ctx.plan.fleet.clusters) {
-        const learned = await ctx.store.recall<Learned>(ctx.runId, learnedKey(c.name, what));
-        if (learned) byCluster.set(c.name, learned);
-      }
-      return byCluster;
-    })();
-    all.set(what, found);
-    // A failed read is not remembered: the next wait asks the store again.
-    found.catch(() => all.delete(what));
-  }
+  const known = all.get(what);
+  // Another effect's read in progress: waiting for it is idle time on a virtual clock.
+  if (known) return waitIdle(ctx.clock, known);
+  const found = (async () => {
+    const byCluster = new Map<string, Learned>();
+    for (const c of ctx.plan.fleet.clusters) {
+      const learned = await ctx.store.recall<Learned>(ctx.runId, learnedKey(c.name, what));
+      if (learned) byCluster.set(c.name, learned);
+    }
+    return byCluster;
+  })();
+  all.set(what, found);
+  // A failed read is not remembered: the next wait asks the store again.
+  found.catch(() => all.delete(what));
   return found;
 }
 
@@ -145,13 +146,12 @@ export async function prior(ctx: RunContext, cluster: string, what: string, sign
   if (fromRun.length) return Math.min(...fromRun);
   const key = `${what}|${signature}`;
   const earlier = memory(ctx).earlierPriors;
-  let found = earlier.get(key);
-  if (!found) {
-    found = priorFromEarlierRuns(ctx, what, signature);
-    earlier.set(key, found);
-    // A failed listing is not remembered: the next look asks the store again.
-    found.catch(() => earlier.delete(key));
-  }
+  const known = earlier.get(key);
+  if (known) return waitIdle(ctx.clock, known);
+  const found = priorFromEarlierRuns(ctx, what, signature);
+  earlier.set(key, found);
+  // A failed listing is not remembered: the next look asks the store again.
+  found.catch(() => earlier.delete(key));
   return found;
 }
 

@@ -2,6 +2,7 @@ import type { ClusterSpec } from '../plan/schema.js';
 import type { MinuteValue } from '../ports/metrics.js';
 import type { TargetHealth } from '../ports/traffic.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
+import { waitIdle } from '../ports/clock.js';
 import { baseline, type RunContext } from './run-context.js';
 
 // The health of the other clusters, read before a cluster leaves rotation (preflight, and the capacity
@@ -93,7 +94,8 @@ const published = new WeakMap<RunContext, { through: number; series: Promise<Map
  */
 function publishedHostCounts(ctx: RunContext, through: number): Promise<Map<string, HostCounts>> {
   const known = published.get(ctx);
-  if (known?.through === through) return known.series;
+  // Waiting on another effect's read is idle time: that read may be asleep in a backoff on a virtual clock.
+  if (known?.through === through) return waitIdle(ctx.clock, known.series);
   const clusters = ctx.plan.fleet.clusters;
   const series = ctx.metrics
     .targetGroupsMinutesOf(

@@ -33,6 +33,25 @@ export interface ScheduleOutcome {
 
 class PastBoundError extends Error {}
 
+/**
+ * A run on the virtual clock takes well under a second of real time; one still going after this long is
+ * hung (an effect waiting on another without counting as idle stops the clock), and says so instead of
+ * holding the whole campaign.
+ */
+const HUNG_AFTER_MS = 60_000;
+
+async function unlessHung<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PastBoundError(`hung: no end after ${HUNG_AFTER_MS / 1000} s of real time`)), HUNG_AFTER_MS);
+  });
+  try {
+    return await Promise.race([work, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const ENDINGS: ReadonlySet<string> = new Set(['done', 'held', 'paused', 'aborted']);
 
 function reasonProblems(result: DriveResult): string[] {
@@ -72,18 +91,18 @@ export async function runSchedule(schedule: Schedule): Promise<ScheduleOutcome> 
     let statusAfterAbort: DriveResult['status'] | undefined;
     let approvals = 0;
     try {
-      result = await driveRun(deps, runId, { until: 'end' });
+      result = await unlessHung(driveRun(deps, runId, { until: 'end' }));
       problems.push(...reasonProblems(result));
       // An operator who approves each pause (twice at most): the run must stay safe whatever it resumes into.
       for (let round = 0; schedule.onPause === 'approve' && result.status === 'paused' && round < 2; round++) {
-        result = await driveRun(deps, runId, { until: 'end', operator: { type: 'APPROVE', by: 'chaos' } });
+        result = await unlessHung(driveRun(deps, runId, { until: 'end', operator: { type: 'APPROVE', by: 'chaos' } }));
         approvals++;
         problems.push(...reasonProblems(result).map((p) => `after approval: ${p}`));
       }
       // A pause waits for an operator; the one thing an operator must always be able to do is stop safely.
       if (result.status === 'paused') {
         await requestAbort({ store }, runId, 'chaos', 'the schedule ended in a pause', 0);
-        const after = await driveRun(deps, runId, { until: 'end' });
+        const after = await unlessHung(driveRun(deps, runId, { until: 'end' }));
         statusAfterAbort = after.status;
         problems.push(...reasonProblems(after).map((p) => `after abort: ${p}`));
         result = after;
