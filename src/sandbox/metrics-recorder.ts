@@ -19,9 +19,9 @@ export function freshAccumulator(state: WorldState): MinuteAccumulator {
   return { startCounts, lbStart, gauges: {} };
 }
 
-/** Drop rows older than `oldest`, in batches of at least 30 so it is not a shift every minute. */
+/** Drop rows older than `oldest`, in batches of at least 5 so it is not a shift every minute (a fleet keeps 800 rows a minute). */
 function prune<T extends [number, ...number[]]>(rows: T[], oldest: number): void {
-  if (rows.length === 0 || rows[0]![0] >= oldest - 30 * MINUTE_MS) return;
+  if (rows.length === 0 || rows[0]![0] >= oldest - 5 * MINUTE_MS) return;
   let drop = 0;
   while (drop < rows.length && rows[drop]![0] < oldest) drop++;
   if (drop > 0) rows.splice(0, drop);
