@@ -41,9 +41,6 @@ export function createAwsClients(options: CreateAwsClientsOptions): AwsClients {
     credentials,
     maxAttempts: options.maxAttempts,
     retryMode: options.retryMode,
-    // The stack is complete before the first call (audit middleware below), so it is resolved once per
-    // command class instead of on every call: a fleet run sends tens of thousands.
-    cacheMiddleware: true,
     ...options.clientConfig,
   };
   const clients: AwsClients = {

@@ -1,5 +1,6 @@
 import type { TargetGroupSettings } from '../ports/traffic.js';
 import { waitIdle } from '../ports/clock.js';
+import { sharedPromise } from './shared-promise.js';
 import { clusterSpec, type RunContext } from './run-context.js';
 
 // When a wait loop looks again. Every wait knows, or learns, when the world can next have changed: the
@@ -115,22 +116,14 @@ export async function learn(ctx: RunContext, cluster: string, what: string, valu
 
 /** This run's learned durations of one wait kind, by cluster. */
 function learnedInRun(ctx: RunContext, what: string): Promise<Map<string, Learned>> {
-  const all = memory(ctx).learned;
-  const known = all.get(what);
-  // Another effect's read in progress: waiting for it is idle time on a virtual clock.
-  if (known) return waitIdle(ctx.clock, known);
-  const found = (async () => {
+  return sharedPromise(memory(ctx).learned, what, ctx.clock, async () => {
     const byCluster = new Map<string, Learned>();
     for (const c of ctx.plan.fleet.clusters) {
       const learned = await ctx.store.recall<Learned>(ctx.runId, learnedKey(c.name, what));
       if (learned) byCluster.set(c.name, learned);
     }
     return byCluster;
-  })();
-  all.set(what, found);
-  // A failed read is not remembered: the next wait asks the store again.
-  found.catch(() => all.delete(what));
-  return found;
+  });
 }
 
 /** How many earlier runs of the same plan are asked for a prior when this run has none yet. */
@@ -144,15 +137,7 @@ const EARLIER_RUNS = 3;
 export async function prior(ctx: RunContext, cluster: string, what: string, signature: string): Promise<number | undefined> {
   const fromRun = [...(await learnedInRun(ctx, what))].filter(([name, learned]) => name !== cluster && usable(learned, signature)).map(([, learned]) => learned.ms);
   if (fromRun.length) return Math.min(...fromRun);
-  const key = `${what}|${signature}`;
-  const earlier = memory(ctx).earlierPriors;
-  const known = earlier.get(key);
-  if (known) return waitIdle(ctx.clock, known);
-  const found = priorFromEarlierRuns(ctx, what, signature);
-  earlier.set(key, found);
-  // A failed listing is not remembered: the next look asks the store again.
-  found.catch(() => earlier.delete(key));
-  return found;
+  return sharedPromise(memory(ctx).earlierPriors, `${what}|${signature}`, ctx.clock, () => priorFromEarlierRuns(ctx, what, signature));
 }
 
 async function priorFromEarlierRuns(ctx: RunContext, what: string, signature: string): Promise<number | undefined> {

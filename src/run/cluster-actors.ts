@@ -159,11 +159,13 @@ const FULL_FORWARD_GROUPS = 5;
  */
 function journaledForward(before: ForwardConfig, after: ForwardConfig, own: string): { before: ForwardConfig; after: ForwardConfig; unchangedGroups?: number } {
   if (before.targetGroups.length <= FULL_FORWARD_GROUPS && after.targetGroups.length <= FULL_FORWARD_GROUPS) return { before, after };
-  const keep = (g: { targetGroupArn: string }) => g.targetGroupArn === own || weightOf(before, g.targetGroupArn) !== weightOf(after, g.targetGroupArn);
-  const kept = { before: { ...before, targetGroups: before.targetGroups.filter(keep) }, after: { ...after, targetGroups: after.targetGroups.filter(keep) } };
-  const arns = new Set([...before.targetGroups, ...after.targetGroups].map((g) => g.targetGroupArn));
-  const shown = new Set([...kept.before.targetGroups, ...kept.after.targetGroups].map((g) => g.targetGroupArn));
-  return { ...kept, unchangedGroups: arns.size - shown.size };
+  // A group in only one of the two has no weight in the other, so it counts as changed.
+  const changed = (g: { targetGroupArn: string }) => g.targetGroupArn === own || weightOf(before, g.targetGroupArn) !== weightOf(after, g.targetGroupArn);
+  return {
+    before: { ...before, targetGroups: before.targetGroups.filter(changed) },
+    after: { ...after, targetGroups: after.targetGroups.filter(changed) },
+    unchangedGroups: before.targetGroups.filter((g) => !changed(g)).length,
+  };
 }
 
 async function deregisterTargets(ctx: RunContext, cluster: string): Promise<TargetsOutput> {

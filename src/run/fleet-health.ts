@@ -2,8 +2,8 @@ import type { ClusterSpec } from '../plan/schema.js';
 import type { MinuteValue } from '../ports/metrics.js';
 import type { TargetHealth } from '../ports/traffic.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
-import { waitIdle } from '../ports/clock.js';
 import { baseline, type RunContext } from './run-context.js';
+import { sharedPromise } from './shared-promise.js';
 
 // The health of the other clusters, read before a cluster leaves rotation (preflight, and the capacity
 // guard of the weight change). One DescribeTargetHealth per cluster is exact but O(N) calls per cluster
@@ -51,7 +51,7 @@ export async function fleetHealth(ctx: RunContext, others: readonly ClusterSpec[
 }
 
 /** Serving targets: AWS answers `unused` for targets gone or not in use, `draining` for those leaving. */
-export function servingTargets(health: readonly TargetHealth[]): TargetHealth[] {
+function servingTargets(health: readonly TargetHealth[]): TargetHealth[] {
   return health.filter((h) => h.state !== 'unused' && h.state !== 'draining');
 }
 
@@ -85,7 +85,8 @@ async function vouchedByMetrics(ctx: RunContext, others: readonly ClusterSpec[])
 }
 
 type HostCounts = Record<'HealthyHostCount' | 'UnHealthyHostCount', MinuteValue[]>;
-const published = new WeakMap<RunContext, { through: number; series: Promise<Map<string, HostCounts>> }>();
+/** Per run context, the host counts of the latest published minute asked for (older ones are dropped). */
+const published = new WeakMap<RunContext, Map<number, Promise<Map<string, HostCounts>>>>();
 
 /**
  * Every plan cluster's host counts over the FLEET_SCAN_MINUTES minutes published by `through`. Minutes
@@ -93,25 +94,19 @@ const published = new WeakMap<RunContext, { through: number; series: Promise<Map
  * the preflights of a wave and each leaving cluster's capacity guard.
  */
 function publishedHostCounts(ctx: RunContext, through: number): Promise<Map<string, HostCounts>> {
-  const known = published.get(ctx);
-  // Waiting on another effect's read is idle time: that read may be asleep in a backoff on a virtual clock.
-  if (known?.through === through) return waitIdle(ctx.clock, known.series);
+  let memo = published.get(ctx);
+  if (!memo?.has(through)) {
+    memo = new Map();
+    published.set(ctx, memo);
+  }
   const clusters = ctx.plan.fleet.clusters;
-  const series = ctx.metrics
-    .targetGroupsMinutesOf(
+  return sharedPromise(memo, through, ctx.clock, async () => {
+    const perGroup = await ctx.metrics.targetGroupsMinutesOf(
       clusters.map((c) => targetGroupDimensions(c.targetGroupArn, ctx.location.listenerArn)),
       ['HealthyHostCount', 'UnHealthyHostCount'],
       through - FLEET_SCAN_MINUTES * MINUTE_MS,
       through,
-    )
-    .then(
-      (perGroup) => new Map(clusters.map((c, i) => [c.name, perGroup[i]!])),
-      (err: unknown) => {
-        // A failed read is not kept: the next scan reads again.
-        if (published.get(ctx)?.series === series) published.delete(ctx);
-        throw err;
-      },
     );
-  published.set(ctx, { through, series });
-  return series;
+    return new Map(clusters.map((c, i) => [c.name, perGroup[i]!]));
+  });
 }

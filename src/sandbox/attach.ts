@@ -85,8 +85,6 @@ export function createSandboxClients(world: SandboxWorld, options: SandboxClient
     region: options.region,
     credentials: { accessKeyId: 'SANDBOX', secretAccessKey: 'SANDBOX' },
     maxAttempts: options.maxAttempts ?? 3,
-    // As quiesce's own clients (src/aws/clients.ts): the stack is complete before the first call.
-    cacheMiddleware: true,
     retryStrategy: options.retryStrategy ?? createVirtualRetryStrategy(world, { maxAttempts: options.maxAttempts ?? 3 }),
     ...(options.logger ? { logger: options.logger } : {}),
   });

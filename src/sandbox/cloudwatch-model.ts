@@ -71,7 +71,8 @@ function within<T extends [number, ...number[]]>(rows: T[], start: number, end: 
   return rows.slice(lo, last);
 }
 
-function albPoints(core: WorldCore, index: DimensionIndex, metric: string, dims: Map<string, string>, start: number, end: number): Point[] {
+function albPoints(core: WorldCore, metric: string, dims: Map<string, string>, start: number, end: number): Point[] {
+  const index = dimensionIndex(core);
   const state = core.state;
   const lbDim = dims.get('LoadBalancer') ?? '';
   const lbArn = index.loadBalancers.get(lbDim);
@@ -152,7 +153,7 @@ function statOf(points: Point[], stat: string): number {
 const STATS = new Set(['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum']);
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 
-function runQuery(core: WorldCore, index: () => DimensionIndex, query: MetricDataQuery, start: number, end: number, descending: boolean): MetricDataResult {
+function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: number, descending: boolean): MetricDataResult {
   const stat = query.MetricStat;
   if (!stat?.Metric) {
     throw sdkError(InvalidParameterValueException, `Query ${String(query.Id)}: the sandbox models MetricStat queries only`);
@@ -170,7 +171,7 @@ function runQuery(core: WorldCore, index: () => DimensionIndex, query: MetricDat
   const dims = dimensionMap(stat.Metric.Dimensions);
   const metric = stat.Metric.MetricName ?? '';
   let points: Point[] = [];
-  if (stat.Metric.Namespace === 'AWS/ApplicationELB') points = albPoints(core, index(), metric, dims, start, end);
+  if (stat.Metric.Namespace === 'AWS/ApplicationELB') points = albPoints(core, metric, dims, start, end);
   else if (stat.Metric.Namespace === 'AWS/ElastiCache') points = cachePoints(core, metric, dims, start, end);
   const visibleBefore = core.now() - MINUTE_MS - core.state.settings.cloudwatch.publishDelayMs;
   const periodMs = period * 1000;
@@ -211,9 +212,8 @@ function getMetricData(core: WorldCore, input: GetMetricDataInput): GetMetricDat
   const descending = input.ScanBy !== 'TimestampAscending';
   const start = input.StartTime.getTime();
   const end = input.EndTime.getTime();
-  const index = () => dimensionIndex(core);
   return {
-    MetricDataResults: queries.filter((q) => q.ReturnData !== false).map((q) => runQuery(core, index, q, start, end, descending)),
+    MetricDataResults: queries.filter((q) => q.ReturnData !== false).map((q) => runQuery(core, q, start, end, descending)),
     Messages: [],
   };
 }
