@@ -25,6 +25,7 @@ import { AwsCallError, RefusedError, UnexpectedResponseError, oneLine } from '..
 import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
 import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js';
+import { engineVersionMatches } from '../plan/engine-version.js';
 import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches } from './elasticache-evidence.js';
 import { SharedReads, SHARED_READ_MS } from './shared-reads.js';
 
@@ -421,12 +422,14 @@ function definedChanges(request: ModifyRequest): { EngineVersion?: string; Cache
   };
 }
 
+const versionIs = (requested: string, shown: unknown): boolean => typeof shown === 'string' && engineVersionMatches(requested, shown);
+
 /** Every member shows each requested value either live or as its pending value. */
 function requestedAlreadyPending(view: ReplicationGroupView, changes: ReturnType<typeof definedChanges>): boolean {
   if (changes.CacheParameterGroupName !== undefined || view.members.length === 0) return false;
   return view.members.every((m) => {
     const pending = m.pendingModifiedValues ?? {};
-    const engineOk = changes.EngineVersion === undefined || m.engineVersion === changes.EngineVersion || pending['EngineVersion'] === changes.EngineVersion;
+    const engineOk = changes.EngineVersion === undefined || versionIs(changes.EngineVersion, m.engineVersion) || versionIs(changes.EngineVersion, pending['EngineVersion']);
     const typeOk = changes.CacheNodeType === undefined || m.cacheNodeType === changes.CacheNodeType || pending['CacheNodeType'] === changes.CacheNodeType;
     return engineOk && typeOk;
   });

@@ -1,6 +1,7 @@
 // Verdicts on long ElastiCache operations, judged from evidence only: a read of the group, its members
 // and its events. An accepted API call is never evidence. Pure functions, so each rule is testable alone.
 import type { CacheEvent, ModifyRequest, OperationVerdict, ReplicationGroupView } from '../ports/cache.js';
+import { engineVersionMatches } from '../plan/engine-version.js';
 
 /** "Failover from primary node p to replica node r completed", and the older "Failover to replica node r completed". */
 export const FAILOVER_COMPLETED = /failover.*\bcomplete(d)?\b/i;
@@ -59,30 +60,37 @@ export function judgeModify(view: ReplicationGroupView, request: ModifyRequest):
     ok: mismatches.length === 0,
     evidence:
       mismatches.length === 0
-        ? `live values equal the requested ones: ${describeRequest(request)}`
+        ? `live values match the requested ones: ${describeRequest(request)}`
         : `mismatch: ${mismatches.join('; ')}`,
-    waitingFor: `live values to equal the requested ones (${mismatches.join('; ')})`,
+    waitingFor: `live values to match the requested ones (${mismatches.join('; ')})`,
   };
   const conditions = [...settledConditions(view), values];
   const problem = terminalProblem(view);
   if (problem) return failed(problem, conditions);
-  // Settled with a different value: the change is over and did not produce what was asked. Strings are
-  // compared exactly, so "7.1" against a live "7.10" lands here rather than in a silent success.
+  // Settled with a different value: the change is over and did not produce what was asked. Versions are
+  // compared as strings (engineVersionMatches), so "7.1" against a live "7.10" lands here rather than in a
+  // silent success, while the "7.1.0" AWS reports for "7.1" does not.
   if (mismatches.length > 0 && settled(view)) return failed(`modification settled with ${mismatches.join('; ')}`, conditions);
   return verdict(conditions);
 }
 
-/** Requested values that differ from any member's live value, exactly as strings. */
+type Member = ReplicationGroupView['members'][number];
+const equal = (wanted: string, live: string) => wanted === live;
+
+/** Requested values that differ from any member's live value: versions by engineVersionMatches, the rest exactly. */
 export function modifyMismatches(view: ReplicationGroupView, request: ModifyRequest): string[] {
   const out: string[] = [];
   const fields = [
-    ['engine version', request.engineVersion, (m: ReplicationGroupView['members'][number]) => m.engineVersion],
-    ['node type', request.cacheNodeType, (m: ReplicationGroupView['members'][number]) => m.cacheNodeType],
-    ['parameter group', request.cacheParameterGroupName, (m: ReplicationGroupView['members'][number]) => m.cacheParameterGroupName],
+    ['engine version', request.engineVersion, (m: Member) => m.engineVersion, engineVersionMatches],
+    ['node type', request.cacheNodeType, (m: Member) => m.cacheNodeType, equal],
+    ['parameter group', request.cacheParameterGroupName, (m: Member) => m.cacheParameterGroupName, equal],
   ] as const;
-  for (const [label, wanted, read] of fields) {
+  for (const [label, wanted, read, matches] of fields) {
     if (wanted === undefined) continue;
-    const off = view.members.filter((m) => read(m) !== wanted);
+    const off = view.members.filter((m) => {
+      const live = read(m);
+      return live === undefined || !matches(wanted, live);
+    });
     if (off.length > 0 || view.members.length === 0) {
       const lives = off.map((m) => `${m.cacheClusterId}=${JSON.stringify(read(m) ?? null)}`).join(', ') || 'no members';
       out.push(`${label} requested ${JSON.stringify(wanted)}, live ${lives}`);

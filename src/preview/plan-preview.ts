@@ -1,5 +1,6 @@
 import { rampWeight } from '../../machines/cluster.machine.js';
 import { formatDuration } from '../plan/duration.js';
+import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-version.js';
 import type { ClusterSpec, MaintenanceStep, Plan } from '../plan/schema.js';
 import type { CachePort, ReplicationGroupView } from '../ports/cache.js';
 import type { ForwardConfig, TargetGroupSettings, TrafficPort } from '../ports/traffic.js';
@@ -228,7 +229,12 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
 
 function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefined): string {
   if ('elasticache' in step && step.elasticache === 'modify' && step.engineVersion && view) {
-    return `${stepLabel(step)}: engine "${[...new Set(view.engineVersions)].join('", "')}" -> "${step.engineVersion}" (ApplyImmediately)`;
+    const live = [...new Set(view.engineVersions)];
+    const wanted = step.engineVersion;
+    if (live.length > 0 && live.every((v) => engineVersionMatches(wanted, v))) {
+      return `${stepLabel(step)}: engine already at "${live.join('", "')}", which matches "${wanted}"`;
+    }
+    return `${stepLabel(step)}: engine "${live.join('", "')}" -> "${wanted}" (ApplyImmediately)`;
   }
   if ('elasticache' in step && step.elasticache === 'failover' && view) return `${stepLabel(step)}: primary ${view.primaries[step.nodeGroupId] ?? '?'} -> ${step.targetPrimary ?? 'a replica'}`;
   return stepLabel(step);
@@ -240,7 +246,7 @@ function stepEvidence(step: MaintenanceStep): string {
       case 'failover':
         return `primary changed, "Failover ... completed" event, group and members available, nothing pending (timeout ${formatDuration(step.timeout)})`;
       case 'modify':
-        return `status available, nothing pending, live values equal the request exactly as strings (timeout ${formatDuration(step.timeout)})`;
+        return `status available, nothing pending, live values match the request as strings (an engine version "7.1" also accepts its patch level "7.1.N") (timeout ${formatDuration(step.timeout)})`;
       case 'reboot':
         return `members rebooted and available again (timeout ${formatDuration(step.timeout)})`;
       case 'service-update':
@@ -271,7 +277,7 @@ function verifyChecks(plan: Plan, spec: ClusterSpec, view: ReplicationGroupView 
     for (const step of plan.maintenance) {
       if (!('elasticache' in step)) continue;
       if (step.elasticache === 'failover') checks.push(`primary is not ${view?.primaries[step.nodeGroupId] ?? 'the primary before the failover'}`);
-      if (step.elasticache === 'modify' && step.engineVersion) checks.push(`engine version is "${step.engineVersion}" exactly`);
+      if (step.elasticache === 'modify' && step.engineVersion) checks.push(`engine version is ${describeEngineVersionRule(step.engineVersion)}`);
       if (step.elasticache === 'modify' && step.cacheNodeType) checks.push(`node type is ${step.cacheNodeType}`);
     }
     checks.push(`memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`);

@@ -1,6 +1,7 @@
 import type { ObserveOutput } from '../../machines/cluster.contract.js';
 import type { Check } from '../../machines/types.js';
 import type { ClusterSpec } from '../plan/schema.js';
+import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-version.js';
 import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
 import { canaryThroughRule, leftoverRulesRemoved } from './canary-rule.js';
 import { weightEvidence } from './observations.js';
@@ -10,8 +11,9 @@ import type { TargetGroupSettings } from '../ports/traffic.js';
 import { INLINE_BUDGET_MS, INLINE_STEP_MS, learn, noteWeightRead, prior, recheckAround, targetGroupSettings, weightReadDue } from './cadence.js';
 
 // "Healthy" means the cluster serves: every target healthy and as many as before, the cache on the
-// intended primary at exactly the requested version, memory and lag under their thresholds, and, when
-// configured, a real write and read through the primary and requests through the load balancer.
+// intended primary at the requested version (engineVersionMatches), memory and lag under their
+// thresholds, and, when configured, a real write and read through the primary and requests through the
+// load balancer.
 // A failure that waiting cannot fix (a version mismatch, a failover that did not move, a wrong AUTH
 // token) is permanent; anything else is "not yet" until verify.timeout.
 
@@ -199,16 +201,17 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
       }
       if (step.elasticache === 'modify') {
         const request = modifyRequest(step);
-        const fields: Array<[string, string | undefined, string[]]> = [
-          ['engine-version', request.engineVersion, view.engineVersions],
-          ['node-type', request.cacheNodeType, view.cacheNodeTypes],
-          ['parameter-group', request.cacheParameterGroupName, view.cacheParameterGroupNames],
+        const exactly = (wanted: string) => `"${wanted}" exactly`;
+        const fields: Array<[string, string | undefined, string[], (wanted: string, live: string) => boolean, (wanted: string) => string]> = [
+          // Strings, never numbers: "7.10" is not "7.1" (seed 001), while "7.1.0" is how AWS reports "7.1".
+          ['engine-version', request.engineVersion, view.engineVersions, engineVersionMatches, describeEngineVersionRule],
+          ['node-type', request.cacheNodeType, view.cacheNodeTypes, (a, b) => a === b, exactly],
+          ['parameter-group', request.cacheParameterGroupName, view.cacheParameterGroupNames, (a, b) => a === b, exactly],
         ];
-        for (const [field, wanted, live] of fields) {
+        for (const [field, wanted, live, matches, rule] of fields) {
           if (wanted === undefined) continue;
-          // Exact string comparison on purpose: "7.10" is not "7.1" (seed 001).
           const shown = live.length ? [...new Set(live)].map((v) => `"${v}"`).join(', ') : 'unknown';
-          judged(check(`verify.cache.${field}`, live.length > 0 && live.every((v) => v === wanted), shown, `"${wanted}" exactly`, `${rg} reports ${shown}, requested "${wanted}"`));
+          judged(check(`verify.cache.${field}`, live.length > 0 && live.every((v) => matches(wanted, v)), shown, rule(wanted), `${rg} reports ${shown}, requested "${wanted}"`));
         }
       }
     }

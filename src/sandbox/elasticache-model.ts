@@ -39,7 +39,7 @@ import { command, paginate, type CommandSpec } from './command-spec.js';
 import { opsOn } from './elasticache-ops.js';
 import { sdkError } from './sdk-errors.js';
 import type { CacheClusterState, ReplicationGroupState, ServiceUpdateState } from './state.js';
-import { compareEngineVersions } from './versions.js';
+import { compareEngineVersions, reportedEngineVersion } from './versions.js';
 import type { WorldCore } from './world-core.js';
 
 /** localeCompare's order, without building a collator on every comparison (a fleet's describe sorts hundreds). */
@@ -349,13 +349,16 @@ function requestedChanges(core: WorldCore, rg: ReplicationGroupState, input: Mod
         `Invalid engine version ${String(input.EngineVersion)} for engine ${engine}; valid versions: ${versions.join(', ')}`,
       );
     }
-    if (!changes.engine && compareEngineVersions(input.EngineVersion, currentVersion) < 0) {
+    // Members report the patch level ("7.1" runs as "7.1.0"): asking for the minor version already
+    // running changes nothing, and a downgrade is judged on what would be reported.
+    const reported = reportedEngineVersion(engine, input.EngineVersion);
+    if (!changes.engine && compareEngineVersions(reported, currentVersion) < 0) {
       throw sdkError(
         InvalidParameterCombinationException,
         `Cannot downgrade engine version from ${currentVersion} to ${input.EngineVersion}`,
       );
     }
-    if (changes.engine || input.EngineVersion !== currentVersion) changes.engineVersion = input.EngineVersion;
+    if (changes.engine || reported !== currentVersion) changes.engineVersion = input.EngineVersion;
   }
   if (input.CacheNodeType !== undefined) {
     if (!NODE_TYPE.test(input.CacheNodeType)) {

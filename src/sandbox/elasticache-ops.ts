@@ -2,6 +2,7 @@
 // what they mean for the cache's ability to serve requests.
 import type { CacheOp, ElastiCacheState, ReplicationGroupState } from './state.js';
 import type { WorldCore } from './world-core.js';
+import { reportedEngineVersion } from './versions.js';
 
 /** Memory use left on a primary whose data was lost. */
 const EMPTY_MEMORY_PERCENT = 1;
@@ -136,7 +137,9 @@ function advance(core: WorldCore, op: CacheOp): void {
     }
     case 'modify': {
       const { changes } = op;
-      const reported = rg.versionReported ?? changes.engineVersion;
+      // Members report the patch level of the version asked for, unless a world scripts what they report.
+      const engine = changes.engine ?? rg.engine;
+      const reported = rg.versionReported ?? (changes.engineVersion !== undefined ? reportedEngineVersion(engine, changes.engineVersion) : undefined);
       if (changes.engine) rg.engine = changes.engine;
       if (changes.cacheNodeType) rg.cacheNodeType = changes.cacheNodeType;
       for (const id of rg.members) {

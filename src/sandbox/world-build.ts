@@ -18,7 +18,7 @@ import type {
   WorldSettings,
   WorldState,
 } from './state.js';
-import { DEFAULT_ENGINE_VERSIONS } from './versions.js';
+import { DEFAULT_ENGINE_VERSIONS, reportedEngineVersion } from './versions.js';
 import { toScheduledEvent, validateWorldFile, WorldFileError, type ClusterOverrides, type WorldFile } from './world-file.js';
 
 export const DEFAULT_START = '2026-01-05T09:00:00Z';
@@ -274,7 +274,7 @@ function buildCache(state: WorldState, id: string, o: ClusterOverrides, partitio
       status: 'available',
       nodeStatus: 'available',
       engine,
-      engineVersion,
+      engineVersion: reportedEngineVersion(engine, engineVersion),
       cacheNodeType: nodeType,
       az: zones[i % zones.length] ?? '',
       createdAt,

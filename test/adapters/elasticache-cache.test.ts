@@ -281,6 +281,27 @@ describe('createElastiCacheCache: modify', () => {
     expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
   });
 
+  it('sends nothing when the members already run the requested version at its patch level ("7.1" live as "7.1.0")', async () => {
+    world({}, { [P1]: { EngineVersion: '7.1.0' }, [P2]: { EngineVersion: '7.1.0' } });
+    const { port } = makePort();
+    await port.modify(RG, { engineVersion: '7.1' });
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
+  });
+
+  it('sends the modify when the live version only starts with the requested one ("7.1" vs a live "7.10.2")', async () => {
+    world({}, { [P1]: { EngineVersion: '7.10.2' }, [P2]: { EngineVersion: '7.10.2' } });
+    ec.on(ModifyReplicationGroupCommand).resolves({});
+    const { port } = makePort();
+    await port.modify(RG, { engineVersion: '7.1' });
+    expect(ec).toHaveReceivedCommandWith(ModifyReplicationGroupCommand, { ReplicationGroupId: RG, EngineVersion: '7.1', ApplyImmediately: true });
+  });
+
+  it('completes a modify to "7.1" once every member reports "7.1.0" (AWS reports the patch level)', async () => {
+    world({}, { [P1]: { EngineVersion: '7.1.0' }, [P2]: { EngineVersion: '7.1.0' } });
+    const { port } = makePort();
+    await expect(port.observeModify(RG, { engineVersion: '7.1' })).resolves.toMatchObject({ status: 'complete' });
+  });
+
   it('refuses an empty request', async () => {
     const { port } = makePort();
     await expect(port.modify(RG, {})).rejects.toBeInstanceOf(RefusedError);

@@ -46,7 +46,7 @@ describe('a done run', () => {
     expect(text).toContain('  - payments-green: 1 (unchanged)');
     expect(text).toContain('**green** TestFailover on payments-green (failover requested)');
     expect(text).toContain('  - engineVersion: "7.1"');
-    expect(text).toContain('ok verify.cache.engine-version: observed "7.1"; threshold "7.1" exactly');
+    expect(text).toContain('ok verify.cache.engine-version: observed "7.1.0"; threshold "7.1" or "7.1.N"');
     expect(text).toContain('ok preflight.cache.memory: observed 40% on payments-blue-001; threshold < 80%');
     // Phases in order, and the next cluster starts only after the previous one is done.
     const phases = lines.filter((l) => l.includes('**blue**') && / -> /.test(l) && !l.includes('weight'));

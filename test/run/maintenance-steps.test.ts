@@ -99,6 +99,19 @@ describe('waiting for an ElastiCache operation', () => {
     expect(noticed).toMatchObject({ status: 'done', at: green.requestedAt + FAILOVER_DONE_MS });
   });
 
+  it('a modify to "7.1" is done once the members report "7.1.0", the patch level AWS reports for it', async () => {
+    const run = await sandboxRun({ maintenance: [{ elasticache: 'modify', engineVersion: '7.1' }] });
+    const { ctx, clock } = run;
+    await takeOut(run);
+    await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
+    const intent = (await ctx.store.recall<StepIntent>(ctx.runId, stepKey('blue', 0)))!;
+    clock.advanceTo(intent.requestedAt + 15 * 60_000);
+    const out = await observe(run, 'blue');
+    expect(out.status).toBe('done');
+    expect(out.checks!.find((c) => c.name === 'step.1.modify')!.observed).toContain('live values match the requested ones: engineVersion="7.1"');
+    expect((await ctx.cache.describe('payments-blue')).engineVersions).toEqual(['7.1.0']);
+  });
+
   it('a modify that settles on "7.10" when "7.1" was asked fails on its evidence, whatever the looks said (seed 001)', async () => {
     const run = await sandboxRun({ maintenance: [{ elasticache: 'modify', engineVersion: '7.1' }] }, 'events:\n  - { at: "0s", versionReported: { replicationGroupId: payments-blue, engineVersion: "7.10" } }\n');
     const { ctx, clock } = run;

@@ -99,7 +99,7 @@ describe('ModifyReplicationGroup', () => {
     expect(out.ReplicationGroup?.Status).toBe('available');
     at(world, minutes(2 * 24 * 60));
     for (const member of await members(elasticache)) {
-      expect(member.EngineVersion).toBe('7.0');
+      expect(member.EngineVersion).toBe('7.0.7');
       expect(member.PendingModifiedValues).toEqual({ EngineVersion: '7.1' });
     }
     const start = world.now();
@@ -109,21 +109,34 @@ describe('ModifyReplicationGroup', () => {
     world.advanceTo(start + minutes(15));
     expect((await group(elasticache)).rg?.Status).toBe('available');
     for (const member of await members(elasticache)) {
-      expect(member.EngineVersion).toBe('7.1');
+      expect(member.EngineVersion).toBe('7.1.0');
       expect(member.PendingModifiedValues).toEqual({});
     }
   });
 
-  it('reports exactly the requested version string unless versionReported says otherwise', async () => {
+  it('members report the patch level of the requested version, as AWS does, unless versionReported says otherwise', async () => {
     const { world, elasticache } = setup({
-      events: [{ at: '0s', versionReported: { replicationGroupId: 'green-cache', engineVersion: '7.1.2' } }],
+      events: [{ at: '0s', versionReported: { replicationGroupId: 'green-cache', engineVersion: '7.10' } }],
     });
     for (const id of ['blue-cache', 'green-cache']) {
       await elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: id, EngineVersion: '7.1', ApplyImmediately: true }));
     }
     at(world, minutes(15));
-    expect((await members(elasticache, 'blue-cache')).map((c) => c.EngineVersion)).toEqual(['7.1', '7.1', '7.1']);
-    expect((await members(elasticache, 'green-cache')).map((c) => c.EngineVersion)).toEqual(['7.1.2', '7.1.2', '7.1.2']);
+    expect((await members(elasticache, 'blue-cache')).map((c) => c.EngineVersion)).toEqual(['7.1.0', '7.1.0', '7.1.0']);
+    expect((await members(elasticache, 'green-cache')).map((c) => c.EngineVersion)).toEqual(['7.10', '7.10', '7.10']);
+  });
+
+  it("reports the patch level of a world file's versions from the start: redis 6.2 as 6.2.6, valkey 8.0 as 8.0.1", async () => {
+    const { elasticache } = setup({ clusters: { blue: { cache: { engineVersion: '6.2' } }, green: { cache: { engine: 'valkey' } } } });
+    expect((await members(elasticache, 'blue-cache')).map((c) => c.EngineVersion)).toEqual(['6.2.6', '6.2.6', '6.2.6']);
+    expect((await members(elasticache, 'green-cache')).map((c) => c.EngineVersion)).toEqual(['8.0.1', '8.0.1', '8.0.1']);
+  });
+
+  it('treats the minor version already running as no change: "7.0" on a group at 7.0.7', async () => {
+    const { elasticache } = setup();
+    await expect(
+      elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', EngineVersion: '7.0', ApplyImmediately: true })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterCombinationException', message: 'No modifications were requested.' });
   });
 
   it('refuses a downgrade and a request that changes nothing', async () => {

@@ -29,7 +29,7 @@ describe('world files', () => {
     const attributes = await elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tgArn('green', 2) }));
     expect(attributes.Attributes).toContainEqual({ Key: 'deregistration_delay.timeout_seconds', Value: '60' });
     const clusters = await elasticache.send(new DescribeCacheClustersCommand({}));
-    expect(clusters.CacheClusters?.find((c) => c.ReplicationGroupId === 'green-cache')?.EngineVersion).toBe('6.2');
+    expect(clusters.CacheClusters?.find((c) => c.ReplicationGroupId === 'green-cache')?.EngineVersion).toBe('6.2.6');
     world.advanceBy(3_600_000);
     expect(world.violations).toEqual([]);
   });
