@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLAN, cli } from '../helpers/sandbox-runs.js';
+import { PLAN, cli, tempDir, writeWorld } from '../helpers/sandbox-runs.js';
 
 // `quiesce plan` colours its output only for a person at a terminal who has not asked for no colour
 // (https://no-color.org: NO_COLOR set to anything but the empty string).
@@ -48,5 +48,16 @@ describe('quiesce plan output', () => {
     const r = await cli(['plan', PLAN, '--plan-only'], { stdoutIsTTY: false, env: envWith({}) });
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(/\u001b/);
+  });
+});
+
+describe('quiesce plan: engine versions as AWS reports them', () => {
+  it('says a cache already at the patch level of the requested version is already there, and names the rule', async () => {
+    const world = writeWorld(tempDir('plan-version-'), 'world.yaml', 'clusters:\n  blue: { cache: { engineVersion: "7.1" } }\n');
+    const r = await cli(['plan', PLAN, '--sandbox', world], { stdoutIsTTY: false, env: envWith({}) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ElastiCache modify (engine 7.1): engine already at "7.1.0", which matches "7.1"');
+    expect(r.stdout).toContain('ElastiCache modify (engine 7.1): engine "7.0.7" -> "7.1" (ApplyImmediately)');
+    expect(r.stdout).toContain('engine version is "7.1" or "7.1.N"');
   });
 });
