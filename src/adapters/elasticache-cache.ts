@@ -26,7 +26,7 @@ import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
 import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js';
 import { engineVersionMatches } from '../plan/engine-version.js';
-import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches } from './elasticache-evidence.js';
+import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches, serviceUpdateRefusal } from './elasticache-evidence.js';
 import { SharedReads, SHARED_READ_MS } from './shared-reads.js';
 
 export interface ElastiCacheCacheOptions {
@@ -355,21 +355,26 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
       return judgeReboot(view, cacheClusterIds, events, requestedAt);
     },
 
+    updateActionStatus,
+
     async applyServiceUpdate(replicationGroupId, serviceUpdateName) {
       const status = await updateActionStatus(replicationGroupId, serviceUpdateName);
-      if (status === undefined || status === 'not-applicable') {
-        throw new RefusedError(`service update ${serviceUpdateName} does not apply to ${replicationGroupId} (${status ?? 'no update action'})`);
-      }
-      if (status === 'stopping') {
-        throw new RefusedError(`service update ${serviceUpdateName} on ${replicationGroupId} is being stopped; apply it again once stopped`);
-      }
-      if (ALREADY_APPLIED.has(status)) {
+      const refusal = serviceUpdateRefusal(replicationGroupId, serviceUpdateName, status);
+      if (refusal !== undefined) throw new RefusedError(refusal);
+      if (status !== undefined && ALREADY_APPLIED.has(status)) {
         logger.info({ replicationGroupId, serviceUpdateName, status }, 'service update already applied or underway; nothing sent');
         return;
       }
       const out = await shared.write(() => call('BatchApplyUpdateAction', replicationGroupId, () =>
         client.send(new BatchApplyUpdateActionCommand({ ReplicationGroupIds: [replicationGroupId], ServiceUpdateName: serviceUpdateName })),
-      ));
+      )).catch((err: unknown) => {
+        // The update vanished (or was never there) between the read above and this call: a refusal with
+        // the name to check, not a bare API error.
+        if (err instanceof AwsCallError && err.code === 'ServiceUpdateNotFoundFault') {
+          throw new RefusedError(`service update ${serviceUpdateName} does not exist (BatchApplyUpdateAction answered ServiceUpdateNotFoundFault): check its name in the plan`, { cause: err });
+        }
+        throw err;
+      });
       const unprocessed = out.UnprocessedUpdateActions ?? [];
       const first = unprocessed[0];
       // A partial failure arrives inside a 200 response: it is a failure all the same.

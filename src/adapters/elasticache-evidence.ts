@@ -128,6 +128,17 @@ export function judgeReboot(
   return verdict(conditions);
 }
 
+/**
+ * Why a service update cannot be applied to the group now, or undefined when it can (or already was: the
+ * port then sends nothing). The same rule refuses it at preflight and at the step.
+ */
+export function serviceUpdateRefusal(replicationGroupId: string, serviceUpdateName: string, status: string | undefined): string | undefined {
+  if (status === undefined) return `no update action ${serviceUpdateName} for ${replicationGroupId}: the service update does not exist or does not apply to this group`;
+  if (status === 'not-applicable') return `service update ${serviceUpdateName} does not apply to ${replicationGroupId} (not-applicable)`;
+  if (status === 'stopping') return `service update ${serviceUpdateName} on ${replicationGroupId} is being stopped; apply it again once stopped`;
+  return undefined;
+}
+
 /** Update action statuses after which the update will not complete on its own. */
 const UPDATE_TERMINAL_BAD = new Set(['stopped', 'not-applicable']);
 

@@ -93,6 +93,8 @@ export interface CachePort {
   /** Any UnprocessedUpdateActions entry is a failure (thrown), never a warning. */
   applyServiceUpdate(replicationGroupId: string, serviceUpdateName: string): Promise<void>;
   observeServiceUpdate(replicationGroupId: string, serviceUpdateName: string): Promise<OperationVerdict>;
+  /** The status of one update action on the group; undefined when there is none (an unknown update, or one that does not apply). */
+  updateActionStatus(replicationGroupId: string, serviceUpdateName: string): Promise<string | undefined>;
   /** Update actions currently in progress (or scheduling/stopping) for the group. */
   updateActionsInProgress(replicationGroupId: string): Promise<UpdateActionView[]>;
 }

@@ -149,6 +149,7 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
       ...(plan.capacity.minHealthyTargets !== undefined ? [`healthy targets left in rotation >= ${plan.capacity.minHealthyTargets}`] : []),
       ...(spec.cache ? [`cache available, nothing pending, no service update in progress, memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`] : []),
       ...(plan.maintenance.some((s) => 'elasticache' in s && s.elasticache === 'failover') ? ['automatic failover enabled; TestFailover budget (15 node groups / 24h) not exhausted'] : []),
+      ...(spec.cache ? serviceUpdateNames(plan).map((name) => `service update ${name} exists and applies to the group (an update action not not-applicable or stopping)`) : []),
       `forward-action stickiness shorter than drain.timeout ${formatDuration(plan.drain.timeout)}`,
       ...(plan.verify.canary ? ['no leftover canary rule on the listener'] : []),
       'the listener matches what the run recorded at its start (drift check)',
@@ -225,6 +226,10 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     notes,
     totalMs: phases.reduce((n, p) => n + p.estimateMs, 0),
   };
+}
+
+function serviceUpdateNames(plan: Plan): string[] {
+  return [...new Set(plan.maintenance.flatMap((s) => ('elasticache' in s && s.elasticache === 'service-update' ? [s.serviceUpdateName] : [])))];
 }
 
 function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefined): string {

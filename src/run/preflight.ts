@@ -5,6 +5,7 @@ import { formatDuration } from '../plan/duration.js';
 import type { ForwardConfig } from '../ports/traffic.js';
 import type { ReplicationGroupView } from '../ports/cache.js';
 import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
+import { serviceUpdateRefusal } from '../adapters/elasticache-evidence.js';
 import { foreignCanaryRules, removeLeftoverCanaryRules } from './canary-rule.js';
 import { stepKey } from './maintenance-steps.js';
 import { targetGroupSettings } from './cadence.js';
@@ -178,6 +179,20 @@ async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, view: Replicati
   checks.push(
     check('preflight.cache.update-actions', updates.length === 0, updates.length ? updates.map((u) => `${u.serviceUpdateName} ${u.status}`).join(', ') : 'none in progress', 'none in progress', `${rg} has a service update in progress (${updates.map((u) => `${u.serviceUpdateName} ${u.status}`).join(', ')})`),
   );
+  await checkServiceUpdates(ctx, rg, checks);
+}
+
+/**
+ * A service update the plan names must exist and apply to this group before the cluster leaves rotation:
+ * a misspelled name is refused here, not discovered with the cluster already drained.
+ */
+async function checkServiceUpdates(ctx: RunContext, rg: string, checks: Check[]): Promise<void> {
+  const names = [...new Set(ctx.plan.maintenance.flatMap((s) => ('elasticache' in s && s.elasticache === 'service-update' ? [s.serviceUpdateName] : [])))];
+  for (const name of names) {
+    const status = await ctx.cache.updateActionStatus(rg, name);
+    const refusal = serviceUpdateRefusal(rg, name, status);
+    checks.push(check('preflight.cache.service-update', refusal === undefined, `${name}: ${status ?? 'no update action'}`, 'an update action that applies to the group', refusal));
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   InvalidReplicationGroupStateFault,
   NodeGroupNotFoundFault,
   ReplicationGroupNotFoundFault,
+  ServiceUpdateNotFoundFault,
   TestFailoverNotAvailableFault,
   type BatchApplyUpdateActionMessage,
   type CacheCluster,
@@ -507,6 +508,20 @@ function applicableGroups(core: WorldCore, update: ServiceUpdateState): Replicat
     .sort((a, b) => byId(a.id, b.id));
 }
 
+/**
+ * An unknown name is a ServiceUpdateNotFoundFault (HTTP 404), "The service update doesn't exist", for the
+ * operations that declare it: BatchApplyUpdateAction
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_BatchApplyUpdateAction.html),
+ * BatchStopUpdateAction and DescribeServiceUpdates
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeServiceUpdates.html).
+ * DescribeUpdateActions does not declare it: it answers an empty list. The message is the sandbox's own.
+ */
+function findServiceUpdate(core: WorldCore, name: string): ServiceUpdateState {
+  const update = core.state.elasticache.serviceUpdates.find((u) => u.name === name);
+  if (!update) throw sdkError(ServiceUpdateNotFoundFault, `Service update ${name} not found.`, 404);
+  return update;
+}
+
 function actionStatus(core: WorldCore, update: string, rgId: string): UpdateActionStatus {
   return core.state.elasticache.updateActions[`${update}|${rgId}`]?.status ?? 'not-applied';
 }
@@ -520,7 +535,7 @@ function batchApplyUpdateAction(core: WorldCore, input: BatchApplyUpdateActionMe
   }
   if (ids.length > 20) throw sdkError(InvalidParameterValueException, 'At most 20 replication groups can be specified per call');
   const name = input.ServiceUpdateName ?? '';
-  const update = cache.serviceUpdates.find((u) => u.name === name);
+  const update = findServiceUpdate(core, name);
   const processed: ProcessedUpdateAction[] = [];
   const unprocessed: UnprocessedUpdateAction[] = [];
   const refuse = (id: string, ErrorType: string, ErrorMessage: string): void => {
@@ -536,10 +551,6 @@ function batchApplyUpdateAction(core: WorldCore, input: BatchApplyUpdateActionMe
   }
   for (const id of ids) {
     const rg = Object.hasOwn(cache.replicationGroups, id) ? cache.replicationGroups[id] : undefined;
-    if (!update) {
-      refuse(id, 'ServiceUpdateNotFoundFault', `Service update ${name} not found`);
-      continue;
-    }
     if (!rg) {
       refuse(id, 'ReplicationGroupNotFoundFault', `Replication group ${id} not found`);
       continue;
@@ -624,9 +635,8 @@ function describeUpdateActions(core: WorldCore, input: DescribeUpdateActionsMess
 }
 
 function describeServiceUpdates(core: WorldCore, input: DescribeServiceUpdatesMessage): ServiceUpdatesMessage {
-  const updates = core.state.elasticache.serviceUpdates.filter(
-    (u) => input.ServiceUpdateName === undefined || u.name === input.ServiceUpdateName,
-  );
+  const updates =
+    input.ServiceUpdateName === undefined ? core.state.elasticache.serviceUpdates : [findServiceUpdate(core, input.ServiceUpdateName)];
   const page = paginate(updates, input.Marker, maxRecords(input.MaxRecords), invalidMarker);
   return {
     ServiceUpdates: page.items.map((u) => ({

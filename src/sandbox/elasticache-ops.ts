@@ -93,10 +93,18 @@ function setMembers(cache: ElastiCacheState, rg: ReplicationGroupState, status: 
   }
 }
 
-function switchPrimary(core: WorldCore, rg: ReplicationGroupState, to: string): void {
+/**
+ * TestFailover's completion is logged twice, a cache cluster message then a replication group message
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_TestFailover.html). Which member
+ * the cache cluster message names as its source is not documented: the sandbox uses the old primary.
+ * A promotion (PrimaryClusterId) writes the group's message only; AWS does not document its events.
+ */
+function switchPrimary(core: WorldCore, rg: ReplicationGroupState, to: string, memberEvent: boolean): void {
   const from = rg.primaryClusterId;
   rg.primaryClusterId = to;
-  core.cacheEvent('replication-group', rg.id, `Failover from primary node ${from} to replica node ${to} completed`);
+  const message = `Failover from primary node ${from} to replica node ${to} completed`;
+  if (memberEvent) core.cacheEvent('cache-cluster', from, message);
+  core.cacheEvent('replication-group', rg.id, message);
 }
 
 function advance(core: WorldCore, op: CacheOp): void {
@@ -111,7 +119,7 @@ function advance(core: WorldCore, op: CacheOp): void {
     case 'failover': {
       const old = cache.cacheClusters[op.from];
       if (op.phase === 'switching') {
-        switchPrimary(core, rg, op.to);
+        switchPrimary(core, rg, op.to, true);
         core.cacheEvent('cache-cluster', op.from, 'Recovering cache nodes 0001');
         if (old) {
           old.status = 'rebooting cluster nodes';
@@ -130,7 +138,7 @@ function advance(core: WorldCore, op: CacheOp): void {
       return;
     }
     case 'promote': {
-      if (op.to !== null && op.to !== rg.primaryClusterId) switchPrimary(core, rg, op.to);
+      if (op.to !== null && op.to !== rg.primaryClusterId) switchPrimary(core, rg, op.to, false);
       rg.status = 'available';
       remove(cache, op);
       return;
@@ -152,7 +160,7 @@ function advance(core: WorldCore, op: CacheOp): void {
         cluster.status = 'available';
       }
       rg.status = 'available';
-      if (op.promoteTo !== null && op.promoteTo !== rg.primaryClusterId) switchPrimary(core, rg, op.promoteTo);
+      if (op.promoteTo !== null && op.promoteTo !== rg.primaryClusterId) switchPrimary(core, rg, op.promoteTo, false);
       const summary = Object.entries(changes)
         .map(([k, v]) => `${k} ${String(v)}`)
         .join(', ');

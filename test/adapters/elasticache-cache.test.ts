@@ -10,6 +10,7 @@ import {
   ElastiCacheClient,
   ModifyReplicationGroupCommand,
   RebootCacheClusterCommand,
+  ServiceUpdateNotFoundFault,
   TestFailoverCommand,
   type CacheCluster,
   type ReplicationGroup,
@@ -231,6 +232,19 @@ describe('createElastiCacheCache: failover', () => {
     expect(verdict).toMatchObject({ status: 'not-yet', waitingFor: `every member to be available (${P1} modifying)` });
   });
 
+  it.each([
+    ['the replication group only', [RG]],
+    ['the cache cluster only', [P1]],
+    ['both, as AWS logs a TestFailover', [P1, RG]],
+  ])('completes on the "Failover ... completed" event written on %s', async (_where, sources) => {
+    world({ primary: P2 });
+    events(sources.map((source) => ({ source, minutesAfter: 1.5, message: `Failover from primary node ${P1} to replica node ${P2} completed` })));
+    const { port } = makePort();
+    const verdict = await port.observeFailover(RG, { previousPrimary: P1, nodeGroupId: '0001', requestedAt: T0, expectedPrimary: P2 });
+    expect(verdict.status).toBe('complete');
+    expect(verdict.evidence.join('\n')).toMatch(new RegExp(`event: \\S+ (${sources.join('|')}): Failover from primary node ${P1} to replica node ${P2} completed`));
+  });
+
   it('ignores a failover event older than the request', async () => {
     world({ primary: P2 });
     events([{ source: RG, minutesAfter: -30, message: `Failover to replica node ${P2} completed` }]);
@@ -383,6 +397,31 @@ describe('createElastiCacheCache: service updates', () => {
     expect((err as AwsCallError).message).toBe(
       `ElastiCache BatchApplyUpdateAction on ${RG} (${UPDATE}) failed: InvalidReplicationGroupState (fatal, 1 attempt): ${RG} unprocessed: group is modifying`,
     );
+  });
+
+  it('turns a ServiceUpdateNotFoundFault from BatchApplyUpdateAction into a refusal naming the update, with the AWS error as cause', async () => {
+    ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [{ ReplicationGroupId: RG, ServiceUpdateName: UPDATE, UpdateActionStatus: 'not-applied' }] });
+    ec.on(BatchApplyUpdateActionCommand).rejects(
+      new ServiceUpdateNotFoundFault({ message: `Service update ${UPDATE} not found.`, $metadata: { httpStatusCode: 404 } }),
+    );
+    const { port } = makePort();
+    const err = await port.applyServiceUpdate(RG, UPDATE).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RefusedError);
+    expect((err as Error).message).toBe(
+      `service update ${UPDATE} does not exist (BatchApplyUpdateAction answered ServiceUpdateNotFoundFault): check its name in the plan`,
+    );
+    expect((err as Error).cause).toBeInstanceOf(AwsCallError);
+    expect(((err as Error).cause as AwsCallError).code).toBe('ServiceUpdateNotFoundFault');
+  });
+
+  it('refuses, without calling BatchApplyUpdateAction, an update with no update action for the group', async () => {
+    ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [] });
+    const { port } = makePort();
+    await expect(port.applyServiceUpdate(RG, UPDATE)).rejects.toThrow(
+      new RefusedError(`no update action ${UPDATE} for ${RG}: the service update does not exist or does not apply to this group`),
+    );
+    expect(ec).toHaveReceivedCommandTimes(BatchApplyUpdateActionCommand, 0);
+    await expect(port.updateActionStatus(RG, UPDATE)).resolves.toBeUndefined();
   });
 
   it('applies a not-applied update, and sends nothing when it is already underway or complete', async () => {

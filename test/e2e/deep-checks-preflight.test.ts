@@ -118,6 +118,13 @@ describe('preflight refuses, with the reading, and changes nothing', () => {
     expect(check.observed).toBe('elasticache-20260101-001 waiting-to-start');
   });
 
+  it('a service update that does not exist (a misspelled name): refused before the cluster leaves rotation', async () => {
+    const s = run({ maintenance: [{ elasticache: 'service-update', serviceUpdateName: 'elasticache-20260101-01' }] }, 'elasticache:\n  serviceUpdates:\n    - { name: elasticache-20260101-001 }\n');
+    const { check } = await refused(s, 'preflight.cache.service-update');
+    expect(check).toMatchObject({ observed: 'elasticache-20260101-01: no update action' });
+    expect(check.message).toBe('no update action elasticache-20260101-01 for payments-blue: the service update does not exist or does not apply to this group');
+  });
+
   it('a plan that would exhaust the TestFailover budget (15 node groups per rolling 24 h)', async () => {
     const names = Array.from({ length: 16 }, (_, i) => (i === 0 ? 'blue' : `c${String(i).padStart(2, '0')}`));
     const s = scenario(planDoc(failover, names));

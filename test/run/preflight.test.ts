@@ -106,6 +106,21 @@ describe('runPreflight', () => {
     expect(checkNamed(out, 'preflight.test-failover-budget')?.message).toMatch(/^the plan needs 2 more TestFailover calls but 14 of 15 were used in the last 24 hours: AWS would refuse mid-fleet/);
   });
 
+  it('refuses a service update that does not exist or does not apply to the group, before the cluster leaves rotation', async () => {
+    const world = 'elasticache:\n  serviceUpdates:\n    - { name: elasticache-20260101-001, replicationGroups: [payments-green] }\n';
+    const unknown = await sandboxRun({ maintenance: [{ elasticache: 'service-update', serviceUpdateName: 'elasticache-2026O101-001' }] }, world);
+    const out = await runPreflight(unknown.ctx, 'blue');
+    expect(out.passed).toBe(false);
+    expect(checkNamed(out, 'preflight.cache.service-update')).toMatchObject({ ok: false, observed: 'elasticache-2026O101-001: no update action' });
+    expect(out.reason).toBe('preflight.cache.service-update: no update action elasticache-2026O101-001 for payments-blue: the service update does not exist or does not apply to this group');
+
+    const elsewhere = await sandboxRun({ maintenance: [{ elasticache: 'service-update', serviceUpdateName: 'elasticache-20260101-001' }] }, world);
+    expect(checkNamed(await runPreflight(elsewhere.ctx, 'blue'), 'preflight.cache.service-update')?.ok).toBe(false);
+    const applies = await runPreflight(elsewhere.ctx, 'green');
+    expect(checkNamed(applies, 'preflight.cache.service-update')).toMatchObject({ ok: true, observed: 'elasticache-20260101-001: not-applied' });
+    expect(applies.passed).toBe(true);
+  });
+
   it('reports each check with the moment it was observed', async () => {
     const { ctx } = await sandboxRun();
     const out = await runPreflight(ctx, 'blue');

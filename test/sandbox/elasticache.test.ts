@@ -3,6 +3,7 @@ import {
   DescribeCacheClustersCommand,
   DescribeEventsCommand,
   DescribeReplicationGroupsCommand,
+  DescribeServiceUpdatesCommand,
   DescribeUpdateActionsCommand,
   InvalidParameterCombinationException,
   ModifyReplicationGroupCommand,
@@ -10,6 +11,7 @@ import {
   TestFailoverCommand,
   TestFailoverNotAvailableFault,
   NodeGroupNotFoundFault,
+  ServiceUpdateNotFoundFault,
   type ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
@@ -59,11 +61,14 @@ describe('TestFailover', () => {
 
     at(world, seconds(90) + minutes(10));
     expect((await members(elasticache)).map((c) => c.CacheClusterStatus)).toEqual(['available', 'available', 'available']);
-    expect(await eventMessages(elasticache, world)).toEqual([
-      'Finished recovery for cache nodes 0001',
-      'Recovering cache nodes 0001',
-      'Failover from primary node blue-cache-001 to replica node blue-cache-002 completed',
-      'Test Failover API called for node group 0001',
+    // Newest first; AWS's order: group "API called", member then group "completed", member recovering, recovered.
+    const logged = await elasticache.send(new DescribeEventsCommand({ StartTime: new Date(world.state.startedAt) }));
+    expect((logged.Events ?? []).map((e) => [e.SourceType, e.SourceIdentifier, e.Message])).toEqual([
+      ['cache-cluster', 'blue-cache-001', 'Finished recovery for cache nodes 0001'],
+      ['cache-cluster', 'blue-cache-001', 'Recovering cache nodes 0001'],
+      ['replication-group', 'blue-cache', 'Failover from primary node blue-cache-001 to replica node blue-cache-002 completed'],
+      ['cache-cluster', 'blue-cache-001', 'Failover from primary node blue-cache-001 to replica node blue-cache-002 completed'],
+      ['replication-group', 'blue-cache', 'Test Failover API called for node group 0001'],
     ]);
     expect((await group(elasticache)).rg?.Status).toBe('available');
   });
@@ -184,10 +189,13 @@ describe('service updates', () => {
       { ReplicationGroupId: 'blue-cache', ServiceUpdateName: 'elasticache-20260101-001', UpdateActionStatus: 'waiting-to-start' },
     ]);
     expect(out.UnprocessedUpdateActions?.map((u) => u.ReplicationGroupId)).toEqual(['green-cache']);
-    const unknown = await elasticache.send(
-      new BatchApplyUpdateActionCommand({ ServiceUpdateName: 'no-such-update', ReplicationGroupIds: ['blue-cache'] }),
-    );
-    expect(unknown.UnprocessedUpdateActions?.[0]?.ErrorType).toBe('ServiceUpdateNotFoundFault');
+    // An unknown name is the declared fault (HTTP 404), not an entry of UnprocessedUpdateActions.
+    const unknown = elasticache.send(new BatchApplyUpdateActionCommand({ ServiceUpdateName: 'no-such-update', ReplicationGroupIds: ['blue-cache'] }));
+    await expect(unknown).rejects.toBeInstanceOf(ServiceUpdateNotFoundFault);
+    await expect(unknown).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(elasticache.send(new DescribeServiceUpdatesCommand({ ServiceUpdateName: 'no-such-update' }))).rejects.toBeInstanceOf(ServiceUpdateNotFoundFault);
+    expect((await elasticache.send(new DescribeUpdateActionsCommand({ ServiceUpdateName: 'no-such-update' }))).UpdateActions).toEqual([]);
+    expect(world.mutations.filter((m) => m.command === 'BatchApplyUpdateAction').map((m) => m.resource)).toEqual(['blue-cache,green-cache']);
     await expect(
       elasticache.send(
         new BatchApplyUpdateActionCommand({
