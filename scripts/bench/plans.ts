@@ -18,10 +18,16 @@ export function examplePlan(mode: 'weight' | 'deregister'): Plan {
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
 /**
+ * The world-file `defaults` entry for the fleet's groups: Multi-AZ with automatic failover off, since
+ * ElastiCache refuses a promotion (PrimaryClusterId) otherwise and preflight refuses it up front.
+ */
+export const FLEET_CACHE_DEFAULTS = 'cache: { automaticFailover: false, multiAZ: false }';
+
+/**
  * A fleet of `clusters` clusters behind one listener, each with its own replication group, maintained
  * like the example plan (failover, then modify to "7.1"), `maxOutOfService` at a time. The failover
  * promotes a replica with PrimaryClusterId: TestFailover allows 15 node groups per account and day, and
- * preflight rightly refuses a plan that needs more.
+ * preflight rightly refuses a plan that needs more. Run it on groups with FLEET_CACHE_DEFAULTS.
  */
 export function fleetPlan(clusters: number, maxOutOfService: number): Plan {
   const account = '123456789012';

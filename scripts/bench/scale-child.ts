@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fleetPlan } from './plans.js';
+import { FLEET_CACHE_DEFAULTS, fleetPlan } from './plans.js';
 import { runInSandbox } from './sandbox-run.js';
 
 const [clusters, targets, maxOut] = process.argv.slice(2, 5).map(Number) as [number, number, number];
@@ -28,7 +28,7 @@ try {
   const run = await runInSandbox({
     plan,
     // Short CloudWatch retention keeps a large world's metric rows bounded (docs/sandbox.md).
-    worldYaml: `defaults: { targets: ${targets} }\ncloudwatch: { retention: "1h" }\n`,
+    worldYaml: `defaults: { targets: ${targets}, ${FLEET_CACHE_DEFAULTS} }\ncloudwatch: { retention: "1h" }\n`,
     store: dir ? { kind: 'file', dir } : { kind: 'memory' },
     wrapConnection: (connection) => {
       worldStart = connection.clock.now();

@@ -288,6 +288,13 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
         logger.info({ replicationGroupId, primaryClusterId: request.primaryClusterId }, 'already primary; nothing sent');
         return;
       }
+      // ElastiCache refuses the promotion while Multi-AZ with automatic failover is on (preflight checks it;
+      // somebody may have turned it on since): refused here with the reason, nothing sent.
+      if (view.automaticFailover !== 'disabled' || (view.multiAZ !== undefined && view.multiAZ !== 'disabled')) {
+        throw new RefusedError(
+          `promotion of ${request.primaryClusterId} refused: ElastiCache does not promote a replica while Multi-AZ with automatic failover is enabled on ${replicationGroupId} (AutomaticFailover ${view.automaticFailover}, MultiAZ ${view.multiAZ ?? 'not reported'})`,
+        );
+      }
       await shared.write(() => call('ModifyReplicationGroup', replicationGroupId, () =>
         client.send(
           new ModifyReplicationGroupCommand({

@@ -132,6 +132,9 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     };
     if (weight === undefined) notes.push(`${spec.name}'s target group is not in the listener's forward action: preflight will refuse`);
     else if (weight === 0) notes.push(`${spec.name} is at weight 0 already: preflight will refuse (quiesce only returns clusters it took out)`);
+    if (view && failoverMethods(plan).has('primary-cluster-id') && (view.automaticFailover !== 'disabled' || (view.multiAZ ?? 'disabled') !== 'disabled')) {
+      notes.push(`${spec.cache?.replicationGroupId} has Multi-AZ with automatic failover enabled: ElastiCache refuses a promotion (primary-cluster-id), so preflight will refuse`);
+    }
   }
   const w = weight ?? 1;
   const hc = settings.healthCheck;
@@ -148,7 +151,8 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
         : 'every other cluster in rotation: all targets healthy (DescribeTargetHealth of each), cache available with nothing pending',
       ...(plan.capacity.minHealthyTargets !== undefined ? [`healthy targets left in rotation >= ${plan.capacity.minHealthyTargets}`] : []),
       ...(spec.cache ? [`cache available, nothing pending, no service update in progress, memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`] : []),
-      ...(plan.maintenance.some((s) => 'elasticache' in s && s.elasticache === 'failover') ? ['automatic failover enabled; TestFailover budget (15 node groups / 24h) not exhausted'] : []),
+      ...(failoverMethods(plan).has('test-failover') ? ['automatic failover enabled; TestFailover budget (15 node groups / 24h) not exhausted'] : []),
+      ...(failoverMethods(plan).has('primary-cluster-id') ? ['Multi-AZ and automatic failover disabled (ElastiCache refuses a promotion otherwise)'] : []),
       ...(spec.cache ? serviceUpdateNames(plan).map((name) => `service update ${name} exists and applies to the group (an update action not not-applicable or stopping)`) : []),
       `forward-action stickiness shorter than drain.timeout ${formatDuration(plan.drain.timeout)}`,
       ...(plan.verify.canary ? ['no leftover canary rule on the listener'] : []),
@@ -226,6 +230,10 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     notes,
     totalMs: phases.reduce((n, p) => n + p.estimateMs, 0),
   };
+}
+
+function failoverMethods(plan: Plan): Set<string> {
+  return new Set(plan.maintenance.flatMap((s) => ('elasticache' in s && s.elasticache === 'failover' ? [s.method] : [])));
 }
 
 function serviceUpdateNames(plan: Plan): string[] {

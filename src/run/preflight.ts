@@ -154,9 +154,20 @@ async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, view: Replicati
     check('preflight.cache.available', cache.available, cache.availability, 'available, every member available', `${rg} is not available (${cache.availability})`),
     check('preflight.cache.pending', cache.pending.length === 0, cache.pending.length ? `pending ${cache.pending.join('; ')}` : 'nothing pending', 'nothing pending', `${rg} has pending modifications (${cache.pending.join('; ')}) that would apply mid-maintenance`),
   );
-  if (ctx.plan.maintenance.some((s) => 'elasticache' in s && s.elasticache === 'failover')) {
+  const methods = new Set(ctx.plan.maintenance.flatMap((s) => ('elasticache' in s && s.elasticache === 'failover' ? [s.method] : [])));
+  if (methods.has('test-failover')) {
     checks.push(
       check('preflight.cache.automatic-failover', view.automaticFailover === 'enabled', `AutomaticFailover ${view.automaticFailover}`, 'enabled', `the plan fails over ${rg} but its automatic failover is ${view.automaticFailover}`),
+    );
+  }
+  if (methods.has('primary-cluster-id')) {
+    // ElastiCache refuses PrimaryClusterId while Multi-AZ with automatic failover is enabled (its user
+    // guide, "Promoting a read replica to primary"). quiesce does not turn them off for the promotion: a
+    // hold mid-sequence would leave the group without automatic failover.
+    const multiAZ = view.multiAZ ?? 'not reported';
+    const off = view.automaticFailover === 'disabled' && (view.multiAZ === undefined || view.multiAZ === 'disabled');
+    checks.push(
+      check('preflight.cache.promotion', off, `AutomaticFailover ${view.automaticFailover}, MultiAZ ${multiAZ}`, 'both disabled', `ElastiCache does not promote a replica (method primary-cluster-id) while Multi-AZ with automatic failover is enabled on ${rg} (AutomaticFailover ${view.automaticFailover}, MultiAZ ${multiAZ}): use method test-failover, or turn both off on the group before the run`),
     );
   }
   const now = ctx.clock.now();
@@ -214,7 +225,7 @@ async function checkTestFailoverBudget(ctx: RunContext, checks: Check[]): Promis
     for (const [index] of failovers) if ((await ctx.store.recall(ctx.runId, stepKey(c.name, index))) === undefined) needed++;
   }
   checks.push(
-    check('preflight.test-failover-budget', used + needed <= TEST_FAILOVER_LIMIT, `${used} used in the last 24h, ${needed} still planned`, `<= ${TEST_FAILOVER_LIMIT} per rolling 24h`, `the plan needs ${needed} more TestFailover calls but ${used} of ${TEST_FAILOVER_LIMIT} were used in the last 24 hours: AWS would refuse mid-fleet; use method primary-cluster-id or wait`),
+    check('preflight.test-failover-budget', used + needed <= TEST_FAILOVER_LIMIT, `${used} used in the last 24h, ${needed} still planned`, `<= ${TEST_FAILOVER_LIMIT} per rolling 24h`, `the plan needs ${needed} more TestFailover calls but ${used} of ${TEST_FAILOVER_LIMIT} were used in the last 24 hours: AWS would refuse mid-fleet; wait until earlier calls leave the 24-hour window, or split the fleet across days`),
   );
 }
 

@@ -397,6 +397,19 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
     if (!rg.members.includes(input.PrimaryClusterId)) {
       throw sdkError(InvalidParameterValueException, `Cache cluster ${input.PrimaryClusterId} is not a member of ${rg.id}`);
     }
+    // "You can't promote a read replica to primary while Multi-AZ with Automatic Failover is enabled on
+    // the replication group": disable Multi-AZ, promote, re-enable, as separate modifications
+    // (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Replication.PromoteReplica.html). Refused
+    // while either flag is on, or the same request turns one on. The error code and message are not
+    // documented (unconfirmed): InvalidParameterCombination, ModifyReplicationGroup's fault for
+    // settings that cannot go together.
+    const enabling = input.AutomaticFailoverEnabled === true || input.MultiAZEnabled === true;
+    if (rg.automaticFailover !== 'disabled' || rg.multiAZ !== 'disabled' || enabling) {
+      throw sdkError(
+        InvalidParameterCombinationException,
+        `Cannot promote a read replica to primary while Multi-AZ with automatic failover is enabled on replication group ${rg.id}.`,
+      );
+    }
     if (input.PrimaryClusterId !== rg.primaryClusterId) promoteTo = input.PrimaryClusterId;
   }
   const flags =

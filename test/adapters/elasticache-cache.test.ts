@@ -34,6 +34,8 @@ interface GroupShape {
   primary?: string;
   clusterEnabled?: boolean;
   pending?: ReplicationGroup['PendingModifiedValues'];
+  /** AutomaticFailover and MultiAZ together; enabled unless said otherwise. */
+  failover?: 'enabled' | 'disabled';
 }
 
 function group(shape: GroupShape = {}): ReplicationGroup {
@@ -43,8 +45,8 @@ function group(shape: GroupShape = {}): ReplicationGroup {
     Status: shape.status ?? 'available',
     MemberClusters: [P1, P2],
     ClusterEnabled: shape.clusterEnabled ?? false,
-    AutomaticFailover: 'enabled',
-    MultiAZ: 'enabled',
+    AutomaticFailover: shape.failover ?? 'enabled',
+    MultiAZ: shape.failover ?? 'enabled',
     Engine: 'redis',
     PendingModifiedValues: shape.pending ?? {},
     TransitEncryptionEnabled: true,
@@ -186,7 +188,7 @@ describe('createElastiCacheCache: failover', () => {
   });
 
   it('promotes a named member with ApplyImmediately, and sends nothing when it already is primary', async () => {
-    world();
+    world({ failover: 'disabled' });
     ec.on(ModifyReplicationGroupCommand).resolves({});
     const { port } = makePort();
     await port.startFailover(RG, { method: 'primary-cluster-id', primaryClusterId: P2 });
@@ -195,6 +197,15 @@ describe('createElastiCacheCache: failover', () => {
     ec.reset();
     world({ primary: P2 });
     await port.startFailover(RG, { method: 'primary-cluster-id', primaryClusterId: P2 });
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
+  });
+
+  it('refuses a promotion while Multi-AZ with automatic failover is enabled, and sends nothing (ElastiCache would refuse it)', async () => {
+    world();
+    const { port } = makePort();
+    await expect(port.startFailover(RG, { method: 'primary-cluster-id', primaryClusterId: P2 })).rejects.toThrow(
+      new RefusedError(`promotion of ${P2} refused: ElastiCache does not promote a replica while Multi-AZ with automatic failover is enabled on ${RG} (AutomaticFailover enabled, MultiAZ enabled)`),
+    );
     expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
   });
 

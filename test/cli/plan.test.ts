@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PLAN, cli, tempDir, writeWorld } from '../helpers/sandbox-runs.js';
 
@@ -59,5 +60,19 @@ describe('quiesce plan: engine versions as AWS reports them', () => {
     expect(r.stdout).toContain('ElastiCache modify (engine 7.1): engine already at "7.1.0", which matches "7.1"');
     expect(r.stdout).toContain('ElastiCache modify (engine 7.1): engine "7.0.7" -> "7.1" (ApplyImmediately)');
     expect(r.stdout).toContain('engine version is "7.1" or "7.1.N"');
+  });
+});
+
+describe('quiesce plan: a promotion under Multi-AZ', () => {
+  it('warns that preflight will refuse a primary-cluster-id failover on a group with automatic failover on', async () => {
+    const dir = tempDir('plan-promote-');
+    const plan = writeWorld(dir, 'promote.plan.yaml', readFileSync(PLAN, 'utf8').replace('- elasticache: failover        # move the primary to a replica and prove it moved', '- elasticache: failover\n    method: primary-cluster-id'));
+    const world = writeWorld(dir, 'world.yaml', 'clusters:\n  green: { cache: { automaticFailover: false, multiAZ: false } }\n');
+    const r = await cli(['plan', plan, '--sandbox', world], { stdoutIsTTY: false, env: envWith({}) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Multi-AZ and automatic failover disabled (ElastiCache refuses a promotion otherwise)');
+    expect(r.stdout).toContain('payments-blue has Multi-AZ with automatic failover enabled: ElastiCache refuses a promotion (primary-cluster-id), so preflight will refuse');
+    expect(r.stdout).not.toContain('payments-green has Multi-AZ');
+    expect(r.stdout).not.toContain('TestFailover budget');
   });
 });

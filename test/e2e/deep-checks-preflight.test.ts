@@ -125,11 +125,20 @@ describe('preflight refuses, with the reading, and changes nothing', () => {
     expect(check.message).toBe('no update action elasticache-20260101-01 for payments-blue: the service update does not exist or does not apply to this group');
   });
 
+  it('a promotion (method primary-cluster-id) while Multi-AZ with automatic failover is enabled, which ElastiCache refuses', async () => {
+    const s = run({ maintenance: [{ elasticache: 'failover', method: 'primary-cluster-id' }] });
+    const { check } = await refused(s, 'preflight.cache.promotion');
+    expect(check).toMatchObject({ observed: 'AutomaticFailover enabled, MultiAZ enabled', threshold: 'both disabled' });
+    expect(check.message).toContain('use method test-failover, or turn both off on the group before the run');
+  });
+
   it('a plan that would exhaust the TestFailover budget (15 node groups per rolling 24 h)', async () => {
     const names = Array.from({ length: 16 }, (_, i) => (i === 0 ? 'blue' : `c${String(i).padStart(2, '0')}`));
     const s = scenario(planDoc(failover, names));
     const { check } = await refused(s, 'preflight.test-failover-budget');
     expect(check).toMatchObject({ observed: '0 used in the last 24h, 16 still planned', threshold: '<= 15 per rolling 24h' });
+    // A promotion is no way around the budget on these groups: ElastiCache refuses it under Multi-AZ.
+    expect(check.message).not.toContain('primary-cluster-id');
   });
 
   it('a stale canary rule from an earlier run on the listener', async () => {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { fleetPlan as fleet } from '../../scripts/bench/plans.js';
+import { FLEET_CACHE_DEFAULTS, fleetPlan as fleet } from '../../scripts/bench/plans.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { connectToWorld, sandboxReport } from '../../src/run/sandbox-connect.js';
 import { createRun, driveRun, requestAbort, type DriveOptions, type DriveResult, type EngineDeps } from '../../src/run/engine.js';
@@ -47,7 +47,7 @@ interface Hooks {
 async function rehearse(plan: Plan, options: () => DriveOptions = () => ({ until: 'end' }), hooks: Hooks = {}) {
   const counts = counted();
   const store = counts.store;
-  const world = defaultWorldFromPlan(plan, parseWorldFile('defaults: { targets: 5 }\n', 'world.yaml'), 'world.yaml', { historyMs: HISTORY_MS });
+  const world = defaultWorldFromPlan(plan, parseWorldFile(`defaults: { targets: 5, ${FLEET_CACHE_DEFAULTS} }\n`, 'world.yaml'), 'world.yaml', { historyMs: HISTORY_MS });
   const startedAt = world.now();
   const connection = { ...connectToWorld(world, plan, logger), sandboxReport: (final: boolean) => sandboxReport(world, final) };
   const onProgress = hooks.onProgress;

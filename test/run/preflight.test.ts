@@ -103,7 +103,26 @@ describe('runPreflight', () => {
     }
     const out = await runPreflight(ctx, 'blue');
     expect(checkNamed(out, 'preflight.test-failover-budget')).toMatchObject({ ok: false, observed: '14 used in the last 24h, 2 still planned' });
-    expect(checkNamed(out, 'preflight.test-failover-budget')?.message).toMatch(/^the plan needs 2 more TestFailover calls but 14 of 15 were used in the last 24 hours: AWS would refuse mid-fleet/);
+    expect(checkNamed(out, 'preflight.test-failover-budget')?.message).toBe(
+      'the plan needs 2 more TestFailover calls but 14 of 15 were used in the last 24 hours: AWS would refuse mid-fleet; wait until earlier calls leave the 24-hour window, or split the fleet across days',
+    );
+  });
+
+  it('refuses a promotion (method primary-cluster-id) while Multi-AZ with automatic failover is enabled, as ElastiCache would', async () => {
+    const promote = { maintenance: [{ elasticache: 'failover', method: 'primary-cluster-id' }] };
+    const enabled = await runPreflight((await sandboxRun(promote)).ctx, 'blue');
+    expect(enabled.passed).toBe(false);
+    expect(checkNamed(enabled, 'preflight.cache.promotion')).toMatchObject({ ok: false, observed: 'AutomaticFailover enabled, MultiAZ enabled', threshold: 'both disabled' });
+    expect(enabled.reason).toBe(
+      'preflight.cache.promotion: ElastiCache does not promote a replica (method primary-cluster-id) while Multi-AZ with automatic failover is enabled on payments-blue (AutomaticFailover enabled, MultiAZ enabled): use method test-failover, or turn both off on the group before the run',
+    );
+    // TestFailover needs automatic failover; a promotion needs it off: only the check of the method planned.
+    expect(checkNamed(enabled, 'preflight.cache.automatic-failover')).toBeUndefined();
+    expect(checkNamed(enabled, 'preflight.test-failover-budget')).toBeUndefined();
+
+    const disabled = await runPreflight((await sandboxRun(promote, 'defaults:\n  cache: { automaticFailover: false, multiAZ: false }\n')).ctx, 'blue');
+    expect(checkNamed(disabled, 'preflight.cache.promotion')).toMatchObject({ ok: true, observed: 'AutomaticFailover disabled, MultiAZ disabled' });
+    expect(disabled.passed).toBe(true);
   });
 
   it('refuses a service update that does not exist or does not apply to the group, before the cluster leaves rotation', async () => {

@@ -154,8 +154,23 @@ describe('ModifyReplicationGroup', () => {
     ).rejects.toMatchObject({ name: 'InvalidParameterCombinationException', message: 'No modifications were requested.' });
   });
 
-  it('promotes a named member with PrimaryClusterId', async () => {
+  it('refuses PrimaryClusterId while Multi-AZ with automatic failover is enabled, and promotes once both are off', async () => {
     const { world, elasticache } = setup();
+    const promote = (extra = {}) =>
+      elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', PrimaryClusterId: 'blue-cache-003', ApplyImmediately: true, ...extra }));
+    await expect(promote()).rejects.toBeInstanceOf(InvalidParameterCombinationException);
+    // AWS's sequence: turn them off (a modification of its own), promote, turn them back on.
+    await elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', AutomaticFailoverEnabled: false, MultiAZEnabled: false, ApplyImmediately: true }));
+    expect((await group(elasticache)).rg).toMatchObject({ AutomaticFailover: 'disabled', MultiAZ: 'disabled' });
+    await expect(promote({ AutomaticFailoverEnabled: true, MultiAZEnabled: true })).rejects.toBeInstanceOf(InvalidParameterCombinationException);
+    await promote();
+    at(world, minutes(1));
+    expect(await group(elasticache)).toMatchObject({ primary: 'blue-cache-003' });
+    expect(world.mutations.filter((m) => m.command === 'ModifyReplicationGroup')).toHaveLength(2);
+  });
+
+  it('promotes a named member with PrimaryClusterId', async () => {
+    const { world, elasticache } = setup({ defaults: { cache: { automaticFailover: false, multiAZ: false } } });
     await elasticache.send(
       new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', PrimaryClusterId: 'blue-cache-003', ApplyImmediately: true }),
     );

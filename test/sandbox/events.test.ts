@@ -30,6 +30,8 @@ describe('scripted events', () => {
     const { world, elasticache } = setup({ events: [{ at: '0s', failoverNoop: { replicationGroupId: 'blue-cache' } }] });
     await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'blue-cache', NodeGroupId: '0001' }));
     at(world, minutes(15));
+    // A promotion needs Multi-AZ with automatic failover off first.
+    await elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', AutomaticFailoverEnabled: false, MultiAZEnabled: false, ApplyImmediately: true }));
     await elasticache.send(
       new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', PrimaryClusterId: 'blue-cache-002', ApplyImmediately: true }),
     );

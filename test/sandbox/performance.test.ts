@@ -8,7 +8,8 @@ describe('performance', () => {
     const plan = planOf(names);
     const cpu = process.cpuUsage();
     const world = defaultWorldFromPlan(plan, {
-      defaults: { targets: 50 },
+      // Promotion (PrimaryClusterId) needs Multi-AZ with automatic failover off.
+      defaults: { targets: 50, cache: { automaticFailover: false, multiAZ: false } },
       elbv2: { stickiness: { enabled: true, duration: '10m' } },
       events: [{ from: '2h', to: '3h', crashLoop: { cluster: 'c150' } }],
     });
