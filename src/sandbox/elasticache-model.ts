@@ -524,10 +524,11 @@ function applicableGroups(core: WorldCore, update: ServiceUpdateState): Replicat
 /**
  * An unknown name is a ServiceUpdateNotFoundFault (HTTP 404), "The service update doesn't exist", for the
  * operations that declare it: BatchApplyUpdateAction
- * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_BatchApplyUpdateAction.html),
- * BatchStopUpdateAction and DescribeServiceUpdates
- * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeServiceUpdates.html).
- * DescribeUpdateActions does not declare it: it answers an empty list. The message is the sandbox's own.
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_BatchApplyUpdateAction.html)
+ * and DescribeServiceUpdates
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeServiceUpdates.html);
+ * BatchStopUpdateAction declares it too, but is not modelled. DescribeUpdateActions does not declare it:
+ * it answers an empty list. The message is the sandbox's own.
  */
 function findServiceUpdate(core: WorldCore, name: string): ServiceUpdateState {
   const update = core.state.elasticache.serviceUpdates.find((u) => u.name === name);
