@@ -4,6 +4,7 @@ import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { forwardAction, forwardGroups } from './elbv2-routing.js';
 import { cacheNotReadyReasons } from './elasticache-ops.js';
 import { healthAt } from './target-health.js';
+import { routedGroups } from './traffic-model.js';
 import type { ClusterInfo, Violation, ViolationKind, WorldState } from './state.js';
 import type { WorldCore } from './world-core.js';
 
@@ -35,12 +36,16 @@ function hasRegistered(state: WorldState, cluster: ClusterInfo): boolean {
   return group ? group.targets.some((t) => t.drainUntil === null) : false;
 }
 
-/** In rotation: weight above 0 and at least one registered target. */
+/**
+ * In rotation: ordinary traffic reaches the group by weight, through the fleet's forward action or any
+ * other rule its request paths take (weight above 0 there), and it has at least one registered target.
+ * Header-matched rules (canaries) take no ordinary traffic.
+ */
 export function rotation(state: WorldState): Map<string, boolean> {
-  const weights = fleetWeights(state);
+  const routed = routedGroups(state);
   const out = new Map<string, boolean>();
   for (const cluster of state.clusters) {
-    out.set(cluster.name, (weights.get(cluster.targetGroupArn) ?? 0) > 0 && hasRegistered(state, cluster));
+    out.set(cluster.name, routed.has(cluster.targetGroupArn) && hasRegistered(state, cluster));
   }
   return out;
 }

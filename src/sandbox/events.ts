@@ -2,13 +2,17 @@
 // and effects that hold from a start to an optional end (throttle, crashLoop, ...).
 import { fleetWeights } from './audit.js';
 import { changeCondition, conditionOf } from './target-health.js';
-import type { ActiveEffect, EventBody, SandboxService, ScheduledEvent, WorldState } from './state.js';
+import type { ActiveEffect, EventBody, RuleSpec, SandboxService, ScheduledEvent, WorldState } from './state.js';
 import type { WorldCore } from './world-core.js';
 
 export interface EventHost extends WorldCore {
   settleBuckets(service: SandboxService): void;
   /** Set a cluster's weight in the fleet's forward action, as a recorded, audited mutation. */
   setClusterWeight(cluster: string, weight: number, caller: string): void;
+  /** Create a rule on the fleet listener, as a recorded, audited CreateRule; null when its priority is taken. */
+  addRule(spec: RuleSpec, arnSeed: string, caller: string): string | null;
+  /** Delete a rule, as a recorded, audited DeleteRule (nothing when it is gone already). */
+  deleteRule(ruleArn: string, caller: string): void;
   recordMutation(service: SandboxService, command: string, resource: string, caller: string): void;
 }
 
@@ -34,6 +38,7 @@ function serviceOf(body: EventBody): SandboxService {
 }
 
 function resourceOf(body: EventBody): string {
+  if (body.type === 'addRule') return `priority ${body.priority}`;
   if ('cluster' in body) return body.cluster;
   if ('replicationGroupId' in body) return body.replicationGroupId;
   if (body.type === 'apiFault' || body.type === 'slowReads') return body.operation ?? '*';
@@ -111,8 +116,8 @@ function start(host: EventHost, event: ScheduledEvent): void {
   const body = event.body;
   const state = host.state;
   const effect: ActiveEffect = { eventId: event.id, body, targets: [], restore: null, flapping: false };
-  // manualWeight is recorded as the ModifyListener / ModifyRule it stands for.
-  if (body.type !== 'manualWeight') {
+  // manualWeight and addRule are recorded as the ModifyListener / ModifyRule / CreateRule they stand for.
+  if (body.type !== 'manualWeight' && body.type !== 'addRule') {
     host.recordMutation(serviceOf(body), `${body.type}${event.to === null ? '' : ':start'}`, resourceOf(body), caller(body));
   }
   switch (body.type) {
@@ -120,6 +125,12 @@ function start(host: EventHost, event: ScheduledEvent): void {
       const info = state.clusters.find((c) => c.name === body.cluster);
       effect.restore = info ? (fleetWeightOf(host, info.targetGroupArn) ?? 0) : null;
       host.setClusterWeight(body.cluster, body.weight, caller(body));
+      break;
+    }
+    case 'addRule': {
+      effect.restore = host.addRule(body, event.id, caller(body));
+      // A priority taken meanwhile (a canary rule, say): AWS would answer PriorityInUse; the script's attempt is recorded.
+      if (effect.restore === null) host.recordMutation('elbv2', 'addRule:priority-in-use', resourceOf(body), caller(body));
       break;
     }
     case 'memory': {
@@ -172,7 +183,7 @@ function start(host: EventHost, event: ScheduledEvent): void {
 
 /** Instants act once; with a `to` they are undone at the end of the window. */
 function isInstant(body: EventBody): boolean {
-  return body.type === 'manualWeight' || body.type === 'memory' || body.type === 'versionReported';
+  return body.type === 'manualWeight' || body.type === 'addRule' || body.type === 'memory' || body.type === 'versionReported';
 }
 
 function scheduleTick(host: EventHost, event: ScheduledEvent, at: number): void {
@@ -195,10 +206,13 @@ function end(host: EventHost, event: ScheduledEvent): void {
   if (!effect) return;
   if (body.type === 'throttle') host.settleBuckets(body.service);
   state.events.active = state.events.active.filter((e) => e !== effect);
-  if (body.type !== 'manualWeight') host.recordMutation(serviceOf(body), `${body.type}:end`, resourceOf(body), caller(body));
+  if (body.type !== 'manualWeight' && body.type !== 'addRule') host.recordMutation(serviceOf(body), `${body.type}:end`, resourceOf(body), caller(body));
   switch (body.type) {
     case 'manualWeight':
       if (typeof effect.restore === 'number') host.setClusterWeight(body.cluster, effect.restore, caller(body));
+      break;
+    case 'addRule':
+      if (typeof effect.restore === 'string') host.deleteRule(effect.restore, caller(body));
       break;
     case 'memory': {
       const rg = state.elasticache.replicationGroups[body.replicationGroupId];

@@ -41,6 +41,8 @@ export interface WorldSettings {
     ratePerSecond: number;
     requestDurationMs: number;
     stickyFraction: number;
+    /** Request paths of ordinary traffic and the share of requests of each (shares sum to 1). */
+    paths: Array<{ path: string; share: number }>;
   };
   audit: {
     maxOutOfService: number;
@@ -352,7 +354,17 @@ export type EventBody =
       when: 'before' | 'after';
     }
   | { type: 'staleReads'; service: 'elbv2' | 'elasticache'; seconds: number }
-  | { type: 'targetFlap'; cluster: string; count: number; periodMs: number };
+  | { type: 'targetFlap'; cluster: string; count: number; periodMs: number }
+  | ({ type: 'addRule' } & RuleSpec);
+
+/** A listener rule of a world file or an addRule event: conditions, and a forward to clusters by name. */
+export interface RuleSpec {
+  priority: number;
+  path: string[] | null;
+  host: string[] | null;
+  /** Plan cluster name to weight. */
+  forward: Record<string, number>;
+}
 
 export interface ScheduledEvent {
   id: string;

@@ -1,6 +1,6 @@
 // Aggregate traffic: between two change points every rate is constant (or, for sticky
 // clients, linear), so a whole interval is integrated at once instead of request by request.
-import { forwardAction, forwardGroups, routeFor, sharesOf, stickyShares } from './elbv2-routing.js';
+import { forwardAction, forwardGroups, routeFor, sharesOf, stickyShares, type RouteChoice } from './elbv2-routing.js';
 import { primaryServing } from './elasticache-ops.js';
 import type { CounterState, ListenerState, WorldState } from './state.js';
 import type { WorldCore } from './world-core.js';
@@ -19,12 +19,30 @@ export function fleetListener(state: WorldState): ListenerState | undefined {
   return state.elbv2.listeners.find((l) => l.arn === state.fleet.listenerArn);
 }
 
-/** Where ordinary traffic goes at time t, split by weights and by sticky cookies. */
+/**
+ * Where ordinary traffic goes at time t. Each request path takes the first rule whose conditions match it,
+ * lowest priority first, else the default action
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html), and is split
+ * there by weights and sticky cookies: a group forwarded to by two rules gets traffic through both.
+ */
 export function routeRates(state: WorldState, t: number): RouteRates {
   const listener = fleetListener(state);
   const rate = state.settings.traffic.ratePerSecond;
   if (!listener) return { rates: new Map(), unrouted: rate, loadBalancerArn: null, timeInvariant: true };
-  const route = routeFor(state.elbv2, listener, null);
+  const rates = new Map<string, number>();
+  let unrouted = 0;
+  let timeInvariant = true;
+  for (const { path, share } of state.settings.traffic.paths) {
+    const part = forwardRates(state, routeFor(state.elbv2, listener, { path }), rate * share, t);
+    for (const [arn, r] of part.rates) rates.set(arn, (rates.get(arn) ?? 0) + r);
+    unrouted += part.unrouted;
+    timeInvariant &&= part.timeInvariant;
+  }
+  return { rates, unrouted, loadBalancerArn: listener.loadBalancerArn, timeInvariant };
+}
+
+/** `rate` requests per second taken by one rule's forward action, split by weights and by sticky cookies. */
+function forwardRates(state: WorldState, route: RouteChoice, rate: number, t: number): Omit<RouteRates, 'loadBalancerArn'> {
   const groups = forwardGroups(forwardAction(route.actions));
   const shares = sharesOf(groups);
   const history = state.elbv2.sticky[route.ownerArn];
@@ -48,12 +66,18 @@ export function routeRates(state: WorldState, t: number): RouteRates {
     if (r > 0) rates.set(g.arn, (rates.get(g.arn) ?? 0) + r);
   }
   const unrouted = routedShare > 0 ? 0 : rate * ((1 - stickyFraction) + stickyFraction * (1 - stickyTotal));
-  return {
-    rates,
-    unrouted,
-    loadBalancerArn: listener.loadBalancerArn,
-    timeInvariant: stickyFraction === 0 || (history?.changes.length ?? 1) <= 1,
-  };
+  return { rates, unrouted, timeInvariant: stickyFraction === 0 || (history?.changes.length ?? 1) <= 1 };
+}
+
+/** Target groups that ordinary traffic reaches by weight (weight above 0 in the action its path takes). */
+export function routedGroups(state: WorldState): Set<string> {
+  const listener = fleetListener(state);
+  const routed = new Set<string>();
+  if (!listener) return routed;
+  for (const { path } of state.settings.traffic.paths) {
+    for (const g of forwardGroups(forwardAction(routeFor(state.elbv2, listener, { path }).actions))) if (g.weight > 0) routed.add(g.arn);
+  }
+  return routed;
 }
 
 function counter(map: Record<string, CounterState>, key: string): CounterState {

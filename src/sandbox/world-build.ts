@@ -1,9 +1,9 @@
 // Build the initial world from a plan and an optional world file: every ARN the plan names
 // exists, targets are healthy, caches are available, weights are 1.
-import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
 import { parseDuration } from './duration.js';
-import { normalizeActions, recordShares } from './elbv2-routing.js';
+import { forwardAction, normalizeActions, recordShares } from './elbv2-routing.js';
 import { scheduleEvent } from './events.js';
 import { freshAccumulator } from './metrics-recorder.js';
 import type { SandboxPlan } from './plan-input.js';
@@ -13,13 +13,15 @@ import type {
   ClusterInfo,
   HealthCheckSettings,
   ReplicationGroupState,
+  RuleSpec,
+  RuleState,
   TargetGroupState,
   TargetState,
   WorldSettings,
   WorldState,
 } from './state.js';
 import { DEFAULT_ENGINE_VERSIONS, reportedEngineVersion } from './versions.js';
-import { toScheduledEvent, validateWorldFile, WorldFileError, type ClusterOverrides, type WorldFile } from './world-file.js';
+import { ruleSpecOf, toScheduledEvent, validateWorldFile, WorldFileError, type ClusterOverrides, type WorldFile } from './world-file.js';
 
 export const DEFAULT_START = '2026-01-05T09:00:00Z';
 const DAY_MS = 86_400_000;
@@ -72,12 +74,20 @@ function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
       ratePerSecond: tr.ratePerSecond ?? 200,
       requestDurationMs: ms(tr.requestDuration, 200),
       stickyFraction: tr.stickyFraction ?? 0.5,
+      paths: requestPaths(tr.paths),
     },
     audit: {
       maxOutOfService: file.audit?.maxOutOfService ?? plan.capacity?.maxOutOfService ?? 1,
       minActiveClusters: file.audit?.minActiveClusters ?? plan.capacity?.minActiveClusters ?? 1,
     },
   };
+}
+
+/** Relative frequencies of request paths, as shares summing to 1; default every request to "/". */
+function requestPaths(paths: Record<string, number> | undefined): Array<{ path: string; share: number }> {
+  const entries = Object.entries(paths ?? { '/': 1 });
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  return entries.map(([path, n]) => ({ path, share: n / total }));
 }
 
 function mergeCluster(defaults: ClusterOverrides, own: ClusterOverrides | undefined): ClusterOverrides {
@@ -245,7 +255,7 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
     state.audit.initialTargets[info.name] = targets.map((t) => `${t.id}:${t.port}`).sort();
   }
 
-  buildListener(state, plan, file, tuples, listenerParts);
+  buildListener(state, plan, file, source, tuples, listenerParts);
   buildServiceUpdates(state, file, startedAt);
   for (const [i, event] of (file.events ?? []).entries()) {
     const scheduled = toScheduledEvent(event, `event-${i + 1}`, startedAt);
@@ -309,6 +319,7 @@ function buildListener(
   state: WorldState,
   plan: SandboxPlan,
   file: WorldFile,
+  source: string,
   tuples: Array<{ TargetGroupArn: string; Weight: number }>,
   parts: NonNullable<ReturnType<typeof parseListenerArn>>,
 ): void {
@@ -353,6 +364,30 @@ function buildListener(
   } else {
     state.elbv2.sticky[listenerArn] = recordShares(undefined, state.elbv2.listeners[0]?.defaultActions[0], state.startedAt);
   }
+  for (const [i, spec] of (file.elbv2?.rules ?? []).entries()) {
+    const where = `${source}: elbv2.rules[${i}]`;
+    if (state.elbv2.rules.some((r) => r.priority === spec.priority)) fail(`${where}: priority ${spec.priority} is already in use on the fleet listener`);
+    const rule = ruleFromSpec(state, ruleSpecOf(spec), listenerRuleArn(parts, stableHex(`${listenerArn}:rule:${spec.priority}`, 16)), where);
+    state.elbv2.rules.push(rule);
+    state.elbv2.sticky[rule.arn] = recordShares(undefined, forwardAction(rule.actions), state.startedAt);
+  }
+}
+
+/**
+ * A rule on the fleet listener from a world file's spec: its path and host conditions, and a forward to
+ * the named clusters' groups. Rules are evaluated by priority, lowest first, the default rule last:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html
+ */
+export function ruleFromSpec(state: WorldState, spec: RuleSpec, arn: string, where: string): RuleState {
+  const conditions: RuleCondition[] = [];
+  if (spec.path) conditions.push({ Field: 'path-pattern', PathPatternConfig: { Values: [...spec.path] } });
+  if (spec.host) conditions.push({ Field: 'host-header', HostHeaderConfig: { Values: [...spec.host] } });
+  const tuples = Object.entries(spec.forward).map(([name, weight]) => {
+    const cluster = state.clusters.find((c) => c.name === name) ?? fail(`${where}: forward: no such cluster "${name}"`);
+    return { TargetGroupArn: cluster.targetGroupArn, Weight: weight };
+  });
+  const forward: Action = { Type: 'forward', ForwardConfig: { TargetGroups: tuples, TargetGroupStickinessConfig: { Enabled: false } } };
+  return { arn, listenerArn: state.fleet.listenerArn, priority: spec.priority, conditions, actions: normalizeActions([forward]), tags: [] };
 }
 
 function buildServiceUpdates(state: WorldState, file: WorldFile, startedAt: number): void {
@@ -376,6 +411,7 @@ export function checkEventTargets(state: WorldState, body: ScheduledBody, where:
   if ('cluster' in body && !state.clusters.some((c) => c.name === body.cluster)) {
     fail(`${where}: ${body.type}: no such cluster "${body.cluster}"`);
   }
+  if (body.type === 'addRule') ruleFromSpec(state, body, '', `${where}: addRule`);
   // Own properties only: "__proto__" or "constructor" must not find Object.prototype (a memory event on
   // replication group "__proto__" wrote memoryPercent onto every object of the process).
   if ('replicationGroupId' in body && !Object.hasOwn(state.elasticache.replicationGroups, body.replicationGroupId)) {

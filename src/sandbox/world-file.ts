@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { isDuration, isOffset, parseDuration, parseOffset } from './duration.js';
 import { HISTORY_MS } from './history.js';
 import { parseGuardedYaml } from './safe-yaml.js';
-import type { EventBody, ScheduledEvent } from './state.js';
+import type { EventBody, RuleSpec, ScheduledEvent } from './state.js';
 import { WorldFileError } from './world-file-error.js';
 
 export { WorldFileError };
@@ -84,6 +84,20 @@ const cluster = z
   })
   .partial();
 
+/**
+ * A listener rule of the fleet listener besides the fleet's own: path and/or host conditions (each up to
+ * 3 values, as AWS allows) and a forward to plan clusters' groups by name, with weights.
+ */
+const listenerRule = z
+  .strictObject({
+    priority: int(1, 50_000),
+    path: z.array(z.string().min(1)).min(1).max(3).optional(),
+    host: z.array(z.string().min(1)).min(1).max(3).optional(),
+    forward: z.record(z.string(), int(0, 999)),
+  })
+  .refine((r) => r.path !== undefined || r.host !== undefined, { message: 'a rule needs a path or a host condition' })
+  .refine((r) => Object.keys(r.forward).length >= 1 && Object.keys(r.forward).length <= 5, { message: 'forward needs 1 to 5 clusters' });
+
 const eventKinds = {
   manualWeight: z.strictObject({ cluster: z.string(), weight: int(0, 999) }),
   failoverNoop: z.strictObject({ replicationGroupId: z.string() }),
@@ -103,6 +117,7 @@ const eventKinds = {
   }),
   staleReads: z.strictObject({ service: z.enum(['elbv2', 'elasticache']), seconds: z.number().min(0) }),
   targetFlap: z.strictObject({ cluster: z.string(), count: int(1, 1000), period: duration(1_000).optional() }),
+  addRule: listenerRule,
 };
 
 type EventKind = keyof typeof eventKinds;
@@ -155,6 +170,7 @@ export const worldFileSchema = z
         throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial(),
         maxTargetGroupsPerForward: int(1, 1000),
         fleetRulePriority: int(1, 50_000),
+        rules: z.array(listenerRule),
       })
       .partial(),
     elasticache: z
@@ -184,6 +200,7 @@ export const worldFileSchema = z
         ratePerSecond: z.number().min(0),
         requestDuration: duration(1),
         stickyFraction: z.number().min(0).max(1),
+        paths: z.record(z.string().regex(/^\//, 'a request path starts with "/"'), z.number().positive()),
       })
       .partial(),
     audit: z.strictObject({ maxOutOfService: int(0, 100_000), minActiveClusters: int(0, 100_000) }).partial(),
@@ -296,7 +313,14 @@ function bodyOf(event: WorldEvent): EventBody {
     const f = event.targetFlap;
     return { type: 'targetFlap', cluster: f.cluster, count: f.count, periodMs: f.period ? parseDuration(f.period) : 60_000 };
   }
+  if (event.addRule) return { type: 'addRule', ...ruleSpecOf(event.addRule) };
   throw new WorldFileError('an event needs exactly one kind');
+}
+
+export type ListenerRuleInput = z.output<typeof listenerRule>;
+
+export function ruleSpecOf(rule: ListenerRuleInput): RuleSpec {
+  return { priority: rule.priority, path: rule.path ?? null, host: rule.host ?? null, forward: { ...rule.forward } };
 }
 
 /** A validated event placed on the clock: its times are offsets from the world's start. */

@@ -28,6 +28,7 @@ import type {
   ClusterInfo,
   CounterState,
   Mutation,
+  RuleSpec,
   SandboxService,
   TargetGroupState,
   Violation,
@@ -36,7 +37,9 @@ import type {
 import { healthAt, restartChecks, summarizeGroup, type GroupSummary } from './target-health.js';
 import { settleBuckets, takeToken } from './throttle.js';
 import { fleetListener, integrate, perTargetRate, routeRates, type RouteRates } from './traffic-model.js';
-import { checkEventTargets } from './world-build.js';
+import { checkEventTargets, ruleFromSpec } from './world-build.js';
+import { listenerRuleArn, parseListenerArn } from './arns.js';
+import { stableHex } from './random.js';
 import { toScheduledEvent, validateWorldEvent, type WorldEvent } from './world-file.js';
 
 const COMMANDS: Record<SandboxService, Record<string, CommandSpec>> = {
@@ -441,6 +444,28 @@ export class SandboxWorld implements EventHost {
       const normalized = normalizeActions(actions);
       if (rule) rule.actions = normalized;
       else if (listener) listener.defaultActions = normalized;
+      this.routingChanged();
+      return {};
+    });
+  }
+
+  addRule(spec: RuleSpec, arnSeed: string, caller: string): string | null {
+    const listener = fleetListener(this.state);
+    const parts = listener ? parseListenerArn(listener.arn) : null;
+    if (!listener || !parts || this.state.elbv2.rules.some((r) => r.listenerArn === listener.arn && r.priority === spec.priority)) return null;
+    const rule = ruleFromSpec(this.state, spec, listenerRuleArn(parts, stableHex(`${listener.arn}:${arnSeed}`, 16)), 'addRule');
+    this.mutate('elbv2', 'CreateRule', listener.arn, caller, () => {
+      this.state.elbv2.rules.push(rule);
+      this.routingChanged();
+      return {};
+    });
+    return rule.arn;
+  }
+
+  deleteRule(ruleArn: string, caller: string): void {
+    if (!this.state.elbv2.rules.some((r) => r.arn === ruleArn)) return;
+    this.mutate('elbv2', 'DeleteRule', ruleArn, caller, () => {
+      this.state.elbv2.rules = this.state.elbv2.rules.filter((r) => r.arn !== ruleArn);
       this.routingChanged();
       return {};
     });
