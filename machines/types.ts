@@ -19,10 +19,21 @@ export interface Check {
 }
 
 /** A precise difference between what quiesce expects at the load balancer and what is live. */
+/** A rule other than the fleet's that forwards to a target group (the default rule of a listener has priority null). */
+export interface OtherRoute {
+  targetGroupArn: string;
+  ruleArn: string;
+  listenerArn: string;
+  priority: number | null;
+  weight: number;
+}
+
 export interface Drift {
   weights: Array<{ targetGroupArn: string; expected: number | null; live: number | null }>;
   targetsAppeared: Array<{ targetGroupArn: string; targets: string[] }>;
   targetsVanished: Array<{ targetGroupArn: string; targets: string[] }>;
+  /** Rules besides the fleet's sending traffic (weight above 0) to a group that must be out of rotation. */
+  routes?: OtherRoute[];
   /** One line summarising the diff, for reasons and logs. */
   summary: string;
 }

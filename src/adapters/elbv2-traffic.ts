@@ -13,6 +13,7 @@ import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
+  DescribeTagsCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -28,9 +29,10 @@ import type { Logger } from 'pino';
 import type { TargetRef } from '../../machines/types.js';
 import { waitIdle, type Clock } from '../ports/clock.js';
 import {
+  CANARY_RULE_TAG,
   weightVerdict,
-  type CanaryRule,
   type ForwardConfig,
+  type ListenerRule,
   type TargetGroupSettings,
   type TargetHealth,
   type TargetHealthState,
@@ -43,6 +45,8 @@ import { hasAwsErrorCode } from '../aws/classify.js';
 import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
 import { forwardActionIndex, toForwardConfig, withGroupWeight } from './elbv2-actions.js';
+import { canaryPlacement, canaryRulesOf, isCanaryShaped, MAX_PRIORITY, MIN_PRIORITY, placementRefusal } from '../traffic/listener-rules.js';
+import { parseArn } from '../plan/arn.js';
 
 export interface Elbv2TrafficOptions {
   client: ElasticLoadBalancingV2Client;
@@ -56,9 +60,9 @@ export interface Elbv2TrafficOptions {
 }
 
 /** Same key as infra/permissions.ts CANARY_RULE_TAG, which scopes DeleteRule to tagged rules. */
-export const CANARY_RULE_TAG = 'quiesce:canary';
-const MIN_PRIORITY = 1;
-const MAX_PRIORITY = 50_000;
+export { CANARY_RULE_TAG };
+/** DescribeTags takes at most 20 resource ARNs per call. */
+const TAGS_PER_CALL = 20;
 const DEFAULT_DEREGISTRATION_DELAY_S = 300;
 /** The machine's own read-back bound: a change not visible by then is drift, not staleness. */
 const DEFAULT_READ_BACK_WAIT_MS = 120_000;
@@ -171,6 +175,41 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
       marker = out.NextMarker;
     } while (marker);
     return rules;
+  }
+
+  /** One listener's rules, with the canary tag of those shaped like a canary rule (normally none or a few). */
+  async function listenerRules(listenerArn: string): Promise<ListenerRule[]> {
+    const rules = (await listRules(listenerArn)).flatMap((r) => (r.RuleArn ? [toListenerRule(r, listenerArn)] : []));
+    await readCanaryTags(rules.filter(isCanaryShaped));
+    return rules;
+  }
+
+  async function readCanaryTags(rules: ListenerRule[]): Promise<void> {
+    for (let i = 0; i < rules.length; i += TAGS_PER_CALL) {
+      const batch = rules.slice(i, i + TAGS_PER_CALL);
+      const arns = batch.map((r) => r.ruleArn);
+      const out = await call('DescribeTags', arns[0]!, () => client.send(new DescribeTagsCommand({ ResourceArns: arns })));
+      const tags = new Map((out.TagDescriptions ?? []).map((d) => [d.ResourceArn, d.Tags ?? []]));
+      for (const rule of batch) {
+        const value = tags.get(rule.ruleArn)?.find((t) => t.Key === CANARY_RULE_TAG)?.Value;
+        if (value !== undefined) rule.canaryTag = value;
+      }
+    }
+  }
+
+  async function loadBalancerListeners(listenerArn: string): Promise<string[]> {
+    const lbArn = loadBalancerOf(listenerArn);
+    const arns: string[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await call('DescribeListeners', lbArn, () =>
+        client.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, ...(marker ? { Marker: marker } : {}) })),
+      );
+      arns.push(...(out.Listeners ?? []).flatMap((l) => (l.ListenerArn ? [l.ListenerArn] : [])));
+      marker = out.NextMarker;
+    } while (marker);
+    if (!arns.includes(listenerArn)) throw new UnexpectedResponseError(`DescribeListeners of ${lbArn} did not list ${listenerArn}`);
+    return arns;
   }
 
   const port: TrafficPort = {
@@ -301,26 +340,33 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
       return dns;
     },
 
+    async readRules(listenerArn) {
+      const rules: ListenerRule[] = [];
+      for (const arn of await loadBalancerListeners(listenerArn)) rules.push(...(await listenerRules(arn)));
+      return rules;
+    },
+
     async createCanaryRule(listenerArn, spec) {
-      const rules = await listRules(listenerArn);
-      // Idempotent: a resumed run finds the rule its crashed predecessor created instead of adding a second.
-      const existing = rules
-        .map(toCanaryRule)
-        .find(
-          (c) =>
-            c !== undefined &&
-            sameHeader(c.headerName, spec.headerName) &&
-            c.headerValue.toLowerCase() === spec.headerValue.toLowerCase() &&
-            c.targetGroupArn === spec.targetGroupArn,
-        );
-      if (existing) {
-        logger.info({ listenerArn, ruleArn: existing.ruleArn }, 'canary rule already present; reusing it');
-        return existing;
+      const header = { name: spec.headerName, value: spec.headerValue };
+      let rules = await listenerRules(listenerArn);
+      // Ours by its tag: an earlier attempt (a crashed run, a call that failed after taking effect) made it.
+      const own = rules.find((r) => r.canaryTag === spec.tag);
+      if (own) {
+        const ahead = canaryPlacement(rules, listenerArn, header, own.ruleArn).bound;
+        const reusable = canaryRulesOf([own], listenerArn)[0];
+        if (reusable && reusable.priority < ahead && reusable.targetGroupArn === spec.targetGroupArn && reusable.headerValue.toLowerCase() === spec.headerValue.toLowerCase()) {
+          logger.info({ listenerArn, ruleArn: own.ruleArn }, 'canary rule already present; reusing it');
+          return reusable;
+        }
+        // Ours, but no longer ahead of every rule that could take the request: replaced.
+        logger.info({ listenerArn, ruleArn: own.ruleArn }, 'own canary rule out of place; replacing it');
+        await port.deleteCanaryRule(own.ruleArn);
+        rules = rules.filter((r) => r !== own);
       }
-      const used = new Set(rules.map((r) => Number(r.Priority)).filter((p) => Number.isInteger(p)));
-      let priority = lowestFreePriority(used, MIN_PRIORITY);
-      for (let conflicts = 0; priority !== undefined && conflicts <= maxConflicts; conflicts++) {
-        const chosen = priority;
+      for (let conflicts = 0; conflicts <= maxConflicts; conflicts++) {
+        const placement = canaryPlacement(rules, listenerArn, header);
+        if (placement.priority === undefined) throw new RefusedError(`${placementRefusal(placement, listenerArn)}: canary requests would not reach ${spec.targetGroupArn}`);
+        const chosen = placement.priority;
         try {
           const out = await call('CreateRule', listenerArn, () =>
             client.send(
@@ -331,27 +377,31 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
                 Actions: [
                   { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: spec.targetGroupArn, Weight: 1 }] } },
                 ],
-                // The deployed policy lets quiesce delete only rules carrying this tag (infra/permissions.ts).
-                Tags: [{ Key: CANARY_RULE_TAG, Value: spec.headerValue }],
+                // The deployed policy lets quiesce delete only rules carrying this tag (infra/permissions.ts),
+                // and the tag's value is how this caller knows the rule for its own.
+                Tags: [{ Key: CANARY_RULE_TAG, Value: spec.tag }],
               }),
             ),
           );
           const ruleArn = out.Rules?.[0]?.RuleArn;
           if (!ruleArn) throw new UnexpectedResponseError(`CreateRule on ${listenerArn} returned no rule ARN`);
-          return { ruleArn, priority: chosen, ...spec };
+          return { ruleArn, priority: chosen, headerName: spec.headerName, headerValue: spec.headerValue, targetGroupArn: spec.targetGroupArn, tag: spec.tag };
         } catch (err) {
-          // Another writer took the priority between our read and our create: move to the next free one.
-          if (!(err instanceof AwsCallError && hasAwsErrorCode(err.cause, 'PriorityInUse'))) throw err;
+          if (!(err instanceof AwsCallError)) throw err;
+          // The call may have taken effect before it failed: a 500 after AWS created the rule, whose retry
+          // then met PriorityInUse from that very rule. The tag says whether the rule is ours.
+          rules = await listenerRules(listenerArn);
+          const made = canaryRulesOf(rules.filter((r) => r.canaryTag === spec.tag), listenerArn)[0];
+          if (made) {
+            logger.info({ listenerArn, ruleArn: made.ruleArn, code: err.code }, 'CreateRule failed after creating the rule; found it by its tag');
+            return made;
+          }
+          // Another writer took the priority between our read and our create: the next free one, read afresh.
+          if (!hasAwsErrorCode(err.cause, 'PriorityInUse')) throw err;
           logger.info({ listenerArn, priority: chosen }, 'rule priority taken meanwhile; trying the next free one');
-          used.add(chosen);
-          priority = lowestFreePriority(used, chosen + 1);
         }
       }
-      throw new RefusedError(
-        priority === undefined
-          ? `listener ${listenerArn} has no free rule priority in ${MIN_PRIORITY}..${MAX_PRIORITY}`
-          : `listener ${listenerArn}: rule priorities kept being taken (${maxConflicts + 1} conflicts); is another tool editing it?`,
-      );
+      throw new RefusedError(`listener ${listenerArn}: rule priorities kept being taken (${maxConflicts + 1} conflicts); is another tool editing it?`);
     },
 
     async deleteCanaryRule(ruleArn) {
@@ -368,12 +418,6 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
       }
     },
 
-    async findCanaryRules(listenerArn, headerName) {
-      const rules = await listRules(listenerArn);
-      return rules
-        .map(toCanaryRule)
-        .filter((c): c is CanaryRule => c !== undefined && sameHeader(c.headerName, headerName));
-    },
   };
   return port;
 }
@@ -399,37 +443,35 @@ function describeLocation(location: TrafficLocation): string {
   return location.ruleArn ? `rule ${location.ruleArn}` : `default action of listener ${location.listenerArn}`;
 }
 
-function lowestFreePriority(used: ReadonlySet<number>, from: number): number | undefined {
-  for (let p = Math.max(from, MIN_PRIORITY); p <= MAX_PRIORITY; p++) if (!used.has(p)) return p;
-  return undefined;
-}
-
-/** Header names match case-insensitively at the ALB. */
-function sameHeader(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-/**
- * A rule counts as a canary only in the exact shape createCanaryRule makes: one http-header condition and
- * a forward to one group. A rule with more conditions belongs to someone else, even with the same header.
- */
-function toCanaryRule(rule: Rule): CanaryRule | undefined {
-  if (rule.IsDefault || !rule.RuleArn) return undefined;
+/** The port's view of a rule as DescribeRules answers it (tags are read separately). */
+function toListenerRule(rule: Rule, listenerArn: string): ListenerRule {
   const conditions = rule.Conditions ?? [];
-  const header = conditions[0]?.HttpHeaderConfig;
-  if (conditions.length !== 1 || conditions[0]?.Field !== 'http-header' || !header?.HttpHeaderName) return undefined;
+  const headerConditions = conditions.flatMap((c) =>
+    c.Field === 'http-header' && c.HttpHeaderConfig?.HttpHeaderName ? [{ name: c.HttpHeaderConfig.HttpHeaderName, values: c.HttpHeaderConfig.Values ?? [] }] : [],
+  );
   const actions = rule.Actions ?? [];
   const forward = actions[forwardActionIndex(actions)];
-  if (actions.length !== 1 || !forward) return undefined;
-  const groups = toForwardConfig(forward).targetGroups;
-  if (groups.length !== 1 || !groups[0]) return undefined;
+  const priority = rule.IsDefault ? null : Number(rule.Priority);
+  if (priority !== null && !(Number.isInteger(priority) && priority >= MIN_PRIORITY && priority <= MAX_PRIORITY)) {
+    throw new UnexpectedResponseError(`DescribeRules returned rule ${rule.RuleArn} with priority ${String(rule.Priority)}`);
+  }
   return {
-    ruleArn: rule.RuleArn,
-    priority: Number(rule.Priority),
-    headerName: header.HttpHeaderName,
-    headerValue: header.Values?.[0] ?? '',
-    targetGroupArn: groups[0].targetGroupArn,
+    ruleArn: rule.RuleArn ?? '',
+    listenerArn,
+    priority,
+    forward: forward ? toForwardConfig(forward) : null,
+    headerConditions,
+    otherConditions: conditions.length - headerConditions.length,
+    actions: actions.length,
   };
+}
+
+/** `...:loadbalancer/app/<name>/<id>` from `...:listener/app/<name>/<id>/<listener-id>` (the documented ARN formats). */
+function loadBalancerOf(listenerArn: string): string {
+  const arn = parseArn(listenerArn);
+  const [kind, type, name, id] = (arn?.resource ?? '').split('/');
+  if (!arn || kind !== 'listener' || !type || !name || !id) throw new RefusedError(`${listenerArn} is not a listener ARN`);
+  return `arn:${arn.partition}:${arn.service}:${arn.region}:${arn.account}:loadbalancer/${type}/${name}/${id}`;
 }
 
 function toTargetDescription(target: TargetRef): TargetDescription {

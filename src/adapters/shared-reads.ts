@@ -1,5 +1,5 @@
 import { waitIdle, type Clock } from '../ports/clock.js';
-import { weightVerdict, type TrafficLocation, type TrafficPort, type WeightVerdict } from '../ports/traffic.js';
+import { weightVerdict, type ForwardConfig, type ListenerRule, type TrafficLocation, type TrafficPort, type WeightVerdict } from '../ports/traffic.js';
 
 // Reads the effects of one moment share. A phase's last look, the guard before the next change and the
 // next phase's first look each read the listener (and target health) within the same moment: one read
@@ -21,7 +21,11 @@ export class SharedReads {
     private readonly windowMs = SHARED_READ_MS,
   ) {}
 
-  read<T>(key: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * `derive` lists other keys the same answer serves (the forward actions a listing of rules holds): they
+   * are shared as if read by the same call, unless a write of ours came in between.
+   */
+  read<T>(key: string, load: () => Promise<T>, derive?: (value: T) => Array<[string, unknown]>): Promise<T> {
     const now = this.clock.now();
     this.sweep(now);
     const hit = this.entries.get(key);
@@ -32,9 +36,15 @@ export class SharedReads {
     const value = load();
     this.entries.set(key, { at: now, generation, value });
     // A failed read is not shared: the next reader asks AWS again (the caller still gets the error).
-    value.then(undefined, () => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    });
+    value.then(
+      (answer) => {
+        if (!derive || this.generation !== generation || this.writing > 0) return;
+        for (const [k, v] of derive(answer)) this.entries.set(k, { at: now, generation, value: Promise.resolve(v) });
+      },
+      () => {
+        if (this.entries.get(key)?.value === value) this.entries.delete(key);
+      },
+    );
     return value;
   }
 
@@ -73,13 +83,22 @@ export class SharedReads {
 
 const forwardKey = (location: TrafficLocation) => `forward|${location.listenerArn}|${location.ruleArn ?? ''}`;
 
-/** The traffic port with shared reads of the forward action, target health and canary rules. */
+/** The forward action of every rule in a listing, keyed as readForwardConfig reads them (the default rule's is the listener's). */
+function forwardsOf(rules: ListenerRule[]): Array<[string, ForwardConfig]> {
+  return rules.flatMap((r): Array<[string, ForwardConfig]> =>
+    r.forward ? [[forwardKey(r.priority === null ? { listenerArn: r.listenerArn } : { listenerArn: r.listenerArn, ruleArn: r.ruleArn }), r.forward]] : [],
+  );
+}
+
+/** The traffic port with shared reads of the forward action, target health and the load balancer's rules. */
 export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = SHARED_READ_MS): TrafficPort {
   const memo = new SharedReads(clock, windowMs);
   const forward = (location: TrafficLocation) => memo.read(forwardKey(location), () => port.readForwardConfig(location));
   return {
     ...port,
     readForwardConfig: forward,
+    // A listing of the rules holds the fleet's forward too: the look that reads both sends one request.
+    readRules: (listenerArn) => memo.read(`rules|${listenerArn}`, () => port.readRules(listenerArn), forwardsOf),
     async verifyWeight(location, targetGroupArn, weight): Promise<WeightVerdict> {
       return weightVerdict(await forward(location), targetGroupArn, weight);
     },
@@ -93,7 +112,6 @@ export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = S
     },
     describeTargetHealth: (targetGroupArn, targets) =>
       memo.read(`health|${targetGroupArn}|${(targets ?? []).map((t) => `${t.id}:${t.port ?? ''}`).join(',')}`, () => port.describeTargetHealth(targetGroupArn, targets)),
-    findCanaryRules: (listenerArn, headerName) => memo.read(`canary|${listenerArn}|${headerName.toLowerCase()}`, () => port.findCanaryRules(listenerArn, headerName)),
     deregisterTargets: (targetGroupArn, targets) => memo.write(() => port.deregisterTargets(targetGroupArn, targets)),
     registerTargets: (targetGroupArn, targets) => memo.write(() => port.registerTargets(targetGroupArn, targets)),
     createCanaryRule: (listenerArn, spec) => memo.write(() => port.createCanaryRule(listenerArn, spec)),

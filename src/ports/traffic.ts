@@ -60,12 +60,38 @@ export function weightVerdict(forward: ForwardConfig, targetGroupArn: string, we
   return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
 }
 
+/** The tag quiesce puts on every canary rule it creates; its value names the run and the cluster. */
+export const CANARY_RULE_TAG = 'quiesce:canary';
+
+/**
+ * One rule of a listener, the default rule included, as routing and the canary judge it. Rules are
+ * evaluated by priority, lowest first, the default rule last:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html
+ */
+export interface ListenerRule {
+  ruleArn: string;
+  listenerArn: string;
+  /** null for the listener's default rule. */
+  priority: number | null;
+  /** The forward action as read (groups at weight 0 included); null when the rule does not forward. */
+  forward: ForwardConfig | null;
+  /** Its http-header conditions; `otherConditions` counts the rest. */
+  headerConditions: Array<{ name: string; values: string[] }>;
+  otherConditions: number;
+  /** Number of actions (a canary rule has exactly one). */
+  actions: number;
+  /** Its CANARY_RULE_TAG value; read only for rules shaped like a canary rule (one header condition, one forward to one group). */
+  canaryTag?: string;
+}
+
 export interface CanaryRule {
   ruleArn: string;
   priority: number;
   headerName: string;
   headerValue: string;
   targetGroupArn: string;
+  /** Its CANARY_RULE_TAG value, if it has one. */
+  tag?: string;
 }
 
 /** A precondition of a weight change, judged on the live forward the change will be written over. */
@@ -97,12 +123,20 @@ export interface TrafficPort {
 
   /** DNS name of the load balancer behind a listener, for the HTTP canary. */
   loadBalancerDnsName(listenerArn: string): Promise<string>;
-  /** Forwards requests carrying `headerName: headerValue` to one group, at the lowest free priority. */
+  /**
+   * Every rule of every listener of the load balancer `listenerArn` belongs to (a target group is used
+   * with one load balancer only, by any of its listeners and rules): one DescribeListeners, one
+   * DescribeRules per listener, and DescribeTags only for rules shaped like a canary rule.
+   */
+  readRules(listenerArn: string): Promise<ListenerRule[]>;
+  /**
+   * Forwards requests carrying `headerName: headerValue` to one group, tagged CANARY_RULE_TAG = `tag`, at
+   * a free priority ahead of every rule that could take such a request; refuses when there is none. A
+   * rule already carrying the tag is this caller's (an earlier attempt that took effect): it is reused.
+   */
   createCanaryRule(
     listenerArn: string,
-    spec: { targetGroupArn: string; headerName: string; headerValue: string },
+    spec: { targetGroupArn: string; headerName: string; headerValue: string; tag: string },
   ): Promise<CanaryRule>;
   deleteCanaryRule(ruleArn: string): Promise<void>;
-  /** Canary rules left on the listener (by header name), e.g. by a crashed earlier run. */
-  findCanaryRules(listenerArn: string, headerName: string): Promise<CanaryRule[]>;
 }

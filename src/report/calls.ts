@@ -3,6 +3,7 @@ import type { Plan } from '../plan/schema.js';
 import type { JournalEntry } from '../store/run-store.js';
 import { groupName } from '../traffic/drift.js';
 import type { DriftDiff, TimelineItem, WeightChange } from './run-report.js';
+import { routeText } from '../traffic/listener-rules.js';
 
 // Journal `effect` entries become the mutating AWS calls of the timeline, with what was there before
 // and what is there after, read from the entry's data rather than from its message.
@@ -72,6 +73,7 @@ export function driftDiff(drift: Drift): DriftDiff {
     weights: drift.weights.map((w) => ({ group: groupName(w.targetGroupArn), ...w })),
     targetsAppeared: drift.targetsAppeared.map((t) => ({ group: groupName(t.targetGroupArn), targets: [...t.targets] })),
     targetsVanished: drift.targetsVanished.map((t) => ({ group: groupName(t.targetGroupArn), targets: [...t.targets] })),
+    routes: (drift.routes ?? []).map((r) => ({ group: groupName(r.targetGroupArn), rule: routeText(r, true), weight: r.weight })),
   };
 }
 

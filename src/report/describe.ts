@@ -125,5 +125,6 @@ export function driftLines(diff: DriftDiff): string[] {
   }
   for (const t of diff.targetsAppeared) lines.push(`${t.group}: targets appeared: ${t.targets.join(', ')}`);
   for (const t of diff.targetsVanished) lines.push(`${t.group}: targets vanished: ${t.targets.join(', ')}`);
+  for (const r of diff.routes) lines.push(`${r.group}: still forwarded to by ${r.rule} with weight ${r.weight}`);
   return lines;
 }

@@ -72,6 +72,8 @@ export interface DriftDiff {
   weights: Array<{ group: string; targetGroupArn: string; expected: number | null; live: number | null }>;
   targetsAppeared: Array<{ group: string; targets: string[] }>;
   targetsVanished: Array<{ group: string; targets: string[] }>;
+  /** Rules besides the fleet's sending traffic to a group that must be out of rotation. */
+  routes: Array<{ group: string; rule: string; weight: number }>;
 }
 
 interface Base {

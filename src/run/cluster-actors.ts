@@ -23,6 +23,7 @@ import type { ForwardConfig } from '../ports/traffic.js';
 import { runPreflight } from './preflight.js';
 import { assertOutOfRotation, capacityWithout, readyForTraffic } from './rotation-guards.js';
 import { observeDrain, observeRamp, weightEvidence } from './observations.js';
+import { otherRoutes, readRules } from './other-rules.js';
 import { observeStep, startStep } from './maintenance-steps.js';
 import { removeLeftoverCanaryRules, verifyCluster } from './verification.js';
 import { baseline, check, clusterSpec, journal, weightOf, type RunContext } from './run-context.js';
@@ -91,9 +92,11 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
     confirmWeight: effect<ClusterRef & { weight: number }, ObserveOutput>('confirm', async (i) => {
       const now = ctx.clock.now();
       const evidence = await weightEvidence(ctx, i.cluster, i.weight);
-      return evidence.check.ok
-        ? { at: now, status: 'done', checks: [{ ...evidence.check, at: now }] }
-        : { at: now, status: 'not-yet', recheckAt: now + 5_000, reason: evidence.check.message, checks: [{ ...evidence.check, at: now }] };
+      const checks = [{ ...evidence.check, at: now }];
+      if (evidence.check.ok) return { at: now, status: 'done', checks };
+      // Another rule sending it traffic is not a read-back that is late: it is drift now.
+      if (evidence.drift?.routes?.length) return { at: now, status: 'drift', drift: evidence.drift, reason: evidence.check.message, checks };
+      return { at: now, status: 'not-yet', recheckAt: now + 5_000, reason: evidence.check.message, checks };
     }),
     deregisterTargets: effect<ClusterRef, TargetsOutput>('deregister', (i) => deregisterTargets(ctx, i.cluster)),
     observeDrain: effect<ObserveDrainInput, ObserveOutput>('drain', (i) => observeDrain(ctx, i)),
@@ -116,6 +119,7 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
 export async function checkDrift(ctx: RunContext, cluster: string, expectedWeight: number): Promise<DriftOutput> {
   const spec = clusterSpec(ctx, cluster);
   const base = await baseline(ctx);
+  const rules = await readRules(ctx);
   const live = await ctx.traffic.readForwardConfig(ctx.location);
   const inFlight = ctx.inFlight();
   const weights: Record<string, number> = { [spec.targetGroupArn]: expectedWeight };
@@ -125,9 +129,10 @@ export async function checkDrift(ctx: RunContext, cluster: string, expectedWeigh
     if (w !== undefined) weights[other.targetGroupArn] = w;
   }
   const liveTargets = await ctx.traffic.listTargets(spec.targetGroupArn);
+  // About to leave rotation: from here until it is back, no other rule may send it traffic.
   const drift = computeDrift(
-    { weights, groups: base.forward.targetGroups.map((g) => g.targetGroupArn), targets: { [spec.targetGroupArn]: (base.targets[cluster] ?? []).map((t) => t.id) } },
-    { forward: live, targets: { [spec.targetGroupArn]: liveTargets.map((t) => t.id) } },
+    { weights, groups: base.forward.targetGroups.map((g) => g.targetGroupArn), targets: { [spec.targetGroupArn]: (base.targets[cluster] ?? []).map((t) => t.id) }, exclusive: [spec.targetGroupArn] },
+    { forward: live, targets: { [spec.targetGroupArn]: liveTargets.map((t) => t.id) }, otherRoutes: otherRoutes(ctx, cluster, rules) },
   );
   const at = ctx.clock.now();
   if (drift) await journal(ctx, 'drift', `${cluster}: drift detected: ${drift.summary}`, { cluster, data: { drift } });

@@ -4,20 +4,29 @@ import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
 import { computeDrift } from '../traffic/drift.js';
 import { check, clusterSpec, type RunContext } from './run-context.js';
 import { noteWeightRead, targetGroupSettings } from './cadence.js';
+import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 
 // Drain and ramp completion, judged by evidence: the weight read back, the load balancer's own request
 // counts, target health. An API call that returned 200 proves nothing here.
 
 const MINUTE = 60_000;
 
-/** Reads the weight back; a different live weight is drift, reported with the precise diff. */
+/**
+ * Reads the weight back; a different live weight is drift, reported with the precise diff. Out of
+ * rotation (expected 0), so is any other rule of the load balancer sending the group traffic: read in the
+ * same look (one listing of the rules, which also holds the fleet's forward).
+ */
 export async function weightEvidence(ctx: RunContext, cluster: string, expected: number, name = 'weight'): Promise<{ check: Check; drift?: ObserveOutput['drift'] }> {
   const spec = clusterSpec(ctx, cluster);
+  const routes = expected === 0 ? reaching(otherRoutes(ctx, cluster, await readRules(ctx))) : [];
   const verdict = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, expected);
-  if (verdict.status === 'ok') return { check: check(name, true, `weight ${verdict.live}`, `${expected}`) };
+  if (verdict.status === 'ok' && routes.length === 0) return { check: check(name, true, `weight ${verdict.live}`, `${expected}`) };
   const live = await ctx.traffic.readForwardConfig(ctx.location);
-  const drift = computeDrift({ weights: { [spec.targetGroupArn]: expected }, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live }) ?? undefined;
-  return { check: check(name, false, `weight ${verdict.live ?? 'missing'}`, `${expected}`, `${cluster}'s weight reads ${verdict.live ?? 'missing'}, expected ${expected}`), ...(drift ? { drift } : {}) };
+  const drift =
+    computeDrift({ weights: { [spec.targetGroupArn]: expected }, groups: live.targetGroups.map((g) => g.targetGroupArn), exclusive: [spec.targetGroupArn] }, { forward: live, otherRoutes: routes }) ?? undefined;
+  const observed = `weight ${verdict.live ?? 'missing'}${routes.length ? `; ${routesText(routes)}` : ''}`;
+  const message = verdict.status === 'ok' ? `${cluster} is out of rotation in the fleet's forward but still reachable: ${routesText(routes)}` : `${cluster}'s weight reads ${verdict.live ?? 'missing'}, expected ${expected}`;
+  return { check: check(name, false, observed, `${expected}`, message), ...(drift ? { drift } : {}) };
 }
 
 export async function observeDrain(

@@ -2,11 +2,14 @@ import type { Check } from '../../machines/types.js';
 import type { PreflightOutput } from '../../machines/cluster.contract.js';
 import type { ClusterSpec } from '../plan/schema.js';
 import { formatDuration } from '../plan/duration.js';
-import type { ForwardConfig } from '../ports/traffic.js';
+import { CANARY_RULE_TAG, type ForwardConfig, type ListenerRule } from '../ports/traffic.js';
 import type { ReplicationGroupView } from '../ports/cache.js';
 import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
 import { serviceUpdateRefusal } from '../adapters/elasticache-evidence.js';
-import { foreignCanaryRules, removeLeftoverCanaryRules } from './canary-rule.js';
+import { canaryHeaderName, canaryHeaderValue, foreignCanaryRules, removeLeftoverCanaryRules } from './canary-rule.js';
+import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
+import { canaryPlacement, placementRefusal } from '../traffic/listener-rules.js';
+import { groupName } from '../traffic/drift.js';
 import { stepKey } from './maintenance-steps.js';
 import { targetGroupSettings } from './cadence.js';
 import { fleetHealth, type FleetHealth } from './fleet-health.js';
@@ -23,6 +26,8 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
   const spec = clusterSpec(ctx, name);
   const base = await baseline(ctx);
   const originalWeight = weightOf(base.forward, spec.targetGroupArn) ?? 0;
+  // One listing of the load balancer's rules serves the other-rules, canary and weight checks alike.
+  const rules = await readRules(ctx);
   const live = await ctx.traffic.readForwardConfig(ctx.location);
   const checks: Check[] = [];
 
@@ -46,7 +51,9 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
 
   if (spec.cache) await checkOwnCache(ctx, spec, viewOf(spec.cache.replicationGroupId), checks);
   await checkTestFailoverBudget(ctx, checks);
-  await checkCanaryRules(ctx, name, checks);
+  await checkCanaryRules(ctx, name, rules, checks);
+  // After the canary checks: a stale canary rule forwarding to this group is named for what it is first.
+  checkOtherRules(ctx, spec, rules, checks);
 
   const at = ctx.clock.now();
   const failed = checks.find((c) => !c.ok);
@@ -230,20 +237,55 @@ async function checkTestFailoverBudget(ctx: RunContext, checks: Check[]): Promis
 }
 
 /**
- * This run's own leftovers (a crash mid-canary) are deleted, except those of clusters verifying right now;
- * anyone else's rule is a refusal.
+ * Out of rotation must mean unreachable: a rule besides the fleet's that forwards to the cluster's group
+ * with a weight above 0 would keep sending it traffic at weight 0 in the fleet's forward. One at weight 0
+ * sends nothing (raising it later is drift).
  */
-async function checkCanaryRules(ctx: RunContext, name: string, checks: Check[]): Promise<void> {
+function checkOtherRules(ctx: RunContext, spec: ClusterSpec, rules: readonly ListenerRule[], checks: Check[]): void {
+  const routes = otherRoutes(ctx, spec.name, rules);
+  const live = reaching(routes);
+  const group = groupName(spec.targetGroupArn);
+  const idle = routes.length - live.length;
+  checks.push(
+    check(
+      'preflight.other-rules',
+      live.length === 0,
+      live.length ? routesText(live) : idle ? `${idle} other rule(s) hold ${group} at weight 0` : `no other rule forwards to ${group}`,
+      'no other rule sends it traffic',
+      `${routesText(live.slice(0, 1))}: weight 0 in the fleet's forward would not take ${spec.name} out of rotation; take ${group} out of that rule first`,
+    ),
+  );
+}
+
+/**
+ * This run's own leftovers (a crash mid-canary) are deleted, except those of clusters verifying right now;
+ * anyone else's canary rule is a refusal. With a canary configured, a rule for it must be able to go
+ * ahead of every rule that could take its requests, the fleet's own included.
+ */
+async function checkCanaryRules(ctx: RunContext, name: string, rules: readonly ListenerRule[], checks: Check[]): Promise<void> {
   const inFlight = ctx.inFlight();
-  await removeLeftoverCanaryRules(ctx, (cluster) => cluster === name || !inFlight.has(cluster));
-  const stale = await foreignCanaryRules(ctx);
+  const deleted = new Set(await removeLeftoverCanaryRules(ctx, (cluster) => cluster === name || !inFlight.has(cluster), rules));
+  const remaining = rules.filter((r) => !deleted.has(r.ruleArn));
+  const stale = await foreignCanaryRules(ctx, remaining);
   checks.push(
     check(
       'preflight.canary-rule',
       stale.length === 0,
-      stale.length ? `${stale.length} rule(s): ${stale.map((r) => `priority ${r.priority} (${r.headerValue})`).join(', ')}` : 'none',
-      'no leftover canary rule',
-      `a canary rule from an earlier run is still on the listener (${stale[0]?.ruleArn}, header value ${stale[0]?.headerValue}); delete it before running`,
+      stale.length ? `${stale.length} rule(s): ${stale.map((r) => `priority ${r.priority} (${r.headerValue}${r.tag === undefined ? ', untagged' : `, tagged ${r.tag}`})`).join(', ')}` : 'none',
+      'no canary rule but this run\'s',
+      `a canary rule this run did not create is on the listener (${stale[0]?.ruleArn}, header value ${stale[0]?.headerValue}, ${stale[0]?.tag === undefined ? `no ${CANARY_RULE_TAG} tag` : `tagged ${CANARY_RULE_TAG}=${stale[0]?.tag}`}); delete it before running`,
+    ),
+  );
+  if (!ctx.plan.verify.canary) return;
+  const listenerArn = ctx.location.listenerArn;
+  const placement = canaryPlacement(remaining, listenerArn, { name: canaryHeaderName(ctx), value: canaryHeaderValue(ctx.runId, name) });
+  checks.push(
+    check(
+      'preflight.canary-priority',
+      placement.priority !== undefined,
+      placement.priority !== undefined ? `priority ${placement.priority} free, ahead of ${placement.blocking ? `priority ${placement.bound}` : 'every rule'}` : placementRefusal(placement, listenerArn),
+      'a free priority ahead of every rule that could take the canary request',
+      `${placementRefusal(placement, listenerArn)}: canary requests would not reach ${name}; give the fleet's rule and the rules before it higher priority numbers, or drop verify.canary`,
     ),
   );
 }

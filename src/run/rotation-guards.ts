@@ -1,6 +1,7 @@
 import { RefusedError } from '../errors.js';
 import type { ForwardConfig, WeightGuard } from '../ports/traffic.js';
 import { fleetHealth } from './fleet-health.js';
+import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 import { clusterSpec, weightOf, type RunContext } from './run-context.js';
 
 // Checked right as a weight changes a cluster's place in rotation, against the live listener: the
@@ -71,18 +72,23 @@ export async function capacityWithout(ctx: RunContext, cluster: string): Promise
 /**
  * Before a maintenance step starts, the cluster must be out of rotation now. Its phase read the weight
  * earlier (a drain observation whose CloudWatch reads took a minute), and a weight raised by hand in
- * between let a modify start on a cluster taking traffic.
+ * between let a modify start on a cluster taking traffic. Another rule sending it traffic counts too.
  */
 export async function assertOutOfRotation(ctx: RunContext, cluster: string, stepIndex: number): Promise<void> {
   const spec = clusterSpec(ctx, cluster);
   let tookMs = 0;
   for (let attempt = 0; attempt < FRESH_ATTEMPTS; attempt++) {
     const started = ctx.clock.now();
+    const rules = await readRules(ctx);
     const live = await ctx.traffic.readForwardConfig(ctx.location);
     if (await isInRotation(ctx, live, spec.targetGroupArn)) {
       throw new RefusedError(
         `drift: ${cluster} is back in rotation (weight ${weightOf(live, spec.targetGroupArn) ?? 0}, set outside this run) right before maintenance step ${stepIndex + 1}; the step was not started`,
       );
+    }
+    const routes = reaching(otherRoutes(ctx, cluster, rules));
+    if (routes.length > 0) {
+      throw new RefusedError(`drift: ${cluster} is reachable through another rule (${routesText(routes)}) right before maintenance step ${stepIndex + 1}; the step was not started`);
     }
     tookMs = ctx.clock.now() - started;
     if (tookMs <= FRESH_EVIDENCE_MS) return;

@@ -355,6 +355,11 @@ function modifyRule(core: WorldCore, input: ModifyRuleInput): ModifyRuleOutput {
   return { Rules: [renderRule(rule)] };
 }
 
+/**
+ * CreateRule: priorities 1..50000, unique per listener (PriorityInUse, also when the rule holding it was
+ * made by an earlier attempt of the same call); Tags are stored with the rule and answered by DescribeTags
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html).
+ */
 function createRule(core: WorldCore, input: CreateRuleInput): CreateRuleOutput {
   const listener = findListener(core, input.ListenerArn);
   const priority = input.Priority;
@@ -524,6 +529,8 @@ function deregisterTargets(core: WorldCore, input: DeregisterTargetsInput): obje
   return {};
 }
 
+/** Tags of load balancers, target groups, listeners and rules, up to 20 ARNs per call
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html). */
 function describeTags(core: WorldCore, input: DescribeTagsInput): DescribeTagsOutput {
   const arns = input.ResourceArns ?? [];
   if (arns.length === 0 || arns.length > 20) throw validationError('elbv2', 'Specify between 1 and 20 resource ARNs');

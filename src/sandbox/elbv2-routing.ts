@@ -119,7 +119,10 @@ export interface RouteChoice {
   actions: Action[];
 }
 
-/** The rule (lowest priority first, default last) that takes a request on this listener. */
+/**
+ * The rule (lowest priority first, default last) that takes a request on this listener
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
+ */
 export function routeFor(elbv2: Elbv2State, listener: ListenerState, request: SimulatedRequest | null): RouteChoice {
   const rules = elbv2.rules
     .filter((r) => r.listenerArn === listener.arn)

@@ -1,7 +1,8 @@
 // What differs between what quiesce expects at the load balancer and what is live. Pure: the caller
 // reads the world (forward config, target lists) and passes both sides in.
-import type { Drift } from '../../machines/types.js';
+import type { Drift, OtherRoute } from '../../machines/types.js';
 import type { ForwardConfig } from '../ports/traffic.js';
+import { routeSummary } from './listener-rules.js';
 
 export interface ExpectedTraffic {
   /** Weight quiesce expects per target group ARN. */
@@ -13,12 +14,16 @@ export interface ExpectedTraffic {
   groups?: string[];
   /** Registered target ids per group; groups absent here are not judged for targets. */
   targets?: Record<string, string[]>;
+  /** Groups only the fleet's forward may send traffic to (out of rotation, or about to be). */
+  exclusive?: string[];
 }
 
 export interface LiveTraffic {
   forward: ForwardConfig;
   /** Registered target ids per group; a group absent here was not read and is not judged. */
   targets?: Record<string, string[]>;
+  /** Rules besides the fleet's that forward to the groups judged, at any weight; absent when not read. */
+  otherRoutes?: OtherRoute[];
 }
 
 export function computeDrift(expected: ExpectedTraffic, live: LiveTraffic): Drift | null {
@@ -49,16 +54,21 @@ export function computeDrift(expected: ExpectedTraffic, live: LiveTraffic): Drif
     if (vanished.length > 0) targetsVanished.push({ targetGroupArn: arn, targets: vanished });
   }
 
-  if (weights.length === 0 && targetsAppeared.length === 0 && targetsVanished.length === 0) return null;
-  return { weights, targetsAppeared, targetsVanished, summary: summarise(weights, targetsAppeared, targetsVanished) };
+  // Weight 0 there sends nothing: only a weight above 0 makes the group reachable.
+  const exclusive = new Set(expected.exclusive ?? []);
+  const routes = (live.otherRoutes ?? []).filter((r) => exclusive.has(r.targetGroupArn) && r.weight > 0);
+
+  if (weights.length === 0 && targetsAppeared.length === 0 && targetsVanished.length === 0 && routes.length === 0) return null;
+  return { weights, targetsAppeared, targetsVanished, ...(routes.length ? { routes } : {}), summary: summarise(weights, targetsAppeared, targetsVanished, routes) };
 }
 
 function summarise(
   weights: Drift['weights'],
   appeared: Drift['targetsAppeared'],
   vanished: Drift['targetsVanished'],
+  routes: OtherRoute[],
 ): string {
-  const parts: string[] = [];
+  const parts: string[] = routes.map(routeSummary);
   for (const w of weights) {
     const name = groupName(w.targetGroupArn);
     if (w.live === null) parts.push(`${name} missing from the forward config${w.expected === null ? '' : ` (expected weight ${w.expected})`}`);

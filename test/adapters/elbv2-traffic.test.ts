@@ -8,6 +8,7 @@ import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
+  DescribeTagsCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -345,61 +346,127 @@ describe('createElbv2Traffic: canary rules', () => {
   });
   const defaultRule: Rule = { RuleArn: `${RULE_ARN.slice(0, -4)}dflt`, Priority: 'default', IsDefault: true, Actions: [forward(1, 1)] };
   const canaryCondition = { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: ['run-1'] } };
+  /** A canary rule as createCanaryRule makes them, for header value `value`. */
+  const canaryAt = (priority: string, value: string): Rule =>
+    ruleAt(priority, {
+      Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: [value] } }],
+      Actions: [{ Type: 'forward', TargetGroupArn: CANARY_TG, ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
+    });
+  const tagged = (rules: Array<[Rule, string]>) => ({ TagDescriptions: rules.map(([r, value]) => ({ ResourceArn: r.RuleArn, Tags: [{ Key: 'quiesce:canary', Value: value }] })) });
+  const spec = { targetGroupArn: CANARY_TG, headerName: 'X-Quiesce-Canary', headerValue: 'run-1', tag: 'run-1/blue' };
 
-  it('creates an http-header rule at the lowest free priority, tagged so that only such rules can be deleted', async () => {
-    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), ruleAt('2'), ruleAt('4'), defaultRule] });
-    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '3' }] });
+  it('creates an http-header rule tagged with the caller\'s tag, at the lowest free priority ahead of every rule that could take its requests', async () => {
+    // Priority 1 holds another cluster's canary (it demands another header value): passed over.
+    const other = canaryAt('1', 'run-1-green');
+    elb.on(DescribeRulesCommand).resolves({ Rules: [other, ruleAt('5'), defaultRule] });
+    elb.on(DescribeTagsCommand).resolves(tagged([[other, 'run-1/green']]));
+    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '2' }] });
     const { port } = makePort();
-    const rule = await port.createCanaryRule(LISTENER_ARN, { targetGroupArn: CANARY_TG, headerName: 'X-Quiesce-Canary', headerValue: 'run-1' });
-    expect(rule).toEqual({ ruleArn: 'arn:new-rule', priority: 3, headerName: 'X-Quiesce-Canary', headerValue: 'run-1', targetGroupArn: CANARY_TG });
+    const rule = await port.createCanaryRule(LISTENER_ARN, spec);
+    expect(rule).toEqual({ ruleArn: 'arn:new-rule', priority: 2, headerName: 'X-Quiesce-Canary', headerValue: 'run-1', targetGroupArn: CANARY_TG, tag: 'run-1/blue' });
     expect(elb).toHaveReceivedCommandWith(CreateRuleCommand, {
       ListenerArn: LISTENER_ARN,
-      Priority: 3,
+      Priority: 2,
       Conditions: [canaryCondition],
       Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
-      Tags: [{ Key: 'quiesce:canary', Value: 'run-1' }],
+      Tags: [{ Key: 'quiesce:canary', Value: 'run-1/blue' }],
     });
+    // Tags are read only for the rule shaped like a canary rule.
+    expect(elb).toHaveReceivedCommandWith(DescribeTagsCommand, { ResourceArns: [other.RuleArn!] });
   });
 
-  it('moves to the next free priority on PriorityInUse', async () => {
-    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), ruleAt('3')] });
-    elb
-      .on(CreateRuleCommand, { Priority: 2 })
-      .rejects(new PriorityInUseException({ message: 'Priority 2 is currently in use', $metadata: { httpStatusCode: 400 } }));
-    elb.on(CreateRuleCommand, { Priority: 4 }).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '4' }] });
+  it('refuses when no free priority is ahead of a rule that could take the canary request, and creates nothing', async () => {
+    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), ruleAt('5'), defaultRule] });
     const { port } = makePort();
-    const rule = await port.createCanaryRule(LISTENER_ARN, { targetGroupArn: CANARY_TG, headerName: 'X-Quiesce-Canary', headerValue: 'run-1' });
-    expect(rule.priority).toBe(4);
-    expect(elb).toHaveReceivedCommandTimes(CreateRuleCommand, 2);
-  });
-
-  it('reuses a canary rule a crashed run left behind instead of creating a second one', async () => {
-    const leftover = ruleAt('7', {
-      Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-quiesce-canary', Values: ['RUN-1'] } }],
-      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
-    });
-    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('1'), leftover] });
-    const { port } = makePort();
-    const rule = await port.createCanaryRule(LISTENER_ARN, { targetGroupArn: CANARY_TG, headerName: 'X-Quiesce-Canary', headerValue: 'run-1' });
-    expect(rule.ruleArn).toBe(leftover.RuleArn);
+    const err = await port.createCanaryRule(LISTENER_ARN, spec).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RefusedError);
+    expect((err as Error).message).toBe(
+      `no free rule priority below 1 on listener ${LISTENER_ARN} (rule ${ruleAt('1').RuleArn} at priority 1 could take the canary request): canary requests would not reach ${CANARY_TG}`,
+    );
     expect(elb).toHaveReceivedCommandTimes(CreateRuleCommand, 0);
   });
 
-  it('finds canary rules by header name across pages, ignoring rules with other conditions', async () => {
-    const canary = ruleAt('5', {
-      Conditions: [canaryCondition],
-      Actions: [{ Type: 'forward', TargetGroupArn: CANARY_TG, ForwardConfig: { TargetGroups: [{ TargetGroupArn: CANARY_TG, Weight: 1 }] } }],
-    });
-    const someoneElses = ruleAt('6', { Conditions: [canaryCondition, { Field: 'path-pattern', Values: ['/admin/*'] }] });
+  it('on PriorityInUse from another writer, reads the rules afresh and takes the next free priority ahead of them', async () => {
+    const theirs = canaryAt('1', 'somebody-else');
+    elb.on(DescribeRulesCommand).resolvesOnce({ Rules: [ruleAt('5'), defaultRule] }).resolves({ Rules: [theirs, ruleAt('5'), defaultRule] });
+    elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: theirs.RuleArn, Tags: [] }] });
+    elb.on(CreateRuleCommand, { Priority: 1 }).rejects(new PriorityInUseException({ message: 'Priority 1 is currently in use', $metadata: { httpStatusCode: 400 } }));
+    elb.on(CreateRuleCommand, { Priority: 2 }).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '2' }] });
+    const { port } = makePort();
+    const rule = await port.createCanaryRule(LISTENER_ARN, spec);
+    expect(rule.priority).toBe(2);
+    expect(elb).toHaveReceivedCommandTimes(CreateRuleCommand, 2);
+  });
+
+  it('a CreateRule that failed after taking effect: its retry meets PriorityInUse from the rule it made, which is found by its tag and used', async () => {
+    const made = canaryAt('1', 'run-1');
+    elb.on(DescribeRulesCommand).resolvesOnce({ Rules: [ruleAt('5'), defaultRule] }).resolves({ Rules: [made, ruleAt('5'), defaultRule] });
+    elb.on(DescribeTagsCommand).resolves(tagged([[made, 'run-1/blue']]));
+    elb
+      .on(CreateRuleCommand)
+      .rejectsOnce(awsServiceError({ name: 'InternalFailure', Code: 'InternalFailure', status: 500 }))
+      .rejects(new PriorityInUseException({ message: 'Priority 1 is currently in use', $metadata: { httpStatusCode: 400 } }));
+    const { port, log } = makePort();
+    const rule = await port.createCanaryRule(LISTENER_ARN, spec);
+    expect(rule).toMatchObject({ ruleArn: made.RuleArn, priority: 1, tag: 'run-1/blue' });
+    // The 500 and its retry; no second rule at another priority.
+    expect(elb).toHaveReceivedCommandTimes(CreateRuleCommand, 2);
+    expect(log.text()).toContain('CreateRule failed after creating the rule; found it by its tag');
+  });
+
+  it('reuses the rule carrying its tag (a crashed attempt), not one that only has its header value', async () => {
+    const lookalike = canaryAt('3', 'RUN-1');
+    const mine = canaryAt('2', 'run-1');
+    elb.on(DescribeRulesCommand).resolves({ Rules: [lookalike, mine, ruleAt('9'), defaultRule] });
+    elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: lookalike.RuleArn, Tags: [] }, { ResourceArn: mine.RuleArn, Tags: [{ Key: 'quiesce:canary', Value: 'run-1/blue' }] }] });
+    const { port } = makePort();
+    const rule = await port.createCanaryRule(LISTENER_ARN, spec);
+    expect(rule.ruleArn).toBe(mine.RuleArn);
+    expect(elb).toHaveReceivedCommandTimes(CreateRuleCommand, 0);
+  });
+
+  it('replaces its own rule when another rule that could take the canary request has come ahead of it', async () => {
+    const mine = canaryAt('4', 'run-1');
+    elb.on(DescribeRulesCommand).resolves({ Rules: [ruleAt('3'), mine, defaultRule] });
+    elb.on(DescribeTagsCommand).resolves(tagged([[mine, 'run-1/blue']]));
+    elb.on(DeleteRuleCommand).resolves({});
+    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: 'arn:new-rule', Priority: '1' }] });
+    const { port } = makePort();
+    const rule = await port.createCanaryRule(LISTENER_ARN, spec);
+    expect(rule).toMatchObject({ ruleArn: 'arn:new-rule', priority: 1 });
+    expect(elb).toHaveReceivedCommandWith(DeleteRuleCommand, { RuleArn: mine.RuleArn });
+  });
+
+  it('reads every rule of every listener of the load balancer, across pages, with the tags of canary-shaped rules', async () => {
+    const OTHER_LISTENER = `${LISTENER_ARN.slice(0, -16)}aaaaaaaaaaaaaaaa`;
+    const canary = canaryAt('5', 'run-1');
+    const withHeaderAndPath = ruleAt('6', { Conditions: [canaryCondition, { Field: 'path-pattern', Values: ['/admin/*'] }] });
+    const legacy: Rule = { RuleArn: `${RULE_ARN.slice(0, -4)}lgcy`, Priority: '3', Conditions: [{ Field: 'host-header', Values: ['reports.example.com'] }], Actions: [{ Type: 'forward', TargetGroupArn: TG_BLUE }] };
+    elb
+      .on(DescribeListenersCommand, { LoadBalancerArn: LB_ARN })
+      .resolvesOnce({ Listeners: [{ ListenerArn: LISTENER_ARN }], NextMarker: 'l-2' })
+      .resolvesOnce({ Listeners: [{ ListenerArn: OTHER_LISTENER }] });
     elb
       .on(DescribeRulesCommand, { ListenerArn: LISTENER_ARN })
-      .resolvesOnce({ Rules: [ruleAt('1'), someoneElses], NextMarker: 'page-2' })
+      .resolvesOnce({ Rules: [ruleAt('1'), withHeaderAndPath], NextMarker: 'page-2' })
       .resolvesOnce({ Rules: [canary, defaultRule] });
+    elb.on(DescribeRulesCommand, { ListenerArn: OTHER_LISTENER }).resolves({ Rules: [legacy, { RuleArn: 'arn:other-default', Priority: 'default', IsDefault: true, Actions: [forward(0, 1)] }] });
+    elb.on(DescribeTagsCommand).resolves(tagged([[canary, 'run-1/blue']]));
     const { port } = makePort();
-    await expect(port.findCanaryRules(LISTENER_ARN, 'x-quiesce-canary')).resolves.toEqual([
-      { ruleArn: canary.RuleArn, priority: 5, headerName: 'X-Quiesce-Canary', headerValue: 'run-1', targetGroupArn: CANARY_TG },
+    const rules = await port.readRules(LISTENER_ARN);
+    expect(rules.map((r) => [r.listenerArn === LISTENER_ARN ? 'fleet' : 'other', r.priority, r.canaryTag ?? null])).toEqual([
+      ['fleet', 1, null],
+      ['fleet', 6, null],
+      ['fleet', 5, 'run-1/blue'],
+      ['fleet', null, null],
+      ['other', 3, null],
+      ['other', null, null],
     ]);
+    expect(rules[4]).toMatchObject({ forward: { targetGroups: [{ targetGroupArn: TG_BLUE, weight: 1 }] }, headerConditions: [], otherConditions: 1 });
+    expect(rules[5]?.forward?.targetGroups).toEqual([{ targetGroupArn: TG_BLUE, weight: 0 }, { targetGroupArn: TG_GREEN, weight: 1 }]);
     expect(elb).toHaveReceivedNthCommandWith(DescribeRulesCommand, 2, { ListenerArn: LISTENER_ARN, Marker: 'page-2' });
+    expect(elb).toHaveReceivedCommandTimes(DescribeTagsCommand, 1);
+    expect(elb).toHaveReceivedCommandWith(DescribeTagsCommand, { ResourceArns: [canary.RuleArn!] });
   });
 
   it('treats RuleNotFound on delete as already deleted, and logs it', async () => {

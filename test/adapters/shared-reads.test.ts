@@ -11,7 +11,7 @@ const location = { listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:12345678
 
 /** A traffic port that counts its reads; only what the decorator touches is implemented. */
 function countingPort() {
-  const counts = { forward: 0, health: 0, writes: 0 };
+  const counts = { forward: 0, health: 0, writes: 0, rules: 0 };
   let weight = 1;
   const forward = (): ForwardConfig => ({ targetGroups: [{ targetGroupArn: TG, weight }], stickiness: { enabled: false } });
   const unused = () => Promise.reject(new Error('not used here'));
@@ -34,7 +34,10 @@ function countingPort() {
     loadBalancerDnsName: unused,
     createCanaryRule: unused,
     deleteCanaryRule: unused,
-    findCanaryRules: async () => [],
+    readRules: async (listenerArn) => (
+      counts.rules++,
+      [{ ruleArn: `${listenerArn}/default`, listenerArn, priority: null, forward: forward(), headerConditions: [], otherConditions: 0, actions: 1 }]
+    ),
   };
   return { port, counts, setByHand: (w: number) => (weight = w) };
 }
@@ -81,6 +84,37 @@ describe('sharedTrafficReads', () => {
     setByHand(3);
     clock.advance(500);
     await expect(shared.verifyWeight(location, TG, 1)).resolves.toEqual({ status: 'not-yet', live: 3, expected: 1 });
+  });
+});
+
+describe('sharedTrafficReads: a listing of the rules', () => {
+  it("serves the same moment's forward reads (the default rule's forward is the listener's), and none after a write", async () => {
+    const clock = new ManualClock(0);
+    const { port, counts } = countingPort();
+    const shared = sharedTrafficReads(port, clock, 500);
+    await shared.readRules(location.listenerArn);
+    await shared.readRules(location.listenerArn);
+    await expect(shared.verifyWeight(location, TG, 1)).resolves.toEqual({ status: 'ok', live: 1 });
+    expect(counts).toMatchObject({ rules: 1, forward: 0 });
+    await shared.setWeight(location, TG, 0);
+    await expect(shared.verifyWeight(location, TG, 0)).resolves.toEqual({ status: 'ok', live: 0 });
+    expect(counts).toMatchObject({ rules: 1, forward: 2 });
+  });
+
+  it('does not serve a forward from a listing that was in flight across a write', async () => {
+    const clock = new ManualClock(0);
+    const { port, counts } = countingPort();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: TrafficPort = { ...port, readRules: async (l) => { const rules = await port.readRules(l); await gate; return rules; } };
+    const shared = sharedTrafficReads(slow, clock, 500);
+    const listing = shared.readRules(location.listenerArn);
+    await shared.setWeight(location, TG, 0);
+    release();
+    await listing;
+    // The listing holds weight 1, read before the write: the read-back asks again.
+    await expect(shared.verifyWeight(location, TG, 0)).resolves.toEqual({ status: 'ok', live: 0 });
+    expect(counts.forward).toBe(2);
   });
 });
 

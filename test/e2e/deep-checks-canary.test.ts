@@ -73,11 +73,16 @@ describe('the canary rule is removed after every run', () => {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     expect(exit, stderr).toEqual({ code: null, signal: 'SIGKILL' });
 
-    // The crash left the rule on the listener, known to the journal only by its header value.
+    // The crash left the rule on the listener, known to the journal only by the tag the intent named.
     const left = headerRules(finalWorld(s));
     expect(left).toEqual([expect.objectContaining({ values: [`quiesce-${s.runId}-blue`] })]);
+    expect(finalWorld(s).state.elbv2.rules.find((r) => r.arn === left[0]!.arn)?.tags).toEqual([{ Key: 'quiesce:canary', Value: `${s.runId}/blue` }]);
     const before = await journalOf(s);
-    expect(before.at(-1)).toMatchObject({ kind: 'intent', message: expect.stringMatching(/^blue: create canary rule X-Quiesce-Canary: quiesce-run-deep-blue -> /) });
+    expect(before.at(-1)).toMatchObject({
+      kind: 'intent',
+      message: expect.stringMatching(/^blue: create canary rule X-Quiesce-Canary: quiesce-run-deep-blue -> \S+, tagged quiesce:canary=run-deep\/blue$/),
+      data: expect.objectContaining({ tag: { key: 'quiesce:canary', value: 'run-deep/blue' } }),
+    });
 
     const r = await runCli(['resume', s.runId, '--json', '--state-dir', s.stateDir]);
     expect(r.code, r.stderr).toBe(0);

@@ -154,8 +154,10 @@ describe('preflight refuses, with the reading, and changes nothing', () => {
       );
     });
     const { check } = await refused(s, 'preflight.canary-rule');
-    expect(check.observed).toBe('1 rule(s): priority 7 (quiesce-run-earlier-blue)');
-    expect(check.message).toMatch(/a canary rule from an earlier run is still on the listener \(arn:aws:elasticloadbalancing:.*listener-rule\/.*, header value quiesce-run-earlier-blue\)/);
+    expect(check.observed).toBe('1 rule(s): priority 7 (quiesce-run-earlier-blue, untagged)');
+    expect(check.message).toMatch(
+      /^a canary rule this run did not create is on the listener \(arn:aws:elasticloadbalancing:.*listener-rule\/.*, header value quiesce-run-earlier-blue, no quiesce:canary tag\); delete it before running$/,
+    );
     // Not this run's rule: preflight leaves it for a person to look at.
     expect(headerRules(finalWorld(s))).toHaveLength(1);
   });

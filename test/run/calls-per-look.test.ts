@@ -24,11 +24,14 @@ async function callsOf(run: SandboxRun, work: () => Promise<unknown>, fresh = tr
 }
 
 describe('calls per look', () => {
-  it('preflight: one listener read, every cache in one describe, memory and lag in one metrics request', async () => {
+  it('preflight: one listing of the rules, every cache in one describe, memory and lag in one metrics request', async () => {
     const run = await sandboxRun({}, '', { clusters: ['blue', 'green', 'gray'] });
     await baseline(run.ctx);
     expect(await callsOf(run, () => runPreflight(run.ctx, 'blue'))).toEqual([
+      // The load balancer's listeners and the rules of its one listener: other rules forwarding to blue,
+      // leftover and foreign canary rules, and the fleet's forward (the listener's default rule) from one listing.
       'DescribeListeners',
+      'DescribeRules',
       // blue's own group and the two in rotation: one listing of the groups, one of their members.
       'DescribeReplicationGroups',
       'DescribeCacheClusters',
@@ -36,8 +39,6 @@ describe('calls per look', () => {
       'DescribeTargetHealth',
       'GetMetricData',
       'DescribeUpdateActions',
-      // Leftover and foreign canary rules from one listing.
-      'DescribeRules',
     ]);
   });
 
@@ -62,7 +63,8 @@ describe('calls per look', () => {
     const run = await sandboxRun({ verify: { stableFor: '0s', timeout: '10m' } });
     await takeOut(run);
     const look = await callsOf(run, () => verifyCluster(run.ctx, { cluster: 'blue', expectedWeight: 0, maintenanceRan: false }));
-    expect(look).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
+    // The weight read is one listing of the rules: the fleet's forward, and any other rule forwarding to blue.
+    expect(look).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners', 'DescribeRules', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
     expect(await callsOf(run, async () => readyForTraffic(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location)), false)).toEqual([]);
     // A later guard reads both again.
     expect(await callsOf(run, async () => readyForTraffic(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location)))).toEqual(['DescribeListeners', 'DescribeTargetHealth']);
@@ -82,13 +84,13 @@ describe('calls per look', () => {
     await takeOut(run);
     await startStep(run.ctx, { cluster: 'blue', stepIndex: 0 });
     const observe = () => observeStep(run.ctx, { cluster: 'blue', stepIndex: 0, startedAt: run.clock.now() });
-    // The first look reads the weight too; one within DRIFT_READ_MS of it does not.
-    expect(await callsOf(run, observe)).toEqual(['DescribeListeners', 'DescribeEvents']);
+    // The first look reads the weight (and the other rules) too; one within DRIFT_READ_MS of it does not.
+    expect(await callsOf(run, observe)).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeEvents']);
     run.world.advanceBy(10_000);
     expect(await callsOf(run, observe)).toEqual(['DescribeEvents']);
     run.world.advanceBy(15 * MINUTE);
     const done = await callsOf(run, observe);
-    expect(done).toEqual(['DescribeListeners', 'DescribeEvents', 'DescribeReplicationGroups', 'DescribeCacheClusters']);
+    expect(done).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeEvents', 'DescribeReplicationGroups', 'DescribeCacheClusters']);
     const next = await callsOf(
       run,
       async () => {

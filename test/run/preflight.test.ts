@@ -1,8 +1,8 @@
 import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
 import { TestFailoverCommand } from '@aws-sdk/client-elasticache';
-import { CreateRuleCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateRuleCommand, ModifyListenerCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { canaryHeaderValue } from '../../src/run/canary-rule.js';
+import { canaryHeaderValue, canaryTagValue } from '../../src/run/canary-rule.js';
 import { runPreflight } from '../../src/run/preflight.js';
 import { headerRules, LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun } from './sandbox-context.js';
@@ -41,27 +41,44 @@ describe('runPreflight', () => {
 
   it("deletes this run's own leftover canary rule (a crash mid-canary) and passes; another run's rule refuses", async () => {
     const { ctx, operator, world } = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } });
-    const rule = (value: string, priority: number) =>
+    const rule = (value: string, priority: number, tag: string) =>
       new CreateRuleCommand({
         ListenerArn: LISTENER_ARN,
         Priority: priority,
         Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-quiesce-canary', Values: [value] } }],
         Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('green'), Weight: 1 }] } }],
+        Tags: [{ Key: 'quiesce:canary', Value: tag }],
       });
-    // Header names and values match case-insensitively at the ALB, so the cleanup does too.
-    await operator.elbv2.send(rule(canaryHeaderValue(ctx.runId, 'green').toUpperCase(), 3));
+    // This run's by its tag (the header name is matched case-insensitively, as the ALB does).
+    await operator.elbv2.send(rule(canaryHeaderValue(ctx.runId, 'green').toUpperCase(), 3, canaryTagValue(ctx.runId, 'green')));
     const own = await runPreflight(ctx, 'blue');
     expect(checkNamed(own, 'preflight.canary-rule')).toMatchObject({ ok: true, observed: 'none' });
     expect(headerRules(world)).toEqual([]);
     expect((await ctx.store.readJournal(ctx.runId)).map((e) => e.message)).toContainEqual(expect.stringMatching(/^leftover canary rule \S+ deleted$/));
 
-    await operator.elbv2.send(rule('quiesce-run-other-green', 4));
+    await operator.elbv2.send(rule('quiesce-run-other-green', 4, 'run-other/green'));
     // A later preflight, past the window in which reads of one moment are shared.
     world.advanceBy(SHARED_READ_MS);
     const foreign = await runPreflight(ctx, 'blue');
     expect(foreign.passed).toBe(false);
-    expect(checkNamed(foreign, 'preflight.canary-rule')).toMatchObject({ ok: false, observed: '1 rule(s): priority 4 (quiesce-run-other-green)' });
+    expect(checkNamed(foreign, 'preflight.canary-rule')).toMatchObject({ ok: false, observed: '1 rule(s): priority 4 (quiesce-run-other-green, tagged run-other/green)' });
     expect(headerRules(world)).toHaveLength(1);
+  });
+
+  it('knows a leftover tagged by an earlier version (the tag was the header value) for its own', async () => {
+    const { ctx, operator, world } = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } });
+    await operator.elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: LISTENER_ARN,
+        Priority: 3,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: [canaryHeaderValue(ctx.runId, 'green')] } }],
+        Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('green'), Weight: 1 }] } }],
+        Tags: [{ Key: 'quiesce:canary', Value: canaryHeaderValue(ctx.runId, 'green') }],
+      }),
+    );
+    const out = await runPreflight(ctx, 'blue');
+    expect(checkNamed(out, 'preflight.canary-rule')).toMatchObject({ ok: true, observed: 'none' });
+    expect(headerRules(world)).toEqual([]);
   });
 
   it('leaves alone the canary rule of another cluster of this run that is in flight (it may be mid-canary)', async () => {
@@ -73,11 +90,14 @@ describe('runPreflight', () => {
         Priority: 2,
         Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: [canaryHeaderValue(ctx.runId, 'green')] } }],
         Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('green'), Weight: 1 }] } }],
+        Tags: [{ Key: 'quiesce:canary', Value: canaryTagValue(ctx.runId, 'green') }],
       }),
     );
     const out = await runPreflight(ctx, 'blue');
     expect(checkNamed(out, 'preflight.canary-rule')).toMatchObject({ ok: true, observed: 'none' });
     expect(headerRules(world)).toHaveLength(1);
+    // Green's canary demands another header value: blue's canary rule can still go first, at priority 1.
+    expect(checkNamed(out, 'preflight.canary-priority')).toMatchObject({ ok: true, observed: 'priority 1 free, ahead of every rule' });
   });
 
   it('looks for leftover canary rules under the default header even when the plan has no canary', async () => {
@@ -92,6 +112,61 @@ describe('runPreflight', () => {
     );
     const out = await runPreflight(ctx, 'blue');
     expect(checkNamed(out, 'preflight.canary-rule')?.ok).toBe(false);
+  });
+
+  it('refuses a cluster that another rule forwards to with a weight above 0, in either forward form; weight 0 there sends nothing', async () => {
+    const { ctx, operator, world } = await sandboxRun();
+    const reports = (action: CreateRuleCommand['input']['Actions']) =>
+      operator.elbv2.send(new CreateRuleCommand({ ListenerArn: LISTENER_ARN, Priority: 10, Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/reports/*'] } }], Actions: action }));
+    // The legacy single-group form: TargetGroupArn without a ForwardConfig, weight 1.
+    await reports([{ Type: 'forward', TargetGroupArn: targetGroupArn('blue') }]);
+    const ruleArn = world.state.elbv2.rules[0]!.arn;
+    const refused = await runPreflight(ctx, 'blue');
+    expect(refused.passed).toBe(false);
+    expect(refused.reason).toBe(
+      `preflight.other-rules: rule ${ruleArn} (priority 10 of listener ${LISTENER_ARN}) forwards to payments-blue with weight 1: weight 0 in the fleet's forward would not take blue out of rotation; take payments-blue out of that rule first`,
+    );
+    // Green is not in that rule: nothing to refuse.
+    expect(checkNamed(await runPreflight(ctx, 'green'), 'preflight.other-rules')).toMatchObject({ ok: true, observed: 'no other rule forwards to payments-green' });
+
+    await operator.elbv2.send(
+      new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('blue'), Weight: 0 }, { TargetGroupArn: targetGroupArn('green'), Weight: 1 }] } }] }),
+    );
+    world.advanceBy(SHARED_READ_MS);
+    const idle = await runPreflight(ctx, 'blue');
+    expect(checkNamed(idle, 'preflight.other-rules')).toMatchObject({ ok: true, observed: '1 other rule(s) hold payments-blue at weight 0' });
+    expect(idle.passed).toBe(true);
+  });
+
+  it("does not count this run's own canary rule for the cluster as another rule", async () => {
+    const { ctx, operator } = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } });
+    await operator.elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: LISTENER_ARN,
+        Priority: 1,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: [canaryHeaderValue(ctx.runId, 'blue')] } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: targetGroupArn('blue') }],
+        Tags: [{ Key: 'quiesce:canary', Value: canaryTagValue(ctx.runId, 'blue') }],
+      }),
+    );
+    const out = await runPreflight(ctx, 'blue');
+    expect(checkNamed(out, 'preflight.other-rules')).toMatchObject({ ok: true, observed: 'no other rule forwards to payments-blue' });
+    expect(out.passed).toBe(true);
+  });
+
+  it('with a canary, refuses when no free priority comes ahead of every rule that could take the canary request', async () => {
+    const { ctx, operator, world } = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } });
+    // A rule for another host at priority 1: the canary request could still match it (its Host is not known to be another).
+    await operator.elbv2.send(
+      new CreateRuleCommand({ ListenerArn: LISTENER_ARN, Priority: 1, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['admin.example.com'] } }], Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '403' } }] }),
+    );
+    const out = await runPreflight(ctx, 'blue');
+    expect(out.reason).toBe(
+      `preflight.canary-priority: no free rule priority below 1 on listener ${LISTENER_ARN} (rule ${world.state.elbv2.rules[0]!.arn} at priority 1 could take the canary request): canary requests would not reach blue; give the fleet's rule and the rules before it higher priority numbers, or drop verify.canary`,
+    );
+    // Without a canary in the plan there is nothing to place.
+    const plain = await sandboxRun();
+    expect(checkNamed(await runPreflight(plain.ctx, 'blue'), 'preflight.canary-priority')).toBeUndefined();
   });
 
   it('counts the TestFailover calls of the last 24 hours against the 15-node-group budget', async () => {

@@ -5,7 +5,7 @@ import { baseline } from '../../src/run/run-context.js';
 import { verifyCluster, windowStep } from '../../src/run/verification.js';
 import type { TargetGroupSettings } from '../../src/ports/traffic.js';
 import { stepKey, type StepIntent } from '../../src/run/maintenance-steps.js';
-import { canaryHeaderValue } from '../../src/run/canary-rule.js';
+import { canaryHeaderValue, canaryTagValue } from '../../src/run/canary-rule.js';
 import { headerRules, LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun, settle, takeOut, type SandboxRun } from './sandbox-context.js';
 
@@ -112,6 +112,7 @@ describe('verifyCluster', () => {
         Priority: priority,
         Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: [canaryHeaderValue(run.ctx.runId, cluster)] } }],
         Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn(cluster), Weight: 1 }] } }],
+        Tags: [{ Key: 'quiesce:canary', Value: canaryTagValue(run.ctx.runId, cluster) }],
       });
     await run.operator.elbv2.send(rule('blue', 2));
     await run.operator.elbv2.send(rule('green', 3));
@@ -143,7 +144,7 @@ describe('verifyCluster', () => {
     // The sandbox's defaults: interval 30 s, healthy threshold 5, so no sooner than 4 intervals after.
     expect(first).toMatchObject({ status: 'not-yet', recheckAt: registeredAt + 4 * 30_000 });
     expect(checkOf(first, 'verify.targets.healthy')).toMatchObject({ ok: false, observed: '0/3 healthy' });
-    expect(run.calls).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners']);
+    expect(run.calls).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners', 'DescribeRules']);
 
     run.clock.advanceTo(first.recheckAt!);
     run.calls.length = 0;
@@ -155,7 +156,7 @@ describe('verifyCluster', () => {
     expect(out.at - healthyAt).toBeLessThanOrEqual(1_000);
     // Only target health until then (and the weight, read at most every 30 s); the weight, cache and
     // metrics once the targets are healthy.
-    expect(run.calls.filter((c) => c !== 'DescribeTargetHealth')).toEqual(['DescribeListeners', 'DescribeListeners', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
+    expect(run.calls.filter((c) => c !== 'DescribeTargetHealth')).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeListeners', 'DescribeRules', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
     expect(run.calls.filter((c) => c === 'DescribeTargetHealth').length).toBeLessThanOrEqual(12);
     expect(out.recheckAt).toBe(out.at + 60_000);
   });

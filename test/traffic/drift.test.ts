@@ -62,6 +62,20 @@ describe('computeDrift', () => {
     expect(drift?.summary).toBe('payments-blue targets i-2, i-3 appeared');
   });
 
+  it('reports another rule forwarding to a group that must be out of rotation, only with a weight above 0', () => {
+    const route = (weight: number) => ({ targetGroupArn: TG_BLUE, ruleArn: 'arn:rule/10', listenerArn: 'arn:listener', priority: 10, weight });
+    const expected = { weights: { [TG_BLUE]: 0 }, exclusive: [TG_BLUE] };
+    expect(computeDrift(expected, { forward: forward({ [TG_BLUE]: 0 }), otherRoutes: [route(0)] })).toBeNull();
+    const drift = computeDrift(expected, { forward: forward({ [TG_BLUE]: 0 }), otherRoutes: [route(3)] });
+    expect(drift?.routes).toEqual([route(3)]);
+    expect(drift?.summary).toBe('payments-blue is forwarded to by rule arn:rule/10 (priority 10) with weight 3');
+    // A group that may be in rotation is not judged for other rules.
+    expect(computeDrift({ weights: { [TG_BLUE]: 1 } }, { forward: forward({ [TG_BLUE]: 1 }), otherRoutes: [route(3)] })).toBeNull();
+    expect(computeDrift(expected, { forward: forward({ [TG_BLUE]: 0 }), otherRoutes: [{ ...route(1), priority: null }] })?.summary).toBe(
+      'payments-blue is forwarded to by the default action of listener arn:listener with weight 1',
+    );
+  });
+
   it('names groups by their ARN name part', () => {
     expect(groupName(TG_BLUE)).toBe('payments-blue');
     expect(groupName('not-an-arn')).toBe('not-an-arn');

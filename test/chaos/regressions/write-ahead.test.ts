@@ -66,7 +66,7 @@ describe('write-ahead: the run record names the phase before the phase touches A
           loadBalancerDnsName: (l) => traffic.loadBalancerDnsName(l),
           createCanaryRule: (l, spec) => traffic.createCanaryRule(l, spec),
           deleteCanaryRule: (arn) => traffic.deleteCanaryRule(arn),
-          findCanaryRules: (l, h) => traffic.findCanaryRules(l, h),
+          readRules: (l) => traffic.readRules(l),
         },
       };
     };

@@ -1,0 +1,31 @@
+import type { OtherRoute } from '../../machines/types.js';
+import type { ListenerRule } from '../ports/traffic.js';
+import { groupName } from '../traffic/drift.js';
+import { otherRoutesTo, routeText } from '../traffic/listener-rules.js';
+import { isOwnCanaryRule } from './canary-rule.js';
+import { clusterSpec, type RunContext } from './run-context.js';
+
+// Out of rotation means unreachable: weight 0 in the fleet's forward stops nothing that another rule of
+// the load balancer (any listener, any rule, a default action) sends the same target group. A target
+// group is used with one load balancer only, so its rules are all there is to read
+// (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroup.html:
+// "You can use each target group with only one load balancer").
+
+/** Every rule of the fleet's load balancer: one read per look, shared with the same moment's other reads. */
+export const readRules = (ctx: RunContext): Promise<ListenerRule[]> => ctx.traffic.readRules(ctx.location.listenerArn);
+
+/**
+ * The rules besides the fleet's that forward to a cluster's group, at any weight. This run's canary rules
+ * are not among them: each forwards only the run's own header, for the cluster being verified.
+ */
+export function otherRoutes(ctx: RunContext, cluster: string, rules: readonly ListenerRule[]): OtherRoute[] {
+  return otherRoutesTo(rules, clusterSpec(ctx, cluster).targetGroupArn, ctx.location, (r) => isOwnCanaryRule(ctx, r));
+}
+
+/** The routes that send traffic now (weight above 0); one at weight 0 sends nothing until raised. */
+export const reaching = (routes: readonly OtherRoute[]): OtherRoute[] => routes.filter((r) => r.weight > 0);
+
+/** "rule <arn> (priority 10 of listener <arn>) forwards to payments-blue with weight 1; ...". */
+export function routesText(routes: readonly OtherRoute[]): string {
+  return routes.map((r) => `${routeText(r, true)} forwards to ${groupName(r.targetGroupArn)} with weight ${r.weight}`).join('; ');
+}
