@@ -340,9 +340,11 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
       return dns;
     },
 
-    async readRules(listenerArn) {
+    listenersOf: loadBalancerListeners,
+
+    async readRules(listenerArns) {
       const rules: ListenerRule[] = [];
-      for (const arn of await loadBalancerListeners(listenerArn)) rules.push(...(await listenerRules(arn)));
+      for (const arn of listenerArns) rules.push(...(await listenerRules(arn)));
       return rules;
     },
 

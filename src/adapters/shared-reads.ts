@@ -98,7 +98,8 @@ export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = S
     ...port,
     readForwardConfig: forward,
     // A listing of the rules holds the fleet's forward too: the look that reads both sends one request.
-    readRules: (listenerArn) => memo.read(`rules|${listenerArn}`, () => port.readRules(listenerArn), forwardsOf),
+    readRules: (listenerArns) => memo.read(`rules|${listenerArns.join('|')}`, () => port.readRules(listenerArns), forwardsOf),
+    listenersOf: (listenerArn) => memo.read(`listeners|${listenerArn}`, () => port.listenersOf(listenerArn)),
     async verifyWeight(location, targetGroupArn, weight): Promise<WeightVerdict> {
       return weightVerdict(await forward(location), targetGroupArn, weight);
     },

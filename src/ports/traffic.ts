@@ -123,12 +123,13 @@ export interface TrafficPort {
 
   /** DNS name of the load balancer behind a listener, for the HTTP canary. */
   loadBalancerDnsName(listenerArn: string): Promise<string>;
+  /** Every listener of the load balancer `listenerArn` belongs to, `listenerArn` included (one DescribeListeners). */
+  listenersOf(listenerArn: string): Promise<string[]>;
   /**
-   * Every rule of every listener of the load balancer `listenerArn` belongs to (a target group is used
-   * with one load balancer only, by any of its listeners and rules): one DescribeListeners, one
-   * DescribeRules per listener, and DescribeTags only for rules shaped like a canary rule.
+   * Every rule of these listeners, default rules included: one DescribeRules each, and DescribeTags only
+   * for rules shaped like a canary rule (normally none).
    */
-  readRules(listenerArn: string): Promise<ListenerRule[]>;
+  readRules(listenerArns: readonly string[]): Promise<ListenerRule[]>;
   /**
    * Forwards requests carrying `headerName: headerValue` to one group, tagged CANARY_RULE_TAG = `tag`, at
    * a free priority ahead of every rule that could take such a request; refuses when there is none. A

@@ -155,7 +155,8 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
       ...(failoverMethods(plan).has('primary-cluster-id') ? ['Multi-AZ and automatic failover disabled (ElastiCache refuses a promotion otherwise)'] : []),
       ...(spec.cache ? serviceUpdateNames(plan).map((name) => `service update ${name} exists and applies to the group (an update action not not-applicable or stopping)`) : []),
       `forward-action stickiness shorter than drain.timeout ${formatDuration(plan.drain.timeout)}`,
-      ...(plan.verify.canary ? ['no leftover canary rule on the listener'] : []),
+      'no other rule of the load balancer forwards to its target group with a weight above 0 (weight 0 in the fleet would not stop it)',
+      ...(plan.verify.canary ? ['no canary rule on the listener but this run\'s; a free rule priority ahead of every rule that could take the canary request'] : []),
       'the listener matches what the run recorded at its start (drift check)',
     ],
     estimateMs: 5_000,
@@ -168,7 +169,7 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
       `weight ${w} -> 0 (${plan.fleet.ruleArn ? 'ModifyRule' : 'ModifyListener'}, the whole forward config, other weights kept)`,
       ...(plan.drain.mode === 'deregister' ? [`DeregisterTargets: ${livePart ? livePart.targets : 'all'} targets (list saved first)`] : []),
     ],
-    checks: ['weight reads back as 0'],
+    checks: ['weight reads back as 0, and no other rule sends it traffic'],
     estimateMs: 5_000,
     basis: 'one change and a read-back',
   });

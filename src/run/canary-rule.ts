@@ -39,7 +39,7 @@ function ownCluster(ctx: RunContext, tag: string | undefined): string | undefine
 export const isOwnCanaryRule = (ctx: RunContext, rule: ListenerRule): boolean => isCanaryShaped(rule) && ownCluster(ctx, rule.canaryTag) !== undefined;
 
 const fleetCanaryRules = async (ctx: RunContext, rules?: readonly ListenerRule[]): Promise<CanaryRule[]> =>
-  canaryRulesOf(rules ?? (await ctx.traffic.readRules(ctx.location.listenerArn)), ctx.location.listenerArn);
+  canaryRulesOf(rules ?? (await ctx.traffic.readRules([ctx.location.listenerArn])), ctx.location.listenerArn);
 
 /**
  * Deletes the canary rules this run left on the listener (none, unless a process died between creating

@@ -1,4 +1,5 @@
 import type { OtherRoute } from '../../machines/types.js';
+import { waitIdle } from '../ports/clock.js';
 import type { ListenerRule } from '../ports/traffic.js';
 import { groupName } from '../traffic/drift.js';
 import { otherRoutesTo, routeText } from '../traffic/listener-rules.js';
@@ -11,8 +12,33 @@ import { clusterSpec, type RunContext } from './run-context.js';
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroup.html:
 // "You can use each target group with only one load balancer").
 
-/** Every rule of the fleet's load balancer: one read per look, shared with the same moment's other reads. */
-export const readRules = (ctx: RunContext): Promise<ListenerRule[]> => ctx.traffic.readRules(ctx.location.listenerArn);
+/**
+ * How long a listing of the load balancer's listeners serves. Every look reads the rules of every listener
+ * afresh (DescribeRules, which holds the fleet's forward too: no more calls than the weight read alone);
+ * listeners come and go far more rarely than rules, and one added is seen within this long. A listing per
+ * look would cost as many calls again as the weight reads themselves.
+ */
+export const LISTENERS_REREAD_MS = 30 * 60_000;
+
+const listed = new WeakMap<RunContext, { at: number; listeners: Promise<string[]> }>();
+
+function listeners(ctx: RunContext): Promise<string[]> {
+  const now = ctx.clock.now();
+  const known = listed.get(ctx);
+  if (known && now - known.at < LISTENERS_REREAD_MS && now >= known.at) return waitIdle(ctx.clock, known.listeners);
+  const entry = { at: now, listeners: ctx.traffic.listenersOf(ctx.location.listenerArn) };
+  listed.set(ctx, entry);
+  // A failed listing is not kept: the next look asks again.
+  entry.listeners.catch(() => {
+    if (listed.get(ctx) === entry) listed.delete(ctx);
+  });
+  return entry.listeners;
+}
+
+/** Every rule of the fleet's load balancer, default rules included: one read per look, shared with the same moment's other reads. */
+export async function readRules(ctx: RunContext): Promise<ListenerRule[]> {
+  return ctx.traffic.readRules(await listeners(ctx));
+}
 
 /**
  * The rules besides the fleet's that forward to a cluster's group, at any weight. This run's canary rules

@@ -453,7 +453,9 @@ describe('createElbv2Traffic: canary rules', () => {
     elb.on(DescribeRulesCommand, { ListenerArn: OTHER_LISTENER }).resolves({ Rules: [legacy, { RuleArn: 'arn:other-default', Priority: 'default', IsDefault: true, Actions: [forward(0, 1)] }] });
     elb.on(DescribeTagsCommand).resolves(tagged([[canary, 'run-1/blue']]));
     const { port } = makePort();
-    const rules = await port.readRules(LISTENER_ARN);
+    const listeners = await port.listenersOf(LISTENER_ARN);
+    expect(listeners).toEqual([LISTENER_ARN, OTHER_LISTENER]);
+    const rules = await port.readRules(listeners);
     expect(rules.map((r) => [r.listenerArn === LISTENER_ARN ? 'fleet' : 'other', r.priority, r.canaryTag ?? null])).toEqual([
       ['fleet', 1, null],
       ['fleet', 6, null],

@@ -34,9 +34,10 @@ function countingPort() {
     loadBalancerDnsName: unused,
     createCanaryRule: unused,
     deleteCanaryRule: unused,
-    readRules: async (listenerArn) => (
+    listenersOf: async (listenerArn) => [listenerArn],
+    readRules: async (listenerArns) => (
       counts.rules++,
-      [{ ruleArn: `${listenerArn}/default`, listenerArn, priority: null, forward: forward(), headerConditions: [], otherConditions: 0, actions: 1 }]
+      listenerArns.map((listenerArn) => ({ ruleArn: `${listenerArn}/default`, listenerArn, priority: null, forward: forward(), headerConditions: [], otherConditions: 0, actions: 1 }))
     ),
   };
   return { port, counts, setByHand: (w: number) => (weight = w) };
@@ -92,8 +93,8 @@ describe('sharedTrafficReads: a listing of the rules', () => {
     const clock = new ManualClock(0);
     const { port, counts } = countingPort();
     const shared = sharedTrafficReads(port, clock, 500);
-    await shared.readRules(location.listenerArn);
-    await shared.readRules(location.listenerArn);
+    await shared.readRules([location.listenerArn]);
+    await shared.readRules([location.listenerArn]);
     await expect(shared.verifyWeight(location, TG, 1)).resolves.toEqual({ status: 'ok', live: 1 });
     expect(counts).toMatchObject({ rules: 1, forward: 0 });
     await shared.setWeight(location, TG, 0);
@@ -108,7 +109,7 @@ describe('sharedTrafficReads: a listing of the rules', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow: TrafficPort = { ...port, readRules: async (l) => { const rules = await port.readRules(l); await gate; return rules; } };
     const shared = sharedTrafficReads(slow, clock, 500);
-    const listing = shared.readRules(location.listenerArn);
+    const listing = shared.readRules([location.listenerArn]);
     await shared.setWeight(location, TG, 0);
     release();
     await listing;

@@ -84,13 +84,14 @@ describe('calls per look', () => {
     await takeOut(run);
     await startStep(run.ctx, { cluster: 'blue', stepIndex: 0 });
     const observe = () => observeStep(run.ctx, { cluster: 'blue', stepIndex: 0, startedAt: run.clock.now() });
-    // The first look reads the weight (and the other rules) too; one within DRIFT_READ_MS of it does not.
+    // The first look reads the weight too, with the rules of the load balancer's listeners (listed at the
+    // first look, then every 30 minutes); one within DRIFT_READ_MS of it does not.
     expect(await callsOf(run, observe)).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeEvents']);
     run.world.advanceBy(10_000);
     expect(await callsOf(run, observe)).toEqual(['DescribeEvents']);
     run.world.advanceBy(15 * MINUTE);
     const done = await callsOf(run, observe);
-    expect(done).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeEvents', 'DescribeReplicationGroups', 'DescribeCacheClusters']);
+    expect(done).toEqual(['DescribeRules', 'DescribeEvents', 'DescribeReplicationGroups', 'DescribeCacheClusters']);
     const next = await callsOf(
       run,
       async () => {

@@ -66,6 +66,8 @@ describe('waiting for an ElastiCache operation', () => {
     calls.length = 0;
     const first = await observe(run, 'blue');
     expect(first).toMatchObject({ status: 'not-yet', recheckAt: clock.now() + 10_000 });
+    // The weight is read with the rules of the load balancer's listeners, listed at the first look and
+    // again every LISTENERS_REREAD_MS (30 minutes).
     expect(calls).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeEvents']);
 
     // Mid-recovery: the failover-completed event is there, the recovery is not over: still one call.
@@ -74,7 +76,7 @@ describe('waiting for an ElastiCache operation', () => {
     const mid = await observe(run, 'blue');
     expect(mid.status).toBe('not-yet');
     expect(mid.checks!.find((c) => c.name === 'step.1.failover')!.observed).toMatch(/Failover from primary node payments-blue-001 to replica node payments-blue-002 completed$/);
-    expect(calls).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeEvents']);
+    expect(calls).toEqual(['DescribeRules', 'DescribeEvents']);
     calls.length = 0;
     clock.advanceTo(intent.requestedAt + 5 * 60_000 + 20_000);
     await observe(run, 'blue');
@@ -86,7 +88,7 @@ describe('waiting for an ElastiCache operation', () => {
     expect(done.status).toBe('done');
     expect(done.checks!.find((c) => c.name === 'step.1.failover')!.observed).toMatch(/primary of node group 0001: payments-blue-002 \(was payments-blue-001\)/);
     // The probe's events serve the judgement: the full read adds the group and its members only.
-    expect(calls).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeEvents', 'DescribeReplicationGroups', 'DescribeCacheClusters']);
+    expect(calls).toEqual(['DescribeRules', 'DescribeEvents', 'DescribeReplicationGroups', 'DescribeCacheClusters']);
 
     await takeOut(run, 'green');
     await startStep(ctx, { cluster: 'green', stepIndex: 0 });

@@ -2,7 +2,9 @@ import { CreateRuleCommand, DeregisterTargetsCommand, RegisterTargetsCommand } f
 import { describe, expect, it } from 'vitest';
 import { canaryHeaderValue, canaryTagValue } from '../../src/run/canary-rule.js';
 import { checkDrift } from '../../src/run/cluster-actors.js';
+import { LISTENERS_REREAD_MS, readRules } from '../../src/run/other-rules.js';
 import { assertOutOfRotation } from '../../src/run/rotation-guards.js';
+import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
 import { verifyCluster } from '../../src/run/verification.js';
 import { LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun, takeOut, type SandboxRun } from './sandbox-context.js';
@@ -73,5 +75,19 @@ describe('another rule forwarding to a cluster out of rotation', () => {
     await takeOut(later);
     await later.operator.elbv2.send(reportsRule(1));
     await expect(assertOutOfRotation(later.ctx, 'blue', 0)).rejects.toThrow(/^drift: blue is reachable through another rule \(rule \S+ \(priority 10 of listener \S+\) forwards to payments-blue with weight 1\) right before maintenance step 1; the step was not started$/);
+  });
+
+  it("reads every listener's rules at each look, and lists the listeners at most every 30 minutes", async () => {
+    const run = await sandboxRun();
+    const look = async () => {
+      run.world.advanceBy(SHARED_READ_MS);
+      run.calls.length = 0;
+      await readRules(run.ctx);
+      return [...run.calls];
+    };
+    expect(await look()).toEqual(['DescribeListeners', 'DescribeRules']);
+    expect(await look()).toEqual(['DescribeRules']);
+    run.world.advanceBy(LISTENERS_REREAD_MS);
+    expect(await look()).toEqual(['DescribeListeners', 'DescribeRules']);
   });
 });

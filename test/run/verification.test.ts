@@ -156,7 +156,7 @@ describe('verifyCluster', () => {
     expect(out.at - healthyAt).toBeLessThanOrEqual(1_000);
     // Only target health until then (and the weight, read at most every 30 s); the weight, cache and
     // metrics once the targets are healthy.
-    expect(run.calls.filter((c) => c !== 'DescribeTargetHealth')).toEqual(['DescribeListeners', 'DescribeRules', 'DescribeListeners', 'DescribeRules', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
+    expect(run.calls.filter((c) => c !== 'DescribeTargetHealth')).toEqual(['DescribeRules', 'DescribeRules', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
     expect(run.calls.filter((c) => c === 'DescribeTargetHealth').length).toBeLessThanOrEqual(12);
     expect(out.recheckAt).toBe(out.at + 60_000);
   });
