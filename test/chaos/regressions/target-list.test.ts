@@ -28,7 +28,7 @@ describe('a deregistration that fails after taking effect', () => {
     });
     expect(outcome.violations).toEqual([]);
     expect(outcome.status).toBe('held');
-    expect(outcome.reason).toMatch(/blue: drain observation failed: ELBv2 DescribeListeners .* InternalFailure/);
+    expect(outcome.reason).toMatch(/blue: drain observation failed: ELBv2 DescribeRules .* InternalFailure/);
     expect(outcome.weights).toEqual({ blue: 0, green: 1, gray: 1 });
   });
 
