@@ -92,15 +92,16 @@ function mergeCluster(defaults: ClusterOverrides, own: ClusterOverrides | undefi
 
 function healthCheckOf(o: ClusterOverrides): HealthCheckSettings {
   const hc = o.healthCheck ?? {};
-  const healthyThreshold = hc.healthyThreshold ?? 5;
   return {
     intervalMs: ms(hc.interval, 30_000),
     timeoutMs: ms(hc.timeout, 5_000),
-    healthyThreshold,
+    healthyThreshold: hc.healthyThreshold ?? 5,
     unhealthyThreshold: hc.unhealthyThreshold ?? 2,
     matcher: hc.matcher ?? '200',
     path: hc.path ?? '/',
-    newTargetChecks: hc.newTargetChecks ?? healthyThreshold,
+    // A newly registered target must pass ONE check; the thresholds govern later transitions:
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+    newTargetChecks: hc.newTargetChecks ?? 1,
   };
 }
 

@@ -55,7 +55,7 @@ const healthCheck = z
     unhealthyThreshold: int(2, 10),
     matcher: z.string(),
     path: z.string(),
-    /** Passing checks a new target needs; AWS's archived guide says 1, default is the healthy threshold. */
+    /** Passing checks a new target needs: AWS's current ALB guide says one (the default); more is a stricter reading. */
     newTargetChecks: int(1, 10),
   })
   .partial();
