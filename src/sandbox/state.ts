@@ -68,7 +68,6 @@ export interface HealthCheckSettings {
 export interface TargetState {
   id: string;
   port: number;
-  az: string;
   registeredAt: number;
   /** Set once deregistered: the target shows `draining` until then, then it is gone. */
   drainUntil: number | null;

@@ -200,7 +200,6 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
       targets.push({
         id: `i-${stableHex(`${seed}:${planCluster.name}:${i}`, 17)}`,
         port: 80,
-        az: zones[i % zones.length] ?? '',
         registeredAt,
         drainUntil: null,
         checksFrom: registeredAt + settings.elbv2.registrationDelayMs,

@@ -118,6 +118,29 @@ describe('ELBv2 target health', () => {
     expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth).toEqual({ State: 'healthy' });
   });
 
+  it('refuses an Availability Zone for targets of an instance target group, and never reports one', async () => {
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html:
+    // "This parameter is not supported if the target type of the target group is instance or alb."
+    const { world, elbv2 } = setup();
+    const [first] = await health(elbv2, BLUE);
+    expect(first?.Target).toEqual({ Id: first?.Target?.Id, Port: 80 });
+    const id = first?.Target?.Id ?? '';
+    const withZone = [{ Id: NEW_TARGET, Port: 80, AvailabilityZone: 'us-east-1a' }];
+    const mutations = world.mutations.length;
+    for (const send of [
+      () => elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: BLUE, Targets: withZone })),
+      () => elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: BLUE, Targets: [{ Id: id, AvailabilityZone: 'all' }] })),
+      () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: BLUE, Targets: withZone })),
+    ]) {
+      await expect(send()).rejects.toMatchObject({ name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    }
+    // Refused, so nothing changed: no new target, none draining.
+    expect(world.mutations.length).toBe(mutations);
+    expect((await health(elbv2, BLUE)).map((d) => d.TargetHealth?.State)).toEqual(['healthy', 'healthy', 'healthy']);
+    await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: BLUE, Targets: [{ Id: NEW_TARGET, Port: 80 }] }));
+    expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.Target).toEqual({ Id: NEW_TARGET, Port: 80 });
+  });
+
   it('keeps health-checking a group whose weight is 0', async () => {
     const { world, elbv2 } = setup();
     await elbv2.send(weightsTo(0, 1));
