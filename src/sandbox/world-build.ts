@@ -3,6 +3,7 @@
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
 import { parseDuration } from './duration.js';
+import { TARGET_GROUPS_PER_FORWARD, targetGroupsPerForward } from './elbv2-quotas.js';
 import { normalizeActions, recordShares } from './elbv2-routing.js';
 import { scheduleEvent } from './events.js';
 import { freshAccumulator } from './metrics-recorder.js';
@@ -40,7 +41,7 @@ function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
         describe: e.throttle?.describe ?? { bucket: 40, refillPerSecond: 10 },
         mutate: e.throttle?.mutate ?? { bucket: 20, refillPerSecond: 5 },
       },
-      maxTargetGroupsPerForward: e.maxTargetGroupsPerForward ?? null,
+      syntheticTargetGroupsPerForward: e.syntheticTargetGroupsPerForward ?? null,
     },
     elasticache: {
       failoverMs: ms(t.failover, 90_000),
@@ -105,6 +106,17 @@ function healthCheckOf(o: ClusterOverrides): HealthCheckSettings {
   };
 }
 
+/** Every plan cluster is a target group of the fleet's one forward action: a listener AWS could not hold is not built. */
+function checkForwardQuota(plan: SandboxPlan, settings: WorldSettings, source: string): void {
+  const count = plan.fleet.clusters.length;
+  const limit = targetGroupsPerForward(settings.elbv2);
+  if (count <= limit) return;
+  if (limit > TARGET_GROUPS_PER_FORWARD) fail(`plan: ${count} clusters share one forward action; ${source} allows at most ${limit} (elbv2.syntheticTargetGroupsPerForward)`);
+  fail(
+    `plan: ${count} clusters share one forward action; AWS allows at most ${TARGET_GROUPS_PER_FORWARD} target groups per forward action (quota "Target groups per action", not adjustable); ${source} may raise it with elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow`,
+  );
+}
+
 function fail(message: string): never {
   throw new WorldFileError(message);
 }
@@ -122,6 +134,7 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
   const defaults = file.defaults ?? {};
   const names = new Set(plan.fleet.clusters.map((c) => c.name));
   if (names.size !== plan.fleet.clusters.length) fail('plan: cluster names must be unique');
+  checkForwardQuota(plan, settings, source);
   for (const name of Object.keys(file.clusters ?? {})) {
     if (!names.has(name)) fail(`${source}: clusters.${name}: no such cluster in the plan`);
   }

@@ -4,6 +4,7 @@
 import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import * as z from 'zod';
 import { isDuration, isOffset, parseDuration, parseOffset } from './duration.js';
+import { TARGET_GROUPS_PER_FORWARD } from './elbv2-quotas.js';
 import { HISTORY_MS } from './history.js';
 import { parseGuardedYaml } from './safe-yaml.js';
 import type { EventBody, ScheduledEvent } from './state.js';
@@ -153,7 +154,13 @@ export const worldFileSchema = z
         stickiness: z.strictObject({ enabled: z.boolean(), duration: duration(1_000, 604_800_000).optional() }),
         staleReads: duration(),
         throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial(),
-        maxTargetGroupsPerForward: int(1, 1000),
+        syntheticTargetGroupsPerForward: z
+          .number()
+          .int()
+          .min(TARGET_GROUPS_PER_FORWARD + 1, {
+            message: `only raises AWS's limit of ${TARGET_GROUPS_PER_FORWARD} target groups per forward action, as a synthetic stress setting (a topology AWS does not allow): use ${TARGET_GROUPS_PER_FORWARD + 1} or more, or leave it out`,
+          })
+          .max(1000),
         fleetRulePriority: int(1, 50_000),
       })
       .partial(),
