@@ -50,5 +50,9 @@ describe('more than 5 clusters behind one forward action', () => {
     expect(result.sandbox).toMatchObject({ violations: [], synthetic: [LABEL] });
     const report = await cli(['report', 'run-synthetic', '--state-dir', stateDir]);
     expect(report.stdout).toContain(`- **Synthetic stress setting: ${LABEL}**`);
+    // A person reading the run's own summary is told too.
+    const text = await cli(['run', plan, '--sandbox', world, '--state-dir', join(dir, 'synthetic-text'), '--run-id', 'run-text']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`\n  SYNTHETIC: ${LABEL}\n`);
   });
 });

@@ -95,6 +95,10 @@ describe('target groups per forward action (ALB quota: 5, not adjustable)', () =
     expect(Object.values(world.weights())).toEqual([1, 1, 1, 1, 1, 1]);
     // The setting survives a save and a load: a resumed run still says what it ran against.
     expect(SandboxWorld.fromJSON(JSON.parse(JSON.stringify(world.toJSON()))).synthetic).toEqual(world.synthetic);
+    // ...and allows what it says, no more.
+    expect(() => defaultWorldFromPlan(planOf(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']), { elbv2: { syntheticTargetGroupsPerForward: 6 } }, 'stress.yaml')).toThrow(
+      'plan: 7 clusters share one forward action; stress.yaml allows at most 6 (elbv2.syntheticTargetGroupsPerForward)',
+    );
   });
 
   it('takes the synthetic setting only above AWS\'s 5, and no longer knows the old key', () => {
