@@ -41,6 +41,7 @@ export interface Drift {
 export interface TargetRef {
   id: string;
   port?: number;
+  /** Only for an `ip` target (an IP address id): AWS does not support one for instance targets. */
   availabilityZone?: string;
 }
 

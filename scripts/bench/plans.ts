@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { parsePlan } from '../../src/plan/load.js';
-import type { Plan } from '../../src/plan/schema.js';
+import { TARGET_GROUPS_PER_FORWARD, type Plan } from '../../src/plan/schema.js';
 
 export const EXAMPLE_PLAN_FILE = fileURLToPath(new URL('../../examples/payments.plan.yaml', import.meta.url));
 
@@ -24,10 +24,25 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 export const FLEET_CACHE_DEFAULTS = 'cache: { automaticFailover: false, multiAZ: false }';
 
 /**
+ * More than 5 clusters behind one listener's forward action is a topology AWS does not allow (an ALB
+ * forward action holds at most 5 target groups, not adjustable). The scale runs need such fleets, so they
+ * are synthetic stress runs: the plan is allowed exactly what its world declares, and every row says so.
+ */
+export const SYNTHETIC_TOPOLOGY = 'a topology AWS does not allow';
+
+export const isSyntheticFleet = (clusters: number): boolean => clusters > TARGET_GROUPS_PER_FORWARD;
+
+/** The world-file line that allows a fleet of `clusters` in one forward action (none when AWS allows it). */
+export function fleetWorldYaml(clusters: number): string {
+  return isSyntheticFleet(clusters) ? `elbv2: { syntheticTargetGroupsPerForward: ${clusters} }\n` : '';
+}
+
+/**
  * A fleet of `clusters` clusters behind one listener, each with its own replication group, maintained
  * like the example plan (failover, then modify to "7.1"), `maxOutOfService` at a time. The failover
  * promotes a replica with PrimaryClusterId: TestFailover allows 15 node groups per account and day, and
- * preflight rightly refuses a plan that needs more. Run it on groups with FLEET_CACHE_DEFAULTS.
+ * preflight rightly refuses a plan that needs more. Run it on groups with FLEET_CACHE_DEFAULTS, and only
+ * against a world with fleetWorldYaml().
  */
 export function fleetPlan(clusters: number, maxOutOfService: number): Plan {
   const account = '123456789012';
@@ -58,5 +73,6 @@ export function fleetPlan(clusters: number, maxOutOfService: number): Plan {
     'reactivate: { ramp: [10, 50, 100], hold: 1m }',
     '',
   ].join('\n');
-  return parsePlan(text, `fleet-${clusters}.plan.yaml`);
+  const allowance = isSyntheticFleet(clusters) ? { syntheticTargetGroupsPerForward: clusters } : {};
+  return parsePlan(text, `fleet-${clusters}.plan.yaml`, allowance);
 }

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_CACHE_DEFAULTS, fleetPlan } from './plans.js';
+import { FLEET_CACHE_DEFAULTS, fleetPlan, fleetWorldYaml } from './plans.js';
 import { runInSandbox } from './sandbox-run.js';
 
 const [clusters, targets, maxOut] = process.argv.slice(2, 5).map(Number) as [number, number, number];
@@ -27,8 +27,9 @@ const dir = storeKind !== 'file' ? undefined : given >= 0 ? process.argv[given +
 try {
   const run = await runInSandbox({
     plan,
-    // Short CloudWatch retention keeps a large world's metric rows bounded (docs/sandbox.md).
-    worldYaml: `defaults: { targets: ${targets}, ${FLEET_CACHE_DEFAULTS} }\ncloudwatch: { retention: "1h" }\n`,
+    // Short CloudWatch retention keeps a large world's metric rows bounded (docs/sandbox.md). More than 5
+    // clusters in one forward action is synthetic: the world declares it, and its report names it.
+    worldYaml: `defaults: { targets: ${targets}, ${FLEET_CACHE_DEFAULTS} }\ncloudwatch: { retention: "1h" }\n${fleetWorldYaml(clusters)}`,
     store: dir ? { kind: 'file', dir } : { kind: 'memory' },
     wrapConnection: (connection) => {
       worldStart = connection.clock.now();
@@ -60,6 +61,8 @@ try {
       transitions,
       // The sandbox's own audit: a lost weight update (two clusters' writes interleaving) shows here.
       violations: run.result.sandbox?.violations.length ?? null,
+      // What the world says it is: "a topology AWS does not allow" when it is.
+      synthetic: run.result.sandbox?.synthetic ?? [],
     })}\n`,
   );
 } finally {

@@ -25,6 +25,7 @@ import {
   type Rule,
   type TargetDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { TargetRef } from '../../machines/types.js';
 import { waitIdle, type Clock } from '../ports/clock.js';
@@ -476,18 +477,31 @@ function loadBalancerOf(listenerArn: string): string {
   return `arn:${arn.partition}:${arn.service}:${arn.region}:${arn.account}:loadbalancer/${type}/${name}/${id}`;
 }
 
+/**
+ * An Availability Zone belongs to an `ip` target only: AWS does not support it for target type instance
+ * (or alb), and a target's Id tells its type, since an instance group takes instance IDs and an ip group
+ * IP addresses (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html).
+ * Dropped both ways, so that a target list saved before this rule cannot carry one back to RegisterTargets.
+ */
+function ipTargetZone(id: string, zone: string | undefined): string | undefined {
+  return zone && isIP(id) !== 0 ? zone : undefined;
+}
+
 function toTargetDescription(target: TargetRef): TargetDescription {
+  const zone = ipTargetZone(target.id, target.availabilityZone);
   return {
     Id: target.id,
     ...(target.port !== undefined ? { Port: target.port } : {}),
-    ...(target.availabilityZone ? { AvailabilityZone: target.availabilityZone } : {}),
+    ...(zone ? { AvailabilityZone: zone } : {}),
   };
 }
 
 function toTargetRef(target: TargetDescription | undefined): TargetRef {
+  const id = target?.Id ?? '';
+  const zone = ipTargetZone(id, target?.AvailabilityZone);
   return {
-    id: target?.Id ?? '',
+    id,
     ...(target?.Port !== undefined ? { port: target.Port } : {}),
-    ...(target?.AvailabilityZone ? { availabilityZone: target.AvailabilityZone } : {}),
+    ...(zone ? { availabilityZone: zone } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
 import type * as z from 'zod/mini';
-import { planSchema, type Plan } from './schema.js';
+import { planSchemaAllowing, type Plan, type PlanAllowances } from './schema.js';
 import { PlanError } from './plan-error.js';
 
 // Plans are parsed with the yaml Document API rather than a plain YAML.parse so that every error can name
@@ -13,7 +13,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Keys that hold software versions: they must be quoted strings (seed 001: `1.20` became `1.2`). */
 const VERSION_KEY = /version$/i;
 
-export function loadPlanFile(file: string): Plan {
+/** `allowances`: only for a sandbox run whose world declares a synthetic setting beyond AWS's limits. */
+export function loadPlanFile(file: string, allowances: PlanAllowances = {}): Plan {
   let size: number;
   try {
     size = statSync(file).size;
@@ -21,14 +22,14 @@ export function loadPlanFile(file: string): Plan {
     throw new PlanError(file, undefined, undefined, `cannot read plan: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }
   if (size > MAX_PLAN_BYTES) throw new PlanError(file, undefined, undefined, `file is ${size} bytes; plans are limited to ${MAX_PLAN_BYTES}`);
-  return parsePlan(readFileSync(file, 'utf8'), file);
+  return parsePlan(readFileSync(file, 'utf8'), file, allowances);
 }
 
 /** Parses YAML or JSON plan text. Throws PlanError naming file, line and field; never returns a half-valid plan. */
-export function parsePlan(text: string, file = '<plan>'): Plan {
+export function parsePlan(text: string, file = '<plan>', allowances: PlanAllowances = {}): Plan {
   const doc = parseSafeDocument(text, file);
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  const result = planSchema.safeParse(raw);
+  const result = planSchemaAllowing(allowances).safeParse(raw);
   if (!result.success) throw planErrorFromIssue(result.error.issues, doc, raw, text, file);
   return result.data;
 }

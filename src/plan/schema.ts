@@ -254,7 +254,20 @@ const schedule = z.strictObject({
 
 const rampPercent = z.number().check(z.int(), z.gte(1, 'ramp percentages must be 1-100'), z.lte(100, 'ramp percentages must be 1-100'));
 
-export const planSchema = z
+/**
+ * An ALB forward action holds at most 5 target groups, a quota AWS does not raise ("Target groups per
+ * action", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html).
+ * Every cluster of a plan is one target group of the same forward action, so a plan has at most 5.
+ */
+export const TARGET_GROUPS_PER_FORWARD = 5;
+
+/** What a plan may need beyond AWS's limits: only a sandbox world that declares it (a synthetic stress setting). */
+export interface PlanAllowances {
+  /** The sandbox world's `elbv2.syntheticTargetGroupsPerForward`: a topology AWS does not allow. */
+  syntheticTargetGroupsPerForward?: number | undefined;
+}
+
+const planShape = z
   .strictObject({
     version: z.literal(1, { error: 'must be 1 (the plan format version)' }),
     name,
@@ -311,69 +324,86 @@ export const planSchema = z
       }),
       { ramp: [10, 50, 100], hold: 60_000, max5xx: 0, maxUnhealthyHosts: 0 },
     ),
-  })
-  .check(
-    z.superRefine((plan, ctx) => {
-      const at = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  });
 
-      const listenerProblem = checkElbArn(plan.fleet.listenerArn, 'listener', plan.region);
-      if (listenerProblem) at(['fleet', 'listenerArn'], listenerProblem);
-      if (plan.fleet.ruleArn !== undefined) {
-        const ruleProblem = checkElbArn(plan.fleet.ruleArn, 'listener-rule', plan.region);
-        if (ruleProblem) at(['fleet', 'ruleArn'], ruleProblem);
-        else if (!listenerProblem && listenerOfRule(plan.fleet.ruleArn) !== plan.fleet.listenerArn) {
-          at(['fleet', 'ruleArn'], 'belongs to a different listener than fleet.listenerArn');
-        }
+function planRules(allowances: PlanAllowances) {
+  return z.superRefine((plan: z.output<typeof planShape>, ctx) => {
+    const at = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+    const perForward = Math.max(TARGET_GROUPS_PER_FORWARD, allowances.syntheticTargetGroupsPerForward ?? 0);
+    if (plan.fleet.clusters.length > perForward) {
+      const limit = perForward > TARGET_GROUPS_PER_FORWARD
+        ? `the sandbox world allows at most ${perForward} (elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow)`
+        : `an ALB forward action holds at most ${TARGET_GROUPS_PER_FORWARD} (quota "Target groups per action", not adjustable)`;
+      at(['fleet', 'clusters'], `has ${plan.fleet.clusters.length} clusters, all target groups of one forward action; ${limit}`);
+    }
+
+    const listenerProblem = checkElbArn(plan.fleet.listenerArn, 'listener', plan.region);
+    if (listenerProblem) at(['fleet', 'listenerArn'], listenerProblem);
+    if (plan.fleet.ruleArn !== undefined) {
+      const ruleProblem = checkElbArn(plan.fleet.ruleArn, 'listener-rule', plan.region);
+      if (ruleProblem) at(['fleet', 'ruleArn'], ruleProblem);
+      else if (!listenerProblem && listenerOfRule(plan.fleet.ruleArn) !== plan.fleet.listenerArn) {
+        at(['fleet', 'ruleArn'], 'belongs to a different listener than fleet.listenerArn');
       }
-      const account = parseArn(plan.fleet.listenerArn)?.account;
-      const names = new Map<string, number>();
-      const groups = new Map<string, number>();
-      const caches = new Map<string, number>();
+    }
+    const account = parseArn(plan.fleet.listenerArn)?.account;
+    const names = new Map<string, number>();
+    const groups = new Map<string, number>();
+    const caches = new Map<string, number>();
+    plan.fleet.clusters.forEach((c, i) => {
+      const tgProblem = checkElbArn(c.targetGroupArn, 'targetgroup', plan.region);
+      if (tgProblem) at(['fleet', 'clusters', i, 'targetGroupArn'], tgProblem);
+      else if (account && parseArn(c.targetGroupArn)?.account !== account) {
+        at(['fleet', 'clusters', i, 'targetGroupArn'], `is in account ${parseArn(c.targetGroupArn)?.account}, the listener in ${account}`);
+      }
+      const dup = (seen: Map<string, number>, key: string, field: (string | number)[], what: string) => {
+        const first = seen.get(key);
+        if (first !== undefined) at(['fleet', 'clusters', i, ...field], `duplicate ${what} "${key}" (also clusters[${first}])`);
+        else seen.set(key, i);
+      };
+      dup(names, c.name, ['name'], 'cluster name');
+      dup(groups, c.targetGroupArn, ['targetGroupArn'], 'target group');
+      if (c.cache) dup(caches, c.cache.replicationGroupId, ['cache', 'replicationGroupId'], 'replication group');
+    });
+
+    const clusterCount = plan.fleet.clusters.length;
+    if (plan.capacity.minActiveClusters >= clusterCount) {
+      at(
+        ['capacity', 'minActiveClusters'],
+        `is ${plan.capacity.minActiveClusters} but the fleet has ${clusterCount} clusters: nothing could ever be maintained; use at most ${clusterCount - 1}`,
+      );
+    }
+
+    const ramp = plan.reactivate.ramp;
+    ramp.forEach((p, i) => {
+      if (i > 0 && p <= ramp[i - 1]!) at(['reactivate', 'ramp', i], `must be greater than the step before (${ramp[i - 1]})`);
+    });
+    if (ramp.at(-1) !== 100) at(['reactivate', 'ramp', ramp.length - 1], 'the last ramp step must be 100 (the weight before maintenance)');
+
+    if (plan.drain.minimum > plan.drain.timeout) at(['drain', 'minimum'], 'is longer than drain.timeout');
+    if (plan.verify.stableFor >= plan.verify.timeout) at(['verify', 'stableFor'], 'must be shorter than verify.timeout');
+
+    const usesCache = plan.maintenance.some((s) => 'elasticache' in s);
+    if (usesCache) {
       plan.fleet.clusters.forEach((c, i) => {
-        const tgProblem = checkElbArn(c.targetGroupArn, 'targetgroup', plan.region);
-        if (tgProblem) at(['fleet', 'clusters', i, 'targetGroupArn'], tgProblem);
-        else if (account && parseArn(c.targetGroupArn)?.account !== account) {
-          at(['fleet', 'clusters', i, 'targetGroupArn'], `is in account ${parseArn(c.targetGroupArn)?.account}, the listener in ${account}`);
-        }
-        const dup = (seen: Map<string, number>, key: string, field: (string | number)[], what: string) => {
-          const first = seen.get(key);
-          if (first !== undefined) at(['fleet', 'clusters', i, ...field], `duplicate ${what} "${key}" (also clusters[${first}])`);
-          else seen.set(key, i);
-        };
-        dup(names, c.name, ['name'], 'cluster name');
-        dup(groups, c.targetGroupArn, ['targetGroupArn'], 'target group');
-        if (c.cache) dup(caches, c.cache.replicationGroupId, ['cache', 'replicationGroupId'], 'replication group');
+        if (!c.cache) at(['fleet', 'clusters', i], 'has no cache.replicationGroupId but the maintenance has elasticache steps');
       });
+    }
+    const redis = plan.verify.redis;
+    if (redis?.authTokenEnv && redis.authTokenSecretId) {
+      at(['verify', 'redis', 'authTokenSecretId'], 'set either authTokenEnv or authTokenSecretId, not both');
+    }
+  });
+}
 
-      const clusterCount = plan.fleet.clusters.length;
-      if (plan.capacity.minActiveClusters >= clusterCount) {
-        at(
-          ['capacity', 'minActiveClusters'],
-          `is ${plan.capacity.minActiveClusters} but the fleet has ${clusterCount} clusters: nothing could ever be maintained; use at most ${clusterCount - 1}`,
-        );
-      }
+/** A plan as AWS allows it: what the CLI, the Lambda handler and every real run accept. */
+export const planSchema = planShape.check(planRules({}));
 
-      const ramp = plan.reactivate.ramp;
-      ramp.forEach((p, i) => {
-        if (i > 0 && p <= ramp[i - 1]!) at(['reactivate', 'ramp', i], `must be greater than the step before (${ramp[i - 1]})`);
-      });
-      if (ramp.at(-1) !== 100) at(['reactivate', 'ramp', ramp.length - 1], 'the last ramp step must be 100 (the weight before maintenance)');
-
-      if (plan.drain.minimum > plan.drain.timeout) at(['drain', 'minimum'], 'is longer than drain.timeout');
-      if (plan.verify.stableFor >= plan.verify.timeout) at(['verify', 'stableFor'], 'must be shorter than verify.timeout');
-
-      const usesCache = plan.maintenance.some((s) => 'elasticache' in s);
-      if (usesCache) {
-        plan.fleet.clusters.forEach((c, i) => {
-          if (!c.cache) at(['fleet', 'clusters', i], 'has no cache.replicationGroupId but the maintenance has elasticache steps');
-        });
-      }
-      const redis = plan.verify.redis;
-      if (redis?.authTokenEnv && redis.authTokenSecretId) {
-        at(['verify', 'redis', 'authTokenSecretId'], 'set either authTokenEnv or authTokenSecretId, not both');
-      }
-    }),
-  );
+/** A plan for a sandbox world that allows more than AWS does (the bench's large synthetic fleets). */
+export function planSchemaAllowing(allowances: PlanAllowances): typeof planSchema {
+  return allowances.syntheticTargetGroupsPerForward === undefined ? planSchema : planShape.check(planRules(allowances));
+}
 
 export type PlanInput = z.input<typeof planSchema>;
 export type Plan = z.output<typeof planSchema>;

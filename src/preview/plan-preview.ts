@@ -200,13 +200,15 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     basis: timings.source,
   });
 
-  const newTargetsMs = plan.drain.mode === 'deregister' ? hc.healthyThreshold * hc.intervalSeconds * 1000 : 0;
+  // A registered target is healthy after ONE passing check; the healthy threshold governs later transitions:
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+  const newTargetsMs = plan.drain.mode === 'deregister' ? hc.intervalSeconds * 1000 : 0;
   phases.push({
     phase: 'verify',
     changes: plan.drain.mode === 'deregister' ? ['RegisterTargets (weight still 0): the saved target list'] : [],
     checks: verifyChecks(plan, spec, view),
     estimateMs: newTargetsMs + plan.verify.stableFor + hc.intervalSeconds * 1000,
-    basis: `stableFor ${formatDuration(plan.verify.stableFor)}${newTargetsMs ? ` + ${hc.healthyThreshold} health checks every ${hc.intervalSeconds}s for new targets` : ''}`,
+    basis: `stableFor ${formatDuration(plan.verify.stableFor)}${newTargetsMs ? ` + one health check (every ${hc.intervalSeconds}s) for new targets` : ''}`,
   });
 
   const weights = plan.reactivate.ramp.map((p) => rampWeight(w, p));

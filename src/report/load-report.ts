@@ -35,6 +35,7 @@ export function readWorldAudit(path: string): ReportSources {
         violations: world.violations.map((v) => ({ kind: v.kind, message: v.message, at: v.at })),
         weights: world.weights(),
         mutations: world.mutations.map((m) => ({ at: m.at, command: m.command, resource: m.resource, caller: m.caller })),
+        ...(world.synthetic.length ? { synthetic: world.synthetic } : {}),
       },
     };
   } catch (err) {

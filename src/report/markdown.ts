@@ -87,6 +87,7 @@ function sandboxLines(s: SandboxSummary): string[] {
   const lines: string[] = [];
   if (!s.final) lines.push('_The run has not ended: these are the world\'s figures so far; the final audit is taken when it ends._', '');
   if (s.problem) lines.push(`- **The sandbox world could not be read: ${md(s.problem)}**`);
+  for (const line of s.synthetic ?? []) lines.push(`- **Synthetic stress setting: ${md(line)}**`);
   if (s.traffic) {
     const per = s.traffic.perCluster ? ` (${Object.entries(s.traffic.perCluster).map(([n, t]) => `${md(n)} ${t.requests.toLocaleString('en')}/${t.failed}`).join(', ')})` : '';
     lines.push(`- Traffic: ${s.traffic.requests.toLocaleString('en')} requests, ${strong(`${s.traffic.failed.toLocaleString('en')} failed`, s.traffic.failed > 0 ? 'failed' : 'normal')}${per}`);

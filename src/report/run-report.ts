@@ -124,6 +124,8 @@ export interface SandboxSummary {
   outOfBand: Array<{ at: number; command: string; resource: string; caller: string }>;
   /** Why the world could not be read, when it could not. */
   problem?: string;
+  /** The world's synthetic settings, each named as a topology AWS does not allow. */
+  synthetic?: string[];
 }
 
 /** What the sandbox world beside a run knows: read by the CLI from the run's world.json. */
@@ -132,4 +134,5 @@ export interface WorldAudit {
   violations: Array<{ kind: string; message: string; at?: number }>;
   weights: Record<string, number>;
   mutations: Array<{ at: number; command: string; resource: string; caller: string }>;
+  synthetic?: string[];
 }

@@ -11,6 +11,7 @@ interface FinalAudit {
   traffic: NonNullable<SandboxSummary['traffic']>;
   weights: Record<string, number>;
   mutations: number;
+  synthetic?: string[];
 }
 
 export function sandboxSummary(record: RunRecord, journal: readonly JournalEntry[], sources: ReportSources): SandboxSummary {
@@ -19,11 +20,14 @@ export function sandboxSummary(record: RunRecord, journal: readonly JournalEntry
   const world = sources.world;
   const outOfBand = (world?.mutations ?? []).filter((m) => m.caller !== 'quiesce').map((m) => ({ at: m.at, command: m.command, resource: m.resource, caller: m.caller }));
   const problem = sources.worldProblem ? { problem: sources.worldProblem } : {};
+  // The world knows its own settings; the final audit of a run recorded them too.
+  const names = final?.synthetic ?? world?.synthetic ?? [];
+  const synthetic = names.length ? { synthetic: names } : {};
   if (final) {
-    return { final: true, traffic: final.traffic, violations: final.violations, weights: final.weights, mutations: final.mutations, outOfBand, ...problem };
+    return { final: true, traffic: final.traffic, violations: final.violations, weights: final.weights, mutations: final.mutations, outOfBand, ...problem, ...synthetic };
   }
   if (world) {
-    return { final: false, traffic: world.traffic, violations: world.violations, weights: world.weights, mutations: world.mutations.length, outOfBand, ...problem };
+    return { final: false, traffic: world.traffic, violations: world.violations, weights: world.weights, mutations: world.mutations.length, outOfBand, ...problem, ...synthetic };
   }
   return { final: false, violations: [], outOfBand, problem: sources.worldProblem ?? 'the sandbox world beside the run was not found' };
 }

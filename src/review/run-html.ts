@@ -55,6 +55,7 @@ export function sandboxHtml(s: SandboxSummary): string {
   const parts: string[] = [];
   if (!s.final) parts.push('<p class="muted">The run has not ended: these are the world\'s figures so far.</p>');
   if (s.problem) parts.push(`<p class="callout failed">The sandbox world could not be read: ${esc(s.problem)}</p>`);
+  for (const line of s.synthetic ?? []) parts.push(`<p class="callout failed">Synthetic stress setting: ${esc(line)}</p>`);
   const items: string[] = [];
   if (s.traffic) items.push(`Traffic: ${esc(s.traffic.requests.toLocaleString('en'))} requests, <span class="${s.traffic.failed ? 'tone-failed' : ''}">${esc(s.traffic.failed.toLocaleString('en'))} failed</span>`);
   items.push(s.violations.length ? `<span class="tone-failed">Violations: ${s.violations.length}</span><ul>${s.violations.map((v) => `<li>${esc(v.kind)}: ${esc(v.message)}</li>`).join('')}</ul>` : 'Violations: none');

@@ -20,6 +20,7 @@ import type { Check, TargetRef } from '../../machines/types.js';
 import { AwsCallError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
 import type { ForwardConfig } from '../ports/traffic.js';
+import { TARGET_GROUPS_PER_FORWARD } from '../plan/schema.js';
 import { runPreflight } from './preflight.js';
 import { assertOutOfRotation, capacityWithout, readyForTraffic } from './rotation-guards.js';
 import { observeDrain, observeRamp, weightEvidence } from './observations.js';
@@ -154,8 +155,8 @@ async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWei
   return { at: ctx.clock.now(), before, after: input.weight, changed: result.changed };
 }
 
-/** AWS allows 5 target groups per forward action; a larger config (a sandbox fleet) is journaled by its changes. */
-const FULL_FORWARD_GROUPS = 5;
+/** A forward action AWS allows is journaled whole; a larger one (a synthetic sandbox fleet) by its changes. */
+const FULL_FORWARD_GROUPS = TARGET_GROUPS_PER_FORWARD;
 
 /**
  * The forward config before and after a weight change, for the journal. Whole when it is small (the report

@@ -26,6 +26,8 @@ export interface SandboxReport {
   traffic: { requests: number; failed: number; perCluster?: Record<string, { requests: number; failed: number }> };
   weights: Record<string, number>;
   mutations: number;
+  /** The world's synthetic settings, each named as a topology AWS does not allow; absent when none. */
+  synthetic?: string[];
 }
 
 export interface Connection {

@@ -79,5 +79,6 @@ export function sandboxReport(world: SandboxWorld, final: boolean): SandboxRepor
     traffic: { requests: traffic.requests, failed: traffic.failed, perCluster: traffic.perCluster },
     weights: world.weights(),
     mutations: world.mutations.length,
+    ...(world.synthetic.length ? { synthetic: world.synthetic } : {}),
   };
 }

@@ -26,8 +26,8 @@ export { removeLeftoverCanaryRules } from './canary-rule.js';
 
 /**
  * One look of the verification window. Targets first (one DescribeTargetHealth): while they are not all
- * healthy nothing else can pass, so the loop sleeps until they can be (registration, then the health
- * checks the target group's settings require) and the rest is read only once they are. A passing look
+ * healthy nothing else can pass, so the loop sleeps until they can be (registration, then one passing
+ * health check for a new target) and the rest is read only once they are. A passing look
  * is followed by one every `windowStep` (at most a health-check interval times the healthy threshold, and
  * a minute) so that the last one lands exactly on the end of `stableFor`.
  */
@@ -39,7 +39,7 @@ export async function verifyCluster(ctx: RunContext, input: { cluster: string; e
     const now = ctx.clock.now();
     const targets = await targetChecks(ctx, spec);
     if (targets.checks.every((c) => c.ok)) {
-      await learnHealthyAfter(ctx, input.cluster, settings, lastNotHealthy.get(ctx)?.get(input.cluster) ?? now);
+      await learnHealthyAfter(ctx, input.cluster, lastNotHealthy.get(ctx)?.get(input.cluster) ?? now);
       return fullLook(ctx, spec, input, settings, targets.checks);
     }
     notHealthyAt(ctx, input.cluster, now);
@@ -140,20 +140,21 @@ function notHealthyAt(ctx: RunContext, cluster: string, at: number): void {
 }
 
 /**
- * When to look at the targets again. Targets just registered (state initial) are healthy no sooner than
- * the registration, plus its delay, plus (healthy threshold - 1) health-check intervals; the delay is
- * learned from the clusters already verified. From then on, one look per second for an interval, then
- * backing off.
+ * When to look at the targets again. Targets just registered (state initial) are healthy after their
+ * first passing check, not after the healthy threshold, which governs only later transitions ("After your
+ * target is registered, it must pass one health check to be considered healthy",
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ * The registration and that first check take a delay learned from the clusters already verified; until
+ * it is known, and after it, one look per second for an interval, then backing off.
  * Targets failing their checks change at most once per interval.
  */
 async function targetsRecheckAt(ctx: RunContext, cluster: string, settings: TargetGroupSettings, initial: boolean, now: number): Promise<number> {
   const interval = settings.healthCheck.intervalSeconds * SECOND;
   if (!initial) return now + interval;
   const from = await initialSince(ctx, cluster, now);
-  const checksMs = (Math.max(1, settings.healthCheck.healthyThreshold) - 1) * interval;
   const delay = (await prior(ctx, cluster, HEALTHY_AFTER, HEALTHY_AFTER)) ?? 0;
   // The registration itself may take up to an interval: looks a second apart until then.
-  return recheckAround(from + delay + checksMs, now, 0, interval);
+  return recheckAround(from + delay, now, 0, interval);
 }
 
 /** The first look that saw this cluster's targets initial: the registration, within a look. */
@@ -162,14 +163,14 @@ function initialSince(ctx: RunContext, cluster: string, now: number): Promise<nu
 }
 
 /**
- * Learns the registration delay once the targets are healthy after being seen initial. From the last look
- * that saw them not healthy (a lower bound): the next cluster then looks at most a second late.
+ * Learns how long new targets took to be healthy (registration and first check) once they are, after
+ * being seen initial. From the last look that saw them not healthy (a lower bound): the next cluster then
+ * looks at most a second late.
  */
-async function learnHealthyAfter(ctx: RunContext, cluster: string, settings: TargetGroupSettings, notHealthyUntil: number): Promise<void> {
+async function learnHealthyAfter(ctx: RunContext, cluster: string, notHealthyUntil: number): Promise<void> {
   const from = await ctx.store.recall<number>(ctx.runId, `cadence:initial-since:${cluster}`);
   if (from === undefined) return;
-  const checksMs = (Math.max(1, settings.healthCheck.healthyThreshold) - 1) * settings.healthCheck.intervalSeconds * SECOND;
-  await learn(ctx, cluster, HEALTHY_AFTER, { signature: HEALTHY_AFTER, ms: Math.max(0, notHealthyUntil + 1 - from - checksMs) });
+  await learn(ctx, cluster, HEALTHY_AFTER, { signature: HEALTHY_AFTER, ms: Math.max(0, notHealthyUntil + 1 - from) });
 }
 
 async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: boolean, now: number): Promise<{ checks: Check[]; permanent: Check[]; settled: boolean }> {

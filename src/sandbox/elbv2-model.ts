@@ -48,6 +48,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, parseListenerArn } from './arns.js';
 import { command, paginate, type CommandSpec } from './command-spec.js';
+import { targetGroupsPerForward } from './elbv2-quotas.js';
 import { forwardGroups, normalizeActions } from './elbv2-routing.js';
 import { sdkError, validationError } from './sdk-errors.js';
 import { conditionOf, describeHealth, notRegistered } from './target-health.js';
@@ -93,7 +94,7 @@ function findRule(core: WorldCore, arn: string | undefined): FoundRule {
 
 function validateActions(core: WorldCore, actions: Action[] | undefined): Action[] {
   if (!actions || actions.length === 0) throw validationError('elbv2', 'At least one action must be specified');
-  const limit = core.state.settings.elbv2.maxTargetGroupsPerForward;
+  const limit = targetGroupsPerForward(core.state.settings.elbv2);
   for (const action of actions) {
     switch (action.Type) {
       case 'forward':
@@ -112,7 +113,7 @@ function validateActions(core: WorldCore, actions: Action[] | undefined): Action
   return normalizeActions(actions);
 }
 
-function validateForward(core: WorldCore, action: Action, limit: number | null): void {
+function validateForward(core: WorldCore, action: Action, limit: number): void {
   const tuples = action.ForwardConfig?.TargetGroups ?? [];
   if (action.TargetGroupArn && tuples.length > 0) {
     const single = tuples.length === 1 && tuples[0]?.TargetGroupArn === action.TargetGroupArn;
@@ -125,7 +126,8 @@ function validateForward(core: WorldCore, action: Action, limit: number | null):
   }
   const groups = forwardGroups(action);
   if (groups.length === 0) throw validationError('elbv2', 'A forward action must specify at least one target group');
-  if (limit !== null && groups.length > limit) {
+  // The quota (elbv2-quotas.ts); the docs name no error code for it: ValidationError, unconfirmed.
+  if (groups.length > limit) {
     throw validationError('elbv2', `A forward action can have at most ${limit} target groups`);
   }
   const seen = new Set<string>();
@@ -166,10 +168,20 @@ function validateConditions(conditions: RuleCondition[] | undefined): RuleCondit
   return jsonCopy(conditions);
 }
 
+/**
+ * Every target group of the sandbox has target type `instance`, for which AWS does not support
+ * AvailabilityZone (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html:
+ * "not supported if the target type of the target group is instance or alb"). The docs name no error code
+ * for it: ValidationError, the code AWS gives the other AvailabilityZone mistakes (an IP target's zone).
+ */
 function validateTargets(targets: TargetDescription[] | undefined): TargetDescription[] {
   if (!targets || targets.length === 0) throw validationError('elbv2', 'At least one target must be specified');
   const invalid = targets.filter((t) => !t.Id || !INSTANCE_ID.test(t.Id)).map((t) => `'${String(t.Id)}'`);
   if (invalid.length > 0) throw sdkError(InvalidTargetException, `The following targets are not valid instances: ${invalid.join(', ')}`);
+  const zoned = targets.filter((t) => t.AvailabilityZone !== undefined).map((t) => `'${String(t.Id)}'`);
+  if (zoned.length > 0) {
+    throw validationError('elbv2', `An Availability Zone cannot be specified for targets of type 'instance': ${zoned.join(', ')}`);
+  }
   for (const t of targets) {
     if (t.Port !== undefined && (!Number.isInteger(t.Port) || t.Port < 1 || t.Port > 65_535)) {
       throw validationError('elbv2', `Port must be between 1 and 65535, got ${t.Port}`);
@@ -265,9 +277,10 @@ function liveRule(core: WorldCore, rule: RuleState): RuleState {
   return core.staleValue<RuleState>(`rule:${rule.arn}`) ?? rule;
 }
 
+/** An instance target is reported by Id and Port only: AvailabilityZone is for ip targets (see validateTargets). */
 function describeTarget(group: TargetGroupState, target: TargetState, now: number): TargetHealthDescription {
   return {
-    Target: { Id: target.id, Port: target.port, AvailabilityZone: target.az },
+    Target: { Id: target.id, Port: target.port },
     HealthCheckPort: String(target.port),
     TargetHealth: describeHealth(group, target, now),
   };
@@ -474,7 +487,6 @@ function registerTargets(core: WorldCore, input: RegisterTargetsInput): object {
   const now = core.now();
   const { registrationDelayMs } = core.state.settings.elbv2;
   core.rememberStale('elbv2', `targets:${group.arn}`, () => structuredClone(group.targets));
-  const lb = core.state.elbv2.loadBalancers.find((l) => l.arn === group.loadBalancerArn);
   for (const t of requested) {
     const id = t.Id ?? '';
     const port = t.Port ?? group.port;
@@ -485,7 +497,6 @@ function registerTargets(core: WorldCore, input: RegisterTargetsInput): object {
     const target: TargetState = {
       id,
       port,
-      az: t.AvailabilityZone ?? pickZone(lb, id),
       registeredAt: now,
       drainUntil: null,
       checksFrom: group.used ? now + registrationDelayMs : null,
@@ -500,14 +511,6 @@ function registerTargets(core: WorldCore, input: RegisterTargetsInput): object {
   }
   core.invalidateGroup(group.arn);
   return {};
-}
-
-function pickZone(lb: LoadBalancerState | undefined, id: string): string {
-  const zones = lb?.availabilityZones ?? [];
-  if (zones.length === 0) return '';
-  let sum = 0;
-  for (const ch of id) sum += ch.charCodeAt(0);
-  return zones[sum % zones.length] ?? '';
 }
 
 function deregisterTargets(core: WorldCore, input: DeregisterTargetsInput): object {

@@ -14,8 +14,8 @@ export interface WorldSettings {
     registrationDelayMs: number;
     staleReadsMs: number;
     throttle: { describe: BucketSettings; mutate: BucketSettings };
-    /** AWS allows 5 target groups per forward action; null = not enforced. */
-    maxTargetGroupsPerForward: number | null;
+    /** Raises AWS's 5 target groups per forward action (a topology AWS does not allow); null = AWS's limit. */
+    syntheticTargetGroupsPerForward: number | null;
   };
   elasticache: {
     failoverMs: number;
@@ -70,7 +70,6 @@ export interface HealthCheckSettings {
 export interface TargetState {
   id: string;
   port: number;
-  az: string;
   registeredAt: number;
   /** Set once deregistered: the target shows `draining` until then, then it is gone. */
   drainUntil: number | null;

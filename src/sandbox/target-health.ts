@@ -1,6 +1,10 @@
 // Target health computed from timestamps instead of simulating every check: checks run at
 // `checksFrom + k * interval`; a state flips once enough consecutive checks agree with the
-// target's current condition, counted from the moment that condition began.
+// target's current condition, counted from the moment that condition began. A newly registered target
+// (state initial) needs `newTargetChecks` passing checks, by default one: "After your target is registered,
+// it must pass one health check to be considered healthy"; HealthyThresholdCount governs an unhealthy target
+// becoming healthy again
+// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
 import type { TargetHealth, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { HealthCheckSettings, HealthState, TargetCondition, TargetGroupState, TargetState } from './state.js';
 

@@ -3,6 +3,7 @@
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
 import { parseDuration } from './duration.js';
+import { TARGET_GROUPS_PER_FORWARD, targetGroupsPerForward } from './elbv2-quotas.js';
 import { forwardAction, normalizeActions, recordShares } from './elbv2-routing.js';
 import { scheduleEvent } from './events.js';
 import { freshAccumulator } from './metrics-recorder.js';
@@ -42,7 +43,7 @@ function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
         describe: e.throttle?.describe ?? { bucket: 40, refillPerSecond: 10 },
         mutate: e.throttle?.mutate ?? { bucket: 20, refillPerSecond: 5 },
       },
-      maxTargetGroupsPerForward: e.maxTargetGroupsPerForward ?? null,
+      syntheticTargetGroupsPerForward: e.syntheticTargetGroupsPerForward ?? null,
     },
     elasticache: {
       failoverMs: ms(t.failover, 90_000),
@@ -102,16 +103,28 @@ function mergeCluster(defaults: ClusterOverrides, own: ClusterOverrides | undefi
 
 function healthCheckOf(o: ClusterOverrides): HealthCheckSettings {
   const hc = o.healthCheck ?? {};
-  const healthyThreshold = hc.healthyThreshold ?? 5;
   return {
     intervalMs: ms(hc.interval, 30_000),
     timeoutMs: ms(hc.timeout, 5_000),
-    healthyThreshold,
+    healthyThreshold: hc.healthyThreshold ?? 5,
     unhealthyThreshold: hc.unhealthyThreshold ?? 2,
     matcher: hc.matcher ?? '200',
     path: hc.path ?? '/',
-    newTargetChecks: hc.newTargetChecks ?? healthyThreshold,
+    // A newly registered target must pass ONE check; the thresholds govern later transitions:
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+    newTargetChecks: hc.newTargetChecks ?? 1,
   };
+}
+
+/** Every plan cluster is a target group of the fleet's one forward action: a listener AWS could not hold is not built. */
+function checkForwardQuota(plan: SandboxPlan, settings: WorldSettings, source: string): void {
+  const count = plan.fleet.clusters.length;
+  const limit = targetGroupsPerForward(settings.elbv2);
+  if (count <= limit) return;
+  if (limit > TARGET_GROUPS_PER_FORWARD) fail(`plan: ${count} clusters share one forward action; ${source} allows at most ${limit} (elbv2.syntheticTargetGroupsPerForward)`);
+  fail(
+    `plan: ${count} clusters share one forward action; AWS allows at most ${TARGET_GROUPS_PER_FORWARD} target groups per forward action (quota "Target groups per action", not adjustable); ${source} may raise it with elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow`,
+  );
 }
 
 function fail(message: string): never {
@@ -131,6 +144,7 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
   const defaults = file.defaults ?? {};
   const names = new Set(plan.fleet.clusters.map((c) => c.name));
   if (names.size !== plan.fleet.clusters.length) fail('plan: cluster names must be unique');
+  checkForwardQuota(plan, settings, source);
   for (const name of Object.keys(file.clusters ?? {})) {
     if (!names.has(name)) fail(`${source}: clusters.${name}: no such cluster in the plan`);
   }
@@ -209,7 +223,6 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
       targets.push({
         id: `i-${stableHex(`${seed}:${planCluster.name}:${i}`, 17)}`,
         port: 80,
-        az: zones[i % zones.length] ?? '',
         registeredAt,
         drainUntil: null,
         checksFrom: registeredAt + settings.elbv2.registrationDelayMs,

@@ -4,6 +4,7 @@
 import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import * as z from 'zod';
 import { isDuration, isOffset, parseDuration, parseOffset } from './duration.js';
+import { TARGET_GROUPS_PER_FORWARD } from './elbv2-quotas.js';
 import { HISTORY_MS } from './history.js';
 import { parseGuardedYaml } from './safe-yaml.js';
 import type { EventBody, RuleSpec, ScheduledEvent } from './state.js';
@@ -55,7 +56,7 @@ const healthCheck = z
     unhealthyThreshold: int(2, 10),
     matcher: z.string(),
     path: z.string(),
-    /** Passing checks a new target needs; AWS's archived guide says 1, default is the healthy threshold. */
+    /** Passing checks a new target needs: AWS's current ALB guide says one (the default); more is a stricter reading. */
     newTargetChecks: int(1, 10),
   })
   .partial();
@@ -168,7 +169,13 @@ export const worldFileSchema = z
         stickiness: z.strictObject({ enabled: z.boolean(), duration: duration(1_000, 604_800_000).optional() }),
         staleReads: duration(),
         throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial(),
-        maxTargetGroupsPerForward: int(1, 1000),
+        syntheticTargetGroupsPerForward: z
+          .number()
+          .int()
+          .min(TARGET_GROUPS_PER_FORWARD + 1, {
+            message: `only raises AWS's limit of ${TARGET_GROUPS_PER_FORWARD} target groups per forward action, as a synthetic stress setting (a topology AWS does not allow): use ${TARGET_GROUPS_PER_FORWARD + 1} or more, or leave it out`,
+          })
+          .max(1000),
         fleetRulePriority: int(1, 50_000),
         rules: z.array(listenerRule),
       })

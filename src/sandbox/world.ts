@@ -8,6 +8,7 @@ import type { CommandSpec } from './command-spec.js';
 import { primaryServing, nextOpAt, stepCacheOps } from './elasticache-ops.js';
 import { elasticacheCommands } from './elasticache-model.js';
 import { elbv2Commands } from './elbv2-model.js';
+import { syntheticSettings } from './elbv2-quotas.js';
 import {
   forwardAction,
   forwardGroups,
@@ -504,6 +505,11 @@ export class SandboxWorld implements EventHost {
       perCluster[cluster.name] = { requests: Math.floor(c?.requests ?? 0), failed: Math.floor(c?.failed ?? 0) };
     }
     return { requests: Math.floor(requests), failed: Math.floor(failed), perCluster };
+  }
+
+  /** The synthetic settings in force, each named as a topology AWS does not allow; empty for a faithful world. */
+  get synthetic(): string[] {
+    return syntheticSettings(this.state.settings);
   }
 
   /** Each plan cluster's weight in the fleet's forward action (0 when absent). */

@@ -279,6 +279,28 @@ describe('createElbv2Traffic: targets', () => {
     });
   });
 
+  it('never sends or keeps an Availability Zone for an instance target (AWS: not supported for target type instance)', async () => {
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html:
+    // "This parameter is not supported if the target type of the target group is instance or alb."
+    elb.on(RegisterTargetsCommand).resolves({});
+    elb.on(DeregisterTargetsCommand).resolves({});
+    elb.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [{ Target: { Id: 'i-0abc', Port: 80, AvailabilityZone: 'us-east-1a' }, TargetHealth: { State: 'healthy' } }],
+    });
+    const { port } = makePort();
+    // A target list saved by an earlier version may carry the zone: it is dropped on the way out.
+    const saved = [{ id: 'i-0abc', port: 80, availabilityZone: 'us-east-1a' }];
+    await port.deregisterTargets(TG_BLUE, saved);
+    await port.registerTargets(TG_BLUE, saved);
+    const health = await port.describeTargetHealth(TG_BLUE, saved);
+    const sent = (command: Parameters<typeof elb.commandCalls>[0]) => elb.commandCalls(command).map((c) => (c.args[0].input as { Targets?: unknown }).Targets);
+    expect(sent(DeregisterTargetsCommand)).toEqual([[{ Id: 'i-0abc', Port: 80 }]]);
+    expect(sent(RegisterTargetsCommand)).toEqual([[{ Id: 'i-0abc', Port: 80 }]]);
+    expect(sent(DescribeTargetHealthCommand)).toEqual([[{ Id: 'i-0abc', Port: 80 }]]);
+    // ...and never read into a target list that would be saved and sent back.
+    expect(health).toEqual([{ target: { id: 'i-0abc', port: 80 }, state: 'healthy' }]);
+  });
+
   it('registers targets, and sends nothing for an empty list', async () => {
     elb.on(RegisterTargetsCommand).resolves({});
     const { port } = makePort();

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/plan/load.js';
+import { buildPreview } from '../../src/preview/plan-preview.js';
 import { PLAN, cli, tempDir, writeWorld } from '../helpers/sandbox-runs.js';
 
 // `quiesce plan` colours its output only for a person at a terminal who has not asked for no colour
@@ -74,5 +76,18 @@ describe('quiesce plan: a promotion under Multi-AZ', () => {
     expect(r.stdout).toContain('payments-blue has Multi-AZ with automatic failover enabled: ElastiCache refuses a promotion (primary-cluster-id), so preflight will refuse');
     expect(r.stdout).not.toContain('payments-green has Multi-AZ');
     expect(r.stdout).not.toContain('TestFailover budget');
+  });
+});
+
+describe('quiesce plan estimates', () => {
+  it('counts one health check, not the healthy threshold, for targets registered again (deregister mode)', async () => {
+    // "After your target is registered, it must pass one health check to be considered healthy":
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+    const plan = parsePlan(readFileSync(PLAN, 'utf8').replace('mode: weight', 'mode: deregister'));
+    const preview = await buildPreview(plan);
+    const verify = preview.clusters[0]!.phases.find((p) => p.phase === 'verify')!;
+    // AWS defaults without live readers: interval 30 s, healthy threshold 5.
+    expect(verify.basis).toBe('stableFor 2m + one health check (every 30s) for new targets');
+    expect(verify.estimateMs).toBe(30_000 + plan.verify.stableFor + 30_000);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,20 @@ describe('quiesce validate', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^quiesce: .*bad.yaml:4: fleet.clusters: must list at least 2 clusters/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 for more than 5 clusters behind one forward action, naming the ALB quota in one line', async () => {
+    const example = readFileSync('examples/payments.plan.yaml', 'utf8');
+    const extra = ['c4', 'c5', 'c6']
+      .map((n, i) => `    - name: ${n}\n      targetGroupArn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-${n}/${String(i + 4).padStart(16, '0')}\n      cache: { replicationGroupId: payments-${n} }\n`)
+      .join('');
+    const file = join(dir, 'six.yaml');
+    writeFileSync(file, example.replace('      cache: { replicationGroupId: payments-gray }\n', `      cache: { replicationGroupId: payments-gray }\n${extra}`));
+    const r = await runCli(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/six.yaml:9: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 \(quota "Target groups per action", not adjustable\)\n$/);
   });
 
   it('exits 2 for a missing file, an unknown command and an unknown flag', async () => {

@@ -1,4 +1,4 @@
-import { BatchApplyUpdateActionCommand, ModifyReplicationGroupCommand, RebootCacheClusterCommand } from '@aws-sdk/client-elasticache';
+import { BatchApplyUpdateActionCommand, ModifyReplicationGroupCommand, RebootCacheClusterCommand, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { checksOf, finalWorld, headerRules, LISTENER_ARN, planDoc, prepareWorld, quiesceMutations, runScenario, scenario, targetGroupArn, type PlanDoc, type Scenario } from './deep-checks-harness.js';
@@ -133,10 +133,17 @@ describe('preflight refuses, with the reading, and changes nothing', () => {
   });
 
   it('a plan that would exhaust the TestFailover budget (15 node groups per rolling 24 h)', async () => {
-    const names = Array.from({ length: 16 }, (_, i) => (i === 0 ? 'blue' : `c${String(i).padStart(2, '0')}`));
+    // Five clusters, the most one forward action holds; an operator tested 11 node groups earlier today.
+    const names = ['blue', 'c01', 'c02', 'c03', 'c04'];
     const s = scenario(planDoc(failover, names));
+    await prepareWorld(s, async (world, { elasticache }) => {
+      for (const round of [names, names, ['blue']]) {
+        for (const name of round) await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: `payments-${name}`, NodeGroupId: '0001' }));
+        world.advanceBy(13 * 60_000); // failover and recovery over before the next round, and before the run
+      }
+    });
     const { check } = await refused(s, 'preflight.test-failover-budget');
-    expect(check).toMatchObject({ observed: '0 used in the last 24h, 16 still planned', threshold: '<= 15 per rolling 24h' });
+    expect(check).toMatchObject({ observed: '11 used in the last 24h, 5 still planned', threshold: '<= 15 per rolling 24h' });
     // A promotion is no way around the budget on these groups: ElastiCache refuses it under Multi-AZ.
     expect(check.message).not.toContain('primary-cluster-id');
   });

@@ -72,3 +72,23 @@ describe('QUIESCE_INLINE_WAIT_SECONDS', () => {
     expect(() => inlineWaitFromEnv('900')).toThrow(/0 to 600/);
   });
 });
+
+describe('Lambda handler: plans AWS could not run', () => {
+  it('refuses a start with more than 5 clusters behind one forward action (the ALB quota), before any run exists', async () => {
+    const store = createMemoryStore();
+    const handler = createHandler({ store, logger, connect: async () => Promise.reject(new Error('never connected')) });
+    const document = examplePlan().document as { fleet: { clusters: Array<{ name: string; targetGroupArn: string; cache?: { replicationGroupId: string } }> } };
+    const extra = ['c4', 'c5', 'c6'].map((name, i) => ({
+      name,
+      targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-${name}/${String(i + 4).padStart(16, '0')}`,
+      cache: { replicationGroupId: `payments-${name}` },
+    }));
+    const plan = { ...document, fleet: { ...document.fleet, clusters: [...document.fleet.clusters, ...extra] } };
+    const result = await handler({ action: 'start', plan, idempotencyKey: 'six' });
+    expect(result.error).toEqual({
+      code: 'BadRequest',
+      message: 'plan.fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable)',
+    });
+    expect(await store.listRuns()).toEqual([]);
+  });
+});

@@ -82,6 +82,21 @@ describe('plan files', () => {
     );
   });
 
+  it('rejects more than 5 clusters behind one forward action: the ALB quota "Target groups per action", which AWS does not raise', () => {
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+    expect(parsePlan(withClusters(5), 'plan.yaml').fleet.clusters).toHaveLength(5);
+    expect(rejects(withClusters(6)).message).toBe(
+      'plan.yaml:9: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable)',
+    );
+  });
+
+  it('lets more clusters through only with a synthetic allowance (a sandbox world\'s stress setting), and never beyond it', () => {
+    expect(parsePlan(withClusters(7), 'plan.yaml', { syntheticTargetGroupsPerForward: 7 }).fleet.clusters).toHaveLength(7);
+    expect(() => parsePlan(withClusters(8), 'plan.yaml', { syntheticTargetGroupsPerForward: 7 })).toThrow(
+      'plan.yaml:9: fleet.clusters: has 8 clusters, all target groups of one forward action; the sandbox world allows at most 7 (elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow)',
+    );
+  });
+
   it('rejects applyImmediately: false, saying why', () => {
     expect(rejects(edit('applyImmediately: true', 'applyImmediately: false')).message).toMatch(
       /maintenance\[1\].applyImmediately: must be true: with false ElastiCache defers the change to its own maintenance window/,
@@ -131,4 +146,14 @@ function parsePlanInput(): Record<string, unknown> {
     fleet: plan.fleet,
     capacity: { maxOutOfService: 1, minActiveClusters: 2 },
   };
+}
+
+/** The example with clusters c4, c5, ... added after its three, each with its own target group and cache. */
+function withClusters(count: number): string {
+  const extra = Array.from({ length: count - 3 }, (_, i) => [
+    `    - name: c${i + 4}`,
+    `      targetGroupArn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-c${i + 4}/${String(i + 4).padStart(16, '0')}`,
+    `      cache: { replicationGroupId: payments-c${i + 4} }`,
+  ]).flat();
+  return edit('      cache: { replicationGroupId: payments-gray }\n', `      cache: { replicationGroupId: payments-gray }\n${extra.map((l) => `${l}\n`).join('')}`);
 }

@@ -71,7 +71,7 @@ const timeline = (journal: Array<{ at: number; kind: string; message: string }>)
 
 describe('engine on the sandbox', () => {
   it('two runs of one plan and world, clusters concurrent, give the same virtual timeline', async () => {
-    const plan = fleet(6, 3);
+    const plan = fleet(5, 3);
     const a = await rehearse(plan);
     const b = await rehearse(plan);
     expect(a.last.status).toBe('done');
@@ -103,12 +103,12 @@ describe('engine on the sandbox', () => {
   });
 
   it('groups journal entries into few appends, and saves only the clusters that moved', async () => {
-    const { counts, journal, last } = await rehearse(fleet(6, 3));
+    const { counts, journal, last } = await rehearse(fleet(5, 3));
     expect(last.status).toBe('done');
     // One append per commit, not one per entry (transitions, intents, effects and checks together).
     expect(counts.appends).toBeLessThan(journal.length / 2);
     const hinted = counts.hints.filter((h): h is SaveHint => h !== undefined);
-    // Saves name what changed (all but those that add a cluster), never more than the three in flight of six.
+    // Saves name what changed (all but those that add a cluster), never more than the three in flight of five.
     expect(hinted.length).toBeGreaterThan(counts.saves / 2);
     expect(Math.max(...hinted.map((h) => h.changedClusters.length))).toBeLessThanOrEqual(3);
   });

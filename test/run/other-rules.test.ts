@@ -7,7 +7,7 @@ import { assertOutOfRotation } from '../../src/run/rotation-guards.js';
 import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
 import { verifyCluster } from '../../src/run/verification.js';
 import { LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
-import { sandboxRun, takeOut, type SandboxRun } from './sandbox-context.js';
+import { sandboxRun, settle, takeOut, type SandboxRun } from './sandbox-context.js';
 
 // From removal to reactivation a rule besides the fleet's that starts forwarding to the cluster's group is
 // drift: the drift check before removal, every weight read of the wait loops, the guard before a
@@ -20,6 +20,9 @@ const reportsRule = (weight: number, priority = 10) =>
     Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/reports/*'] } }],
     Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('blue'), Weight: weight }] } }],
   });
+
+/** A new target needs 5 checks 5 minutes apart here: registered again, blue stays unhealthy past any inline wait. */
+const SLOW_HEALTH = 'defaults:\n  healthCheck:\n    interval: "300s"\n    newTargetChecks: 5\n';
 
 /** Blue at weight 0 with its targets registered again and not yet healthy: verification's cheap look reads the weight. */
 async function verifyingUnhealthy(run: SandboxRun): Promise<void> {
@@ -35,15 +38,15 @@ const verify = (run: SandboxRun) => verifyCluster(run.ctx, { cluster: 'blue', ex
 
 describe('another rule forwarding to a cluster out of rotation', () => {
   it('is drift while verifying, with the rule named; at weight 0 it sends nothing and is not', async () => {
-    const run = await sandboxRun();
+    const run = await sandboxRun({}, SLOW_HEALTH);
     await verifyingUnhealthy(run);
     await run.operator.elbv2.send(reportsRule(0));
-    expect((await verify(run)).status).toBe('not-yet');
+    expect((await settle(run.clock, verify(run))).status).toBe('not-yet');
 
-    const other = await sandboxRun();
+    const other = await sandboxRun({}, SLOW_HEALTH);
     await verifyingUnhealthy(other);
     await other.operator.elbv2.send(reportsRule(1));
-    const out = await verify(other);
+    const out = await settle(other.clock, verify(other));
     expect(out.status).toBe('drift');
     const ruleArn = other.world.state.elbv2.rules[0]!.arn;
     expect(out.drift?.routes).toEqual([{ targetGroupArn: targetGroupArn('blue'), ruleArn, listenerArn: LISTENER_ARN, priority: 10, weight: 1 }]);
@@ -51,7 +54,7 @@ describe('another rule forwarding to a cluster out of rotation', () => {
   });
 
   it("is not this run's canary rule for the cluster, left by a crash mid-canary", async () => {
-    const run = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } });
+    const run = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } }, SLOW_HEALTH);
     await verifyingUnhealthy(run);
     await run.operator.elbv2.send(
       new CreateRuleCommand({
@@ -62,7 +65,7 @@ describe('another rule forwarding to a cluster out of rotation', () => {
         Tags: [{ Key: 'quiesce:canary', Value: canaryTagValue(run.ctx.runId, 'blue') }],
       }),
     );
-    expect((await verify(run)).status).toBe('not-yet');
+    expect((await settle(run.clock, verify(run))).status).toBe('not-yet');
   });
 
   it('is drift in the check right before removal, and refuses the start of a maintenance step', async () => {

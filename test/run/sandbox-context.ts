@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { silentLogger } from '../../src/logger.js';
 import { baseline } from '../../src/run/run-context.js';
 import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
-import { planSchema, type Plan } from '../../src/plan/schema.js';
+import { planSchemaAllowing, type Plan } from '../../src/plan/schema.js';
 import { connectToWorld } from '../../src/run/connect.js';
 import type { RunContext } from '../../src/run/run-context.js';
 import type { VirtualClock } from '../../src/run/virtual-clock.js';
@@ -25,8 +25,10 @@ export interface SandboxRun {
 }
 
 export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', options: { clusters?: string[]; logger?: Logger; runId?: string } = {}): Promise<SandboxRun> {
-  const plan: Plan = planSchema.parse(planDoc(overrides, options.clusters));
-  const world = defaultWorldFromPlan(plan, parseWorldFile(worldText, 'world.yaml'), 'world.yaml', { historyMs: HISTORY_MS });
+  // As the CLI does: the world file first, since only a world's synthetic setting lets a plan exceed AWS's limits.
+  const file = parseWorldFile(worldText, 'world.yaml');
+  const plan: Plan = planSchemaAllowing({ syntheticTargetGroupsPerForward: file.elbv2?.syntheticTargetGroupsPerForward }).parse(planDoc(overrides, options.clusters));
+  const world = defaultWorldFromPlan(plan, file, 'world.yaml', { historyMs: HISTORY_MS });
   const logger = options.logger ?? silentLogger;
   const calls: string[] = [];
   const conn = connectToWorld(world, plan, logger, {

@@ -130,8 +130,10 @@ describe('verifyCluster', () => {
     expect(out.drift?.summary).toContain('payments-blue weight expected 0, live 1');
   });
 
-  it('targets registered again: one look, a sleep until they can be healthy, then looks a second apart that notice them within a second', async () => {
-    const run = await sandboxRun();
+  it('targets registered again: noticed healthy within a second of their first passing check, not after the healthy threshold', async () => {
+    // A new target needs ONE passing check; HealthyThresholdCount (5 here) governs later transitions:
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+    const run = await sandboxRun({}, 'defaults:\n  healthCheck: { interval: "30s", healthyThreshold: 5, newTargetChecks: 1 }\n');
     await outOfRotation(run);
     const tg = targetGroupArn('blue');
     const targets = run.world.state.elbv2.targetGroups[tg]!.targets.map((t) => ({ Id: t.id, Port: 80 }));
@@ -140,25 +142,37 @@ describe('verifyCluster', () => {
     await run.operator.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: targets }));
     const registeredAt = run.clock.now();
     run.calls.length = 0;
-    const first = await verify(run);
-    // The sandbox's defaults: interval 30 s, healthy threshold 5, so no sooner than 4 intervals after.
-    expect(first).toMatchObject({ status: 'not-yet', recheckAt: registeredAt + 4 * 30_000 });
-    expect(checkOf(first, 'verify.targets.healthy')).toMatchObject({ ok: false, observed: '0/3 healthy' });
-    expect(run.calls).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeTargetHealth', 'DescribeListeners', 'DescribeRules']);
-
-    run.clock.advanceTo(first.recheckAt!);
-    run.calls.length = 0;
     const out = await settle(run.clock, verify(run));
-    // Healthy in the world after the 10 s registration delay and 5 checks: registration + 130 s.
-    const healthyAt = registeredAt + 10_000 + 4 * 30_000;
+    // Healthy in the world after the 10 s registration delay and one check: registration + 10 s.
+    const healthyAt = registeredAt + 10_000;
     expect(out.status).toBe('done');
     expect(out.at).toBeGreaterThanOrEqual(healthyAt);
     expect(out.at - healthyAt).toBeLessThanOrEqual(1_000);
     // Only target health until then (and the weight, read at most every 30 s); the weight, cache and
     // metrics once the targets are healthy.
-    expect(run.calls.filter((c) => c !== 'DescribeTargetHealth')).toEqual(['DescribeRules', 'DescribeRules', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
+    expect(run.calls.filter((c) => c !== 'DescribeTargetHealth')).toEqual(['DescribeTargetGroups', 'DescribeTargetGroupAttributes', 'DescribeListeners', 'DescribeRules', 'DescribeRules', 'DescribeReplicationGroups', 'DescribeCacheClusters', 'GetMetricData']);
     expect(run.calls.filter((c) => c === 'DescribeTargetHealth').length).toBeLessThanOrEqual(12);
     expect(out.recheckAt).toBe(out.at + 60_000);
+  });
+
+  it('targets registered again on the next cluster: one look, a sleep until the learned first check, then looks a second apart', async () => {
+    const run = await sandboxRun({}, 'defaults:\n  healthCheck: { interval: "30s", healthyThreshold: 5, newTargetChecks: 1 }\n');
+    // Learned on another cluster: new targets were healthy 10 s after they were first seen initial.
+    await run.store.remember(run.ctx.runId, 'cadence:learned:green:targets-healthy', async () => ({ signature: 'targets-healthy', ms: 10_000 }));
+    await outOfRotation(run);
+    const tg = targetGroupArn('blue');
+    const targets = run.world.state.elbv2.targetGroups[tg]!.targets.map((t) => ({ Id: t.id, Port: 80 }));
+    await run.operator.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: targets }));
+    run.world.advanceBy(6 * 60_000);
+    await run.operator.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: targets }));
+    const registeredAt = run.clock.now();
+    const first = await verify(run);
+    // The learned delay alone: no (healthy threshold - 1) intervals on top of it.
+    expect(first).toMatchObject({ status: 'not-yet', recheckAt: registeredAt + 10_000 });
+    run.clock.advanceTo(first.recheckAt!);
+    const out = await settle(run.clock, verify(run));
+    expect(out.status).toBe('done');
+    expect(out.at - (registeredAt + 10_000)).toBeLessThanOrEqual(1_000);
   });
 
   it('spaces passing looks so the last lands on stableFor, no further apart than a minute or interval x healthy threshold', () => {

@@ -77,31 +77,68 @@ describe('ELBv2 target health', () => {
     expect(world.mutations.at(-1)).toMatchObject({ command: 'DeregisterTargets', caller: 'quiesce', resource: BLUE });
   });
 
-  it('makes a new target healthy only after it has passed its health checks', async () => {
+  it('makes a new target healthy after ONE passing health check, whatever the healthy threshold', async () => {
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html:
+    // "After your target is registered, it must pass one health check to be considered healthy."
     const { world, elbv2 } = setup();
     await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: BLUE, Targets: [{ Id: NEW_TARGET }] }));
     expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth).toMatchObject({
       State: 'initial',
       Reason: 'Elb.RegistrationInProgress',
     });
-    // Registration takes 10 s, then checks every 30 s: the 5th passing check is at 10 + 4 * 30 s.
-    at(world, 10);
-    expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth).toMatchObject({
-      State: 'initial',
-      Reason: 'Elb.InitialHealthChecking',
-    });
-    at(world, 129);
+    // Registration takes 10 s; the first check runs as it ends and is enough (healthy threshold 5 notwithstanding).
+    at(world, 9);
     expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth?.State).toBe('initial');
-    expect(world.nextChangeAt()).toBe(world.state.startedAt + seconds(130));
+    expect(world.nextChangeAt()).toBe(world.state.startedAt + seconds(10));
+    at(world, 10);
+    expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth).toEqual({ State: 'healthy' });
+  });
+
+  it('still needs the healthy threshold for a target that turned unhealthy to be healthy again', async () => {
+    const { world, elbv2 } = setup();
+    world.schedule({ from: '0s', to: '60s', targetUnhealthy: { cluster: 'blue', count: 1 } });
+    const id = (await health(elbv2, BLUE))[0]?.Target?.Id ?? '';
+    // The condition ends at 60 s: 5 consecutive passing checks (every 30 s) before it is healthy again.
+    at(world, 60);
+    expect((await health(elbv2, BLUE, id))[0]?.TargetHealth?.State).toBe('unhealthy');
+    const healthyAt = world.nextChangeAt();
+    expect(healthyAt).not.toBeNull();
+    expect(healthyAt! - (world.state.startedAt + seconds(60))).toBeGreaterThanOrEqual(seconds(4 * 30));
+    world.advanceTo(healthyAt!);
+    expect((await health(elbv2, BLUE, id))[0]?.TargetHealth).toEqual({ State: 'healthy' });
+  });
+
+  it('honours a world setting of several checks for a new target (a more conservative reading)', async () => {
+    const { world, elbv2 } = setup({ defaults: { healthCheck: { newTargetChecks: 5 } } });
+    await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: BLUE, Targets: [{ Id: NEW_TARGET }] }));
+    // The 5th passing check is at 10 + 4 * 30 s.
+    at(world, 129);
+    expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth).toMatchObject({ State: 'initial', Reason: 'Elb.InitialHealthChecking' });
     at(world, 130);
     expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth).toEqual({ State: 'healthy' });
   });
 
-  it('honours a world setting of one check for a new target', async () => {
-    const { world, elbv2 } = setup({ defaults: { healthCheck: { newTargetChecks: 1 } } });
-    await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: BLUE, Targets: [{ Id: NEW_TARGET }] }));
-    at(world, 10);
-    expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.TargetHealth?.State).toBe('healthy');
+  it('refuses an Availability Zone for targets of an instance target group, and never reports one', async () => {
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html:
+    // "This parameter is not supported if the target type of the target group is instance or alb."
+    const { world, elbv2 } = setup();
+    const [first] = await health(elbv2, BLUE);
+    expect(first?.Target).toEqual({ Id: first?.Target?.Id, Port: 80 });
+    const id = first?.Target?.Id ?? '';
+    const withZone = [{ Id: NEW_TARGET, Port: 80, AvailabilityZone: 'us-east-1a' }];
+    const mutations = world.mutations.length;
+    for (const send of [
+      () => elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: BLUE, Targets: withZone })),
+      () => elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: BLUE, Targets: [{ Id: id, AvailabilityZone: 'all' }] })),
+      () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: BLUE, Targets: withZone })),
+    ]) {
+      await expect(send()).rejects.toMatchObject({ name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    }
+    // Refused, so nothing changed: no new target, none draining.
+    expect(world.mutations.length).toBe(mutations);
+    expect((await health(elbv2, BLUE)).map((d) => d.TargetHealth?.State)).toEqual(['healthy', 'healthy', 'healthy']);
+    await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: BLUE, Targets: [{ Id: NEW_TARGET, Port: 80 }] }));
+    expect((await health(elbv2, BLUE, NEW_TARGET))[0]?.Target).toEqual({ Id: NEW_TARGET, Port: 80 });
   });
 
   it('keeps health-checking a group whose weight is 0', async () => {

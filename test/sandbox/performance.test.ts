@@ -10,7 +10,8 @@ describe('performance', () => {
     const world = defaultWorldFromPlan(plan, {
       // Promotion (PrimaryClusterId) needs Multi-AZ with automatic failover off.
       defaults: { targets: 50, cache: { automaticFailover: false, multiAZ: false } },
-      elbv2: { stickiness: { enabled: true, duration: '10m' } },
+      // 200 target groups in one forward action: a topology AWS does not allow (it holds 5), a stress setting.
+      elbv2: { stickiness: { enabled: true, duration: '10m' }, syntheticTargetGroupsPerForward: 200 },
       events: [{ from: '2h', to: '3h', crashLoop: { cluster: 'c150' } }],
     });
     const weights = new Map(names.map((n) => [n, 1]));

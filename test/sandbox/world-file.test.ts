@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { DescribeTargetGroupAttributesCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetGroupAttributesCommand, DescribeTargetHealthCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeCacheClustersCommand } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
-import { createSandboxClients, defaultWorldFromPlan, parseWorldFile, WorldFileError } from '../../src/sandbox/index.js';
-import { REGION, tgArn, twoClusters } from './fixtures.js';
+import { createSandboxClients, defaultWorldFromPlan, parseWorldFile, SandboxWorld, WorldFileError } from '../../src/sandbox/index.js';
+import { LISTENER_ARN, planOf, REGION, tgArn, twoClusters } from './fixtures.js';
 
 const docs = readFileSync(new URL('../../docs/sandbox.md', import.meta.url), 'utf8');
 
@@ -63,5 +63,48 @@ describe('world files', () => {
     expect(() => defaultWorldFromPlan(twoClusters(), { clusters: { purple: { targets: 1 } } })).toThrow(
       'world file: clusters.purple: no such cluster in the plan',
     );
+  });
+});
+
+describe('target groups per forward action (ALB quota: 5, not adjustable)', () => {
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+  const six = () => planOf(['c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
+  const forwardToAll = (plan: ReturnType<typeof six>) =>
+    new ModifyListenerCommand({
+      ListenerArn: LISTENER_ARN,
+      DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: plan.fleet.clusters.map((c) => ({ TargetGroupArn: c.targetGroupArn, Weight: 1 })) } }],
+    });
+
+  it('refuses to build a world whose forward action would hold more than 5 target groups', () => {
+    expect(defaultWorldFromPlan(planOf(['c1', 'c2', 'c3', 'c4', 'c5'])).synthetic).toEqual([]);
+    expect(() => defaultWorldFromPlan(six(), {}, 'world.yaml')).toThrow(
+      new WorldFileError(
+        'plan: 6 clusters share one forward action; AWS allows at most 5 target groups per forward action (quota "Target groups per action", not adjustable); world.yaml may raise it with elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow',
+      ),
+    );
+  });
+
+  it('builds it only with the synthetic setting, which the world names as a topology AWS does not allow', async () => {
+    const plan = six();
+    const world = defaultWorldFromPlan(plan, { elbv2: { syntheticTargetGroupsPerForward: 6 } });
+    expect(world.synthetic).toEqual([
+      'elbv2.syntheticTargetGroupsPerForward 6: up to 6 target groups in one forward action, a topology AWS does not allow (AWS: at most 5)',
+    ]);
+    const { elbv2 } = createSandboxClients(world, { region: REGION });
+    await elbv2.send(forwardToAll(plan));
+    expect(Object.values(world.weights())).toEqual([1, 1, 1, 1, 1, 1]);
+    // The setting survives a save and a load: a resumed run still says what it ran against.
+    expect(SandboxWorld.fromJSON(JSON.parse(JSON.stringify(world.toJSON()))).synthetic).toEqual(world.synthetic);
+    // ...and allows what it says, no more.
+    expect(() => defaultWorldFromPlan(planOf(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']), { elbv2: { syntheticTargetGroupsPerForward: 6 } }, 'stress.yaml')).toThrow(
+      'plan: 7 clusters share one forward action; stress.yaml allows at most 6 (elbv2.syntheticTargetGroupsPerForward)',
+    );
+  });
+
+  it('takes the synthetic setting only above AWS\'s 5, and no longer knows the old key', () => {
+    expect(errorOf('elbv2: { syntheticTargetGroupsPerForward: 5 }\n')).toBe(
+      'world.yaml: elbv2.syntheticTargetGroupsPerForward: only raises AWS\'s limit of 5 target groups per forward action, as a synthetic stress setting (a topology AWS does not allow): use 6 or more, or leave it out',
+    );
+    expect(errorOf('elbv2: { maxTargetGroupsPerForward: 5 }\n')).toBe('world.yaml: unknown key "maxTargetGroupsPerForward" in elbv2');
   });
 });

@@ -1,19 +1,17 @@
-import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { createElastiCacheCache } from '../../adapters/elasticache-cache.js';
 import { createElbv2Traffic } from '../../adapters/elbv2-traffic.js';
 import { createAwsClients, resolveAwsConfig } from '../../aws/clients.js';
 import { DEFAULT_RETRY_BUDGET } from '../../aws/retry-budget.js';
-import { loadPlanFile } from '../../plan/load.js';
 import type { Plan } from '../../plan/schema.js';
 import { systemClock } from '../../ports/clock.js';
 import { buildPreview, TYPICAL_AWS_TIMINGS, type LiveReaders } from '../../preview/plan-preview.js';
 import { renderPlanText } from '../../preview/render-terminal.js';
-import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, parseWorldFile, type SandboxWorld } from '../../sandbox/index.js';
+import { createSandboxClients, type SandboxWorld } from '../../sandbox/index.js';
 import { VirtualClock } from '../../run/virtual-clock.js';
 import { liftSandbox, parse } from '../args.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { loadPlanFor, readWorldFile, sandboxWorldFor } from '../sandbox-world.js';
 import { UsageError } from '../usage-error.js';
 import pino from 'pino';
 
@@ -31,12 +29,6 @@ export function sandboxReaders(plan: Plan, world: SandboxWorld): LiveReaders {
     metricsLagMs: world.state.settings.cloudwatch.publishDelayMs,
     timings: { failoverMs: t.failoverMs, recoveryMs: t.recoveryMs, modifyMs: t.modifyMs, rebootMs: t.rebootMs, serviceUpdateMs: t.serviceUpdateMs, source: 'the sandbox world\'s configured durations' },
   };
-}
-
-export function sandboxWorldFor(plan: Plan, sandbox: true | string, cwd: string): SandboxWorld {
-  const options = { historyMs: HISTORY_MS };
-  if (sandbox === true) return defaultWorldFromPlan(plan, {}, undefined, options);
-  return defaultWorldFromPlan(plan, parseWorldFile(readFileSync(resolve(cwd, sandbox), 'utf8'), sandbox), sandbox, options);
 }
 
 export async function awsReaders(plan: Plan, profile: string | undefined): Promise<LiveReaders> {
@@ -57,8 +49,9 @@ export async function planCommand(argv: string[], io: CliIo): Promise<ExitCode> 
   const lifted = liftSandbox(argv);
   const { values, positionals } = parse(lifted.argv, { json: { type: 'boolean' }, profile: { type: 'string' }, 'plan-only': { type: 'boolean' } }, 'plan');
   if (positionals.length !== 1) throw new UsageError('plan takes exactly one plan file: quiesce plan <plan> [--sandbox [world.yaml]]');
-  const plan = loadPlanFile(resolve(io.cwd, positionals[0]!));
-  const readers = values['plan-only'] ? undefined : lifted.sandbox !== false ? sandboxReaders(plan, sandboxWorldFor(plan, lifted.sandbox, io.cwd)) : await awsReaders(plan, values.profile);
+  const world = readWorldFile(io.cwd, lifted.sandbox);
+  const plan = loadPlanFor(io.cwd, positionals[0]!, world);
+  const readers = values['plan-only'] ? undefined : lifted.sandbox !== false ? sandboxReaders(plan, sandboxWorldFor(plan, world)) : await awsReaders(plan, values.profile);
   const preview = await buildPreview(plan, readers);
   if (values.json) io.stdout(`${JSON.stringify(preview)}\n`);
   else io.stdout(renderPlanText(preview, { color: io.stdoutIsTTY && !io.env.NO_COLOR }));

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QuiesceError } from '../../errors.js';
-import { loadPlanFile } from '../../plan/load.js';
 import type { Plan } from '../../plan/schema.js';
 import { buildPreview, type PlanPreview } from '../../preview/plan-preview.js';
 import { loadRunReport } from '../../report/load-report.js';
@@ -11,7 +10,8 @@ import { cliEnvironment, worldPathFor } from '../environment.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
-import { awsReaders, sandboxReaders, sandboxWorldFor } from './plan.js';
+import { loadPlanFor, readWorldFile, sandboxWorldFor, type WorldFileInput } from '../sandbox-world.js';
+import { awsReaders, sandboxReaders } from './plan.js';
 
 export async function reviewCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const lifted = liftSandbox(argv);
@@ -21,14 +21,15 @@ export async function reviewCommand(argv: string[], io: CliIo): Promise<ExitCode
     'review',
   );
   if (positionals.length !== 1) throw new UsageError('review takes exactly one plan file: quiesce review <plan> [--sandbox [world.yaml]] [--run runId] --out review.html');
-  const plan = loadPlanFile(resolve(io.cwd, positionals[0]!));
+  const world = readWorldFile(io.cwd, lifted.sandbox);
+  const plan = loadPlanFor(io.cwd, positionals[0]!, world);
   let run;
   if (values.run) {
     const env = cliEnvironment(values, io);
     run = await loadRunReport(env.store, values.run, (id) => worldPathFor(env.stateDir, id));
     if (run.record.planName !== plan.name) throw new UsageError(`run ${values.run} is a run of plan "${run.record.planName}", not of "${plan.name}"`);
   }
-  const { preview, problem } = await previewFor(plan, lifted.sandbox, values, io);
+  const { preview, problem } = await previewFor(plan, lifted.sandbox, world, values);
   if (problem) io.stderr(`quiesce: review uses plan-only estimates: ${problem}\n`);
   const html = await buildReviewPage({ plan, preview, ...(problem ? { estimateProblem: problem } : {}), ...(run ? { run } : {}), now: Date.now() });
   if (values.out) {
@@ -42,9 +43,9 @@ export async function reviewCommand(argv: string[], io: CliIo): Promise<ExitCode
  * Live estimates when the state can be read; otherwise plan-only ones, and the page says why. A review is
  * written before anyone has credentials for production, so missing access must not stop it.
  */
-async function previewFor(plan: Plan, sandbox: false | true | string, values: { profile?: string | undefined; 'plan-only'?: boolean | undefined }, io: CliIo): Promise<{ preview: PlanPreview; problem?: string }> {
+async function previewFor(plan: Plan, sandbox: false | true | string, world: WorldFileInput | undefined, values: { profile?: string | undefined; 'plan-only'?: boolean | undefined }): Promise<{ preview: PlanPreview; problem?: string }> {
   if (values['plan-only']) return { preview: await buildPreview(plan), problem: 'asked for with --plan-only' };
-  if (sandbox !== false) return { preview: await buildPreview(plan, sandboxReaders(plan, sandboxWorldFor(plan, sandbox, io.cwd))) };
+  if (sandbox !== false) return { preview: await buildPreview(plan, sandboxReaders(plan, sandboxWorldFor(plan, world))) };
   try {
     return { preview: await buildPreview(plan, await awsReaders(plan, values.profile)) };
   } catch (err) {

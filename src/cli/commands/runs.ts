@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveAwsConfig } from '../../aws/clients.js';
-import { loadPlanFile } from '../../plan/load.js';
 import type { Plan } from '../../plan/schema.js';
 import { createRun, driveRun, LockHeldError, requestAbort, type DriveOptions, type DriveResult } from '../../run/engine.js';
-import { defaultWorldFromPlan, parseWorldFile } from '../../sandbox/index.js';
+import { defaultWorldFromPlan } from '../../sandbox/index.js';
 import type { RunRecord } from '../../store/run-store.js';
 import { liftSandbox, parse, positiveNumber } from '../args.js';
 import { cliEnvironment, type CliEnvironment } from '../environment.js';
 import { EXIT, exitForStatus, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
+import { loadPlanFor, readWorldFile, type WorldFileInput } from '../sandbox-world.js';
 import { UsageError } from '../usage-error.js';
 
 const COMMON = {
@@ -35,20 +35,18 @@ function operatorName(io: CliIo, by: string | undefined): string {
 }
 
 /** Input problems are found before the run exists: nothing is created, nothing changes. */
-async function targetFor(plan: Plan, sandbox: false | true | string, values: { profile?: string | undefined; region?: string | undefined }, io: CliIo): Promise<RunRecord['target']> {
+async function targetFor(plan: Plan, sandbox: false | true | string, world: WorldFileInput | undefined, values: { profile?: string | undefined; region?: string | undefined }): Promise<RunRecord['target']> {
   if (sandbox === false) {
     const region = values.region ?? plan.region;
     if (region !== plan.region) throw new UsageError(`--region ${region} differs from the plan's region ${plan.region}`);
     await resolveAwsConfig({ region, ...(values.profile ? { profile: values.profile } : {}) });
     return { kind: 'aws', region, ...(values.profile ? { profile: values.profile } : {}) };
   }
-  if (sandbox === true) return { kind: 'sandbox' };
-  const worldFile = resolve(io.cwd, sandbox);
-  if (!existsSync(worldFile)) throw new UsageError(`world file ${sandbox} does not exist`);
+  if (!world) return { kind: 'sandbox' };
   // Built once here and thrown away: a world file that names a cluster the plan lacks is bad input, found
   // before the run exists (else the run would start, fail to connect, and keep the listener's lock).
-  defaultWorldFromPlan(plan, parseWorldFile(readFileSync(worldFile, 'utf8'), sandbox), sandbox);
-  return { kind: 'sandbox', worldFile };
+  defaultWorldFromPlan(plan, world.file, world.source);
+  return { kind: 'sandbox', worldFile: world.path };
 }
 
 async function drive(env: CliEnvironment, io: CliIo, runId: string, options: Omit<DriveOptions, 'until'>, json: boolean): Promise<ExitCode> {
@@ -71,6 +69,7 @@ export function resultObject(result: DriveResult) {
             violations: result.sandbox.violations,
             traffic: { requests: result.sandbox.traffic.requests, failed: result.sandbox.traffic.failed },
             weights: result.sandbox.weights,
+            ...(result.sandbox.synthetic ? { synthetic: result.sandbox.synthetic } : {}),
           },
         }
       : {}),
@@ -89,6 +88,7 @@ function printResult(result: DriveResult, json: boolean, io: CliIo): void {
     lines.push(
       `sandbox: ${s.traffic.requests.toLocaleString('en')} requests, ${s.traffic.failed} failed; ${s.violations.length} violations; weights ${Object.entries(s.weights).map(([k, v]) => `${k}=${v}`).join(' ')}`,
       ...s.violations.map((v) => `  violation ${v.kind}: ${v.message}`),
+      ...(s.synthetic ?? []).map((line) => `  SYNTHETIC: ${line}`),
     );
   }
   if (result.status === 'paused') lines.push(`continue with: quiesce approve ${result.runId}   (or stop safely: quiesce abort ${result.runId})`);
@@ -96,10 +96,11 @@ function printResult(result: DriveResult, json: boolean, io: CliIo): void {
 }
 
 async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true | string, values: Record<string, string | boolean | undefined>): Promise<ExitCode> {
-  const plan = loadPlanFile(resolve(io.cwd, planFile));
+  const world = readWorldFile(io.cwd, sandbox);
+  const plan = loadPlanFor(io.cwd, planFile, world);
   const speed = positiveNumber(values.speed as string | undefined, '--speed');
   if (speed !== undefined && sandbox === false) throw new UsageError('--speed applies to sandbox runs only: AWS keeps its own time');
-  const target = await targetFor(plan, sandbox, values as { profile?: string; region?: string }, io);
+  const target = await targetFor(plan, sandbox, world, values as { profile?: string; region?: string });
   const env = cliEnvironment(values as never, io);
   const runId = (values['run-id'] as string | undefined) ?? newRunId();
   await createRun(env, { runId, plan, target, now: Date.now() });
