@@ -55,6 +55,14 @@ function violation(core: WorldCore, kind: ViolationKind, cluster: string, ctx: A
   core.state.audit.violations.push(v);
 }
 
+/**
+ * A request, answer or error that does not fit the SDK's model of the service (src/sandbox/model-check.ts):
+ * it concerns a call, not a cluster, so `cluster` is empty.
+ */
+export function auditModelMismatch(core: WorldCore, ctx: AuditContext, message: string): void {
+  violation(core, 'sdk-model-mismatch', '', ctx, message);
+}
+
 function notReadyReasons(core: WorldCore, cluster: ClusterInfo): string[] {
   const state = core.state;
   const reasons = cluster.replicationGroupId ? cacheNotReadyReasons(state.elasticache, cluster.replicationGroupId) : [];

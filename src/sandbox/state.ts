@@ -314,7 +314,8 @@ export type ViolationKind =
   | 'too-many-out-of-service'
   | 'too-few-active'
   | 'maintenance-in-rotation'
-  | 'target-list-changed';
+  | 'target-list-changed'
+  | 'sdk-model-mismatch';
 
 export interface Violation {
   at: number;

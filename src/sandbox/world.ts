@@ -226,7 +226,7 @@ export class SandboxWorld implements EventHost {
     this.processDue();
     const fault = this.pickFault(service, command);
     if (fault?.when === 'before') throw injectedFault(service, fault.kind);
-    if (!takeToken(this.state, service, command)) throw throttlingError(service);
+    if (!takeToken(this.state, service, command)) throw throttlingError(service, command);
     const output = spec.mutating
       ? this.mutate(service, command, spec.resource(input), caller, () => spec.run(this, input))
       : spec.run(this, input);

@@ -1,4 +1,11 @@
-import { APICallRateForCustomerExceededFault, DescribeReplicationGroupsCommand, TestFailoverCommand } from '@aws-sdk/client-elasticache';
+import { CloudWatchServiceException, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  APICallRateForCustomerExceededFault,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheServiceException,
+  ModifyReplicationGroupCommand,
+  TestFailoverCommand,
+} from '@aws-sdk/client-elasticache';
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { describe, expect, it } from 'vitest';
@@ -41,13 +48,56 @@ describe('throttling', () => {
     await expect(elbv2.send(describeHealth())).rejects.toMatchObject({ name: 'Throttling', $metadata: { attempts: 3 } });
   });
 
-  it('answers ElastiCache throttling with APICallRateForCustomerExceeded, which the SDK does not retry', async () => {
-    const { elasticache } = setup({ elasticache: { throttle: { describe: { bucket: 2, refillPerSecond: 1 } } } });
+  it('answers a throttled ElastiCache Describe with Throttling (HTTP 400), which the SDK retries on the virtual clock', async () => {
+    const { world, elasticache } = setup({ elasticache: { throttle: { describe: { bucket: 2, refillPerSecond: 20 } } } });
     await elasticache.send(new DescribeReplicationGroupsCommand({}));
     await elasticache.send(new DescribeReplicationGroupsCommand({}));
-    const error = await elasticache.send(new DescribeReplicationGroupsCommand({})).catch((e: unknown) => e);
+    const before = world.now();
+    const out = await elasticache.send(new DescribeReplicationGroupsCommand({}));
+    expect(out.$metadata.attempts).toBeGreaterThanOrEqual(2);
+    expect(world.now()).toBeGreaterThan(before);
+
+    const once = setup({ elasticache: { throttle: { describe: { bucket: 1, refillPerSecond: 1 } } } }, 1);
+    await once.elasticache.send(new DescribeReplicationGroupsCommand({}));
+    const error = await once.elasticache.send(new DescribeReplicationGroupsCommand({})).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ElastiCacheServiceException);
+    expect(error).not.toBeInstanceOf(APICallRateForCustomerExceededFault);
+    expect(error).toMatchObject({ name: 'Throttling', Code: 'Throttling', message: 'Rate exceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('answers a throttled TestFailover with APICallRateForCustomerExceeded, the one operation whose model declares it; the SDK does not retry it', async () => {
+    const { world, elasticache } = setup({ elasticache: { throttle: { mutate: { bucket: 1, refillPerSecond: 0.001 } } } });
+    await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'blue-cache', NodeGroupId: '0001' }));
+    const error = await elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'green-cache', NodeGroupId: '0001' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APICallRateForCustomerExceededFault);
-    expect(error).toMatchObject({ $metadata: { httpStatusCode: 400, attempts: 1 }, $fault: 'client' });
+    expect(error).toMatchObject({ Code: 'APICallRateForCustomerExceeded', $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 1 } });
+    // Any other mutating call throttled by the same bucket answers the common Throttling code.
+    const modify = await elasticache
+      .send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'green-cache', EngineVersion: '7.1', ApplyImmediately: true }))
+      .catch((e: unknown) => e);
+    expect(modify).toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+    expect(world.violations.filter((v) => v.kind === 'sdk-model-mismatch')).toEqual([]);
+  });
+
+  it('answers a throttled CloudWatch GetMetricData with Throttling (HTTP 400), which the SDK retries', async () => {
+    const { world, cloudwatch } = setup({ cloudwatch: { throttle: { bucket: 1, refillPerSecond: 1 } } }, 1);
+    const query = () =>
+      new GetMetricDataCommand({
+        StartTime: new Date(world.now() - 600_000),
+        EndTime: new Date(world.now()),
+        MetricDataQueries: [
+          { Id: 'q', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount' }, Period: 60, Stat: 'Sum' } },
+        ],
+      });
+    await cloudwatch.send(query());
+    const error = await cloudwatch.send(query()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CloudWatchServiceException);
+    expect(error).toMatchObject({ name: 'Throttling', Code: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+
+    const retried = setup({ cloudwatch: { throttle: { bucket: 1, refillPerSecond: 20 } } });
+    await retried.cloudwatch.send(query());
+    const out = await retried.cloudwatch.send(query());
+    expect(out.$metadata.attempts).toBeGreaterThanOrEqual(2);
   });
 
   it('slows the refill while a throttle event is active', async () => {

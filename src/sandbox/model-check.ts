@@ -1,0 +1,211 @@
+// Checks every request the sandbox receives, every answer it gives and every error it throws against
+// the service model the SDK clients themselves ship: the schemas exported by the @aws-sdk/client-*
+// packages (read with @smithy/core's NormalizedSchema, as the SDK's own serializers read them). A
+// request or answer that AWS's model does not allow is a bug in quiesce or in the sandbox: it fails
+// loudly instead of being silently dropped by the SDK's serializer (request) or invented by the
+// sandbox (answer).
+//
+// What the shipped schemas carry, and so what is checked: structure members (an unknown member is an
+// error), required members (a structure schema lists them first and counts them), member types
+// (string, number, boolean, timestamp as a Date, list, map, nested structure, union), and for errors
+// the wire code, HTTP status and fault (`awsQueryError`, `httpError`, `error` traits). What they do
+// not carry, and so is not checked here: enum values, length and range constraints (@length, @range),
+// patterns, and integer versus floating-point numbers (all are one NUMERIC schema). The models'
+// constraints are documented per operation in the API references, e.g.
+// https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListener.html.
+import { NormalizedSchema } from '@smithy/core/schema';
+import { commonErrorTraits, modeledErrorTraits } from './sdk-errors.js';
+import type { SandboxService } from './state.js';
+
+type Check = (value: unknown, path: string, problems: string[]) => void;
+
+/** Problems reported per call, at most: the first few say what is wrong. */
+const MAX_PROBLEMS = 10;
+
+/** One compiled check per schema (structure, list, map or simple type), shared by every operation. */
+const checks = new Map<unknown, Check>();
+
+export interface OperationCheck {
+  /** Problems with a command's input, as the SDK would serialize it; empty when it fits the model. */
+  request(input: unknown): string[];
+  /** Problems with what the sandbox answers, before `$metadata` is added; empty when it fits the model. */
+  response(output: unknown): string[];
+}
+
+const operations = new WeakMap<object, OperationCheck>();
+
+/**
+ * The check for one operation, from its schema (`[9, namespace, name, traits, input, output]`, what the
+ * SDK's command classes carry as `operationSchema`). Compiled once per operation and kept.
+ */
+export function operationCheck(operationSchema: unknown): OperationCheck {
+  if (!Array.isArray(operationSchema) || operationSchema[0] !== 9) {
+    throw new Error(`not an SDK operation schema: ${describe(operationSchema)}`);
+  }
+  const cached = operations.get(operationSchema);
+  if (cached) return cached;
+  const input = checkFor(NormalizedSchema.of(operationSchema[4]));
+  const output = checkFor(NormalizedSchema.of(operationSchema[5]));
+  const run = (check: Check, value: unknown): string[] => {
+    const problems: string[] = [];
+    check(value, '', problems);
+    return problems.slice(0, MAX_PROBLEMS);
+  };
+  const check: OperationCheck = { request: (value) => run(input, value), response: (value) => run(output, value) };
+  operations.set(operationSchema, check);
+  return check;
+}
+
+function checkFor(ns: NormalizedSchema): Check {
+  const key = ns.getSchema();
+  const known = checks.get(key);
+  if (known) return known;
+  // Recursive shapes: a reference to a shape being compiled goes through this indirection.
+  let built: Check | undefined;
+  checks.set(key, (value, path, problems) => (built as Check)(value, path, problems));
+  built = compile(ns);
+  checks.set(key, built);
+  return built;
+}
+
+function compile(ns: NormalizedSchema): Check {
+  const name = ns.getName() ?? 'value';
+  if (ns.isUnitSchema()) return structure(name, new Map(), [], false);
+  if (ns.isStructSchema()) {
+    const members = new Map<string, Check>();
+    const required: string[] = [];
+    // A structure schema lists its required members first and counts them in its 7th slot.
+    const shape = ns.getSchema() as unknown[];
+    const requiredCount = typeof shape[6] === 'number' ? shape[6] : 0;
+    let index = 0;
+    for (const [memberName, member] of ns.structIterator()) {
+      members.set(memberName, checkFor(member));
+      // The SDK fills an idempotency token itself when it is missing.
+      if (index < requiredCount && !member.isIdempotencyToken()) required.push(memberName);
+      index += 1;
+    }
+    return structure(name, members, required, ns.isUnionSchema());
+  }
+  if (ns.isListSchema()) {
+    const item = checkFor(ns.getValueSchema());
+    return (value, path, problems) => {
+      if (!Array.isArray(value)) return wrong(problems, path, 'a list', value);
+      for (let i = 0; i < value.length; i += 1) item(value[i], `${path}[${i}]`, problems);
+    };
+  }
+  if (ns.isMapSchema()) {
+    const entry = checkFor(ns.getValueSchema());
+    return (value, path, problems) => {
+      if (!isPlainObject(value)) return wrong(problems, path, 'a map', value);
+      for (const [key, v] of Object.entries(value)) entry(v, `${path}[${JSON.stringify(key)}]`, problems);
+    };
+  }
+  if (ns.isTimestampSchema()) {
+    return (value, path, problems) => {
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) wrong(problems, path, 'a timestamp (a valid Date)', value);
+    };
+  }
+  if (ns.isStringSchema()) return primitive('string', 'a string');
+  if (ns.isBooleanSchema()) return primitive('boolean', 'a boolean');
+  if (ns.isNumericSchema()) {
+    return (value, path, problems) => {
+      if (typeof value !== 'number' || !Number.isFinite(value)) wrong(problems, path, 'a finite number', value);
+    };
+  }
+  if (ns.isBlobSchema()) {
+    return (value, path, problems) => {
+      if (!(value instanceof Uint8Array)) wrong(problems, path, 'a blob (Uint8Array)', value);
+    };
+  }
+  // Documents, big numbers and streams appear in none of the operations the sandbox models; say so
+  // loudly rather than let anything through.
+  return (_value, path, problems) => {
+    add(problems, `${at(path)}: the sandbox's model check does not know schema ${String(ns.getName(true) ?? ns.getSchema())}`);
+  };
+}
+
+function structure(name: string, members: Map<string, Check>, required: string[], union: boolean): Check {
+  return (value, path, problems) => {
+    if (!isPlainObject(value)) return wrong(problems, path, `a ${name} structure`, value);
+    let present = 0;
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      // The SDK's serializers skip members set to undefined, as if they were absent.
+      if (v === undefined) continue;
+      const member = members.get(key);
+      const memberPath = path === '' ? key : `${path}.${key}`;
+      if (!member) {
+        add(problems, `${memberPath}: ${name} has no member ${key}`);
+        continue;
+      }
+      present += 1;
+      member(v, memberPath, problems);
+    }
+    for (const key of required) {
+      if (value[key] === undefined) add(problems, `${path === '' ? key : `${path}.${key}`}: required member of ${name} is missing`);
+    }
+    if (union && present !== 1) add(problems, `${at(path)}: union ${name} must set exactly one member, has ${present}`);
+  };
+}
+
+function primitive(type: 'string' | 'boolean', expected: string): Check {
+  return (value, path, problems) => {
+    if (typeof value !== type) wrong(problems, path, expected, value);
+  };
+}
+
+function wrong(problems: string[], path: string, expected: string, value: unknown): void {
+  add(problems, `${at(path)}: expected ${expected}, got ${describe(value)}`);
+}
+
+function add(problems: string[], problem: string): void {
+  if (problems.length < MAX_PROBLEMS) problems.push(problem);
+}
+
+function at(path: string): string {
+  return path === '' ? '(top level)' : path;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date';
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === 'object') return isPlainObject(value) ? 'a structure' : `a ${value.constructor?.name ?? 'object'}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Problems with an error the sandbox throws: a modeled error must carry the wire code, HTTP status and
+ * fault its schema declares; an error the models do not name must be one of AWS's common errors, with
+ * the status AWS documents for it. Transport failures (no `$fault`) and the sandbox's own errors pass.
+ */
+export function errorProblems(service: SandboxService, error: unknown): string[] {
+  if (!(error instanceof Error) || !('$fault' in error)) return [];
+  const e = error as Error & { $fault?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number } };
+  const shapeId = (error.constructor as { shapeId?: unknown }).shapeId;
+  const modeled = typeof shapeId === 'string' ? modeledErrorTraits(shapeId) : undefined;
+  const expected = modeled ?? (typeof shapeId === 'string' && shapeId.startsWith('smithy.ts.sdk.synthetic.') ? commonErrorTraits(e.name) : undefined);
+  if (!expected) return [`${service} error ${e.name} is neither in the SDK's model nor one of AWS's common errors`];
+  const problems: string[] = [];
+  if (modeled && modeled.service !== service) problems.push(`${e.name} is a ${modeled.service} error, thrown by ${service}`);
+  if (e.Code !== expected.code) problems.push(`${e.name}: wire code ${String(e.Code)}, the model says ${expected.code}`);
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== expected.httpStatusCode) problems.push(`${e.name}: HTTP ${String(status)}, the model says ${expected.httpStatusCode}`);
+  if (e.$fault !== expected.fault) problems.push(`${e.name}: fault ${String(e.$fault)}, the model says ${expected.fault}`);
+  return problems;
+}
+
+/** A request, answer or error that does not fit the SDK's model of the service: a bug, never an AWS answer. */
+export class SandboxModelError extends Error {
+  constructor(service: SandboxService, command: string, direction: 'request' | 'response' | 'error', problems: string[], options?: ErrorOptions) {
+    super(`${service} ${command} ${direction} does not fit the AWS SDK's model: ${problems.join('; ')}`, options);
+    this.name = 'SandboxModelError';
+  }
+}
