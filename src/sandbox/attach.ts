@@ -5,7 +5,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ElastiCacheClient, type ElastiCacheClientConfig } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { auditModelMismatch } from './audit.js';
 import { errorProblems, operationCheck, SandboxModelError, type OperationCheck } from './model-check.js';
 import type { SandboxService } from './state.js';
 import { createVirtualRetryStrategy } from './virtual-retry.js';
@@ -59,7 +58,7 @@ function checkOf(service: SandboxService, command: string, context: HandlerConte
 export function attachSandbox(client: SandboxClient, world: SandboxWorld, service: SandboxService, caller = 'quiesce'): void {
   const mismatch = (command: string, direction: 'request' | 'response' | 'error', problems: string[], cause?: unknown): never => {
     const error = new SandboxModelError(service, command, direction, problems, cause === undefined ? undefined : { cause });
-    auditModelMismatch(world, { caller, command }, error.message);
+    world.recordModelMismatch({ caller, command }, error.message);
     throw error;
   };
   const middleware: SandboxMiddleware = (_next, context) => async (args) => {

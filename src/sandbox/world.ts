@@ -2,7 +2,7 @@
 // scripted events, cache operations, health and traffic forward in time, and audits.
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { writeFileAtomic } from './atomic-write.js';
-import { auditNewCacheOps, auditRotationChange, fleetActions, fleetWeights, finalAudit, rotation } from './audit.js';
+import { auditModelMismatch, auditNewCacheOps, auditRotationChange, fleetActions, fleetWeights, finalAudit, rotation, type AuditContext } from './audit.js';
 import { cloudwatchCommands } from './cloudwatch-model.js';
 import type { CommandSpec } from './command-spec.js';
 import { primaryServing, nextOpAt, stepCacheOps } from './elasticache-ops.js';
@@ -271,6 +271,12 @@ export class SandboxWorld implements EventHost {
     auditRotationChange(this, before, ctx);
     auditNewCacheOps(this, opsBefore, ctx);
     return output;
+  }
+
+  /** A call that does not fit the SDK's model (attach.ts): audited, and saved at once like a mutation. */
+  recordModelMismatch(ctx: AuditContext, message: string): void {
+    auditModelMismatch(this, ctx, message);
+    this.autosave();
   }
 
   recordMutation(service: SandboxService, command: string, resource: string, caller: string): void {
