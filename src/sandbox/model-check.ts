@@ -17,7 +17,19 @@ import { NormalizedSchema } from '@smithy/core/schema';
 import { commonErrorTraits, modeledErrorTraits } from './sdk-errors.js';
 import type { SandboxService } from './state.js';
 
-type Check = (value: unknown, path: string, problems: string[]) => void;
+/**
+ * A problem found by a check: `path` is filled in by the callers on the way out, so that a value that fits
+ * (nearly every value) costs no path string at all.
+ */
+interface Problem {
+  path: Array<string | number>;
+  text: string;
+}
+
+type Check = ((value: unknown, problems: Problem[]) => void) & {
+  /** Set on the checks of strings, numbers and booleans, so that callers test those inline (the bulk of every answer). */
+  fits?: (value: unknown) => boolean;
+};
 
 /** Problems reported per call, at most: the first few say what is wrong. */
 const MAX_PROBLEMS = 10;
@@ -47,13 +59,24 @@ export function operationCheck(operationSchema: unknown): OperationCheck {
   const input = checkFor(NormalizedSchema.of(operationSchema[4]));
   const output = checkFor(NormalizedSchema.of(operationSchema[5]));
   const run = (check: Check, value: unknown): string[] => {
-    const problems: string[] = [];
-    check(value, '', problems);
-    return problems.slice(0, MAX_PROBLEMS);
+    const problems: Problem[] = [];
+    check(value, problems);
+    return problems.map((p) => `${formatPath(p.path)}: ${p.text}`);
   };
   const check: OperationCheck = { request: (value) => run(input, value), response: (value) => run(output, value) };
   operations.set(operationSchema, check);
   return check;
+}
+
+function formatPath(path: Array<string | number>): string {
+  if (path.length === 0) return '(top level)';
+  let out = '';
+  for (const step of path) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else if (step.startsWith('[')) out += step;
+    else out += out === '' ? step : `.${step}`;
+  }
+  return out;
 }
 
 function checkFor(ns: NormalizedSchema): Check {
@@ -62,10 +85,17 @@ function checkFor(ns: NormalizedSchema): Check {
   if (known) return known;
   // Recursive shapes: a reference to a shape being compiled goes through this indirection.
   let built: Check | undefined;
-  checks.set(key, (value, path, problems) => (built as Check)(value, path, problems));
+  checks.set(key, (value, problems) => (built as Check)(value, problems));
   built = compile(ns);
   checks.set(key, built);
   return built;
+}
+
+/** Runs a member's or an item's check, and puts `step` in front of the paths of the problems it found. */
+function within(check: Check, value: unknown, step: string | number, problems: Problem[]): void {
+  const before = problems.length;
+  check(value, problems);
+  for (let i = before; i < problems.length; i += 1) problems[i]!.path.unshift(step);
 }
 
 function compile(ns: NormalizedSchema): Check {
@@ -88,82 +118,77 @@ function compile(ns: NormalizedSchema): Check {
   }
   if (ns.isListSchema()) {
     const item = checkFor(ns.getValueSchema());
-    return (value, path, problems) => {
-      if (!Array.isArray(value)) return wrong(problems, path, 'a list', value);
-      for (let i = 0; i < value.length; i += 1) item(value[i], `${path}[${i}]`, problems);
+    const fits = item.fits;
+    return (value, problems) => {
+      if (!Array.isArray(value)) return wrong(problems, 'a list', value);
+      for (let i = 0; i < value.length; i += 1) {
+        if (fits === undefined || !fits(value[i])) within(item, value[i], i, problems);
+      }
     };
   }
   if (ns.isMapSchema()) {
     const entry = checkFor(ns.getValueSchema());
-    return (value, path, problems) => {
-      if (!isPlainObject(value)) return wrong(problems, path, 'a map', value);
-      for (const [key, v] of Object.entries(value)) entry(v, `${path}[${JSON.stringify(key)}]`, problems);
+    return (value, problems) => {
+      if (!isPlainObject(value)) return wrong(problems, 'a map', value);
+      for (const key of Object.keys(value)) within(entry, value[key], `[${JSON.stringify(key)}]`, problems);
     };
   }
   if (ns.isTimestampSchema()) {
-    return (value, path, problems) => {
-      if (!(value instanceof Date) || Number.isNaN(value.getTime())) wrong(problems, path, 'a timestamp (a valid Date)', value);
+    return (value, problems) => {
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) wrong(problems, 'a timestamp (a valid Date)', value);
     };
   }
-  if (ns.isStringSchema()) return primitive('string', 'a string');
-  if (ns.isBooleanSchema()) return primitive('boolean', 'a boolean');
-  if (ns.isNumericSchema()) {
-    return (value, path, problems) => {
-      if (typeof value !== 'number' || !Number.isFinite(value)) wrong(problems, path, 'a finite number', value);
-    };
-  }
+  if (ns.isStringSchema()) return primitive((value) => typeof value === 'string', 'a string');
+  if (ns.isBooleanSchema()) return primitive((value) => typeof value === 'boolean', 'a boolean');
+  if (ns.isNumericSchema()) return primitive((value) => typeof value === 'number' && Number.isFinite(value), 'a finite number');
   if (ns.isBlobSchema()) {
-    return (value, path, problems) => {
-      if (!(value instanceof Uint8Array)) wrong(problems, path, 'a blob (Uint8Array)', value);
+    return (value, problems) => {
+      if (!(value instanceof Uint8Array)) wrong(problems, 'a blob (Uint8Array)', value);
     };
   }
   // Documents, big numbers and streams appear in none of the operations the sandbox models; say so
   // loudly rather than let anything through.
-  return (_value, path, problems) => {
-    add(problems, `${at(path)}: the sandbox's model check does not know schema ${String(ns.getName(true) ?? ns.getSchema())}`);
-  };
+  const unknown = String(ns.getName(true) ?? ns.getSchema());
+  return (_value, problems) => add(problems, `the sandbox's model check does not know schema ${unknown}`);
 }
 
 function structure(name: string, members: Map<string, Check>, required: string[], union: boolean): Check {
-  return (value, path, problems) => {
-    if (!isPlainObject(value)) return wrong(problems, path, `a ${name} structure`, value);
+  return (value, problems) => {
+    if (!isPlainObject(value)) return wrong(problems, `a ${name} structure`, value);
     let present = 0;
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
       const v = value[key];
       // The SDK's serializers skip members set to undefined, as if they were absent.
       if (v === undefined) continue;
       const member = members.get(key);
-      const memberPath = path === '' ? key : `${path}.${key}`;
-      if (!member) {
-        add(problems, `${memberPath}: ${name} has no member ${key}`);
-        continue;
+      if (member) {
+        present += 1;
+        if (member.fits === undefined || !member.fits(v)) within(member, v, key, problems);
+      } else {
+        add(problems, `${name} has no member ${key}`, key);
       }
-      present += 1;
-      member(v, memberPath, problems);
     }
     for (const key of required) {
-      if (value[key] === undefined) add(problems, `${path === '' ? key : `${path}.${key}`}: required member of ${name} is missing`);
+      if (value[key] === undefined) add(problems, `required member of ${name} is missing`, key);
     }
-    if (union && present !== 1) add(problems, `${at(path)}: union ${name} must set exactly one member, has ${present}`);
+    if (union && present !== 1) add(problems, `union ${name} must set exactly one member, has ${present}`);
   };
 }
 
-function primitive(type: 'string' | 'boolean', expected: string): Check {
-  return (value, path, problems) => {
-    if (typeof value !== type) wrong(problems, path, expected, value);
+function primitive(fits: (value: unknown) => boolean, expected: string): Check {
+  const check: Check = (value, problems) => {
+    if (!fits(value)) wrong(problems, expected, value);
   };
+  check.fits = fits;
+  return check;
 }
 
-function wrong(problems: string[], path: string, expected: string, value: unknown): void {
-  add(problems, `${at(path)}: expected ${expected}, got ${describe(value)}`);
+function wrong(problems: Problem[], expected: string, value: unknown): void {
+  add(problems, `expected ${expected}, got ${describe(value)}`);
 }
 
-function add(problems: string[], problem: string): void {
-  if (problems.length < MAX_PROBLEMS) problems.push(problem);
-}
-
-function at(path: string): string {
-  return path === '' ? '(top level)' : path;
+function add(problems: Problem[], text: string, step?: string): void {
+  if (problems.length < MAX_PROBLEMS) problems.push({ path: step === undefined ? [] : [step], text });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
