@@ -8,12 +8,14 @@
 // What the shipped schemas carry, and so what is checked: structure members (an unknown member is an
 // error), required members (a structure schema lists them first and counts them), member types
 // (string, number, boolean, timestamp as a Date, list, map, nested structure, union), and for errors
-// the wire code, HTTP status and fault (`awsQueryError`, `httpError`, `error` traits). What they do
-// not carry, and so is not checked here: enum values, length and range constraints (@length, @range),
+// the wire code, HTTP status and fault (`awsQueryError`, `httpError`, `error` traits). Enum values are
+// not in the schema objects; they come from the same packages' declarations (model-enums.ts). What
+// neither carries, and so is not checked here: length and range constraints (@length, @range),
 // patterns, and integer versus floating-point numbers (all are one NUMERIC schema). The models'
 // constraints are documented per operation in the API references, e.g.
 // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListener.html.
 import { NormalizedSchema } from '@smithy/core/schema';
+import { enumOf } from './model-enums.js';
 import { commonErrorTraits, modeledErrorTraits } from './sdk-errors.js';
 import type { SandboxService } from './state.js';
 
@@ -108,8 +110,10 @@ function compile(ns: NormalizedSchema): Check {
     const shape = ns.getSchema() as unknown[];
     const requiredCount = typeof shape[6] === 'number' ? shape[6] : 0;
     let index = 0;
+    const id = ns.getName(true) ?? name;
     for (const [memberName, member] of ns.structIterator()) {
-      members.set(memberName, checkFor(member));
+      const values = enumOf(id, memberName);
+      members.set(memberName, values ? enumCheck(member, values) ?? checkFor(member) : checkFor(member));
       // The SDK fills an idempotency token itself when it is missing.
       if (index < requiredCount && !member.isIdempotencyToken()) required.push(memberName);
       index += 1;
@@ -150,6 +154,20 @@ function compile(ns: NormalizedSchema): Check {
   // loudly rather than let anything through.
   const unknown = String(ns.getName(true) ?? ns.getSchema());
   return (_value, problems) => add(problems, `the sandbox's model check does not know schema ${unknown}`);
+}
+
+/** A string member, or a list of strings, whose values must be those of its enum. */
+function enumCheck(member: NormalizedSchema, values: ReadonlySet<string>): Check | undefined {
+  const expected = `one of ${[...values].join(', ')}`;
+  const item = primitive((value) => typeof value === 'string' && values.has(value), expected);
+  if (member.isStringSchema()) return item;
+  if (member.isListSchema() && member.getValueSchema().isStringSchema()) {
+    return (value, problems) => {
+      if (!Array.isArray(value)) return wrong(problems, 'a list', value);
+      for (let i = 0; i < value.length; i += 1) within(item, value[i], i, problems);
+    };
+  }
+  return undefined;
 }
 
 function structure(name: string, members: Map<string, Check>, required: string[], union: boolean): Check {

@@ -68,6 +68,18 @@ describe('the SDK model check on requests', () => {
     expect(error.message).toContain('StartTime: expected a timestamp (a valid Date), got number');
   });
 
+  it('refuses a value outside the enum of a member or of a list', async () => {
+    const { elbv2 } = setup();
+    const action = { ...weights(0, 1), DefaultActions: [{ Type: 'forwards', TargetGroupArn: BLUE }] } as ModifyListenerCommandInput;
+    const error = await rejection(elbv2.send(new ModifyListenerCommand(action)));
+    expect(error.message).toContain('DefaultActions[0].Type: expected one of authenticate-cognito, authenticate-oidc, fixed-response, forward, jwt-validation, redirect, got string "forwards"');
+    const include = { TargetGroupArn: BLUE, Include: ['AnomalyDetection', 'Everything'] } as unknown as ConstructorParameters<typeof DescribeTargetHealthCommand>[0];
+    const listed = await rejection(elbv2.send(new DescribeTargetHealthCommand(include)));
+    expect(listed.message).toBe(
+      "elbv2 DescribeTargetHealth request does not fit the AWS SDK's model: Include[1]: expected one of All, AnomalyDetection, got string \"Everything\"",
+    );
+  });
+
   it('lets a request that fits the model through', async () => {
     const { world, elbv2 } = setup();
     await elbv2.send(new ModifyListenerCommand(weights(0, 1)));
@@ -99,6 +111,14 @@ describe('the SDK model check on answers', () => {
     vi.spyOn(world, 'handle').mockReturnValue({ TargetHealthDescriptions: [{ Target: { Port: 80 } }] });
     const error = await rejection(elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: BLUE })));
     expect(error.message).toContain('TargetHealthDescriptions[0].Target.Id: required member of TargetDescription is missing');
+  });
+
+  it('refuses a value outside the enum of a member, such as a target health state AWS never reports', async () => {
+    const { world, elbv2 } = setup();
+    vi.spyOn(world, 'handle').mockReturnValue({ TargetHealthDescriptions: [{ Target: { Id: 'i-1' }, TargetHealth: { State: 'Healthy', Reason: 'Target.NotInUse' } }] });
+    const error = await rejection(elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: BLUE })));
+    expect(error.message).toContain('TargetHealthDescriptions[0].TargetHealth.State: expected one of draining, healthy, initial, unavailable, unhealthy, unhealthy.draining, unused, got string "Healthy"');
+    expect(error.message).not.toContain('Reason');
   });
 
   it('refuses a timestamp answered as a string, where the SDK would hand out a Date', async () => {
