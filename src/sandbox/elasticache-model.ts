@@ -532,7 +532,7 @@ function applicableGroups(core: WorldCore, update: ServiceUpdateState): Replicat
  */
 function findServiceUpdate(core: WorldCore, name: string): ServiceUpdateState {
   const update = core.state.elasticache.serviceUpdates.find((u) => u.name === name);
-  if (!update) throw sdkError(ServiceUpdateNotFoundFault, `Service update ${name} not found.`, 404);
+  if (!update) throw sdkError(ServiceUpdateNotFoundFault, `Service update ${name} not found.`);
   return update;
 }
 

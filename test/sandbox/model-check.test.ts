@@ -70,7 +70,7 @@ describe('the SDK model check on requests', () => {
 
   it('refuses a value outside the enum of a member or of a list', async () => {
     const { elbv2 } = setup();
-    const action = { ...weights(0, 1), DefaultActions: [{ Type: 'forwards', TargetGroupArn: BLUE }] } as ModifyListenerCommandInput;
+    const action = { ...weights(0, 1), DefaultActions: [{ Type: 'forwards', TargetGroupArn: BLUE }] } as unknown as ModifyListenerCommandInput;
     const error = await rejection(elbv2.send(new ModifyListenerCommand(action)));
     expect(error.message).toContain('DefaultActions[0].Type: expected one of authenticate-cognito, authenticate-oidc, fixed-response, forward, jwt-validation, redirect, got string "forwards"');
     const include = { TargetGroupArn: BLUE, Include: ['AnomalyDetection', 'Everything'] } as unknown as ConstructorParameters<typeof DescribeTargetHealthCommand>[0];
