@@ -234,7 +234,9 @@ export function errorProblems(service: SandboxService, error: unknown): string[]
   const e = error as Error & { $fault?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number } };
   const shapeId = (error.constructor as { shapeId?: unknown }).shapeId;
   const modeled = typeof shapeId === 'string' ? modeledErrorTraits(shapeId) : undefined;
-  const expected = modeled ?? (typeof shapeId === 'string' && shapeId.startsWith('smithy.ts.sdk.synthetic.') ? commonErrorTraits(e.name) : undefined);
+  // A common error is thrown as the service's base exception, whose shape id is the SDK's synthetic one.
+  const isBase = typeof shapeId === 'string' && shapeId.startsWith('smithy.ts.sdk.synthetic.');
+  const expected = modeled ?? (isBase ? commonErrorTraits(e.name) : undefined);
   if (!expected) return [`${service} error ${e.name} is neither in the SDK's model nor one of AWS's common errors`];
   const problems: string[] = [];
   if (modeled && modeled.service !== service) problems.push(`${e.name} is a ${modeled.service} error, thrown by ${service}`);
