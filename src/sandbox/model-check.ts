@@ -104,7 +104,7 @@ function compile(ns: NormalizedSchema): Check {
   const name = ns.getName() ?? 'value';
   if (ns.isUnitSchema()) return structure(name, new Map(), [], false);
   if (ns.isStructSchema()) {
-    const members = new Map<string, Check>();
+    const members = new Map<string, Member>();
     const required: string[] = [];
     // A structure schema lists its required members first and counts them in its 7th slot.
     const shape = ns.getSchema() as unknown[];
@@ -113,7 +113,8 @@ function compile(ns: NormalizedSchema): Check {
     const id = ns.getName(true) ?? name;
     for (const [memberName, member] of ns.structIterator()) {
       const values = enumOf(id, memberName);
-      members.set(memberName, values ? enumCheck(member, values) ?? checkFor(member) : checkFor(member));
+      const check = (values ? enumCheck(member, values) : undefined) ?? checkFor(member);
+      members.set(memberName, { check, fits: check.fits ?? null });
       // The SDK fills an idempotency token itself when it is missing.
       if (index < requiredCount && !member.isIdempotencyToken()) required.push(memberName);
       index += 1;
@@ -170,7 +171,13 @@ function enumCheck(member: NormalizedSchema, values: ReadonlySet<string>): Check
   return undefined;
 }
 
-function structure(name: string, members: Map<string, Check>, required: string[], union: boolean): Check {
+/** A structure member's check, and its inline test when it is a string, number or boolean. */
+interface Member {
+  check: Check;
+  fits: ((value: unknown) => boolean) | null;
+}
+
+function structure(name: string, members: Map<string, Member>, required: string[], union: boolean): Check {
   return (value, problems) => {
     if (!isPlainObject(value)) return wrong(problems, `a ${name} structure`, value);
     let present = 0;
@@ -181,7 +188,7 @@ function structure(name: string, members: Map<string, Check>, required: string[]
       const member = members.get(key);
       if (member) {
         present += 1;
-        if (member.fits === undefined || !member.fits(v)) within(member, v, key, problems);
+        if (member.fits === null || !member.fits(v)) within(member.check, v, key, problems);
       } else {
         add(problems, `${name} has no member ${key}`, key);
       }
