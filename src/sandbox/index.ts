@@ -8,6 +8,7 @@ export { formatDuration, parseDuration } from './duration.js';
 export type { SimulatedRequest } from './elbv2-routing.js';
 export { loadWorld, saveWorld } from './persistence.js';
 export type { SandboxPlan, SandboxPlanCluster } from './plan-input.js';
+export { SandboxModelError } from './model-check.js';
 export { SandboxUnsupportedError } from './sdk-errors.js';
 export type { Mutation, SandboxService, Violation, ViolationKind, WorldState } from './state.js';
 export { createVirtualRetryStrategy } from './virtual-retry.js';
