@@ -1,5 +1,5 @@
 import type { ClusterSpec } from '../plan/schema.js';
-import type { MinuteValue } from '../ports/metrics.js';
+import type { MinuteSeries } from '../ports/metrics.js';
 import type { TargetHealth } from '../ports/traffic.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
 import { baseline, type RunContext } from './run-context.js';
@@ -73,7 +73,11 @@ async function vouchedByMetrics(ctx: RunContext, others: readonly ClusterSpec[])
   const clusters = new Map<string, OtherClusterHealth>();
   for (const c of others) {
     if (inFlight.has(c.name)) continue;
-    const { HealthyHostCount: healthy, UnHealthyHostCount: unhealthy } = series.get(c.name)!;
+    const counts = series.get(c.name)!;
+    // A result CloudWatch did not return whole (InternalError, PartialData, Forbidden) vouches for nothing.
+    if (!counts.HealthyHostCount.known || !counts.UnHealthyHostCount.known) continue;
+    const healthy = counts.HealthyHostCount.minutes;
+    const unhealthy = counts.UnHealthyHostCount.minutes;
     const expected = base.targets[c.name]?.length ?? 0;
     const complete = healthy.length === FLEET_SCAN_MINUTES && unhealthy.length === FLEET_SCAN_MINUTES;
     if (!complete || expected === 0) continue;
@@ -84,14 +88,15 @@ async function vouchedByMetrics(ctx: RunContext, others: readonly ClusterSpec[])
   return { clusters, through };
 }
 
-type HostCounts = Record<'HealthyHostCount' | 'UnHealthyHostCount', MinuteValue[]>;
+type HostCounts = Record<'HealthyHostCount' | 'UnHealthyHostCount', MinuteSeries>;
 /** Per run context, the host counts of the latest published minute asked for (older ones are dropped). */
 const published = new WeakMap<RunContext, Map<number, Promise<Map<string, HostCounts>>>>();
 
 /**
  * Every plan cluster's host counts over the FLEET_SCAN_MINUTES minutes published by `through`. Minutes
  * that old are final (`metricsLagMs`), so one read serves every scan until the next minute is published:
- * the preflights of a wave and each leaving cluster's capacity guard.
+ * the preflights of a wave and each leaving cluster's capacity guard. A group whose result was not whole
+ * stays unknown for that minute's scans too: those scans read it live.
  */
 function publishedHostCounts(ctx: RunContext, through: number): Promise<Map<string, HostCounts>> {
   let memo = published.get(ctx);

@@ -1,6 +1,7 @@
 import type { ObserveOutput } from '../../machines/cluster.contract.js';
 import type { Check, TargetRef } from '../../machines/types.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
+import { firstUnknown } from '../ports/metrics.js';
 import { computeDrift } from '../traffic/drift.js';
 import { check, clusterSpec, type RunContext } from './run-context.js';
 import { noteWeightRead, targetGroupSettings } from './cadence.js';
@@ -10,6 +11,8 @@ import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 // counts, target health. An API call that returned 200 proves nothing here.
 
 const MINUTE = 60_000;
+/** When CloudWatch did not return a result whole (after the adapter's own retries), the next look. */
+const UNKNOWN_RECHECK_MS = 30_000;
 
 /**
  * Reads the weight back; a different live weight is drift, reported with the precise diff. Out of
@@ -57,18 +60,28 @@ export async function observeDrain(
     const usableEnd = Math.floor((now - ctx.metricsLagMs) / MINUTE) * MINUTE;
     let quietMinutes = 0;
     let lastRequests = 0;
+    let unknownReason: string | undefined;
     if (usableEnd > first) {
-      const minutes = await ctx.metrics.targetGroupMinutes(targetGroupDimensions(spec.targetGroupArn, ctx.location.listenerArn), 'RequestCount', first, usableEnd);
-      for (const m of [...minutes].sort((a, b) => b.minute - a.minute)) {
-        if (m.value !== 0) {
-          lastRequests = m.value;
-          break;
+      const series = await ctx.metrics.targetGroupMinutes(targetGroupDimensions(spec.targetGroupArn, ctx.location.listenerArn), 'RequestCount', first, usableEnd);
+      // A result CloudWatch did not return whole is no minute of quiet: the drain waits and reads again.
+      if (!series.known) unknownReason = series.reason;
+      else {
+        for (const m of [...series.minutes].sort((a, b) => b.minute - a.minute)) {
+          if (m.value !== 0) {
+            lastRequests = m.value;
+            break;
+          }
+          quietMinutes++;
         }
-        quietMinutes++;
       }
     }
-    checks.push(check('drain.request-count', quietMinutes >= quiet, `${quietMinutes} complete quiet minute(s)${lastRequests ? `; ${lastRequests} requests in the last busy minute` : ''}`, `${quiet} consecutive minutes with RequestCount 0`));
-    if (quietMinutes < quiet) waits.push(Math.max(usableEnd, first) + (quiet - quietMinutes) * MINUTE + ctx.metricsLagMs + 1000);
+    if (unknownReason !== undefined) {
+      checks.push(check('drain.request-count', false, unknownReason, `${quiet} consecutive minutes with RequestCount 0`, unknownReason));
+      waits.push(now + UNKNOWN_RECHECK_MS);
+    } else {
+      checks.push(check('drain.request-count', quietMinutes >= quiet, `${quietMinutes} complete quiet minute(s)${lastRequests ? `; ${lastRequests} requests in the last busy minute` : ''}`, `${quiet} consecutive minutes with RequestCount 0`));
+      if (quietMinutes < quiet) waits.push(Math.max(usableEnd, first) + (quiet - quietMinutes) * MINUTE + ctx.metricsLagMs + 1000);
+    }
   }
 
   const minimumAt = input.removedAt + input.minimumMs;
@@ -131,11 +144,22 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; wei
   if (usableEnd > from5xx) {
     // Both metrics in one request, from the earlier start; the gauge is cut to its own minutes below.
     const series = await ctx.metrics.targetGroupMinutesOf(dims, ['HTTPCode_Target_5XX_Count', 'UnHealthyHostCount'], from5xx, usableEnd);
-    const errors = series.HTTPCode_Target_5XX_Count.reduce((n, m) => n + m.value, 0);
-    const max5xx = ctx.plan.reactivate.max5xx;
-    checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx ${minutesText(from5xx, usableEnd)}`, `<= ${max5xx}`, `${errors} target 5xx responses at weight ${input.weight} ${minutesText(from5xx, usableEnd)}`));
-    if (usableEnd > fromHosts) {
-      const worst = series.UnHealthyHostCount.filter((m) => m.minute >= fromHosts).reduce((w, m) => Math.max(w, m.value), 0);
+    const unknown = firstUnknown([series.HTTPCode_Target_5XX_Count, ...(usableEnd > fromHosts ? [series.UnHealthyHostCount] : [])]);
+    if (unknown) {
+      // Not "no 5xx": the step cannot pass on it. A breach seen so far still rolls back; otherwise look again.
+      checks.push(check('ramp.metrics', false, unknown.reason, 'every result Complete', unknown.reason));
+      const stamped = stampAll(checks, now);
+      const breach = stamped.find((c) => !c.ok && c.name !== 'ramp.metrics');
+      if (breach) return { at: now, status: 'failed', reason: `${breach.name}: ${breach.message ?? breach.observed}`, checks: stamped };
+      return { at: now, status: 'not-yet', recheckAt: final ? now + UNKNOWN_RECHECK_MS : holdEnd, reason: `ramp.metrics: ${unknown.reason}`, checks: stamped };
+    }
+    if (series.HTTPCode_Target_5XX_Count.known) {
+      const errors = series.HTTPCode_Target_5XX_Count.minutes.reduce((n, m) => n + m.value, 0);
+      const max5xx = ctx.plan.reactivate.max5xx;
+      checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx ${minutesText(from5xx, usableEnd)}`, `<= ${max5xx}`, `${errors} target 5xx responses at weight ${input.weight} ${minutesText(from5xx, usableEnd)}`));
+    }
+    if (usableEnd > fromHosts && series.UnHealthyHostCount.known) {
+      const worst = series.UnHealthyHostCount.minutes.filter((m) => m.minute >= fromHosts).reduce((w, m) => Math.max(w, m.value), 0);
       checks.push(check('ramp.unhealthy-host-count', worst <= maxUnhealthy, `max UnHealthyHostCount ${worst} ${minutesText(fromHosts, usableEnd)}`, `<= ${maxUnhealthy}`, `UnHealthyHostCount reached ${worst} at weight ${input.weight} ${minutesText(fromHosts, usableEnd)}`));
     }
   }

@@ -180,18 +180,23 @@ async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, view: Replicati
   const now = ctx.clock.now();
   // Memory of every member and lag of the replicas in one request.
   const latest = await ctx.metrics.cacheNodeLatestOf(view.members.map((m) => m.cacheClusterId), ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], now - CACHE_METRIC_WINDOW_MS, now);
-  const memory = worstReading(latest.DatabaseMemoryUsagePercentage);
-  const max = ctx.plan.verify.maxMemoryPercent;
-  checks.push(
-    check('preflight.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `memory ${percent(memory.value)} on ${memory.id} is at or above maxMemoryPercent ${max}%`),
-  );
-  const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
-  if (replicas.length) {
-    const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.ReplicationLag[id]])));
-    const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
+  if (!latest.known) {
+    // Not "no datapoint" and not "under the threshold": CloudWatch did not return the readings whole.
+    checks.push(check('preflight.cache.metrics', false, latest.reason, 'every result Complete', latest.reason));
+  } else {
+    const memory = worstReading(latest.values.DatabaseMemoryUsagePercentage);
+    const max = ctx.plan.verify.maxMemoryPercent;
     checks.push(
-      check('preflight.cache.replication-lag', lag.value === undefined || lag.value <= maxLag, lag.value === undefined ? 'no datapoint' : `${seconds(lag.value)} on ${lag.id}`, `<= ${maxLag}s`, `replication lag ${seconds(lag.value ?? 0)} on ${lag.id} is above verify.maxReplicationLagSeconds ${maxLag}s`),
+      check('preflight.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `memory ${percent(memory.value)} on ${memory.id} is at or above maxMemoryPercent ${max}%`),
     );
+    const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
+    if (replicas.length) {
+      const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.values.ReplicationLag[id]])));
+      const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
+      checks.push(
+        check('preflight.cache.replication-lag', lag.value === undefined || lag.value <= maxLag, lag.value === undefined ? 'no datapoint' : `${seconds(lag.value)} on ${lag.id}`, `<= ${maxLag}s`, `replication lag ${seconds(lag.value ?? 0)} on ${lag.id} is above verify.maxReplicationLagSeconds ${maxLag}s`),
+      );
+    }
   }
   const updates = await ctx.cache.updateActionsInProgress(rg);
   checks.push(

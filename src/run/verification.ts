@@ -222,17 +222,22 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
   // Memory of every member and lag of the replicas in one request.
   const ids = view.members.map((m) => m.cacheClusterId);
   const latest = await ctx.metrics.cacheNodeLatestOf(ids, ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], now - CACHE_METRIC_WINDOW_MS, now);
-  const memory = worstReading(latest.DatabaseMemoryUsagePercentage);
-  const max = ctx.plan.verify.maxMemoryPercent;
-  checks.push(
-    check('verify.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `cache memory ${percent(memory.value)} on ${memory.id} is at or above ${max}% (seed 004)`),
-  );
-  if (replicas.length) {
-    const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.ReplicationLag[id]])));
-    const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
+  if (!latest.known) {
+    // Not "no datapoint" and not "under the threshold": CloudWatch did not return the readings whole.
+    checks.push(check('verify.cache.metrics', false, latest.reason, 'every result Complete', latest.reason));
+  } else {
+    const memory = worstReading(latest.values.DatabaseMemoryUsagePercentage);
+    const max = ctx.plan.verify.maxMemoryPercent;
     checks.push(
-      check('verify.cache.replication-lag', lag.value === undefined || lag.value <= maxLag, lag.value === undefined ? 'no datapoint' : `${seconds(lag.value)} on ${lag.id}`, `<= ${maxLag}s`, `replication lag ${seconds(lag.value ?? 0)} on ${lag.id} is above verify.maxReplicationLagSeconds ${maxLag}s`),
+      check('verify.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `cache memory ${percent(memory.value)} on ${memory.id} is at or above ${max}% (seed 004)`),
     );
+    if (replicas.length) {
+      const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.values.ReplicationLag[id]])));
+      const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
+      checks.push(
+        check('verify.cache.replication-lag', lag.value === undefined || lag.value <= maxLag, lag.value === undefined ? 'no datapoint' : `${seconds(lag.value)} on ${lag.id}`, `<= ${maxLag}s`, `replication lag ${seconds(lag.value ?? 0)} on ${lag.id} is above verify.maxReplicationLagSeconds ${maxLag}s`),
+      );
+    }
   }
   return { checks, permanent, settled };
 }

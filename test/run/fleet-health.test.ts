@@ -71,7 +71,8 @@ async function deregisterByHand(run: SandboxRun, cluster: string, howMany: numbe
 async function publishedHostCounts(run: SandboxRun, cluster: string, through: number) {
   const dims = targetGroupDimensions(targetGroupArn(cluster), LISTENER_ARN);
   const counts = await run.ctx.metrics.targetGroupMinutesOf(dims, ['HealthyHostCount', 'UnHealthyHostCount'], through - 3 * MINUTE, through);
-  return { healthy: counts.HealthyHostCount.map((m) => m.value), unhealthy: counts.UnHealthyHostCount.map((m) => m.value) };
+  if (!counts.HealthyHostCount.known || !counts.UnHealthyHostCount.known) throw new Error('the host counts came back incomplete');
+  return { healthy: counts.HealthyHostCount.minutes.map((m) => m.value), unhealthy: counts.UnHealthyHostCount.minutes.map((m) => m.value) };
 }
 
 describe('fleetHealth', () => {
