@@ -2,6 +2,7 @@
 // visible only once it has ended plus the publishing delay; counters that were zero for a
 // minute have no datapoint, as AWS publishes them only while requests flow.
 import {
+  InvalidNextToken,
   InvalidParameterValueException,
   type Dimension,
   type GetMetricDataInput,
@@ -153,7 +154,7 @@ function statOf(points: Point[], stat: string): number {
 const STATS = new Set(['Sum', 'SampleCount', 'Average', 'Minimum', 'Maximum']);
 const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 
-function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: number, descending: boolean): MetricDataResult {
+function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: number, descending: boolean, asOf: number): MetricDataResult {
   const stat = query.MetricStat;
   if (!stat?.Metric) {
     throw sdkError(InvalidParameterValueException, `Query ${String(query.Id)}: the sandbox models MetricStat queries only`);
@@ -173,7 +174,7 @@ function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: n
   let points: Point[] = [];
   if (stat.Metric.Namespace === 'AWS/ApplicationELB') points = albPoints(core, metric, dims, start, end);
   else if (stat.Metric.Namespace === 'AWS/ElastiCache') points = cachePoints(core, metric, dims, start, end);
-  const visibleBefore = core.now() - MINUTE_MS - core.state.settings.cloudwatch.publishDelayMs;
+  const visibleBefore = asOf - MINUTE_MS - core.state.settings.cloudwatch.publishDelayMs;
   const periodMs = period * 1000;
   const buckets = new Map<number, Point[]>();
   for (const p of points) {
@@ -194,6 +195,48 @@ function runQuery(core: WorldCore, query: MetricDataQuery, start: number, end: n
   };
 }
 
+/**
+ * Where a paged answer stands: the world time its first page described (later pages describe the same
+ * minutes) and how many datapoints of each query earlier pages delivered. Opaque to callers.
+ */
+interface PageCursor {
+  asOf: number;
+  delivered: Record<string, number>;
+}
+
+function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(token: string): PageCursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as PageCursor;
+    if (typeof cursor.asOf === 'number' && cursor.delivered && typeof cursor.delivered === 'object') return cursor;
+  } catch {
+    // Not base64url JSON: not a token this service issued; answered below as AWS does.
+  }
+  throw sdkError(InvalidNextToken, 'The next token specified is invalid.');
+}
+
+/** AWS's default MaxDatapoints: the datapoints one GetMetricData page holds before paginating. */
+const DEFAULT_MAX_DATAPOINTS = 100_800;
+
+/** A `metricStatus` fault in effect for this metric, drawn with its rate (seeded). */
+function statusFault(core: WorldCore, metric: string): 'PartialData' | 'InternalError' | 'Forbidden' | null {
+  for (const { body } of core.state.events.active) {
+    if (body.type !== 'metricStatus') continue;
+    if (body.metric !== null && body.metric !== metric) continue;
+    if (body.rate >= 1 || core.random() < body.rate) return body.status;
+  }
+  return null;
+}
+
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html: a page holds at
+// most MaxDatapoints (default 100,800) datapoints; NextToken asks for the rest.
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html: each result's
+// StatusCode is Complete (every datapoint of the range returned), PartialData (more on the next page, with
+// NextToken), InternalError (retry) or Forbidden. What the datapoints of an InternalError or Forbidden
+// result hold is not documented: the sandbox returns none.
 function getMetricData(core: WorldCore, input: GetMetricDataInput): GetMetricDataOutput {
   const queries = input.MetricDataQueries ?? [];
   if (queries.length === 0 || queries.length > 500) {
@@ -209,12 +252,44 @@ function getMetricData(core: WorldCore, input: GetMetricDataInput): GetMetricDat
     }
     ids.add(q.Id);
   }
+  const maxDatapoints = input.MaxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
+  if (!Number.isInteger(maxDatapoints) || maxDatapoints < 1) {
+    throw sdkError(InvalidParameterValueException, 'MaxDatapoints must be a positive integer');
+  }
+  const firstPage = input.NextToken === undefined;
+  const cursor = firstPage ? { asOf: core.now(), delivered: {} } : decodeCursor(input.NextToken!);
   const descending = input.ScanBy !== 'TimestampAscending';
   const start = input.StartTime.getTime();
   const end = input.EndTime.getTime();
+  let room = maxDatapoints;
+  let more = false;
+  const delivered: Record<string, number> = { ...cursor.delivered };
+  const results: MetricDataResult[] = [];
+  for (const q of queries.filter((query) => query.ReturnData !== false)) {
+    const full = runQuery(core, q, start, end, descending, cursor.asOf);
+    const id = q.Id!;
+    const times = full.Timestamps ?? [];
+    const values = full.Values ?? [];
+    // A scripted fault answers first pages only, so a paged answer always ends.
+    const fault = firstPage ? statusFault(core, q.MetricStat?.Metric?.MetricName ?? '') : null;
+    if (fault === 'InternalError' || fault === 'Forbidden') {
+      results.push({ ...full, Timestamps: [], Values: [], StatusCode: fault, Messages: [{ Code: fault, Value: `sandbox: scripted ${fault} for this result` }] });
+      continue;
+    }
+    const from = cursor.delivered[id] ?? 0;
+    let to = Math.min(times.length, from + room);
+    // PartialData: half of what would fit now, the rest on the next page.
+    if (fault === 'PartialData') to = from + Math.floor((to - from) / 2);
+    room -= to - from;
+    delivered[id] = to;
+    const partial = fault === 'PartialData' || to < times.length;
+    if (partial) more = true;
+    results.push({ ...full, Timestamps: times.slice(from, to), Values: values.slice(from, to), StatusCode: partial ? 'PartialData' : 'Complete' });
+  }
   return {
-    MetricDataResults: queries.filter((q) => q.ReturnData !== false).map((q) => runQuery(core, q, start, end, descending)),
+    MetricDataResults: results,
     Messages: [],
+    ...(more ? { NextToken: encodeCursor({ asOf: cursor.asOf, delivered }) } : {}),
   };
 }
 

@@ -32,6 +32,8 @@ function serviceOf(body: EventBody): SandboxService {
     case 'versionReported':
     case 'replicationLag':
       return 'elasticache';
+    case 'metricStatus':
+      return 'cloudwatch';
     default:
       return 'elbv2';
   }
@@ -42,6 +44,7 @@ function resourceOf(body: EventBody): string {
   if ('cluster' in body) return body.cluster;
   if ('replicationGroupId' in body) return body.replicationGroupId;
   if (body.type === 'apiFault' || body.type === 'slowReads') return body.operation ?? '*';
+  if (body.type === 'metricStatus') return body.metric ?? '*';
   return body.service;
 }
 
@@ -175,6 +178,7 @@ function start(host: EventHost, event: ScheduledEvent): void {
     case 'staleReads':
     case 'replicationLag':
     case 'slowReads':
+    case 'metricStatus':
       break;
   }
   if (isInstant(body) && event.to === null) return;

@@ -354,6 +354,8 @@ export type EventBody =
       when: 'before' | 'after';
     }
   | { type: 'staleReads'; service: 'elbv2' | 'elasticache'; seconds: number }
+  /** GetMetricData results of `metric` (null: every metric) come back with this StatusCode, at `rate`. */
+  | { type: 'metricStatus'; status: 'PartialData' | 'InternalError' | 'Forbidden'; metric: string | null; rate: number }
   | { type: 'targetFlap'; cluster: string; count: number; periodMs: number }
   | ({ type: 'addRule' } & RuleSpec);
 

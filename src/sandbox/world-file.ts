@@ -117,6 +117,11 @@ const eventKinds = {
     when: z.enum(['before', 'after']).optional(),
   }),
   staleReads: z.strictObject({ service: z.enum(['elbv2', 'elasticache']), seconds: z.number().min(0) }),
+  metricStatus: z.strictObject({
+    status: z.enum(['PartialData', 'InternalError', 'Forbidden']),
+    metric: z.string().optional(),
+    rate: z.number().min(0).max(1).optional(),
+  }),
   targetFlap: z.strictObject({ cluster: z.string(), count: int(1, 1000), period: duration(1_000).optional() }),
   addRule: listenerRule,
 };
@@ -316,6 +321,10 @@ function bodyOf(event: WorldEvent): EventBody {
     return { type: 'apiFault', service: f.service, operation: f.operation ?? null, kind: f.kind, rate: f.rate ?? 1, when: f.when ?? 'before' };
   }
   if (event.staleReads) return { type: 'staleReads', ...event.staleReads };
+  if (event.metricStatus) {
+    const f = event.metricStatus;
+    return { type: 'metricStatus', status: f.status, metric: f.metric ?? null, rate: f.rate ?? 1 };
+  }
   if (event.targetFlap) {
     const f = event.targetFlap;
     return { type: 'targetFlap', cluster: f.cluster, count: f.count, periodMs: f.period ? parseDuration(f.period) : 60_000 };

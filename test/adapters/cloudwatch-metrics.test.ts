@@ -19,6 +19,8 @@ const M = 60_000;
 const T0 = Date.UTC(2026, 5, 1, 3, 0, 0);
 const dims = { targetGroup: 'targetgroup/payments-blue/1111111111111111', loadBalancer: 'app/payments/0123456789abcdef' };
 
+const known = (minutes: Array<{ minute: number; value: number }>) => ({ known: true, minutes });
+
 function makePort() {
   return createCloudWatchMetrics({ client, clock: new ManualClock(T0, { autoAdvance: true }), budget });
 }
@@ -33,13 +35,13 @@ describe('createCloudWatchMetrics', () => {
       MetricDataResults: [{ Id: 'm0', Timestamps: [new Date(T0 + M), new Date(T0 + 3 * M)], Values: [120, 7], StatusCode: 'Complete' }],
     });
     const minutes = await makePort().targetGroupMinutes(dims, 'RequestCount', T0, T0 + 5 * M);
-    expect(minutes).toEqual([
+    expect(minutes).toEqual(known([
       { minute: T0, value: 0 },
       { minute: T0 + M, value: 120 },
       { minute: T0 + 2 * M, value: 0 },
       { minute: T0 + 3 * M, value: 7 },
       { minute: T0 + 4 * M, value: 0 },
-    ]);
+    ]));
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
       StartTime: new Date(T0),
       EndTime: new Date(T0 + 5 * M),
@@ -65,44 +67,44 @@ describe('createCloudWatchMetrics', () => {
   });
 
   it('zero-fills HTTPCode_Target_5XX_Count too, and keeps only complete minutes', async () => {
-    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'm0', Timestamps: [new Date(T0 + 2 * M)], Values: [3] }] });
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'm0', Timestamps: [new Date(T0 + 2 * M)], Values: [3], StatusCode: 'Complete' }] });
     // 03:00:30 .. 03:03:45 holds the complete minutes 03:01 and 03:02.
     const minutes = await makePort().targetGroupMinutes(dims, 'HTTPCode_Target_5XX_Count', T0 + 30_000, T0 + 3 * M + 45_000);
-    expect(minutes).toEqual([
+    expect(minutes).toEqual(known([
       { minute: T0 + M, value: 0 },
       { minute: T0 + 2 * M, value: 3 },
-    ]);
+    ]));
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, { StartTime: new Date(T0 + M), EndTime: new Date(T0 + 3 * M) });
   });
 
   it('leaves gauge minutes without data out, reads UnHealthyHostCount as Maximum, and follows NextToken', async () => {
     cw.on(GetMetricDataCommand)
-      .resolvesOnce({ MetricDataResults: [{ Id: 'm0', Timestamps: [new Date(T0)], Values: [0] }], NextToken: 'page-2' })
-      .resolvesOnce({ MetricDataResults: [{ Id: 'm0', Timestamps: [new Date(T0 + 2 * M)], Values: [1] }] });
+      .resolvesOnce({ MetricDataResults: [{ Id: 'm0', Timestamps: [new Date(T0)], Values: [0], StatusCode: 'PartialData' }], NextToken: 'page-2' })
+      .resolvesOnce({ MetricDataResults: [{ Id: 'm0', Timestamps: [new Date(T0 + 2 * M)], Values: [1], StatusCode: 'Complete' }] });
     const minutes = await makePort().targetGroupMinutes(dims, 'UnHealthyHostCount', T0, T0 + 3 * M);
-    expect(minutes).toEqual([
+    expect(minutes).toEqual(known([
       { minute: T0, value: 0 },
       { minute: T0 + 2 * M, value: 1 },
-    ]);
+    ]));
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
     expect(cw).toHaveReceivedNthCommandWith(GetMetricDataCommand, 2, { NextToken: 'page-2' });
     expect(cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries![0]!.MetricStat!.Stat).toBe('Maximum');
   });
 
   it('asks nothing for a window without a complete minute', async () => {
-    await expect(makePort().targetGroupMinutes(dims, 'RequestCount', T0 + 10_000, T0 + 50_000)).resolves.toEqual([]);
+    await expect(makePort().targetGroupMinutes(dims, 'RequestCount', T0 + 10_000, T0 + 50_000)).resolves.toEqual(known([]));
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
   });
 
   it('returns the latest cache node value per cluster, undefined when there is none', async () => {
     cw.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
-        { Id: 'c0', Timestamps: [new Date(T0), new Date(T0 + 2 * M), new Date(T0 + M)], Values: [40, 61.5, 55] },
-        { Id: 'c1', Timestamps: [], Values: [] },
+        { Id: 'c0', Timestamps: [new Date(T0), new Date(T0 + 2 * M), new Date(T0 + M)], Values: [40, 61.5, 55], StatusCode: 'Complete' },
+        { Id: 'c1', Timestamps: [], Values: [], StatusCode: 'Complete' },
       ],
     });
     const latest = await makePort().cacheNodeLatest(['payments-blue-001', 'payments-blue-002'], 'DatabaseMemoryUsagePercentage', T0, T0 + 5 * M);
-    expect(latest).toEqual({ 'payments-blue-001': 61.5, 'payments-blue-002': undefined });
+    expect(latest).toEqual({ known: true, values: { DatabaseMemoryUsagePercentage: { 'payments-blue-001': 61.5, 'payments-blue-002': undefined } } });
     const queries = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries!;
     expect(queries[1]).toEqual({
       Id: 'c1',
@@ -151,11 +153,11 @@ describe('createCloudWatchMetrics: several metrics per request', () => {
     });
     const series = await makePort().targetGroupMinutesOf(dims, ['HTTPCode_Target_5XX_Count', 'UnHealthyHostCount'], T0, T0 + 2 * M);
     expect(series).toEqual({
-      HTTPCode_Target_5XX_Count: [
+      HTTPCode_Target_5XX_Count: known([
         { minute: T0, value: 0 },
         { minute: T0 + M, value: 3 },
-      ],
-      UnHealthyHostCount: [{ minute: T0, value: 1 }],
+      ]),
+      UnHealthyHostCount: known([{ minute: T0, value: 1 }]),
     });
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
     const queries = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries!;
@@ -170,11 +172,12 @@ describe('createCloudWatchMetrics: several metrics per request', () => {
       MetricDataResults: [
         { Id: 'c0', Timestamps: [new Date(T0), new Date(T0 + M)], Values: [40, 42], StatusCode: 'Complete' },
         { Id: 'c1', Timestamps: [], Values: [], StatusCode: 'Complete' },
+        { Id: 'c2', Timestamps: [], Values: [], StatusCode: 'Complete' },
         { Id: 'c3', Timestamps: [new Date(T0 + M)], Values: [0.5], StatusCode: 'Complete' },
       ],
     });
     const latest = await makePort().cacheNodeLatestOf(['a-001', 'a-002'], ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], T0, T0 + 2 * M);
-    expect(latest).toEqual({ DatabaseMemoryUsagePercentage: { 'a-001': 42, 'a-002': undefined }, ReplicationLag: { 'a-001': undefined, 'a-002': 0.5 } });
+    expect(latest).toEqual({ known: true, values: { DatabaseMemoryUsagePercentage: { 'a-001': 42, 'a-002': undefined }, ReplicationLag: { 'a-001': undefined, 'a-002': 0.5 } } });
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
   });
 });
@@ -231,36 +234,36 @@ describe('createCloudWatchMetrics: many target groups', () => {
     expect(series).toHaveLength(GROUPS);
     const expected = (g: number) => ({
       // A count: the missing minute T0 reads 0.
-      RequestCount: [
+      RequestCount: known([
         { minute: T0, value: 0 },
         { minute: T0 + M, value: valueOfPair(2 * g) },
-      ],
+      ]),
       // A gauge: the missing minute T0 + M is left out.
-      HealthyHostCount: [{ minute: T0, value: valueOfPair(2 * g + 1) }],
+      HealthyHostCount: known([{ minute: T0, value: valueOfPair(2 * g + 1) }]),
     });
     // First request, its last group, the first groups of the second request, and the last group.
-    expect(series[0]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 1 }], HealthyHostCount: [{ minute: T0, value: 2 }] });
+    expect(series[0]).toEqual({ RequestCount: known([{ minute: T0, value: 0 }, { minute: T0 + M, value: 1 }]), HealthyHostCount: known([{ minute: T0, value: 2 }]) });
     expect(series[1]).toEqual(expected(1));
-    expect(series[249]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 499 }], HealthyHostCount: [{ minute: T0, value: 500 }] });
-    expect(series[250]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 1_001 }], HealthyHostCount: [{ minute: T0, value: 1_002 }] });
-    expect(series[299]).toEqual({ RequestCount: [{ minute: T0, value: 0 }, { minute: T0 + M, value: 1_099 }], HealthyHostCount: [{ minute: T0, value: 1_100 }] });
+    expect(series[249]).toEqual({ RequestCount: known([{ minute: T0, value: 0 }, { minute: T0 + M, value: 499 }]), HealthyHostCount: known([{ minute: T0, value: 500 }]) });
+    expect(series[250]).toEqual({ RequestCount: known([{ minute: T0, value: 0 }, { minute: T0 + M, value: 1_001 }]), HealthyHostCount: known([{ minute: T0, value: 1_002 }]) });
+    expect(series[299]).toEqual({ RequestCount: known([{ minute: T0, value: 0 }, { minute: T0 + M, value: 1_099 }]), HealthyHostCount: known([{ minute: T0, value: 1_100 }]) });
     series.forEach((s, g) => expect(s, `group ${g}`).toEqual(expected(g)));
   });
 
   it('keeps one group a one-group call, and answers every group with nothing asked when the window has no complete minute', async () => {
     answerByQueryId();
     const one = await makePort().targetGroupsMinutesOf([groupDims[7]!], ['HealthyHostCount'], T0, T0 + 2 * M);
-    expect(one).toEqual([{ HealthyHostCount: [{ minute: T0, value: 1 }] }]);
+    expect(one).toEqual([{ HealthyHostCount: known([{ minute: T0, value: 1 }]) }]);
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
     cw.resetHistory();
     const none = await makePort().targetGroupsMinutesOf(groupDims.slice(0, 3), ['RequestCount', 'HealthyHostCount'], T0 + 10_000, T0 + 50_000);
-    expect(none).toEqual([0, 1, 2].map(() => ({ RequestCount: [], HealthyHostCount: [] })));
+    expect(none).toEqual([0, 1, 2].map(() => ({ RequestCount: known([]), HealthyHostCount: known([]) })));
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 0);
   });
 
   it('names the failed request by its metrics and its number of target groups', async () => {
     cw.on(GetMetricDataCommand)
-      .resolvesOnce({ MetricDataResults: [] })
+      .callsFakeOnce(async (input: GetMetricDataCommandInput) => ({ MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' })) }))
       .rejects(awsServiceError({ name: 'AccessDenied', Code: 'AccessDenied', status: 403, message: 'User is not authorized' }));
     const err = await makePort()
       .targetGroupsMinutesOf(groupDims, ['RequestCount', 'HealthyHostCount'], T0, T0 + 2 * M)
@@ -270,5 +273,53 @@ describe('createCloudWatchMetrics: many target groups', () => {
     expect((err as AwsCallError).resource).toBe('RequestCount,HealthyHostCount 50 target groups');
     expect((err as AwsCallError).message).toMatch(/^CloudWatch GetMetricData on RequestCount,HealthyHostCount 50 target groups failed: AccessDenied \(fatal, /);
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+  });
+});
+
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html: StatusCode is
+// Complete, PartialData (more datapoints on the next page), InternalError (retry) or Forbidden.
+describe('createCloudWatchMetrics: results that are not Complete', () => {
+  it.each(['InternalError', 'Forbidden', 'PartialData'])('reads a RequestCount result that stays %s as unknown, never as minutes of 0, after retrying on the clock', async (status) => {
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'm0', Timestamps: [], Values: [], StatusCode: status as 'Complete' }] });
+    const clock = new ManualClock(T0, { autoAdvance: true });
+    const series = await createCloudWatchMetrics({ client, clock, budget }).targetGroupMinutes(dims, 'RequestCount', T0, T0 + 3 * M);
+    expect(series).toEqual({ known: false, status, reason: expect.stringContaining(`StatusCode ${status} for RequestCount of ${dims.targetGroup}`) });
+    // Asked again with backoff on the injected clock, within the budget (10 s here), then given up.
+    expect(cw.commandCalls(GetMetricDataCommand).length).toBeGreaterThan(1);
+    expect(clock.now() - T0).toBeGreaterThan(0);
+    expect(clock.now() - T0).toBeLessThanOrEqual(budget.budgetMs);
+  });
+
+  it('asks again for an InternalError result only, and uses the answer once it is Complete', async () => {
+    cw.on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'm0', Timestamps: [new Date(T0)], Values: [4], StatusCode: 'Complete' },
+          { Id: 'm1', Timestamps: [], Values: [], StatusCode: 'InternalError', Messages: [{ Code: 'InternalError', Value: 'try again' }] },
+        ],
+      })
+      .resolvesOnce({ MetricDataResults: [{ Id: 'm1', Timestamps: [new Date(T0)], Values: [2], StatusCode: 'Complete' }] });
+    const series = await makePort().targetGroupMinutesOf(dims, ['HTTPCode_Target_5XX_Count', 'UnHealthyHostCount'], T0, T0 + M);
+    expect(series).toEqual({ HTTPCode_Target_5XX_Count: known([{ minute: T0, value: 4 }]), UnHealthyHostCount: known([{ minute: T0, value: 2 }]) });
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+    expect(cw.commandCalls(GetMetricDataCommand)[1]!.args[0].input.MetricDataQueries!.map((q) => q.Id)).toEqual(['m1']);
+  });
+
+  it('reads a query CloudWatch returned no result for, or one without a StatusCode, as unknown', async () => {
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'm1', Timestamps: [new Date(T0)], Values: [0] }] });
+    const series = await makePort().targetGroupMinutesOf(dims, ['RequestCount', 'UnHealthyHostCount'], T0, T0 + M);
+    expect(series.RequestCount).toMatchObject({ known: false, status: 'missing' });
+    expect(series.UnHealthyHostCount).toMatchObject({ known: false, status: 'missing' });
+  });
+
+  it('makes a cache reading unknown when one member is not Complete (the worst member is what is judged)', async () => {
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'c0', Timestamps: [new Date(T0)], Values: [40], StatusCode: 'Complete' },
+        { Id: 'c1', Timestamps: [], Values: [], StatusCode: 'Forbidden', Messages: [{ Code: 'Forbidden', Value: 'not authorized' }] },
+      ],
+    });
+    const latest = await makePort().cacheNodeLatest(['a-001', 'a-002'], 'DatabaseMemoryUsagePercentage', T0, T0 + M);
+    expect(latest).toEqual({ known: false, status: 'Forbidden', reason: expect.stringMatching(/StatusCode Forbidden for DatabaseMemoryUsagePercentage of a-002 \(Forbidden: not authorized\)/) });
   });
 });
