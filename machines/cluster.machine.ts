@@ -227,6 +227,15 @@ export const clusterMachine = setup({
         resumeTo: params.resumeTo,
       },
     })),
+    /** A ramp step whose evidence never came (its weight never read back, or CloudWatch never answered whole). */
+    pauseForRampEvidence: assign(({ context, event }) => {
+      const out = (event as unknown as { output: ObserveOutput }).output;
+      const within = Math.round((context.input.readBackTimeoutMs + context.input.reactivate.holdMs) / 1000);
+      const reason = out.reason
+        ? `no evidence for ramp step ${context.rampIndex + 1} within ${within}s: ${out.reason}`
+        : `drift: the weight did not read back as set within ${Math.round(context.input.readBackTimeoutMs / 1000)}s`;
+      return { pause: { kind: 'drift' as const, reason, resumeTo: 'reactivating' as const } };
+    }),
     pauseForApproval: assign(({ context }) => ({
       pause: {
         kind: 'approval' as const,
@@ -542,7 +551,7 @@ export const clusterMachine = setup({
               { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'reactivating' } }] },
               { guard: 'rampComplete', target: 'finished', actions: 'observe' },
               { guard: 'rampStepHeld', target: 'setting', actions: ['observe', 'nextRamp'] },
-              { guard: 'outputPastDeadline', target: '#cluster.paused', actions: ['observe', { type: 'pauseForReadBack', params: { resumeTo: 'reactivating' } }] },
+              { guard: 'outputPastDeadline', target: '#cluster.paused', actions: ['observe', 'pauseForRampEvidence'] },
               { target: 'waiting', actions: ['observe', 'schedule'] },
             ],
             onError: { target: 'rollingBack', actions: { type: 'holdBecause', params: { prefix: 'ramp observation failed; weight set back to 0' } } },

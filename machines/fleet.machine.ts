@@ -1,8 +1,11 @@
-import { assign, setup } from 'xstate';
+import { assign, fromPromise, setup } from 'xstate';
+import type { Drift, Millis } from './types.js';
 
 // Rolls through the plan's clusters under the capacity budget. It never runs an AWS call itself: it
 // decides which cluster starts next (the `startCluster` action, provided by the edge), and stops rolling
-// at the first hold (seed 002: a broken step rolled on to every shard).
+// at the first hold (seed 002: a broken step rolled on to every shard). Before it ends done, one more
+// look (the `confirmFleet` actor, provided by the edge) proves every cluster it finished is in rotation:
+// a weight set to 0 by hand after a cluster finished must not end the run "done".
 
 export type FleetClusterStatus = 'pending' | 'running' | 'paused' | 'done' | 'held' | 'aborted';
 
@@ -20,6 +23,19 @@ export interface FleetContext {
   holds: Array<{ name: string; reason: string }>;
   abort?: { by: string; reason: string };
   reason?: string;
+  /** Paused before ending done: the last look found a finished cluster out of rotation (or could not look). */
+  pause?: { reason: string; drift?: Drift };
+}
+
+export interface ConfirmFleetInput {
+  /** The clusters this run finished (all of them, when the fleet is about to end done). */
+  clusters: string[];
+}
+
+export interface ConfirmFleetOutput {
+  at: Millis;
+  /** What differs from "every finished cluster in rotation"; null when nothing does. */
+  drift: Drift | null;
 }
 
 export type FleetEvent =
@@ -28,7 +44,8 @@ export type FleetEvent =
   | { type: 'CLUSTER.ABORTED'; name: string; reason?: string; inRotation: boolean }
   | { type: 'CLUSTER.PAUSED'; name: string; reason: string }
   | { type: 'CLUSTER.RESUMED'; name: string }
-  | { type: 'ABORT'; by: string; reason?: string };
+  | { type: 'ABORT'; by: string; reason?: string }
+  | { type: 'APPROVE'; by: string };
 
 export interface FleetOutput {
   status: 'done' | 'held' | 'aborted';
@@ -61,6 +78,12 @@ export const fleetMachine = setup({
     events: {} as FleetEvent,
     input: {} as FleetInput,
     output: {} as FleetOutput,
+  },
+  actors: {
+    /** Provided by the edge: reads the listener and judges every finished cluster. */
+    confirmFleet: fromPromise<ConfirmFleetOutput, ConfirmFleetInput>(async () => {
+      throw new Error('actor "confirmFleet" was not provided');
+    }),
   },
   actions: {
     /** Provided by the edge: create and start the cluster's machine. */
@@ -99,6 +122,16 @@ export const fleetMachine = setup({
       if (event.type !== 'ABORT' || context.abort) return {};
       return { abort: { by: event.by, reason: event.reason ?? 'aborted by operator' } };
     }),
+    pauseForDrift: assign(({ event }) => {
+      const drift = (event as unknown as { output: ConfirmFleetOutput }).output.drift ?? undefined;
+      return { pause: { reason: `drift: ${drift?.summary ?? 'a finished cluster is out of rotation'}`, ...(drift ? { drift } : {}) } };
+    }),
+    pauseForError: assign(({ event }) => {
+      const error = (event as unknown as { error: unknown }).error;
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      return { pause: { reason: `could not confirm that every finished cluster is in rotation (${message}); approve to look again` } };
+    }),
+    clearPause: assign({ pause: undefined }),
     explainHeld: assign(({ context }) => {
       const untouched = names(context, 'pending');
       const holds = context.holds.map((h) => `${h.name}: ${h.reason}`).join('; ');
@@ -116,6 +149,7 @@ export const fleetMachine = setup({
     settledAborted: ({ context }) => context.abort !== undefined && active(context) === 0,
     settledHeld: ({ context }) => context.holds.length > 0 && active(context) === 0,
     allDone: ({ context }) => context.input.clusters.every((n) => context.status[n] === 'done'),
+    confirmedDrift: ({ event }) => (event as unknown as { output: ConfirmFleetOutput }).output.drift !== null,
     /** A cluster can report only while it runs: stale or duplicate reports change nothing. */
     fromRunning: ({ context, event }) => 'name' in event && ['running', 'paused'].includes(context.status[event.name] ?? ''),
   },
@@ -138,7 +172,7 @@ export const fleetMachine = setup({
       always: [
         { guard: 'settledAborted', target: 'aborted' },
         { guard: 'settledHeld', target: 'held' },
-        { guard: 'allDone', target: 'done' },
+        { guard: 'allDone', target: 'confirming' },
         {
           guard: 'canStart',
           actions: [
@@ -154,6 +188,26 @@ export const fleetMachine = setup({
         'CLUSTER.PAUSED': { guard: 'fromRunning', actions: 'onPaused' },
         'CLUSTER.RESUMED': { guard: 'fromRunning', actions: 'onResumed' },
         ABORT: { actions: 'recordAbort' },
+      },
+    },
+    confirming: {
+      invoke: {
+        id: 'confirmFleet',
+        src: 'confirmFleet',
+        input: ({ context }) => ({ clusters: names(context, 'done') }),
+        onDone: [
+          { guard: 'confirmedDrift', target: 'paused', actions: 'pauseForDrift' },
+          { target: 'done' },
+        ],
+        onError: { target: 'paused', actions: 'pauseForError' },
+      },
+      on: { ABORT: { target: 'aborted', actions: 'recordAbort' } },
+    },
+    /** Waits for an operator: approving looks again (the change put right, or accepted by putting it right). */
+    paused: {
+      on: {
+        APPROVE: { target: 'confirming', actions: 'clearPause' },
+        ABORT: { target: 'aborted', actions: 'recordAbort' },
       },
     },
     done: { type: 'final' },

@@ -17,13 +17,15 @@ import type {
   VerifyInput,
 } from '../../machines/cluster.contract.js';
 import type { Check, TargetRef } from '../../machines/types.js';
+import type { ConfirmFleetInput, ConfirmFleetOutput } from '../../machines/fleet.machine.js';
+import { confirmFleet } from './capacity.js';
 import { AwsCallError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
 import type { ForwardConfig } from '../ports/traffic.js';
 import { TARGET_GROUPS_PER_FORWARD } from '../plan/schema.js';
 import { runPreflight } from './preflight.js';
 import { assertOutOfRotation, capacityWithout, readyForTraffic } from './rotation-guards.js';
-import { observeDrain, observeRamp, weightEvidence } from './observations.js';
+import { driftOutput, observeDrain, observeRamp, weightEvidence } from './observations.js';
 import { otherRoutes, readRules } from './other-rules.js';
 import { observeStep, startStep } from './maintenance-steps.js';
 import { removeLeftoverCanaryRules, verifyCluster } from './verification.js';
@@ -94,7 +96,8 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
       const now = ctx.clock.now();
       const evidence = await weightEvidence(ctx, i.cluster, i.weight);
       const checks = [{ ...evidence.check, at: now }];
-      if (evidence.check.ok) return { at: now, status: 'done', checks };
+      // Its own weight reads back; a neighbour set out of rotation by hand beyond the plan's capacity is drift.
+      if (evidence.check.ok) return evidence.drift ? driftOutput(now, evidence) : { at: now, status: 'done', checks };
       // Another rule sending it traffic is not a read-back that is late: it is drift now.
       if (evidence.drift?.routes?.length) return { at: now, status: 'drift', drift: evidence.drift, reason: evidence.check.message, checks };
       return { at: now, status: 'not-yet', recheckAt: now + 5_000, reason: evidence.check.message, checks };
@@ -110,6 +113,23 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
     verifyCluster: effect<VerifyInput, ObserveOutput>('verify', (i) => verifyCluster(ctx, i)),
     observeRamp: effect<ObserveRampInput, ObserveOutput>('ramp', (i) => observeRamp(ctx, i)),
     secure: effect<SecureInput, Stamped>('secure', (i) => secure(ctx, i)),
+  };
+}
+
+/** The fleet machine's one effect: its last look before it ends done (a read; nothing to write ahead). */
+export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
+  return {
+    confirmFleet: fromPromise<ConfirmFleetOutput, ConfirmFleetInput>(async ({ input }) => {
+      tracker.begin();
+      try {
+        return await confirmFleet(ctx, input.clusters);
+      } catch (err) {
+        await journal(ctx, 'error', `fleet: confirmFleet failed: ${oneLine(err)}`, { data: { error: oneLine(err), name: err instanceof Error ? err.name : 'unknown' } });
+        throw err;
+      } finally {
+        tracker.end();
+      }
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import type { Logger } from 'pino';
 import { clusterMachine } from '../../machines/cluster.machine.js';
-import { fleetMachine, type FleetOutput } from '../../machines/fleet.machine.js';
+import { fleetMachine, type FleetContext, type FleetOutput } from '../../machines/fleet.machine.js';
 import type { ClusterOutput } from '../../machines/cluster.contract.js';
 import { AwsCallError, QuiesceError } from '../errors.js';
 import type { Plan } from '../plan/schema.js';
@@ -10,7 +10,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MetricsPort } from '../ports/metrics.js';
 import type { TrafficPort } from '../ports/traffic.js';
 import type { JournalEntry, JournalKind, RunRecord, RunStatus, RunStore } from '../store/run-store.js';
-import { createClusterActors } from './cluster-actors.js';
+import { createClusterActors, createFleetActors } from './cluster-actors.js';
 import { clusterMachineInput, fleetInput } from './machine-input.js';
 import { baseline, type RunContext } from './run-context.js';
 import type { VirtualClock } from './virtual-clock.js';
@@ -251,6 +251,7 @@ class RunDriver {
       metrics: conn.metrics,
       location: { listenerArn: plan.fleet.listenerArn, ...(plan.fleet.ruleArn ? { ruleArn: plan.fleet.ruleArn } : {}) },
       inFlight: () => new Set([...this.clusters].filter(([, a]) => a.getSnapshot().status === 'active').map(([n]) => n)),
+      outcomes: () => new Map([...this.clusters].flatMap(([n, a]) => { const snap = a.getSnapshot(); return snap.status === 'done' ? [[n, (snap.output as ClusterOutput).outcome] as const] : []; })),
       probes: conn.probes,
       metricsLagMs: conn.metricsLagMs,
     };
@@ -275,12 +276,13 @@ class RunDriver {
         // Runs inside the fleet's transition: start the cluster after it, never re-entrantly.
         startCluster: (_, params: { name: string }) => queueMicrotask(() => this.startCluster(params.name)),
       },
+      actors: { confirmFleet: createFleetActors(this.ctx, tracker).confirmFleet },
     });
     const snapshot = record.snapshot?.fleet;
     this.fleet = createActor(fleetLogic, { input: fleetInput(plan), ...(snapshot ? { snapshot: snapshot as never } : {}) });
     this.fleet.subscribe({
       next: (snap) => {
-        this.noteTransition('fleet', snap.value, undefined);
+        this.noteTransition('fleet', snap.value, undefined, snap.context.pause);
         this.fleetDirty = true;
         this.requestCommit();
       },
@@ -316,8 +318,11 @@ class RunDriver {
 
     if (options.operator) {
       const paused = [...this.clusters].filter(([, a]) => a.getSnapshot().value === 'paused');
-      await this.note('operator', `approved by ${options.operator.by} (${paused.map(([n]) => n).join(', ') || 'nothing paused'})`, { data: { action: 'approve', by: options.operator.by } });
+      const fleetPaused = this.fleet.getSnapshot().value === 'paused';
+      const names = [...paused.map(([n]) => n), ...(fleetPaused ? ['fleet'] : [])];
+      await this.note('operator', `approved by ${options.operator.by} (${names.join(', ') || 'nothing paused'})`, { data: { action: 'approve', by: options.operator.by } });
       for (const [, actor] of paused) actor.send({ type: 'APPROVE', by: options.operator.by });
+      if (fleetPaused) this.fleet.send({ type: 'APPROVE', by: options.operator.by });
     }
 
     for (;;) {
@@ -344,7 +349,8 @@ class RunDriver {
       if (dues.length === 0) {
         if (this.inflight > 0) continue;
         const paused = [...this.clusters.values()].filter((a) => a.getSnapshot().value === 'paused');
-        if (paused.length) return this.pause(paused);
+        const fleetPause = fleetSnap.value === 'paused' ? fleetSnap.context.pause : undefined;
+        if (paused.length || fleetPause) return this.pause(paused, fleetPause);
         throw new Error(`run ${this.record.runId} is stuck: no effect is running and no cluster waits for anything (fleet ${JSON.stringify(fleetSnap.value)})`);
       }
       const due = Math.max(now, Math.min(...dues));
@@ -439,14 +445,14 @@ class RunDriver {
     else this.fleet.send({ type: 'CLUSTER.ABORTED', name, ...(out.reason ? { reason: out.reason } : {}), inRotation: out.inRotation });
   }
 
-  private noteTransition(name: string, value: unknown, snap: ClusterSnap | undefined): void {
+  private noteTransition(name: string, value: unknown, snap: ClusterSnap | undefined, fleetPause?: FleetContext['pause']): void {
     const key = stateKey(value);
     const previous = this.lastState.get(name);
     if (previous === key) return;
     this.lastState.set(name, key);
     const at = this.conn.clock.now();
     if (snap && (previous === undefined || previous.split('.')[0] !== key.split('.')[0])) this.phaseSince.set(name, at);
-    const context = snap?.context;
+    const context = snap?.context ?? (fleetPause ? { pause: fleetPause, drift: fleetPause.drift, reason: undefined } : undefined);
     const why = key === 'paused' ? context?.pause?.reason : key === 'held' || key === 'aborted' ? context?.reason : undefined;
     const message = `${name}: ${previous ?? '(start)'} -> ${key}${why ? ` (${why})` : ''}`;
     this.batch.entries.push({ at, kind: 'transition', ...(name === 'fleet' ? {} : { cluster: name }), message, data: { from: previous ?? null, to: key, ...(why ? { reason: why } : {}), ...(context?.drift ? { drift: context.drift } : {}) } });
@@ -732,8 +738,8 @@ class RunDriver {
     this.deps.onProgress?.(this.view('running'));
   }
 
-  private async pause(paused: ClusterActor[]): Promise<DriveResult> {
-    const reason = paused.map((a) => `${a.getSnapshot().context.input.name}: ${a.getSnapshot().context.pause?.reason ?? 'paused'}`).join('; ');
+  private async pause(paused: ClusterActor[], fleetPause?: FleetContext['pause']): Promise<DriveResult> {
+    const reason = [...paused.map((a) => `${a.getSnapshot().context.input.name}: ${a.getSnapshot().context.pause?.reason ?? 'paused'}`), ...(fleetPause ? [`fleet: ${fleetPause.reason}`] : [])].join('; ');
     await this.commitNow({ status: 'paused', reason });
     await this.note('run', `run paused: ${reason}`);
     const result = { ...this.view('paused', reason), ...this.sandbox(false) };

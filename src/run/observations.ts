@@ -3,6 +3,8 @@ import type { Check, TargetRef } from '../../machines/types.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
 import { firstUnknown } from '../ports/metrics.js';
 import { computeDrift } from '../traffic/drift.js';
+import { weightVerdict } from '../ports/traffic.js';
+import { neighbourDrift } from './capacity.js';
 import { check, clusterSpec, type RunContext } from './run-context.js';
 import { noteWeightRead, targetGroupSettings } from './cadence.js';
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
@@ -17,19 +19,32 @@ const UNKNOWN_RECHECK_MS = 30_000;
 /**
  * Reads the weight back; a different live weight is drift, reported with the precise diff. Out of
  * rotation (expected 0), so is any other rule of the load balancer sending the group traffic: read in the
- * same look (one listing of the rules, which also holds the fleet's forward).
+ * same look (one listing of the rules, which also holds the fleet's forward). The same read judges the
+ * clusters this run is not working on: one set out of rotation by hand so that the fleet breaks its
+ * capacity rules is drift too (the check passes for this cluster's own weight).
  */
-export async function weightEvidence(ctx: RunContext, cluster: string, expected: number, name = 'weight'): Promise<{ check: Check; drift?: ObserveOutput['drift'] }> {
+export async function weightEvidence(ctx: RunContext, cluster: string, expected: number, name = 'weight'): Promise<{ check: Check; drift?: ObserveOutput['drift']; capacity?: Check }> {
   const spec = clusterSpec(ctx, cluster);
   const routes = expected === 0 ? reaching(otherRoutes(ctx, cluster, await readRules(ctx))) : [];
-  const verdict = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, expected);
-  if (verdict.status === 'ok' && routes.length === 0) return { check: check(name, true, `weight ${verdict.live}`, `${expected}`) };
   const live = await ctx.traffic.readForwardConfig(ctx.location);
+  const verdict = weightVerdict(live, spec.targetGroupArn, expected);
+  if (verdict.status === 'ok' && routes.length === 0) {
+    const ok = check(name, true, `weight ${verdict.live}`, `${expected}`);
+    const neighbours = await neighbourDrift(ctx, live);
+    return neighbours ? { check: ok, drift: neighbours.drift, capacity: neighbours.check } : { check: ok };
+  }
   const drift =
     computeDrift({ weights: { [spec.targetGroupArn]: expected }, groups: live.targetGroups.map((g) => g.targetGroupArn), exclusive: [spec.targetGroupArn] }, { forward: live, otherRoutes: routes }) ?? undefined;
   const observed = `weight ${verdict.live ?? 'missing'}${routes.length ? `; ${routesText(routes)}` : ''}`;
   const message = verdict.status === 'ok' ? `${cluster} is out of rotation in the fleet's forward but still reachable: ${routesText(routes)}` : `${cluster}'s weight reads ${verdict.live ?? 'missing'}, expected ${expected}`;
   return { check: check(name, false, observed, `${expected}`, message), ...(drift ? { drift } : {}) };
+}
+
+/** An observation ended by drift the weight read found, with the checks that show it. */
+export function driftOutput(at: number, evidence: Awaited<ReturnType<typeof weightEvidence>>): ObserveOutput {
+  const checks = [evidence.check, ...(evidence.capacity ? [evidence.capacity] : [])].map((c) => ({ ...c, at }));
+  const reason = evidence.capacity?.message ?? evidence.check.message;
+  return { at, status: 'drift', ...(evidence.drift ? { drift: evidence.drift } : {}), ...(reason ? { reason } : {}), checks };
 }
 
 export async function observeDrain(
@@ -39,7 +54,7 @@ export async function observeDrain(
   const spec = clusterSpec(ctx, input.cluster);
   const now = ctx.clock.now();
   const weight = await weightEvidence(ctx, input.cluster, 0, 'drain.weight');
-  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
+  if (weight.drift) return driftOutput(now, weight);
   const checks: Check[] = [weight.check];
   const waits: number[] = [];
 
@@ -121,11 +136,14 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; wei
   // The mid-hold look judges the minutes published so far; the weight is read right after the set and at
   // the end of the hold, which bounds a hand-made change to half a hold before it is caught.
   if (!mid) {
-    const weight = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, input.weight);
+    const live = await ctx.traffic.readForwardConfig(ctx.location);
+    const weight = weightVerdict(live, spec.targetGroupArn, input.weight);
     noteWeightRead(ctx, input.cluster, now);
     checks.push(check('ramp.weight', weight.status === 'ok', `weight ${weight.live ?? 'missing'}`, `${input.weight}`, `${input.cluster}'s weight reads ${weight.live ?? 'missing'}, expected ${input.weight}`));
     // A stale read right after the set is "not yet"; the machine pauses if it never reads back.
     if (weight.status !== 'ok') return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks: stampAll(checks, now) };
+    const neighbours = await neighbourDrift(ctx, live);
+    if (neighbours) return { at: now, status: 'drift', drift: neighbours.drift, reason: neighbours.check.message ?? neighbours.drift.summary, checks: stampAll([...checks, neighbours.check], now) };
     // The look right after the set: the read-back is all there is to judge yet.
     if (now < midHold) return { at: now, status: 'done', recheckAt: midHold, checks: stampAll(checks, now) };
   }

@@ -21,6 +21,8 @@ export interface RunContext {
   location: TrafficLocation;
   /** Clusters whose machines are running now: their weights are theirs to judge, not another cluster's. */
   inFlight: () => ReadonlySet<string>;
+  /** Clusters whose machines ended, and how: a cluster this run finished is expected back in rotation. */
+  outcomes: () => ReadonlyMap<string, 'done' | 'held' | 'aborted'>;
   /** Data-plane probes; absent ones are skipped (and the plan review says so). */
   probes: {
     redis?: (cluster: ClusterSpec) => Promise<ProbeResult>;

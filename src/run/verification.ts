@@ -4,7 +4,7 @@ import type { ClusterSpec } from '../plan/schema.js';
 import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-version.js';
 import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
 import { canaryThroughRule, leftoverRulesRemoved } from './canary-rule.js';
-import { weightEvidence } from './observations.js';
+import { driftOutput, weightEvidence } from './observations.js';
 import { modifyRequest, stepKey, type StepIntent } from './maintenance-steps.js';
 import { baseline, check, clusterSpec, percent, type RunContext } from './run-context.js';
 import type { TargetGroupSettings } from '../ports/traffic.js';
@@ -47,7 +47,7 @@ export async function verifyCluster(ctx: RunContext, input: { cluster: string; e
     if (weightReadDue(ctx, input.cluster, now)) {
       const weight = await weightEvidence(ctx, input.cluster, input.expectedWeight, 'verify.weight');
       noteWeightRead(ctx, input.cluster, now);
-      if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
+      if (weight.drift) return driftOutput(now, weight);
       checks.unshift(weight.check);
     }
     const next = await targetsRecheckAt(ctx, input.cluster, settings, targets.initial, now);
@@ -71,7 +71,7 @@ async function fullLook(
   const now = ctx.clock.now();
   const weight = await weightEvidence(ctx, input.cluster, input.expectedWeight, 'verify.weight');
   noteWeightRead(ctx, input.cluster, now);
-  if (weight.drift) return { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] };
+  if (weight.drift) return driftOutput(now, weight);
 
   const checks: Check[] = [weight.check, ...(leftovers && !leftovers.ok ? [leftovers] : [])];
   const permanent: Check[] = [];

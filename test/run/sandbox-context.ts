@@ -60,6 +60,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
     metrics: conn.metrics,
     location: { listenerArn: plan.fleet.listenerArn },
     inFlight: () => new Set(),
+    outcomes: () => new Map(),
     probes: conn.probes,
     metricsLagMs: conn.metricsLagMs,
   };
