@@ -24,6 +24,7 @@ export interface ReviewDiagrams {
 
 const CLUSTER_STATES = new Set(machineGraph(clusterMachine).nodes.map((n) => n.id));
 const FLEET_STATES = new Set(machineGraph(fleetMachine).nodes.map((n) => n.id));
+const FLEET_ENDS: ReadonlySet<string> = new Set(['done', 'held', 'aborted']);
 
 /** `a.b.c` and its ancestors `a.b`, `a`, most specific first. */
 function lineage(id: string): string[] {
@@ -37,10 +38,14 @@ export function clusterMarks(summary: Pick<ClusterSummary, 'current' | 'visited'
   return { ...(current ? { current } : {}), visited };
 }
 
-/** The fleet machine's final states carry the run's status names; anything else is still rolling. */
+/**
+ * The fleet machine's final states carry the run's status names; anything else is still rolling (a run
+ * paused by one of its clusters; a pause of the fleet's own last look is not told apart here). A run that
+ * ended done passed the last look (confirming) on its way.
+ */
 export function fleetMarks(status: RunReport['status']): StateMarks {
-  const current = FLEET_STATES.has(status) ? status : 'rolling';
-  return { current, visited: [...new Set(['rolling', current])] };
+  const current = FLEET_STATES.has(status) && FLEET_ENDS.has(status) ? status : 'rolling';
+  return { current, visited: [...new Set(['rolling', ...(current === 'done' ? ['confirming'] : []), current])] };
 }
 
 export async function renderReviewDiagrams(report?: RunReport): Promise<ReviewDiagrams> {

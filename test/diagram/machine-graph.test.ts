@@ -118,7 +118,10 @@ describe('machineGraph of the fleet machine', () => {
       'always [canStart]',
     ]);
     expect(internal.at(-1)?.actions).toEqual(['startCluster', 'markStarted']);
-    expect(find(graph, 'rolling', 'done')[0]?.guard).toBe('allDone');
+    expect(find(graph, 'rolling', 'confirming')[0]?.guard).toBe('allDone');
+    expect(find(graph, 'confirming', 'paused')[0]?.guard).toBe('confirmedDrift');
+    expect(find(graph, 'confirming', 'done')).toHaveLength(1);
+    expect(find(graph, 'paused', 'confirming')[0]?.event).toBe('APPROVE');
   });
 });
 

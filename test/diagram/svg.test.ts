@@ -106,7 +106,7 @@ describe('renderSvg options', () => {
     const root = parseXml(await renderSvgDocument([clusterMachine, fleetMachine]));
     const machineGroups = allElements(root).filter((e) => e.attributes['data-machine'] !== undefined);
     expect(machineGroups.map((g) => g.attributes['data-machine'])).toEqual(['cluster', 'fleet']);
-    expect(stateGroups(machineGroups[1]!).map((g) => g.attributes['data-state'])).toEqual(['rolling', 'done', 'held', 'aborted']);
+    expect(stateGroups(machineGroups[1]!).map((g) => g.attributes['data-state'])).toEqual(['rolling', 'confirming', 'paused', 'done', 'held', 'aborted']);
   });
 
   it('escapes text from the machine', async () => {

@@ -72,6 +72,12 @@ describe('model check: fleet machine', () => {
     });
   }
 
+  it('catches a fleet that ends done without its last look (or in spite of what it found)', () => {
+    const broken = fleetMachine.provide({ guards: { confirmedDrift: () => false } });
+    const report = checkFleetMachine(broken, configs[0]!);
+    expect(report.violations.some((v) => v.startsWith('(e)'))).toBe(true);
+  });
+
   it('catches a broken capacity guard', () => {
     const broken = fleetMachine.provide({ guards: { canStart: ({ context }) => Object.values(context.status).includes('pending') } });
     const report = checkFleetMachine(broken, configs[0]!);

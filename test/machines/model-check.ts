@@ -311,6 +311,16 @@ type FleetSnap = SnapshotFrom<FleetMachine>;
 export function fleetEvents(snap: FleetSnap): AnyEvent[] {
   if (snap.status !== 'active') return [];
   const events: AnyEvent[] = [{ type: 'ABORT', by: 'op' }];
+  // The last look before done: every finished cluster in rotation, one out (drift), or the look failing.
+  if (snap.children.confirmFleet) {
+    const drift = { weights: [{ targetGroupArn: 'tg-a', expected: 1, live: 0 }], targetsAppeared: [], targetsVanished: [], summary: 'a weight expected 1, live 0' };
+    events.push(
+      { type: 'xstate.done.actor.confirmFleet', output: { at: 0, drift: null } },
+      { type: 'xstate.done.actor.confirmFleet', output: { at: 0, drift } },
+      { type: 'xstate.error.actor.confirmFleet', error: new Error('confirmFleet failed') },
+    );
+  }
+  if (snap.value === 'paused') events.push({ type: 'APPROVE', by: 'op' });
   for (const name of snap.context.input.clusters) {
     const status = snap.context.status[name];
     if (status === 'running') {
@@ -338,13 +348,16 @@ interface FleetMonitor {
   out: string[];
   started: string[];
   heldSeen: boolean;
+  /** The last look before done found every finished cluster in rotation (and nothing happened since). */
+  confirmed: boolean;
   bad?: string;
 }
 
 /**
  * (c) never more than maxOutOfService clusters out of rotation, never fewer than minActiveClusters in;
  * "out" counts from each startCluster effect the machine emits until the cluster reports back in rotation.
- * Also: nothing starts after a hold, nothing starts twice, and every end other than done has a reason.
+ * Also: nothing starts after a hold, nothing starts twice, and every end other than done has a reason;
+ * (e) the fleet ends done only right after a last look that found every finished cluster in rotation.
  */
 function fleetMonitor(input: FleetInput) {
   const apply = (m: FleetMonitor, actions: unknown[], where: string): FleetMonitor => {
@@ -364,7 +377,7 @@ function fleetMonitor(input: FleetInput) {
     return mon;
   };
   return {
-    initial: (_: FleetSnap, actions: unknown[]) => apply({ out: [], started: [], heldSeen: false }, actions, 'initial'),
+    initial: (_: FleetSnap, actions: unknown[]) => apply({ out: [], started: [], heldSeen: false, confirmed: false }, actions, 'initial'),
     step: (m: FleetMonitor, prev: FleetSnap, event: AnyEvent, next: FleetSnap, actions: unknown[]) => {
       const name = event.name as string | undefined;
       let mon: FleetMonitor = { ...m, out: [...m.out] };
@@ -373,7 +386,10 @@ function fleetMonitor(input: FleetInput) {
         if (backIn) mon.out = mon.out.filter((n) => n !== name);
       }
       if (event.type === 'CLUSTER.HELD' && name && mon.started.includes(name)) mon.heldSeen = true;
+      mon.confirmed = event.type === 'xstate.done.actor.confirmFleet' && (event.output as { drift: unknown }).drift === null;
       mon = apply(mon, actions, `after ${event.type} ${name ?? ''}`.trim());
+      // (e) done only right after a look that found every finished cluster in rotation.
+      if (next.status === 'done' && next.value === 'done' && !mon.confirmed) mon.bad ??= `(e) fleet ended done without confirming every finished cluster in rotation (after ${event.type})`;
       if (next.status === 'done' && next.value !== 'done' && !next.context.reason) mon.bad ??= `(b) fleet ended ${String(next.value)} without a reason`;
       void prev;
       return mon;
@@ -387,9 +403,9 @@ export function checkFleetMachine(machine: FleetMachine, input: FleetInput): Che
   return explore(
     logic,
     fleetEvents,
-    (p) => serializeFleet(p.snap) + JSON.stringify([[...p.mon.out].sort(), [...p.mon.started].sort(), p.mon.heldSeen, p.mon.bad]),
+    (p) => serializeFleet(p.snap) + JSON.stringify([[...p.mon.out].sort(), [...p.mon.started].sort(), p.mon.heldSeen, p.mon.confirmed, p.mon.bad]),
     serializeFleet,
-    (snap) => snap.status === 'done' || Object.values(snap.context.status).includes('paused'),
+    (snap) => snap.status === 'done' || snap.value === 'paused' || Object.values(snap.context.status).includes('paused'),
     (snap, event) => `${event.type} ${String(event.name ?? '')} -> ${stateOf(snap)}`,
   );
 }
