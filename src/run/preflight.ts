@@ -13,6 +13,7 @@ import { groupName } from '../traffic/drift.js';
 import { stepKey } from './maintenance-steps.js';
 import { targetGroupSettings } from './cadence.js';
 import { fleetHealth, type FleetHealth } from './fleet-health.js';
+import { requiredHealthyTargets } from './capacity.js';
 import { baseline, check, clusterSpec, percent, weightOf, type RunContext } from './run-context.js';
 
 // Before a cluster leaves rotation. Each check reports what it observed, so a refusal explains itself
@@ -112,14 +113,12 @@ function sourcesText(fleet: FleetHealth): string {
   return ` (${byMetrics} vouched for by CloudWatch through ${new Date(fleet.metricsThrough).toISOString().slice(11, 16)} UTC, ${fleet.clusters.length - byMetrics} read live)`;
 }
 
+/** An early refusal on preflight's reads; the capacity guard of the weight change judges it again, under the lock. */
 function checkCapacity(ctx: RunContext, spec: ClusterSpec, remainingHealthy: number, fleetTargets: number, checks: Check[]): void {
-  const min = ctx.plan.capacity.minHealthyTargets;
+  const min = requiredHealthyTargets(ctx, fleetTargets);
   if (min === undefined) return;
-  // A percentage is of every target the fleet had registered when the run started.
-  const required = typeof min === 'number' ? min : Math.ceil((Number(min.slice(0, -1)) / 100) * fleetTargets);
-  const label = typeof min === 'number' ? `${min}` : `${min} of ${fleetTargets} = ${required}`;
   checks.push(
-    check('preflight.capacity', remainingHealthy >= required, `${remainingHealthy} healthy targets would remain in rotation`, `>= ${label}`, `taking ${spec.name} out would leave ${remainingHealthy} healthy targets in rotation, fewer than capacity.minHealthyTargets ${label}`),
+    check('preflight.capacity', remainingHealthy >= min.required, `${remainingHealthy} healthy targets would remain in rotation`, `>= ${min.label}`, `taking ${spec.name} out would leave ${remainingHealthy} healthy targets in rotation, fewer than capacity.minHealthyTargets ${min.label}`),
   );
 }
 

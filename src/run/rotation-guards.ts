@@ -2,7 +2,8 @@ import { RefusedError } from '../errors.js';
 import type { ForwardConfig, WeightGuard } from '../ports/traffic.js';
 import { fleetHealth } from './fleet-health.js';
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
-import { clusterSpec, weightOf, type RunContext } from './run-context.js';
+import { requiredHealthyTargets } from './capacity.js';
+import { baseline, clusterSpec, weightOf, type RunContext } from './run-context.js';
 
 // Checked right as a weight changes a cluster's place in rotation, against the live listener: the
 // last word on the two promises the audit holds quiesce to (nothing back into rotation unhealthy, never
@@ -40,31 +41,48 @@ export function readyForTraffic(ctx: RunContext, cluster: string): WeightGuard {
 
 /**
  * Before a cluster leaves rotation (weight from more to 0), the clusters left in rotation must satisfy the
- * plan's capacity. Another cluster may be out for reasons of its own (weight 0 set by hand, before the run
- * or during it), or be leaving at the same moment (maxOutOfService > 1): taking this one out too would
- * break minActiveClusters or maxOutOfService, and taking the last one out is an outage. Applies to
- * removal, rollback and securing alike. A weight guard: the weights are judged on the listener as this
- * change finds it, after every earlier change of this process read back, so two clusters leaving at once
- * cannot both pass. Which other clusters have serving targets is read before (shared with the reads of
- * the same moment; above `capacity.liveScanLimit`, CloudWatch vouches for the steady ones, as in
- * preflight): quiesce takes a cluster's weight to 0 before it deregisters its targets, so a change of
- * ours there always shows in the weights first.
+ * plan's capacity: minActiveClusters, maxOutOfService and minHealthyTargets. Another cluster may be out for
+ * reasons of its own (weight 0 set by hand, before the run or during it), or be leaving at the same moment
+ * (maxOutOfService > 1): taking this one out too would break them, and taking the last one out is an
+ * outage. Applies to removal, rollback and securing alike. A weight guard: the weights are judged on the
+ * listener as this change finds it, under the listener's weight lock, after every earlier change of this
+ * process read back, so two clusters leaving at once cannot both pass. Which other clusters have serving
+ * targets, and how many are healthy, is read just before (shared with the reads of the same moment; above
+ * `capacity.liveScanLimit`, CloudWatch vouches for the steady ones, as in preflight) and read again under
+ * the lock when the change waited for it longer than FRESH_EVIDENCE_MS: the counts are never preflight's.
+ * quiesce takes a cluster's weight to 0 before it deregisters its targets, so a change of ours there
+ * always shows in the weights first.
  */
 export async function capacityWithout(ctx: RunContext, cluster: string): Promise<WeightGuard> {
   const spec = clusterSpec(ctx, cluster);
   const others = ctx.plan.fleet.clusters.filter((c) => c.name !== cluster);
-  const fleet = await fleetHealth(ctx, others);
-  const hasTargets = new Map(fleet.clusters.map((h) => [h.name, h.registered > 0]));
+  let readAt = ctx.clock.now();
+  let fleet = await fleetHealth(ctx, others);
   return async (live) => {
     // Weight 0, or no registered target (deregister mode): it serves nothing, so taking it out costs no capacity.
     if (!(await isInRotation(ctx, live, spec.targetGroupArn))) return;
-    const inRotation = others.filter((o) => (weightOf(live, o.targetGroupArn) ?? 0) > 0 && hasTargets.get(o.name)).map((o) => o.name);
+    if (ctx.clock.now() - readAt > FRESH_EVIDENCE_MS) {
+      readAt = ctx.clock.now();
+      fleet = await fleetHealth(ctx, others);
+    }
+    const health = new Map(fleet.clusters.map((h) => [h.name, h]));
+    const inRotation = others.filter((o) => (weightOf(live, o.targetGroupArn) ?? 0) > 0 && (health.get(o.name)?.registered ?? 0) > 0);
+    const names = inRotation.map((o) => o.name);
     const out = ctx.plan.fleet.clusters.length - inRotation.length;
     const { minActiveClusters, maxOutOfService } = ctx.plan.capacity;
-    if (inRotation.length >= minActiveClusters && out <= maxOutOfService) return;
-    const outNames = others.filter((c) => !inRotation.includes(c.name)).map((c) => c.name);
+    if (inRotation.length < minActiveClusters || out > maxOutOfService) {
+      const outNames = others.filter((c) => !names.includes(c.name)).map((c) => c.name);
+      throw new RefusedError(
+        `taking ${cluster} out of rotation would leave ${inRotation.length} cluster(s) in rotation (${names.join(', ') || 'none'}) and ${out} out (${[...outNames, cluster].join(', ')}); the plan allows at least ${minActiveClusters} in and at most ${maxOutOfService} out, so ${cluster} stays in rotation`,
+      );
+    }
+    const base = await baseline(ctx);
+    const min = requiredHealthyTargets(ctx, Object.values(base.targets).reduce((n, t) => n + t.length, 0));
+    if (min === undefined) return;
+    const healthy = inRotation.reduce((n, o) => n + (health.get(o.name)?.healthy ?? 0), 0);
+    if (healthy >= min.required) return;
     throw new RefusedError(
-      `taking ${cluster} out of rotation would leave ${inRotation.length} cluster(s) in rotation (${inRotation.join(', ') || 'none'}) and ${out} out (${[...outNames, cluster].join(', ')}); the plan allows at least ${minActiveClusters} in and at most ${maxOutOfService} out, so ${cluster} stays in rotation`,
+      `taking ${cluster} out of rotation would leave ${healthy} healthy targets in rotation (${inRotation.map((o) => `${o.name} ${health.get(o.name)?.healthy ?? 0}`).join(', ') || 'none'}), fewer than capacity.minHealthyTargets ${min.label}, so ${cluster} stays in rotation`,
     );
   };
 }
