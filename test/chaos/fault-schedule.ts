@@ -20,6 +20,9 @@ const OPERATIONS: Record<(typeof SERVICES)[number], string[]> = {
   cloudwatch: ['GetMetricData'],
 };
 
+/** The metrics quiesce reads: drain, ramp, the fleet scan, cache memory and lag. */
+const METRICS = ['RequestCount', 'HTTPCode_Target_5XX_Count', 'HealthyHostCount', 'UnHealthyHostCount', 'DatabaseMemoryUsagePercentage', 'ReplicationLag'];
+
 const seconds = (s: number) => (s < 0 ? `-${-s}s` : `${s}s`);
 
 /** A window [from, to) in whole seconds relative to the run start. */
@@ -42,6 +45,10 @@ function eventArb(clusters: readonly string[]): fc.Arbitrary<WorldEvent> {
       .map(([w, so, kind, rate, when]) => ({ ...w, apiFault: clean({ service: so.service, operation: so.operation, kind, rate, when }) })),
     // Slow reads: the answer arrives late, describing the world as it was.
     fc.tuple(windowArb(600), serviceOp, fc.constantFrom(2, 20, 60)).map(([w, so, s]) => ({ ...w, slowReads: clean({ service: so.service, operation: so.operation, seconds: s }) })),
+    // CloudWatch results that are not Complete (PartialData, InternalError, Forbidden): unknown, never evidence.
+    fc
+      .tuple(windowArb(600), fc.constantFrom('PartialData', 'InternalError', 'Forbidden') as fc.Arbitrary<'InternalError'>, fc.option(fc.constantFrom(...METRICS), { nil: undefined }), fc.constantFrom(0.3, 1))
+      .map(([w, status, metric, rate]) => ({ ...w, metricStatus: clean({ status, metric, rate }) })),
     // Stale reads after a modify.
     fc.tuple(windowArb(900), fc.constantFrom('elbv2', 'elasticache') as fc.Arbitrary<'elbv2'>, fc.constantFrom(5, 30, 90)).map(([w, service, s]) => ({ ...w, staleReads: { service, seconds: s } })),
     // Somebody changes a weight by hand, for good or for a while.

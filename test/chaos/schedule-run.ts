@@ -112,6 +112,11 @@ export async function runSchedule(schedule: Schedule): Promise<ScheduleOutcome> 
     }
     const end = loadWorld(worldPath);
     if (result && result.status !== 'paused' && result.status !== 'running') end.finalAudit();
+    // A run never ends done while a cluster it finished is out of rotation (issue 15, C13).
+    if (result?.status === 'done') {
+      const out = Object.entries(end.weights()).filter(([, w]) => w === 0).map(([name]) => name);
+      if (out.length) problems.push(`ended done with ${out.join(', ')} out of rotation (weight 0)`);
+    }
     const all = end.violations;
     const ours = all.filter((v) => v.caller === 'quiesce' || v.kind === 'target-list-changed');
     return {
