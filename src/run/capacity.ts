@@ -35,19 +35,20 @@ async function restingWeight(ctx: RunContext, name: string, targetGroupArn: stri
  * removal, as before.
  */
 export async function neighbourDrift(ctx: RunContext, live: ForwardConfig): Promise<{ drift: Drift; check: Check } | undefined> {
-  const inFlight = ctx.inFlight();
-  const weights: ExpectedTraffic['weights'] = {};
-  for (const c of ctx.plan.fleet.clusters) {
-    if (inFlight.has(c.name)) continue;
-    const expected = await restingWeight(ctx, c.name, c.targetGroupArn);
-    if (expected !== undefined && expected > 0 && (weightOf(live, c.targetGroupArn) ?? 0) === 0) weights[c.targetGroupArn] = expected;
-  }
-  if (Object.keys(weights).length === 0) return undefined;
   const clusters = ctx.plan.fleet.clusters;
   const inRotation = clusters.filter((c) => (weightOf(live, c.targetGroupArn) ?? 0) > 0).length;
   const out = clusters.length - inRotation;
   const { minActiveClusters, maxOutOfService } = ctx.plan.capacity;
+  // The common case costs nothing more than the read the caller already made.
   if (inRotation >= minActiveClusters && out <= maxOutOfService) return undefined;
+  const inFlight = ctx.inFlight();
+  const weights: ExpectedTraffic['weights'] = {};
+  for (const c of clusters) {
+    if (inFlight.has(c.name) || (weightOf(live, c.targetGroupArn) ?? 0) > 0) continue;
+    const expected = await restingWeight(ctx, c.name, c.targetGroupArn);
+    if (expected !== undefined && expected > 0) weights[c.targetGroupArn] = expected;
+  }
+  if (Object.keys(weights).length === 0) return undefined;
   // Only these groups are judged: the others' weights are not this check's to question.
   const diff = computeDrift({ weights, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live });
   if (!diff) return undefined;

@@ -8,7 +8,7 @@ import { runHttpStep, type HttpStepResult } from '../runbook/http-step.js';
 import { redactHeaders } from '../runbook/redaction.js';
 import type { Check } from '../../machines/types.js';
 import { check, clusterSpec, journal, type RunContext } from './run-context.js';
-import { weightEvidence } from './observations.js';
+import { driftOutput, weightEvidence } from './observations.js';
 import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../adapters/elasticache-evidence.js';
 import type { CacheEvent, ReplicationGroupView } from '../ports/cache.js';
 import {
@@ -302,7 +302,7 @@ async function readWeight(ctx: RunContext, cluster: string, now: number): Promis
   const weight = await weightEvidence(ctx, cluster, 0, 'step.weight');
   noteWeightRead(ctx, cluster, now);
   if (!weight.drift) return {};
-  return { drift: { at: now, status: 'drift', drift: weight.drift, reason: weight.check.message, checks: [{ ...weight.check, at: now }] } };
+  return { drift: driftOutput(now, weight) };
 }
 
 const RECOVERING = /recovering cache nodes/i;

@@ -117,6 +117,7 @@ const eventKinds = {
     when: z.enum(['before', 'after']).optional(),
   }),
   staleReads: z.strictObject({ service: z.enum(['elbv2', 'elasticache']), seconds: z.number().min(0) }),
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html (StatusCode)
   metricStatus: z.strictObject({
     status: z.enum(['PartialData', 'InternalError', 'Forbidden']),
     metric: z.string().optional(),
