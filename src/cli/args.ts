@@ -1,13 +1,12 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import type { CommandInput, Flags } from './command-table.js';
 import { UsageError } from './usage-error.js';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
  * `--sandbox` takes an optional world file: `--sandbox`, `--sandbox world.yaml`, `--sandbox=world.yaml`.
  * node:util parseArgs has no optional values, so it is lifted out before parsing.
  */
-export function liftSandbox(argv: string[]): { argv: string[]; sandbox: false | true | string } {
+function liftSandbox(argv: string[]): { argv: string[]; sandbox: false | true | string } {
   const out: string[] = [];
   let sandbox: false | true | string = false;
   for (let i = 0; i < argv.length; i++) {
@@ -24,9 +23,17 @@ export function liftSandbox(argv: string[]): { argv: string[]; sandbox: false | 
   return { argv: out, sandbox };
 }
 
-export function parse<T extends Options>(argv: string[], options: T, command: string) {
+/** Parses a command's arguments with the flags its row of the command table declares, and no others. */
+export function parseCommandArgs<F extends Flags>(command: string, flags: F, argv: string[]): CommandInput<F> {
+  const lifted = flags.sandbox?.optionalValue ? liftSandbox(argv) : { argv, sandbox: false as const };
+  const options: ParseArgsOptionsConfig = {};
+  for (const [name, flag] of Object.entries(flags)) {
+    if (flag.optionalValue) continue;
+    options[name] = { type: flag.type, ...(flag.default !== undefined ? { default: flag.default } : {}) };
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: lifted.argv, options, allowPositionals: true, strict: true });
+    return { values: values as CommandInput<F>['values'], positionals, sandbox: lifted.sandbox };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     throw new UsageError(`${command}: ${message.replace(/^TypeError \[[A-Z_]+\]: /, '')} (see quiesce ${command} --help)`, { cause: err });

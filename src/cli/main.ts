@@ -2,72 +2,90 @@ import { QuiesceError } from '../errors.js';
 import { PlanError } from '../plan/plan-error.js';
 import { WorldFileError } from '../sandbox/world-file-error.js';
 import { LockHeldError, RunNotFoundError, RunStateError } from '../run/errors.js';
+import { parseCommandArgs } from './args.js';
+import { COMMANDS, isCommandName, type Command, type CommandName, type Flags, type FlagsOf } from './command-table.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { COMMAND_HELP, MAIN_HELP } from './help.js';
+import { commandHelp, mainHelp } from './help.js';
 import type { CliIo } from './io.js';
 import { oneLine } from './one-line.js';
 import { UsageError } from './usage-error.js';
+import { VERSION } from './version.js';
 
-type Command = (argv: string[], io: CliIo) => Promise<ExitCode>;
-
-// Commands load lazily: `quiesce validate` must not pay for the AWS SDK's import time.
-const COMMANDS: Record<string, () => Promise<Command>> = {
+// Commands load lazily: `quiesce validate` must not pay for the AWS SDK's import time (docs/performance.md,
+// finding 6). Their flags and help come from the command table.
+const LOADERS: { [N in CommandName]: () => Promise<Command<FlagsOf<N>>> } = {
   validate: async () => (await import('./commands/validate.js')).validateCommand,
-  diagram: async () => (await import('./commands/diagram.js')).diagramCommand,
   plan: async () => (await import('./commands/plan.js')).planCommand,
   run: async () => (await import('./commands/runs.js')).runCommand,
   demo: async () => (await import('./commands/runs.js')).demoCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
   resume: async () => (await import('./commands/runs.js')).resumeCommand,
   approve: async () => (await import('./commands/runs.js')).approveCommand,
   abort: async () => (await import('./commands/runs.js')).abortCommand,
-  status: async () => (await import('./commands/status.js')).statusCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   review: async () => (await import('./commands/review.js')).reviewCommand,
+  diagram: async () => (await import('./commands/diagram.js')).diagramCommand,
 };
+
+/** Parses with the command's own flags, then loads and runs it. */
+async function runCommand<N extends CommandName>(name: N, argv: string[], io: CliIo): Promise<ExitCode> {
+  const flags: Flags = COMMANDS[name].flags;
+  const input = parseCommandArgs(name, flags as FlagsOf<N>, argv);
+  const command = await LOADERS[name]();
+  return command(input, io);
+}
 
 /** Runs one CLI invocation and returns its exit code. Only the entry file exits the process. */
 export async function main(argv: string[], io: CliIo): Promise<ExitCode> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    io.stdout(MAIN_HELP);
+    io.stdout(mainHelp(VERSION));
     return name === undefined ? EXIT.badInput : EXIT.done;
   }
   if (name === '--version' || name === '-v') {
-    io.stdout('quiesce 0.1.0\n');
+    io.stdout(`quiesce ${VERSION}\n`);
     return EXIT.done;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  if (!isCommandName(name)) {
     io.stderr(`quiesce: unknown command "${oneLine(name)}" (see quiesce --help)\n`);
     return EXIT.badInput;
   }
   if (rest.includes('-h') || rest.includes('--help')) {
-    io.stdout(COMMAND_HELP[name] ?? MAIN_HELP);
+    io.stdout(commandHelp(name));
     return EXIT.done;
   }
   try {
-    const command = await load();
-    return await command(rest, io);
+    return await runCommand(name, rest, io);
   } catch (err) {
     return reportKnownError(err, io);
   }
 }
 
-/** Known errors print one line and map to their exit code; anything else is a bug and is rethrown. */
+/**
+ * Known errors print one line and map to their exit code; anything else is a bug and is rethrown. The
+ * line ends with the first line of the error's cause, unless the message already says it.
+ */
 function reportKnownError(err: unknown, io: CliIo): ExitCode {
-  if (err instanceof LockHeldError) {
-    io.stderr(`quiesce: ${oneLine(err.message)}\n`);
-    return EXIT.locked;
-  }
+  const code = exitCodeOf(err);
+  if (code === undefined) throw err;
+  const message = (err as Error).message;
+  const cause = causeLine((err as Error).cause);
+  io.stderr(`quiesce: ${oneLine(cause && !message.includes(cause) ? `${message}: ${cause}` : message)}\n`);
+  return code;
+}
+
+function exitCodeOf(err: unknown): ExitCode | undefined {
+  if (err instanceof LockHeldError) return EXIT.locked;
   if (err instanceof PlanError || err instanceof UsageError || err instanceof WorldFileError || err instanceof RunNotFoundError || err instanceof RunStateError) {
-    io.stderr(`quiesce: ${oneLine(err.message)}\n`);
     return EXIT.badInput;
   }
-  if (err instanceof QuiesceError) {
-    // Configuration problems are found before anything changes; AWS failures leave clusters as the journal says.
-    const bad = err.name === 'ConfigError' || err.name === 'InvalidRunIdError';
-    io.stderr(`quiesce: ${oneLine(err.message)}\n`);
-    return bad ? EXIT.badInput : EXIT.held;
-  }
-  throw err;
+  // Configuration problems are found before anything changes; AWS failures leave clusters as the journal says.
+  if (err instanceof QuiesceError) return err.name === 'ConfigError' || err.name === 'InvalidRunIdError' ? EXIT.badInput : EXIT.held;
+  return undefined;
+}
+
+function causeLine(cause: unknown): string | undefined {
+  if (cause === undefined || cause === null) return undefined;
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return text.split('\n')[0]!.trim() || undefined;
 }

@@ -19,7 +19,8 @@ export function loadPlanFile(file: string, allowances: PlanAllowances = {}): Pla
   try {
     size = statSync(file).size;
   } catch (err) {
-    throw new PlanError(file, undefined, undefined, `cannot read plan: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    // The CLI prints the cause after the message: "cannot read plan: ENOENT: no such file or directory, ...".
+    throw new PlanError(file, undefined, undefined, 'cannot read plan', { cause: err });
   }
   if (size > MAX_PLAN_BYTES) throw new PlanError(file, undefined, undefined, `file is ${size} bytes; plans are limited to ${MAX_PLAN_BYTES}`);
   return parsePlan(readFileSync(file, 'utf8'), file, allowances);

@@ -91,3 +91,19 @@ describe('quiesce plan estimates', () => {
     expect(verify.estimateMs).toBe(30_000 + plan.verify.stableFor + 30_000);
   });
 });
+
+describe('--region on the commands that read AWS', () => {
+  // The help of plan, run and review lists --region; it confirms the plan's region, it does not choose one.
+  it.each(['plan', 'review', 'run'])('%s refuses a region other than the plan\'s, before reading or changing anything (exit 2)', async (command) => {
+    const r = await cli([command, PLAN, '--region', 'eu-west-1'], { env: envWith({}) });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("quiesce: --region eu-west-1 differs from the plan's region us-east-1\n");
+  });
+
+  it('plan accepts the plan\'s own region', async () => {
+    const r = await cli(['plan', PLAN, '--plan-only', '--region', 'us-east-1'], { env: envWith({}) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Plan: 3 clusters to maintain.');
+  });
+});

@@ -8,9 +8,10 @@ import { buildPreview, TYPICAL_AWS_TIMINGS, type LiveReaders } from '../../previ
 import { renderPlanText } from '../../preview/render-terminal.js';
 import { createSandboxClients, type SandboxWorld } from '../../sandbox/index.js';
 import { VirtualClock } from '../../run/virtual-clock.js';
-import { liftSandbox, parse } from '../args.js';
+import type { CommandInput, FlagsOf } from '../command-table.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { planRegion } from '../plan-region.js';
 import { loadPlanFor, readWorldFile, sandboxWorldFor } from '../sandbox-world.js';
 import { UsageError } from '../usage-error.js';
 import pino from 'pino';
@@ -45,13 +46,12 @@ export async function awsReaders(plan: Plan, profile: string | undefined): Promi
   };
 }
 
-export async function planCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const lifted = liftSandbox(argv);
-  const { values, positionals } = parse(lifted.argv, { json: { type: 'boolean' }, profile: { type: 'string' }, 'plan-only': { type: 'boolean' } }, 'plan');
+export async function planCommand({ values, positionals, sandbox }: CommandInput<FlagsOf<'plan'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('plan takes exactly one plan file: quiesce plan <plan> [--sandbox [world.yaml]]');
-  const world = readWorldFile(io.cwd, lifted.sandbox);
+  const world = readWorldFile(io.cwd, sandbox);
   const plan = loadPlanFor(io.cwd, positionals[0]!, world);
-  const readers = values['plan-only'] ? undefined : lifted.sandbox !== false ? sandboxReaders(plan, sandboxWorldFor(plan, world)) : await awsReaders(plan, values.profile);
+  if (sandbox === false) planRegion(plan, values.region);
+  const readers = values['plan-only'] ? undefined : sandbox !== false ? sandboxReaders(plan, sandboxWorldFor(plan, world)) : await awsReaders(plan, values.profile);
   const preview = await buildPreview(plan, readers);
   if (values.json) io.stdout(`${JSON.stringify(preview)}\n`);
   else io.stdout(renderPlanText(preview, { color: io.stdoutIsTTY && !io.env.NO_COLOR }));

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadRunReport } from '../../report/load-report.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
-import { parse } from '../args.js';
+import type { CommandInput, FlagsOf } from '../command-table.js';
 import { cliEnvironment, worldPathFor } from '../environment.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -10,8 +10,7 @@ import { UsageError } from '../usage-error.js';
 
 const FORMATS = ['md', 'json'] as const;
 
-export async function reportCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, { format: { type: 'string', default: 'md' }, json: { type: 'boolean' }, out: { type: 'string' }, 'state-dir': { type: 'string' } }, 'report');
+export async function reportCommand({ values, positionals }: CommandInput<FlagsOf<'report'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('report takes exactly one run id: quiesce report <runId> [--format md|json]');
   const format = values.json ? 'json' : values.format === 'markdown' ? 'md' : values.format;
   if (!FORMATS.includes(format as (typeof FORMATS)[number])) throw new UsageError(`--format must be md or json, got "${values.format}"`);

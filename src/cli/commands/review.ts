@@ -5,31 +5,28 @@ import type { Plan } from '../../plan/schema.js';
 import { buildPreview, type PlanPreview } from '../../preview/plan-preview.js';
 import { loadRunReport } from '../../report/load-report.js';
 import { buildReviewPage } from '../../review/build-review.js';
-import { liftSandbox, parse } from '../args.js';
+import type { CommandInput, FlagsOf } from '../command-table.js';
 import { cliEnvironment, worldPathFor } from '../environment.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { planRegion } from '../plan-region.js';
 import { UsageError } from '../usage-error.js';
 import { loadPlanFor, readWorldFile, sandboxWorldFor, type WorldFileInput } from '../sandbox-world.js';
 import { awsReaders, sandboxReaders } from './plan.js';
 
-export async function reviewCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const lifted = liftSandbox(argv);
-  const { values, positionals } = parse(
-    lifted.argv,
-    { out: { type: 'string' }, run: { type: 'string' }, 'state-dir': { type: 'string' }, profile: { type: 'string' }, 'plan-only': { type: 'boolean' } },
-    'review',
-  );
+export async function reviewCommand({ values, positionals, sandbox }: CommandInput<FlagsOf<'review'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('review takes exactly one plan file: quiesce review <plan> [--sandbox [world.yaml]] [--run runId] --out review.html');
-  const world = readWorldFile(io.cwd, lifted.sandbox);
+  const world = readWorldFile(io.cwd, sandbox);
   const plan = loadPlanFor(io.cwd, positionals[0]!, world);
+  // Before any read: a wrong region is the user's mistake, not a reason to fall back to plan-only estimates.
+  if (sandbox === false) planRegion(plan, values.region);
   let run;
   if (values.run) {
     const env = cliEnvironment(values, io);
     run = await loadRunReport(env.store, values.run, (id) => worldPathFor(env.stateDir, id));
     if (run.record.planName !== plan.name) throw new UsageError(`run ${values.run} is a run of plan "${run.record.planName}", not of "${plan.name}"`);
   }
-  const { preview, problem } = await previewFor(plan, lifted.sandbox, world, values);
+  const { preview, problem } = await previewFor(plan, sandbox, world, values);
   if (problem) io.stderr(`quiesce: review uses plan-only estimates: ${problem}\n`);
   const html = await buildReviewPage({ plan, preview, ...(problem ? { estimateProblem: problem } : {}), ...(run ? { run } : {}), now: Date.now() });
   if (values.out) {

@@ -7,23 +7,15 @@ import type { Plan } from '../../plan/schema.js';
 import { createRun, driveRun, LockHeldError, requestAbort, type DriveOptions, type DriveResult } from '../../run/engine.js';
 import { defaultWorldFromPlan } from '../../sandbox/index.js';
 import type { RunRecord } from '../../store/run-store.js';
-import { liftSandbox, parse, positiveNumber } from '../args.js';
+import { positiveNumber } from '../args.js';
+import type { CommandInput, FlagsOf } from '../command-table.js';
 import { cliEnvironment, type CliEnvironment } from '../environment.js';
 import { EXIT, exitForStatus, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { planRegion } from '../plan-region.js';
 import { createProgress } from '../progress.js';
 import { loadPlanFor, readWorldFile, type WorldFileInput } from '../sandbox-world.js';
 import { UsageError } from '../usage-error.js';
-
-const COMMON = {
-  json: { type: 'boolean' },
-  'state-dir': { type: 'string' },
-  'log-file': { type: 'string' },
-  'log-format': { type: 'string' },
-  profile: { type: 'string' },
-  region: { type: 'string' },
-  speed: { type: 'string' },
-} as const;
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
@@ -37,8 +29,7 @@ function operatorName(io: CliIo, by: string | undefined): string {
 /** Input problems are found before the run exists: nothing is created, nothing changes. */
 async function targetFor(plan: Plan, sandbox: false | true | string, world: WorldFileInput | undefined, values: { profile?: string | undefined; region?: string | undefined }): Promise<RunRecord['target']> {
   if (sandbox === false) {
-    const region = values.region ?? plan.region;
-    if (region !== plan.region) throw new UsageError(`--region ${region} differs from the plan's region ${plan.region}`);
+    const region = planRegion(plan, values.region);
     await resolveAwsConfig({ region, ...(values.profile ? { profile: values.profile } : {}) });
     return { kind: 'aws', region, ...(values.profile ? { profile: values.profile } : {}) };
   }
@@ -118,11 +109,9 @@ async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true 
   }
 }
 
-export async function runCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const lifted = liftSandbox(argv);
-  const { values, positionals } = parse(lifted.argv, { ...COMMON, 'run-id': { type: 'string' } }, 'run');
+export async function runCommand({ values, positionals, sandbox }: CommandInput<FlagsOf<'run'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('run takes exactly one plan file: quiesce run <plan> [--sandbox [world.yaml]]');
-  return startAndDrive(io, positionals[0]!, lifted.sandbox, values);
+  return startAndDrive(io, positionals[0]!, sandbox, values);
 }
 
 /** The repository's examples/, found from this module whether it runs from src/ or from dist/. */
@@ -135,8 +124,7 @@ export function examplesDir(): string {
   throw new Error('examples/payments.plan.yaml not found next to the quiesce installation');
 }
 
-export async function demoCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, { json: COMMON.json, 'state-dir': COMMON['state-dir'], fast: { type: 'boolean' }, speed: COMMON.speed }, 'demo');
+export async function demoCommand({ values, positionals }: CommandInput<FlagsOf<'demo'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length) throw new UsageError(`demo takes no plan; it runs examples/payments.plan.yaml (got "${positionals[0]}")`);
   const speed = values.fast ? undefined : (positiveNumber(values.speed, '--speed') ?? 60);
   if (!values.json) {
@@ -145,31 +133,29 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<ExitCode> 
   return startAndDrive(io, join(examplesDir(), 'payments.plan.yaml'), true, { ...values, ...(speed ? { speed: String(speed) } : { speed: undefined }) });
 }
 
-export async function resumeCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, COMMON, 'resume');
+export async function resumeCommand({ values, positionals }: CommandInput<FlagsOf<'resume'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('resume takes exactly one run id: quiesce resume <runId>');
   const env = cliEnvironment(values, io);
   const speed = positiveNumber(values.speed, '--speed');
   return drive(env, io, positionals[0]!, speed ? { speed } : {}, Boolean(values.json));
 }
 
-export async function approveCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, { ...COMMON, by: { type: 'string' } }, 'approve');
+export async function approveCommand({ values, positionals }: CommandInput<FlagsOf<'approve'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('approve takes exactly one run id: quiesce approve <runId>');
   const env = cliEnvironment(values, io);
   const speed = positiveNumber(values.speed, '--speed');
   return drive(env, io, positionals[0]!, { operator: { type: 'APPROVE', by: operatorName(io, values.by) }, ...(speed ? { speed } : {}) }, Boolean(values.json));
 }
 
-export async function abortCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, { ...COMMON, by: { type: 'string' }, reason: { type: 'string' } }, 'abort');
+export async function abortCommand({ values, positionals }: CommandInput<FlagsOf<'abort'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('abort takes exactly one run id: quiesce abort <runId>');
   const env = cliEnvironment(values, io);
   const runId = positionals[0]!;
   const by = operatorName(io, values.by);
+  const speed = positiveNumber(values.speed, '--speed');
   await requestAbort(env, runId, by, values.reason ?? 'aborted from the CLI', Date.now());
   try {
-    return await drive(env, io, runId, {}, Boolean(values.json));
+    return await drive(env, io, runId, speed ? { speed } : {}, Boolean(values.json));
   } catch (err) {
     if (!(err instanceof LockHeldError) || err.holder.runId !== runId) throw err;
     // The process driving this run picks the request up within a second.

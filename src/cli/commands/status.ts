@@ -1,13 +1,12 @@
 import { viewOfRecord } from '../../run/engine.js';
-import { parse } from '../args.js';
+import type { CommandInput, FlagsOf } from '../command-table.js';
 import { cliEnvironment } from '../environment.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 import { RunNotFoundError } from '../../run/engine.js';
 
-export async function statusCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, 'state-dir': { type: 'string' }, journal: { type: 'string' } }, 'status');
+export async function statusCommand({ values, positionals }: CommandInput<FlagsOf<'status'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length > 1) throw new UsageError('status takes at most one run id');
   const env = cliEnvironment(values, io);
   const runId = positionals[0];

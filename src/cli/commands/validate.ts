@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import { loadPlanFile } from '../../plan/load.js';
 import { stepLabel } from '../../run/machine-input.js';
-import { parse } from '../args.js';
+import type { CommandInput, FlagsOf } from '../command-table.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 
-export async function validateCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'validate');
+export async function validateCommand({ values, positionals }: CommandInput<FlagsOf<'validate'>>, io: CliIo): Promise<ExitCode> {
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('validate takes exactly one plan file: quiesce validate <plan>');
   const plan = loadPlanFile(resolve(io.cwd, file));
