@@ -20,6 +20,14 @@ const ELB_RESOURCE: Record<ElbResourceType, RegExp> = {
   loadbalancer: /^loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/,
 };
 
+/**
+ * What checkElbArn accepts as one pattern, for the plan's JSON Schema: the same shape and resource type,
+ * in any region (a pattern cannot compare the ARN's region with the plan's).
+ */
+export function elbArnPattern(type: ElbResourceType): string {
+  return `^arn:(aws|aws-cn|aws-us-gov):elasticloadbalancing:[a-z0-9-]*:\\d{12}:${ELB_RESOURCE[type].source.slice(1)}`;
+}
+
 export function parseArn(text: string): ParsedArn | undefined {
   const m = ARN.exec(text);
   if (!m) return undefined;

@@ -1,7 +1,10 @@
 // Durations are written as "90s", "15m", "1h30m", "500ms". Plain numbers are refused on purpose:
 // "15" could mean seconds or minutes, and a plan must not be ambiguous about waits.
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^(?:\d+(?:ms|s|m|h|d))+$/;
+const PARTS = '(?:\\d+(?:ms|s|m|h|d))+';
+const DURATION = new RegExp(`^${PARTS}$`);
+/** The same rule as a JSON Schema pattern, which cannot trim: white space around is allowed. */
+export const DURATION_JSON_PATTERN = `^\\s*${PARTS}\\s*$`;
 const PART = /(\d+)(ms|s|m|h|d)/g;
 
 export function parseDuration(text: string): number | undefined {

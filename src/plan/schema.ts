@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { parseDuration } from './duration.js';
-import { checkElbArn, listenerOfRule, parseArn } from './arn.js';
+import { DURATION_JSON_PATTERN, parseDuration } from './duration.js';
+import { checkElbArn, elbArnPattern, listenerOfRule, parseArn, type ElbResourceType } from './arn.js';
 
 // The plan file schema. Strict everywhere: an unknown key is a typo until proven otherwise
 // (a misspelt `maxOutOfSevice` silently defaulting to 1 is a plan that lies).
@@ -12,20 +12,38 @@ import { checkElbArn, listenerOfRule, parseArn } from './arn.js';
 // loaded alone (the locales index would bring every language into the Lambda bundle).
 z.config(en());
 
+/**
+ * What the plan's JSON Schema (schema/plan.schema.json, made by src/plan/json-schema.ts) says beyond what
+ * zod can derive: checks made by transforms and refinements, as far as JSON Schema can express them, and
+ * descriptions for editors. Nothing here changes what a plan is.
+ */
+export type JsonSchemaHint = { description?: string } & Record<string, unknown>;
+export const planJsonSchemaHints = z.registry<JsonSchemaHint>();
+const hint = <T extends z.ZodMiniType>(schema: T, h: JsonSchemaHint): T => {
+  planJsonSchemaHints.add(schema, h);
+  return schema;
+};
+
 const duration = (what: string) =>
-  z.pipe(
-    z.string({ error: `must be a duration string such as "90s", "15m" or "1h30m" (${what})` }),
-    z.transform((text: string, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.issues.push({ code: 'custom', message: `"${text}" is not a duration; write e.g. "90s", "15m" or "1h30m"`, input: text });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  hint(
+    z.pipe(
+      z.string({ error: `must be a duration string such as "90s", "15m" or "1h30m" (${what})` }),
+      z.transform((text: string, ctx) => {
+        const ms = parseDuration(text);
+        if (ms === undefined) {
+          ctx.issues.push({ code: 'custom', message: `"${text}" is not a duration; write e.g. "90s", "15m" or "1h30m"`, input: text });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+    ),
+    { pattern: DURATION_JSON_PATTERN, description: `${what}: a duration such as "90s", "15m" or "1h30m" (units ms, s, m, h, d; a bare number is refused)` },
   );
 
-const regex = (pattern: RegExp, message: string) => z.string().check(z.regex(pattern, message));
+const regex = (pattern: RegExp, message: string) => hint(z.string().check(z.regex(pattern, message)), { description: message });
+/** Checked against the plan's region and the listener's account by the plan rules below. */
+const elbArn = (type: ElbResourceType) =>
+  hint(z.string(), { pattern: elbArnPattern(type), description: `an ELBv2 ${type} ARN, in the plan's region (arn:aws:elasticloadbalancing:<region>:<account>:${type}/...)` });
 // A range in words: the locale's "Too small: expected number to be >=1" names no whole numbers.
 const int = (min: number, max?: number) => {
   const range = max === undefined ? `a whole number, at least ${min}` : `a whole number from ${min} to ${max}`;
@@ -38,9 +56,12 @@ const optionalString = () => z.optional(z.string());
 const name = regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit');
 
 /** Versions are strings, never numbers: `6.20` read as a number is 6.2 (seed 001). */
-const versionString = z
-  .string({ error: 'must be a quoted string, e.g. "7.1" (an unquoted 6.20 reads as the number 6.2)' })
-  .check(z.regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, 'is not a version string'));
+const versionString = hint(
+  z
+    .string({ error: 'must be a quoted string, e.g. "7.1" (an unquoted 6.20 reads as the number 6.2)' })
+    .check(z.regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, 'is not a version string')),
+  { description: 'a quoted string, e.g. "7.1" (unquoted, YAML reads 6.20 as the number 6.2); "7.1" accepts the "7.1.N" AWS reports' },
+);
 
 // Defaults of transformed schemas are output values (milliseconds), so parse the literal once here.
 const timeout = (fallback: string) => z._default(duration('timeout'), parseDuration(fallback)!);
@@ -63,12 +84,15 @@ const modifyStep = z
     engineVersion: z.optional(versionString),
     cacheNodeType: z.optional(regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'must look like "cache.r7g.large"')),
     cacheParameterGroupName: optionalString(),
-    applyImmediately: z._default(
-      z.literal(true, {
-        error:
-          'must be true: with false ElastiCache defers the change to its own maintenance window, so "maintenance complete" would be a lie; remove the key or set it to true',
-      }),
-      true,
+    applyImmediately: hint(
+      z._default(
+        z.literal(true, {
+          error:
+            'must be true: with false ElastiCache defers the change to its own maintenance window, so "maintenance complete" would be a lie; remove the key or set it to true',
+        }),
+        true,
+      ),
+      { description: 'must be true: with false ElastiCache defers the change to its own maintenance window' },
     ),
     timeout: timeout('60m'),
   })
@@ -77,6 +101,10 @@ const modifyStep = z
       message: 'must change at least one of engineVersion, cacheNodeType, cacheParameterGroupName',
     }),
   );
+hint(modifyStep, {
+  description: 'ModifyReplicationGroup, applied immediately: changes at least one of engineVersion, cacheNodeType, cacheParameterGroupName',
+  anyOf: [{ required: ['engineVersion'] }, { required: ['cacheNodeType'] }, { required: ['cacheParameterGroupName'] }],
+});
 
 const rebootStep = z.strictObject({
   elasticache: z.literal('reboot'),
@@ -105,7 +133,7 @@ const commandStep = z.strictObject({
   timeout: timeout('10m'),
 });
 
-const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const httpUrl = () => hint(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), { pattern: '^https?://', description: 'an http(s) URL' });
 const httpStatus = () => int(100, 599);
 
 const httpStep = z.strictObject({
@@ -134,7 +162,8 @@ const approvalStep = z.strictObject({
   name: optionalString(),
 });
 
-const STEP_SCHEMAS = {
+/** The plan's JSON Schema lists these as the alternatives of a maintenance step. */
+export const STEP_SCHEMAS = {
   'elasticache:failover': failoverStep,
   'elasticache:modify': modifyStep,
   'elasticache:reboot': rebootStep,
@@ -164,7 +193,7 @@ export type MaintenanceStep =
  * Steps are told apart by their leading key. Dispatching by hand (rather than z.union) keeps the error
  * about the step the author meant, instead of "matched none of 7 alternatives".
  */
-const step = z.pipe(
+export const maintenanceStep = z.pipe(
   z.unknown(),
   z.transform((raw: unknown, ctx): MaintenanceStep => {
     const fail = (message: string) => {
@@ -215,6 +244,7 @@ const redisProbe = z.strictObject({
   timeout: z._default(duration('probe timeout'), 5_000),
   replicaCatchUp: z._default(duration('replica catch-up'), 10_000),
 });
+hint(redisProbe, { not: { required: ['authTokenEnv', 'authTokenSecretId'] }, description: 'a real Redis write and read; the AUTH token from authTokenEnv or authTokenSecretId, not both' });
 
 const canaryProbe = z.strictObject({
   path: z._default(z.string().check(z.startsWith('/')), '/healthz'),
@@ -234,7 +264,7 @@ const canaryProbe = z.strictObject({
 
 const cluster = z.strictObject({
   name,
-  targetGroupArn: z.string(),
+  targetGroupArn: elbArn('targetgroup'),
   cache: z.optional(
     z.strictObject({
       replicationGroupId: regex(
@@ -275,14 +305,17 @@ const planShape = z
     region: regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
     schedule: z.optional(schedule),
     fleet: z.strictObject({
-      listenerArn: z.string(),
-      ruleArn: optionalString(),
-      clusters: z.array(cluster).check(z.minLength(2, 'must list at least 2 clusters: one must stay in rotation while another is maintained')),
+      listenerArn: elbArn('listener'),
+      ruleArn: z.optional(elbArn('listener-rule')),
+      clusters: hint(z.array(cluster).check(z.minLength(2, 'must list at least 2 clusters: one must stay in rotation while another is maintained')), {
+        maxItems: TARGET_GROUPS_PER_FORWARD,
+        description: `2 to ${TARGET_GROUPS_PER_FORWARD} clusters, each a target group of the listener's forward action (an ALB forward action holds at most ${TARGET_GROUPS_PER_FORWARD}); names, target groups and caches unique`,
+      }),
     }),
     capacity: z._default(
       z.strictObject({
         maxOutOfService: z._default(int(1), 1),
-        minActiveClusters: z._default(int(1), 1),
+        minActiveClusters: hint(z._default(int(1), 1), { description: 'clusters always in rotation; fewer than the fleet has' }),
         minHealthyTargets: z.optional(percentOrCount),
         /**
          * Up to this many other clusters, their health is read live (one DescribeTargetHealth each) before a
@@ -303,7 +336,7 @@ const planShape = z
       }),
       { mode: 'weight', minimum: 60_000, timeout: 900_000, quietMinutes: 2 },
     ),
-    maintenance: z.array(step).check(z.minLength(1, 'must list at least one step')),
+    maintenance: z.array(maintenanceStep).check(z.minLength(1, 'must list at least one step')),
     verify: z._default(
       z.strictObject({
         stableFor: z._default(duration('stableFor'), 120_000),
@@ -317,7 +350,10 @@ const planShape = z
     ),
     reactivate: z._default(
       z.strictObject({
-        ramp: z._default(z.array(rampPercent).check(z.minLength(1)), [10, 50, 100]),
+        ramp: hint(z._default(z.array(rampPercent).check(z.minLength(1)), [10, 50, 100]), {
+          contains: { const: 100 },
+          description: "percentages of the cluster's weight before maintenance, each greater than the one before, the last 100",
+        }),
         hold: z._default(duration('ramp hold'), 60_000),
         max5xx: z._default(int(0), 0),
         maxUnhealthyHosts: z._default(int(0), 0),
@@ -325,6 +361,12 @@ const planShape = z
       { ramp: [10, 50, 100], hold: 60_000, max5xx: 0, maxUnhealthyHosts: 0 },
     ),
   });
+hint(planShape, {
+  title: 'quiesce plan',
+  // ElastiCache steps need every cluster's replication group.
+  if: { required: ['maintenance'], properties: { maintenance: { type: 'array', contains: { type: 'object', required: ['elasticache'] } } } },
+  then: { properties: { fleet: { type: 'object', properties: { clusters: { type: 'array', items: { type: 'object', required: ['cache'] } } } } } },
+});
 
 function planRules(allowances: PlanAllowances) {
   return z.superRefine((plan: z.output<typeof planShape>, ctx) => {

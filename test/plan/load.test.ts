@@ -38,7 +38,7 @@ describe('plan files', () => {
 
   it('rejects an unquoted version (seed 001: 6.20 reads as 6.2), naming line and field', () => {
     const e = rejects(edit('engineVersion: "7.1"', 'engineVersion: 6.20'));
-    expect(e.message).toBe('plan.yaml:28: maintenance[1].engineVersion: must be a quoted string: write "6.20", not 6.20 (unquoted, YAML reads 6.20 as the number 6.2)');
+    expect(e.message).toBe('plan.yaml:29: maintenance[1].engineVersion: must be a quoted string: write "6.20", not 6.20 (unquoted, YAML reads 6.20 as the number 6.2)');
   });
 
   it('applies the quoted-string rule to every version-like field, even unambiguous ones', () => {
@@ -47,12 +47,12 @@ describe('plan files', () => {
 
   it('rejects unknown keys with a hint', () => {
     const e = rejects(edit('maxOutOfService: 1', 'maxOutOfSevice: 1'));
-    expect(e.message).toBe('plan.yaml:19: capacity.maxOutOfSevice: unknown key "maxOutOfSevice" (did you mean "maxOutOfService"?)');
+    expect(e.message).toBe('plan.yaml:20: capacity.maxOutOfSevice: unknown key "maxOutOfSevice" (did you mean "maxOutOfService"?)');
   });
 
   it('rejects malformed ARNs, ARNs of the wrong type, and ARNs from another region', () => {
     expect(rejects(edit('arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-blue/73e2d6bc24d8a067', 'arn:aws:nope')).message).toMatch(
-      /^plan.yaml:10: fleet.clusters\[0\].targetGroupArn: is not a valid ARN/,
+      /^plan.yaml:11: fleet.clusters\[0\].targetGroupArn: is not a valid ARN/,
     );
     expect(rejects(edit('listener/app/payments/50dc6c495c0c9188/f2f7dc8efc522ab2', 'loadbalancer/app/payments/50dc6c495c0c9188')).message).toMatch(
       /fleet.listenerArn: is a loadbalancer ARN; expected a listener ARN/,
@@ -72,13 +72,13 @@ describe('plan files', () => {
   it('rejects ramp percentages outside 1-100 and durations that do not parse', () => {
     expect(rejects(edit('ramp: [10, 50, 100]', 'ramp: [0, 50, 100]')).message).toMatch(/reactivate.ramp\[0\]: ramp percentages must be 1-100/);
     expect(rejects(edit('ramp: [10, 50, 100]', 'ramp: [10, 50, 150]')).message).toMatch(/reactivate.ramp\[2\]: ramp percentages must be 1-100/);
-    expect(rejects(edit('minimum: 60s', 'minimum: sixty')).message).toMatch(/^plan.yaml:23: drain.minimum: "sixty" is not a duration/);
+    expect(rejects(edit('minimum: 60s', 'minimum: sixty')).message).toMatch(/^plan.yaml:24: drain.minimum: "sixty" is not a duration/);
     expect(rejects(edit('minimum: 60s', 'minimum: 60')).message).toMatch(/drain.minimum: must be a duration string/);
   });
 
   it('rejects minActiveClusters >= the number of clusters: nothing could ever be maintained', () => {
     expect(rejects(edit('minActiveClusters: 2', 'minActiveClusters: 3')).message).toBe(
-      'plan.yaml:20: capacity.minActiveClusters: is 3 but the fleet has 3 clusters: nothing could ever be maintained; use at most 2',
+      'plan.yaml:21: capacity.minActiveClusters: is 3 but the fleet has 3 clusters: nothing could ever be maintained; use at most 2',
     );
   });
 
@@ -86,14 +86,14 @@ describe('plan files', () => {
     // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
     expect(parsePlan(withClusters(5), 'plan.yaml').fleet.clusters).toHaveLength(5);
     expect(rejects(withClusters(6)).message).toBe(
-      'plan.yaml:9: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable)',
+      'plan.yaml:10: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable)',
     );
   });
 
   it('lets more clusters through only with a synthetic allowance (a sandbox world\'s stress setting), and never beyond it', () => {
     expect(parsePlan(withClusters(7), 'plan.yaml', { syntheticTargetGroupsPerForward: 7 }).fleet.clusters).toHaveLength(7);
     expect(() => parsePlan(withClusters(8), 'plan.yaml', { syntheticTargetGroupsPerForward: 7 })).toThrow(
-      'plan.yaml:9: fleet.clusters: has 8 clusters, all target groups of one forward action; the sandbox world allows at most 7 (elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow)',
+      'plan.yaml:10: fleet.clusters: has 8 clusters, all target groups of one forward action; the sandbox world allows at most 7 (elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow)',
     );
   });
 
