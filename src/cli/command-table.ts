@@ -39,7 +39,7 @@ export const COMMON_FLAGS = {
 const { sandbox, profile, region, json, speed } = COMMON_FLAGS;
 const stateDir = { 'state-dir': COMMON_FLAGS['state-dir'] };
 const logs = { 'log-file': COMMON_FLAGS['log-file'], 'log-format': COMMON_FLAGS['log-format'] };
-/** Commands that drive a run log, and keep the sandbox's clock. */
+/** The flags of the commands that drive a run: they log, and pace the sandbox's clock. */
 const driving = { json, ...stateDir, ...logs, speed } as const;
 const by = { type: 'string', value: 'NAME', help: 'who acts (default $QUIESCE_OPERATOR, then $USER)' } as const;
 

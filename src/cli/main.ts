@@ -3,7 +3,7 @@ import { PlanError } from '../plan/plan-error.js';
 import { WorldFileError } from '../sandbox/world-file-error.js';
 import { LockHeldError, RunNotFoundError, RunStateError } from '../run/errors.js';
 import { parseCommandArgs } from './args.js';
-import { COMMANDS, isCommandName, type Command, type CommandName, type Flags, type FlagsOf } from './command-table.js';
+import { COMMANDS, isCommandName, type Command, type CommandName, type FlagsOf } from './command-table.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { commandHelp, mainHelp } from './help.js';
 import type { CliIo } from './io.js';
@@ -28,9 +28,8 @@ const LOADERS: { [N in CommandName]: () => Promise<Command<FlagsOf<N>>> } = {
 };
 
 /** Parses with the command's own flags, then loads and runs it. */
-async function runCommand<N extends CommandName>(name: N, argv: string[], io: CliIo): Promise<ExitCode> {
-  const flags: Flags = COMMANDS[name].flags;
-  const input = parseCommandArgs(name, flags as FlagsOf<N>, argv);
+async function dispatch<N extends CommandName>(name: N, argv: string[], io: CliIo): Promise<ExitCode> {
+  const input = parseCommandArgs(name, COMMANDS[name].flags as FlagsOf<N>, argv);
   const command = await LOADERS[name]();
   return command(input, io);
 }
@@ -55,7 +54,7 @@ export async function main(argv: string[], io: CliIo): Promise<ExitCode> {
     return EXIT.done;
   }
   try {
-    return await runCommand(name, rest, io);
+    return await dispatch(name, rest, io);
   } catch (err) {
     return reportKnownError(err, io);
   }
