@@ -26,7 +26,7 @@ import type {
 
 export type PauseKind = 'drift' | 'approval';
 /** Where an approved pause continues. Explicit targets rather than history states: easier to audit. */
-export type ResumeTarget = 'removing' | 'confirming' | 'draining' | 'maintaining' | 'observeStep' | 'verifying' | 'reactivating';
+export type ResumeTarget = 'removing' | 'confirming' | 'draining' | 'maintaining' | 'observeStep' | 'restoringTargets' | 'verifying' | 'reactivating';
 export type MaintenanceProgress = 'pending' | 'running' | 'complete' | 'skipped';
 
 export interface ClusterContext {
@@ -120,7 +120,7 @@ export const clusterMachine = setup({
     observeDrain: required<ObserveOutput, ObserveDrainInput>('observeDrain'),
     startStep: required<Stamped, StepInput>('startStep'),
     observeStep: required<ObserveOutput, ObserveStepInput>('observeStep'),
-    registerTargets: required<Stamped, RegisterInput>('registerTargets'),
+    registerTargets: required<ObserveOutput, RegisterInput>('registerTargets'),
     verifyCluster: required<ObserveOutput, VerifyInput>('verifyCluster'),
     observeRamp: required<ObserveOutput, ObserveRampInput>('observeRamp'),
     secure: required<Stamped, SecureInput>('secure'),
@@ -478,13 +478,22 @@ export const clusterMachine = setup({
       },
     },
 
-    /** Deregister mode: targets come back while the weight is still 0, so they are health-checked but serve nothing. */
+    /**
+     * Deregister mode: targets come back while the weight is still 0, so they are health-checked but serve
+     * nothing. The edge reads the weight first: one raised meanwhile (by hand, during an approval pause) is
+     * drift, and no target is registered into rotation unverified.
+     */
     restoringTargets: {
       invoke: {
         id: 'registerTargets',
         src: 'registerTargets',
         input: ({ context }) => ({ cluster: context.input.name, targets: context.targets ?? [] }),
-        onDone: { target: 'verifying', actions: ['observe', 'targetsBack'] },
+        onDone: [
+          { guard: 'abortedAndDrift', target: 'securing', actions: ['observe', 'holdForAbortOnDrift'] },
+          { guard: 'outputDrift', target: 'paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'restoringTargets' } }] },
+          { guard: 'outputDone', target: 'verifying', actions: ['observe', 'targetsBack'] },
+          { target: 'securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'could not register targets again' } }] },
+        ],
         onError: { target: 'securing', actions: { type: 'holdBecause', params: { prefix: 'could not register targets again' } } },
       },
     },
@@ -592,6 +601,7 @@ export const clusterMachine = setup({
           { guard: { type: 'resumeTo', params: { target: 'confirming' } }, target: 'confirming', actions: 'clearPause' },
           { guard: { type: 'resumeTo', params: { target: 'draining' } }, target: 'draining', actions: 'clearPause' },
           { guard: { type: 'resumeTo', params: { target: 'observeStep' } }, target: 'maintaining.checking', actions: 'clearPause' },
+          { guard: { type: 'resumeTo', params: { target: 'restoringTargets' } }, target: 'restoringTargets', actions: 'clearPause' },
           { guard: { type: 'resumeTo', params: { target: 'verifying' } }, target: 'verifying', actions: 'clearPause' },
           { guard: { type: 'resumeTo', params: { target: 'reactivating' } }, target: 'reactivating', actions: 'clearPause' },
         ],

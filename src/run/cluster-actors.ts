@@ -24,7 +24,7 @@ import { computeDrift } from '../traffic/drift.js';
 import type { ForwardConfig } from '../ports/traffic.js';
 import { TARGET_GROUPS_PER_FORWARD } from '../plan/schema.js';
 import { runPreflight } from './preflight.js';
-import { assertOutOfRotation, capacityWithout, readyForTraffic } from './rotation-guards.js';
+import { assertOutOfRotation, awaitWeightZero, capacityWithout, readyForTraffic, weightAboveZero } from './rotation-guards.js';
 import { driftOutput, observeDrain, observeRamp, weightEvidence } from './observations.js';
 import { otherRoutes, readRules } from './other-rules.js';
 import { observeStep, startStep } from './maintenance-steps.js';
@@ -109,7 +109,7 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
       return startStep(ctx, i);
     }),
     observeStep: effect<ObserveStepInput, ObserveOutput>('step', (i) => observeStep(ctx, i)),
-    registerTargets: effect<RegisterInput, Stamped>('register', (i) => registerTargets(ctx, i.cluster, i.targets)),
+    registerTargets: effect<RegisterInput, ObserveOutput>('register', (i) => restoreTargets(ctx, i.cluster, i.targets)),
     verifyCluster: effect<VerifyInput, ObserveOutput>('verify', (i) => verifyCluster(ctx, i)),
     observeRamp: effect<ObserveRampInput, ObserveOutput>('ramp', (i) => observeRamp(ctx, i)),
     secure: effect<SecureInput, Stamped>('secure', (i) => secure(ctx, i)),
@@ -205,12 +205,29 @@ async function deregisterTargets(ctx: RunContext, cluster: string): Promise<Targ
   return { at: ctx.clock.now(), targets };
 }
 
-async function registerTargets(ctx: RunContext, cluster: string, targets: TargetRef[]): Promise<Stamped> {
+/**
+ * Deregister mode, after maintenance (or an abort before it): the targets come back while the weight reads
+ * 0. A weight above 0 now was set outside this run: drift, and nothing is registered.
+ */
+async function restoreTargets(ctx: RunContext, cluster: string, targets: TargetRef[]): Promise<ObserveOutput> {
+  const raised = await weightAboveZero(ctx, cluster);
+  if (raised) {
+    const spec = clusterSpec(ctx, cluster);
+    const drift = computeDrift({ weights: { [spec.targetGroupArn]: 0 }, groups: raised.live.targetGroups.map((g) => g.targetGroupArn) }, { forward: raised.live })!;
+    const at = ctx.clock.now();
+    await journal(ctx, 'drift', `${cluster}: drift detected: ${drift.summary}`, { cluster, data: { drift } });
+    const message = `${cluster}'s weight reads ${raised.weight}, expected 0: its targets were not registered (they would take traffic unverified)`;
+    return { at, status: 'drift', drift, reason: drift.summary, checks: [{ ...check('register.weight', false, `weight ${raised.weight}`, '0', message), at }] };
+  }
+  await registerTargets(ctx, cluster, targets);
+  return { at: ctx.clock.now(), status: 'done' };
+}
+
+async function registerTargets(ctx: RunContext, cluster: string, targets: TargetRef[]): Promise<void> {
   const spec = clusterSpec(ctx, cluster);
   await journal(ctx, 'intent', `${cluster}: register ${targets.length} targets again (weight still 0)`, { cluster, data: { targets } });
   await ctx.traffic.registerTargets(spec.targetGroupArn, targets);
   await journal(ctx, 'effect', `${cluster}: RegisterTargets ${targets.map((t) => t.id).join(', ')}`, { cluster, data: { call: 'RegisterTargets', before: [], after: targets } });
-  return { at: ctx.clock.now() };
 }
 
 /** How long securing keeps trying through transient AWS errors: a held cluster must not lose its targets. */
@@ -227,7 +244,11 @@ async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
     try {
       await setWeight(ctx, { cluster: input.cluster, weight: 0, purpose: 'secure' });
       const targets = input.targets ?? (await deregisteredAndMissing(ctx, input.cluster));
-      if (targets?.length) await registerTargets(ctx, input.cluster, targets);
+      if (targets?.length) {
+        // Registered under a weight that reads 0, never under the one being replaced.
+        await awaitWeightZero(ctx, input.cluster);
+        await registerTargets(ctx, input.cluster, targets);
+      }
       // A canary rule of this cluster (a crash mid-canary) would route its header to a held cluster.
       await removeLeftoverCanaryRules(ctx, (c) => c === input.cluster);
       return { at: ctx.clock.now() };

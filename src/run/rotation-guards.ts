@@ -124,3 +124,44 @@ async function registeredHealth(ctx: RunContext, targetGroupArn: string) {
   const health = await ctx.traffic.describeTargetHealth(targetGroupArn);
   return health.filter((h) => h.state !== 'draining' && h.reason !== 'Target.NotRegistered');
 }
+
+/**
+ * Deregister mode, right before RegisterTargets: the cluster's weight must read 0 now. Targets registered
+ * under a weight above 0 (raised by hand while the run waited for an approval, or while its process was
+ * down) go into rotation unverified. Returns the live weight when it is not 0, as drift.
+ */
+export async function weightAboveZero(ctx: RunContext, cluster: string): Promise<{ live: ForwardConfig; weight: number } | undefined> {
+  const spec = clusterSpec(ctx, cluster);
+  let tookMs = 0;
+  for (let attempt = 0; attempt < FRESH_ATTEMPTS; attempt++) {
+    const started = ctx.clock.now();
+    const live = await ctx.traffic.readForwardConfig(ctx.location);
+    const weight = weightOf(live, spec.targetGroupArn) ?? 0;
+    if (weight > 0) return { live, weight };
+    tookMs = ctx.clock.now() - started;
+    if (tookMs <= FRESH_EVIDENCE_MS) return undefined;
+  }
+  throw new RefusedError(`${cluster}: reading the listener took ${Math.round(tookMs / 1000)}s ${FRESH_ATTEMPTS} times in a row; its targets were not registered on evidence that old`);
+}
+
+/** How long securing waits for its own weight 0 to read back before it registers targets. */
+const ZERO_READ_BACK_MS = 120_000;
+const ZERO_POLL_MS = [1_000, 2_000, 4_000, 5_000];
+
+/**
+ * Securing sets the weight to 0, then registers the targets again: only once the 0 reads back. A stale
+ * read (AWS is eventually consistent) is waited out; a weight that never reads 0 is not registered under.
+ */
+export async function awaitWeightZero(ctx: RunContext, cluster: string): Promise<void> {
+  const spec = clusterSpec(ctx, cluster);
+  const started = ctx.clock.now();
+  for (let attempt = 0; ; attempt++) {
+    const verdict = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, 0);
+    if (verdict.status === 'ok') return;
+    const waited = ctx.clock.now() - started;
+    if (waited >= ZERO_READ_BACK_MS) {
+      throw new RefusedError(`${cluster}'s weight still reads ${verdict.live ?? 'missing'} ${Math.round(waited / 1000)}s after it was set to 0; its targets were not registered under it`);
+    }
+    await ctx.clock.sleep(Math.min(ZERO_POLL_MS[Math.min(attempt, ZERO_POLL_MS.length - 1)]!, ZERO_READ_BACK_MS - waited));
+  }
+}

@@ -21,7 +21,7 @@ const clusterInput = (over: Partial<ClusterMachineInput> = {}): ClusterMachineIn
 
 describe('model check: cluster machine', () => {
   for (const drainMode of ['weight', 'deregister'] as const) {
-    it(`holds invariants (a), (b), (d) on every path, drain mode ${drainMode}`, () => {
+    it(`holds invariants (a), (b), (d), (f) on every path, drain mode ${drainMode}`, () => {
       const report = checkClusterMachine(clusterMachine, clusterInput({ drainMode }));
       console.log(
         `cluster machine (${drainMode}): ${Number(report.walks).toExponential(1)} paths of up to ${report.walkDepth} events checked, through ${report.productStates} reachable (state x monitor) pairs, ${report.transitions} transitions, ${report.machineStates} machine states`,

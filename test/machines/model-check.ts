@@ -178,8 +178,11 @@ export function clusterEvents(snap: ClusterSnap): AnyEvent[] {
       case 'deregisterTargets':
         done({ at: soon, targets: [{ id: 'i-1' }] });
         break;
-      case 'startStep':
       case 'registerTargets':
+        done({ at: soon, status: 'done' } satisfies ObserveOutput);
+        done({ at: soon, status: 'drift', reason: 'blue weight expected 0, live 1' } satisfies ObserveOutput);
+        break;
+      case 'startStep':
       case 'secure':
         done({ at: soon });
         break;
@@ -235,7 +238,8 @@ interface ClusterMonitor {
  *      (or was skipped by an abort before any step started), and then after a verification window of
  *      `stableFor` passed; entering it from `verifying` must be caused by that very verification result;
  *  (b) every end other than done carries a reason, and an end is reachable from everywhere;
- *  (d) a cluster held after removal went through securing (weight 0, targets back) or a rollback.
+ *  (d) a cluster held after removal went through securing (weight 0, targets back) or a rollback;
+ *  (f) verification after restoringTargets follows only a registration the edge reported done.
  */
 function clusterStep(input: ClusterMachineInput) {
   return (m: ClusterMonitor, prev: ClusterSnap, event: AnyEvent, next: ClusterSnap): ClusterMonitor => {
@@ -267,6 +271,11 @@ function clusterStep(input: ClusterMachineInput) {
       } else mon.streakStart = undefined;
     }
     if (inState(next, 'securing') || inState(next, 'rollingBack')) mon.secured = true;
+    // (f) deregister mode: verification starts on targets registered again only when the edge reported
+    // them registered under a weight that read 0 (a drift there pauses or secures, never verifies).
+    if (inState(prev, 'restoringTargets') && inState(next, 'verifying') && !(event.type === 'xstate.done.actor.registerTargets' && out?.status === 'done')) {
+      mon.bad = `(f) left restoringTargets for verifying on ${event.type}${out?.status ? `(${out.status})` : ''} without the targets registered`;
+    }
 
     if (inState(next, 'reactivating') && !inState(prev, 'reactivating')) {
       if (!mon.removed) mon.bad = '(a) reactivated a cluster that was never removed';
