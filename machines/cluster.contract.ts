@@ -41,15 +41,26 @@ export interface DriftOutput extends Stamped {
 
 export type WeightPurpose = 'remove' | 'ramp' | 'rollback' | 'secure';
 
+/**
+ * The machine says which share of its traffic the cluster gets: 0 (out of rotation) or a ramp step's
+ * percent of its share before maintenance. The edge turns that into weights (scaled for resolution when
+ * the weights are small, and back to the exact originals at the end).
+ */
 export interface SetWeightInput extends ClusterRef {
-  weight: number;
+  percent: number;
   purpose: WeightPurpose;
 }
 
 export interface SetWeightOutput extends Stamped {
+  /** The cluster's own weight before and after the change. */
   before: number;
   after: number;
   changed: boolean;
+  /**
+   * A ramp step refused, nothing sent: raising the weight rescales the other groups, and they are not
+   * where the run put them (a hand-made change). The machine pauses on it like on any drift.
+   */
+  drift?: Drift;
 }
 
 export interface TargetsOutput extends Stamped {
@@ -89,7 +100,8 @@ export interface VerifyInput extends ClusterRef {
 }
 
 export interface ObserveRampInput extends ClusterRef {
-  weight: number;
+  /** The ramp step's percent of the cluster's share before maintenance. */
+  percent: number;
   since: Millis;
 }
 

@@ -68,10 +68,8 @@ function required<TOutput, TInput>(name: string) {
   });
 }
 
-/** Weight for ramp step `i`: a share of the weight before maintenance, never 0 while ramping. */
-export function rampWeight(original: number, percent: number): number {
-  return Math.max(1, Math.ceil((original * percent) / 100));
-}
+/** The share of its traffic (percent of its share before maintenance) ramp step `rampIndex` gives the cluster. */
+export const rampPercent = (context: ClusterContext): number => context.input.reactivate.ramp[context.rampIndex] ?? 100;
 
 /** The earliest of: what the world's schedule suggests, the phase deadline, the end of a ramp hold. */
 const nextCheck = (context: ClusterContext, out: Stamped & { recheckAt?: Millis }) => {
@@ -113,7 +111,7 @@ export const clusterMachine = setup({
   },
   actors: {
     runPreflight: required<PreflightOutput, ClusterRef>('runPreflight'),
-    checkDrift: required<DriftOutput, ClusterRef & { expectedWeight: number }>('checkDrift'),
+    checkDrift: required<DriftOutput, ClusterRef>('checkDrift'),
     setWeight: required<SetWeightOutput, SetWeightInput>('setWeight'),
     confirmWeight: required<ObserveOutput, ClusterRef & { weight: number }>('confirmWeight'),
     deregisterTargets: required<TargetsOutput, ClusterRef>('deregisterTargets'),
@@ -172,6 +170,8 @@ export const clusterMachine = setup({
     outputPastDeadline: ({ context, event }) => pastDeadline(context, (event as unknown as { output: Stamped }).output.at),
     preflightPassed: ({ event }) => (event as unknown as { output: PreflightOutput }).output.passed,
     hasDrift: ({ event }) => (event as unknown as { output: DriftOutput }).output.drift !== null,
+    weightRefused: ({ event }) => (event as unknown as { output: SetWeightOutput }).output.drift !== undefined,
+    abortedAndWeightRefused: ({ context, event }) => context.abort !== undefined && (event as unknown as { output: SetWeightOutput }).output.drift !== undefined,
   },
   actions: {
     recordAbort: assign(({ context, event }) => {
@@ -337,7 +337,7 @@ export const clusterMachine = setup({
           invoke: {
             id: 'checkDrift',
             src: 'checkDrift',
-            input: ({ context }) => ({ cluster: context.input.name, expectedWeight: context.originalWeight ?? 0 }),
+            input: ({ context }) => ({ cluster: context.input.name }),
             onDone: [
               { guard: 'hasDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'removing' } }] },
               { target: 'setZero', actions: 'observe' },
@@ -350,7 +350,7 @@ export const clusterMachine = setup({
           invoke: {
             id: 'setWeight',
             src: 'setWeight',
-            input: ({ context }) => ({ cluster: context.input.name, weight: 0, purpose: 'remove' as const }),
+            input: ({ context }) => ({ cluster: context.input.name, percent: 0, purpose: 'remove' as const }),
             onDone: { target: '#cluster.confirming', actions: ['observe', 'markRemoved'] },
             onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'could not set weight 0' } } },
           },
@@ -535,10 +535,14 @@ export const clusterMachine = setup({
             src: 'setWeight',
             input: ({ context }) => ({
               cluster: context.input.name,
-              weight: rampWeight(context.originalWeight ?? 1, context.input.reactivate.ramp[context.rampIndex] ?? 100),
+              percent: rampPercent(context),
               purpose: 'ramp' as const,
             }),
-            onDone: { target: 'holding', actions: ['observe', 'startHold', { type: 'startDeadline', params: { ms: 'hold' } }] },
+            onDone: [
+              { guard: 'abortedAndWeightRefused', target: 'rollingBack', actions: ['observe', 'holdForAbortOnDrift'] },
+              { guard: 'weightRefused', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'reactivating' } }] },
+              { target: 'holding', actions: ['observe', 'startHold', { type: 'startDeadline', params: { ms: 'hold' } }] },
+            ],
             onError: { target: 'rollingBack', actions: { type: 'holdBecause', params: { prefix: 'could not raise the weight' } } },
           },
         },
@@ -551,7 +555,7 @@ export const clusterMachine = setup({
             src: 'observeRamp',
             input: ({ context }) => ({
               cluster: context.input.name,
-              weight: rampWeight(context.originalWeight ?? 1, context.input.reactivate.ramp[context.rampIndex] ?? 100),
+              percent: rampPercent(context),
               since: (context.holdUntil ?? context.now) - context.input.reactivate.holdMs,
             }),
             onDone: [
@@ -570,7 +574,7 @@ export const clusterMachine = setup({
           invoke: {
             id: 'setWeight',
             src: 'setWeight',
-            input: ({ context }) => ({ cluster: context.input.name, weight: 0, purpose: 'rollback' as const }),
+            input: ({ context }) => ({ cluster: context.input.name, percent: 0, purpose: 'rollback' as const }),
             onDone: { target: '#cluster.held', actions: 'observe' },
             onError: {
               target: '#cluster.held',

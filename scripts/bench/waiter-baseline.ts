@@ -9,7 +9,6 @@ import { ModifyReplicationGroupCommand, TestFailoverCommand, waitUntilReplicatio
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 // The SDK's waiter engine, as used by every generated waitUntil*; a dependency of the SDK clients.
 import { createWaiter, WaiterState } from '@smithy/core/client';
-import { rampWeight } from '../../machines/cluster.machine.js';
 import { targetGroupDimensions } from '../../src/adapters/cloudwatch-metrics.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, parseWorldFile, type SandboxWorld } from '../../src/sandbox/index.js';
@@ -19,6 +18,9 @@ import { onVirtualTime } from './virtual-timers.js';
 import { tapWorld, type TappedCall } from './world-tap.js';
 
 const MINUTE = 60_000;
+
+/** The hand-written script's ramp: a share of the weight, rounded up, never 0 (no rescaling of the others). */
+const scriptedRampWeight = (original: number, percent: number) => Math.max(1, Math.ceil((original * percent) / 100));
 /** `until aws elasticache ...; do sleep 15; done` (the AWS CLI waiters' fixed delay), up to the step's timeout. */
 const REFUSED_RETRY_MS = 15_000;
 
@@ -167,7 +169,7 @@ export async function runWaiterBaseline(plan: Plan, worldYaml: string, seed: num
 
       for (const percent of plan.reactivate.ramp) {
         const setAt = Date.now();
-        await setWeight(tg, rampWeight(originalWeight, percent));
+        await setWeight(tg, scriptedRampWeight(originalWeight, percent));
         await sleep(plan.reactivate.hold);
         observations.push({ cluster: c, phase: 'ramp hold', startedAt: setAt, noticedAt: Date.now() });
       }

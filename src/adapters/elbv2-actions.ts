@@ -31,10 +31,10 @@ export function toForwardConfig(action: Action): ForwardConfig {
 }
 
 /**
- * The whole action list to send back, with one group's weight changed. Every other action keeps its
+ * The whole action list to send back, with the given groups' weights changed. Every other action keeps its
  * place, Order and settings; the forward keeps every other weight and its group stickiness as read.
  */
-export function withGroupWeight(actions: readonly Action[], targetGroupArn: string, weight: number): Action[] {
+export function withGroupWeights(actions: readonly Action[], weights: Readonly<Record<string, number>>): Action[] {
   const index = forwardActionIndex(actions);
   return actions.map((action, i) => {
     if (i !== index) return forWriting(action);
@@ -47,7 +47,7 @@ export function withGroupWeight(actions: readonly Action[], targetGroupArn: stri
       ForwardConfig: {
         TargetGroups: current.targetGroups.map((g) => ({
           TargetGroupArn: g.targetGroupArn,
-          Weight: g.targetGroupArn === targetGroupArn ? weight : g.weight,
+          Weight: Object.hasOwn(weights, g.targetGroupArn) ? weights[g.targetGroupArn]! : g.weight,
         })),
         TargetGroupStickinessConfig: { ...stickiness },
       },

@@ -45,7 +45,7 @@ import { AwsCallError, RefusedError, UnexpectedResponseError } from '../errors.j
 import { hasAwsErrorCode } from '../aws/classify.js';
 import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
-import { forwardActionIndex, toForwardConfig, withGroupWeight } from './elbv2-actions.js';
+import { forwardActionIndex, toForwardConfig, withGroupWeights } from './elbv2-actions.js';
 import { canaryPlacement, canaryRulesOf, isCanaryShaped, MAX_PRIORITY, MIN_PRIORITY, placementRefusal } from '../traffic/listener-rules.js';
 import { parseArn } from '../plan/arn.js';
 
@@ -220,25 +220,37 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
 
     async setWeight(location, targetGroupArn, weight, guard) {
       assertWeight(weight);
+      return port.setWeights(location, targetGroupArn, async (live) => {
+        // Under the lock: two clusters' capacity checks cannot both pass on a listener neither has changed yet.
+        if (guard) await guard(live);
+        return { [targetGroupArn]: weight };
+      });
+    },
+
+    async setWeights(location, targetGroupArn, plan) {
       return serialized(location, async () => {
         const { actions, index, forward: before } = await readAfterOwnWrite(location);
         const group = before.targetGroups.find((g) => g.targetGroupArn === targetGroupArn);
         if (!group) {
           throw new RefusedError(`${targetGroupArn} is not in the forward action of ${describeLocation(location)}`);
         }
-        // Under the lock: two clusters' capacity checks cannot both pass on a listener neither has changed yet.
-        if (guard) await guard(before);
-        if (group.weight === weight) {
-          logger.debug({ location, targetGroupArn, weight }, 'weight already set; nothing sent');
+        const weights = await plan(before);
+        for (const [arn, weight] of Object.entries(weights)) {
+          assertWeight(weight);
+          if (!before.targetGroups.some((g) => g.targetGroupArn === arn)) throw new RefusedError(`${arn} is not in the forward action of ${describeLocation(location)}`);
+        }
+        const moved = before.targetGroups.filter((g) => Object.hasOwn(weights, g.targetGroupArn) && weights[g.targetGroupArn] !== g.weight);
+        if (moved.length === 0) {
+          logger.debug({ location, targetGroupArn, weights }, 'weights already set; nothing sent');
           return { changed: false, before, after: before };
         }
-        const next = withGroupWeight(actions, targetGroupArn, weight);
+        const next = withGroupWeights(actions, weights);
         const sent = next[index];
         const after = sent ? toForwardConfig(sent) : before;
         // Remembered before sending: a write that fails after AWS applied it must still be waited for.
         written.set(locationKey(location), after);
         await writeActions(location, next);
-        logger.info({ location, targetGroupArn, from: group.weight, to: weight }, 'forward weight changed');
+        logger.info({ location, targetGroupArn, changes: moved.map((g) => ({ targetGroupArn: g.targetGroupArn, from: g.weight, to: weights[g.targetGroupArn] })) }, 'forward weights changed');
         // `after` is what was sent; whether AWS shows it is verifyWeight's question.
         return { changed: true, before, after };
       });

@@ -111,6 +111,12 @@ export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = S
       if (!result.changed) memo.seed(forwardKey(location), sentAt, result.before);
       return result;
     },
+    async setWeights(location, targetGroupArn, plan) {
+      const sentAt = clock.now();
+      const result = await memo.write(() => port.setWeights(location, targetGroupArn, plan));
+      if (!result.changed) memo.seed(forwardKey(location), sentAt, result.before);
+      return result;
+    },
     describeTargetHealth: (targetGroupArn, targets) =>
       memo.read(`health|${targetGroupArn}|${(targets ?? []).map((t) => `${t.id}:${t.port ?? ''}`).join(',')}`, () => port.describeTargetHealth(targetGroupArn, targets)),
     deregisterTargets: (targetGroupArn, targets) => memo.write(() => port.deregisterTargets(targetGroupArn, targets)),

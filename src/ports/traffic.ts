@@ -97,6 +97,18 @@ export interface CanaryRule {
 /** A precondition of a weight change, judged on the live forward the change will be written over. */
 export type WeightGuard = (live: ForwardConfig) => Promise<void>;
 
+/**
+ * Decides the weights of a change on the live forward it will be written over: every group to set (the
+ * others keep theirs), or a throw to refuse. A ramp rescales the other groups along with its own.
+ */
+export type WeightPlanner = (live: ForwardConfig) => Promise<Record<string, number>>;
+
+export interface WeightChange {
+  changed: boolean;
+  before: ForwardConfig;
+  after: ForwardConfig;
+}
+
 /** The ALB, narrowed to what quiesce needs. Implementations are idempotent: setting what is set sends nothing. */
 export interface TrafficPort {
   readForwardConfig(location: TrafficLocation): Promise<ForwardConfig>;
@@ -105,12 +117,14 @@ export interface TrafficPort {
    * the very read the write is built on, with no other weight change of this process in between: it
    * refuses (throws) or lets the write go. Checks that must hold when the weight changes go there.
    */
-  setWeight(
-    location: TrafficLocation,
-    targetGroupArn: string,
-    weight: number,
-    guard?: WeightGuard,
-  ): Promise<{ changed: boolean; before: ForwardConfig; after: ForwardConfig }>;
+  setWeight(location: TrafficLocation, targetGroupArn: string, weight: number, guard?: WeightGuard): Promise<WeightChange>;
+  /**
+   * Changes `targetGroupArn`'s weight and any other group's `plan` decides, in one ModifyListener or
+   * ModifyRule (AWS replaces the whole action list anyway), keeping the stickiness as it is. `plan` runs on
+   * the read the write is built on, under the same lock as `setWeight`'s guard. Nothing is sent when every
+   * planned weight is already live.
+   */
+  setWeights(location: TrafficLocation, targetGroupArn: string, plan: WeightPlanner): Promise<WeightChange>;
   verifyWeight(location: TrafficLocation, targetGroupArn: string, weight: number): Promise<WeightVerdict>;
 
   /** Every target currently registered (any state but unused/NotRegistered). */

@@ -1,10 +1,10 @@
-import { rampWeight } from '../../machines/cluster.machine.js';
 import { formatDuration } from '../plan/duration.js';
 import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-version.js';
 import type { ClusterSpec, MaintenanceStep, Plan } from '../plan/schema.js';
 import type { CachePort, ReplicationGroupView } from '../ports/cache.js';
 import type { ForwardConfig, TargetGroupSettings, TrafficPort } from '../ports/traffic.js';
 import { stepLabel } from '../run/machine-input.js';
+import { rampScale, shareWeight } from '../traffic/ramp-scale.js';
 
 // What a plan would do, cluster by cluster, with the values read now. Shared by `quiesce plan` and the
 // review page. It only reads: building a preview never changes anything.
@@ -211,13 +211,16 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     basis: `stableFor ${formatDuration(plan.verify.stableFor)}${newTargetsMs ? ` + one health check (every ${hc.intervalSeconds}s) for new targets` : ''}`,
   });
 
-  const weights = plan.reactivate.ramp.map((p) => rampWeight(w, p));
+  // Mid-ramp every weight is scaled by k (src/traffic/ramp-scale.ts); the last step writes the originals back.
+  const k = rampScale(forward ? forward.targetGroups.map((g) => g.weight) : [w]);
+  const weights = plan.reactivate.ramp.map((p) => (p >= 100 ? w : shareWeight(w, p, k)));
   if (new Set(weights).size < weights.length) {
-    notes.push(`the ramp collapses to weights ${weights.join(' -> ')}: weight ${w} cannot be split finely; use weights of 10 or more for a gradual ramp`);
+    notes.push(`the ramp collapses to weights ${weights.join(' -> ')}: weight ${w} cannot be split finely even scaled (x${k}, the most that keeps every weight within 999)`);
   }
+  const scaling = k > 1 && plan.reactivate.ramp.some((p) => p < 100) ? `; mid-ramp every weight x${k} (the others keep their shares), the last step puts the original weights back` : '';
   phases.push({
     phase: 'reactivate',
-    changes: [`weight 0 -> ${weights.join(' -> ')} (ramp ${plan.reactivate.ramp.join('%, ')}%, hold ${formatDuration(plan.reactivate.hold)} each)`],
+    changes: [`weight 0 -> ${weights.join(' -> ')} (ramp ${plan.reactivate.ramp.join('%, ')}%, hold ${formatDuration(plan.reactivate.hold)} each${scaling})`],
     checks: [`each step: weight reads back; target 5xx <= ${plan.reactivate.max5xx}; unhealthy hosts <= ${plan.reactivate.maxUnhealthyHosts}; a breach sets weight 0 and holds`],
     // A step ends only once CloudWatch published the minute holding the end of its hold (observeRamp).
     estimateMs: plan.reactivate.ramp.length * (plan.reactivate.hold + 60_000 + lagMs),

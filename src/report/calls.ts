@@ -26,7 +26,7 @@ export function callOf(entry: JournalEntry, plan: Plan): Omit<CallItem, 'at' | '
   const call = typeof data.call === 'string' ? data.call : undefined;
   if (call === 'ModifyListener' || call === 'ModifyRule') {
     const unchanged = typeof data.unchangedGroups === 'number' ? { unchangedGroups: data.unchangedGroups } : {};
-    return { ...base, call, changed: data.changed !== false, weights: weightChanges(data.before as Forward, data.after as Forward), ...unchanged };
+    return { ...base, call, changed: data.changed !== false, weights: weightChanges(data.before as Forward, data.after as Forward), ...unchanged, ...rampOf(data) };
   }
   if (call === 'DeregisterTargets' || call === 'RegisterTargets') {
     return { ...base, call, changed: true, targets: { before: targetIds(data.before), after: targetIds(data.after) } };
@@ -57,6 +57,14 @@ function cacheCall(entry: JournalEntry, step: Record<string, unknown>, intent: u
     changed: true,
     cache: { operation: action, ...(spec?.cache ? { replicationGroupId: spec.cache.replicationGroupId } : {}), request },
   };
+}
+
+/** A ramp step, or a change that ends a scaled ramp (a rollback): its percent and the scale around it. */
+function rampOf(data: Record<string, unknown>): Pick<CallItem, 'ramp'> {
+  const scale = data.scale;
+  if (typeof data.percent !== 'number' || !isRecord(scale) || typeof scale.before !== 'number' || typeof scale.after !== 'number') return {};
+  if (data.purpose !== 'ramp' && scale.before === scale.after) return {};
+  return { ramp: { percent: data.percent, scaleBefore: scale.before, scaleAfter: scale.after } };
 }
 
 /** Every group in either config, in the order the listener lists them. */

@@ -61,7 +61,7 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemT
     const moved = item.weights.filter((w) => w.before !== w.after);
     if (!item.changed) return { headline: `${item.call} not sent: weights already as intended (${weightList(item.weights)})`, tone: 'normal', details: [] };
     return {
-      headline: `${item.call}: ${moved.map((w) => `${w.group} weight ${w.before ?? 'absent'} -> ${w.after ?? 'absent'}`).join(', ') || item.message}`,
+      headline: `${item.call}${item.ramp ? `, ${rampText(item.ramp)}` : ''}: ${moved.map((w) => `${w.group} weight ${w.before ?? 'absent'} -> ${w.after ?? 'absent'}`).join(', ') || item.message}`,
       tone: 'normal',
       details: [
         ...item.weights.map((w) => ({ text: weightText(w), tone: 'normal' as const })),
@@ -88,6 +88,13 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemT
     };
   }
   return { headline: item.call === 'note' ? item.message : `${item.call}: ${item.message}`, tone: 'normal', details: [] };
+}
+
+/** "ramp 10% of its share: every weight x100 so the others keep their shares", "... back to the original weights". */
+function rampText(ramp: NonNullable<Extract<TimelineItem, { kind: 'call' }>['ramp']>): string {
+  const step = ramp.percent > 0 ? `ramp ${ramp.percent}% of its share` : 'out of rotation';
+  if (ramp.scaleAfter === ramp.scaleBefore) return ramp.scaleAfter > 1 ? `${step}, every weight still x${ramp.scaleAfter}` : step;
+  return ramp.scaleAfter > 1 ? `${step}: every weight x${ramp.scaleAfter} so the others keep their shares` : `${step}: back to the original weights`;
 }
 
 function weightText(w: WeightChange): string {

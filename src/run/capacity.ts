@@ -1,4 +1,3 @@
-import { rampWeight } from '../../machines/cluster.machine.js';
 import type { ConfirmFleetOutput } from '../../machines/fleet.machine.js';
 import type { Check, Drift } from '../../machines/types.js';
 import type { ForwardConfig } from '../ports/traffic.js';
@@ -25,7 +24,9 @@ async function restingWeight(ctx: RunContext, name: string, targetGroupArn: stri
   if (outcome === undefined) return start;
   // A held or aborted cluster stopped where it was (out of rotation on purpose, or never taken out).
   if (outcome !== 'done') return undefined;
-  return rampWeight(start, ctx.plan.reactivate.ramp.at(-1) ?? 100);
+  // Its last ramp step put its full share back: the weight it started with (times the ramp scale while
+  // another cluster is mid-ramp; only whether it is above 0 is judged here).
+  return start;
 }
 
 /**

@@ -16,11 +16,12 @@ import type {
   TargetsOutput,
   VerifyInput,
 } from '../../machines/cluster.contract.js';
-import type { Check, TargetRef } from '../../machines/types.js';
+import type { Check, Drift, TargetRef } from '../../machines/types.js';
 import type { ConfirmFleetInput, ConfirmFleetOutput } from '../../machines/fleet.machine.js';
 import { confirmFleet } from './capacity.js';
 import { AwsCallError } from '../errors.js';
-import { computeDrift } from '../traffic/drift.js';
+import { computeDrift, groupName } from '../traffic/drift.js';
+import { expectedInFull, planShare, type WeightPlan } from '../traffic/ramp-scale.js';
 import type { ForwardConfig } from '../ports/traffic.js';
 import { TARGET_GROUPS_PER_FORWARD } from '../plan/schema.js';
 import { runPreflight } from './preflight.js';
@@ -30,6 +31,7 @@ import { otherRoutes, readRules } from './other-rules.js';
 import { observeStep, startStep } from './maintenance-steps.js';
 import { removeLeftoverCanaryRules, verifyCluster } from './verification.js';
 import { baseline, check, clusterSpec, journal, weightOf, type RunContext } from './run-context.js';
+import { rolesNow, shareModel } from './forward-shares.js';
 
 // The named actors the cluster machine invokes, implemented over the ports (Temporal's activities, in
 // XState terms). The engine provides them with clusterMachine.provide({ actors }).
@@ -90,7 +92,7 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
 
   return {
     runPreflight: effect<ClusterRef, PreflightOutput>('preflight', (i) => runPreflight(ctx, i.cluster)),
-    checkDrift: effect<ClusterRef & { expectedWeight: number }, DriftOutput>('drift', (i) => checkDrift(ctx, i.cluster, i.expectedWeight)),
+    checkDrift: effect<ClusterRef, DriftOutput>('drift', (i) => checkDrift(ctx, i.cluster)),
     setWeight: effect<SetWeightInput, SetWeightOutput>('setWeight', (i) => setWeight(ctx, i)),
     confirmWeight: effect<ClusterRef & { weight: number }, ObserveOutput>('confirm', async (i) => {
       const now = ctx.clock.now();
@@ -134,21 +136,17 @@ export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
 }
 
 /**
- * Compares the live listener with what the run expects: this cluster at `expectedWeight`, every cluster
- * not currently in flight at its weight from the run start, the same groups, and this cluster's targets.
+ * Compares the live listener with what the run expects before `cluster` leaves rotation: it and every
+ * group not in flight at its share from the run start (at the ramp scale in force: another cluster's ramp
+ * may have every weight scaled), the clusters this run held out at 0, the same groups, and this cluster's
+ * targets. Clusters in flight are judged by their own read-backs.
  */
-export async function checkDrift(ctx: RunContext, cluster: string, expectedWeight: number): Promise<DriftOutput> {
+export async function checkDrift(ctx: RunContext, cluster: string): Promise<DriftOutput> {
   const spec = clusterSpec(ctx, cluster);
   const base = await baseline(ctx);
   const rules = await readRules(ctx);
   const live = await ctx.traffic.readForwardConfig(ctx.location);
-  const inFlight = ctx.inFlight();
-  const weights: Record<string, number> = { [spec.targetGroupArn]: expectedWeight };
-  for (const other of ctx.plan.fleet.clusters) {
-    if (other.name === cluster || inFlight.has(other.name)) continue;
-    const w = weightOf(base.forward, other.targetGroupArn);
-    if (w !== undefined) weights[other.targetGroupArn] = w;
-  }
+  const { weights } = expectedInFull(live, await shareModel(ctx, cluster), spec.targetGroupArn);
   const liveTargets = await ctx.traffic.listTargets(spec.targetGroupArn);
   // About to leave rotation: from here until it is back, no other rule may send it traffic.
   const drift = computeDrift(
@@ -160,19 +158,69 @@ export async function checkDrift(ctx: RunContext, cluster: string, expectedWeigh
   return { at, drift, checks: [{ ...check('drift', drift === null, drift ? drift.summary : 'listener matches the run', 'as recorded at run start'), at }] };
 }
 
+/**
+ * Puts the cluster at `percent` of its share (0: out of rotation). The weights are planned on the read the
+ * write replaces (src/traffic/ramp-scale.ts): mid-ramp every weight is scaled so a small weight still ramps
+ * in steps, and the last step writes the exact originals back. The plan, scale included, is journaled as
+ * intent before the write, under the listener's weight lock.
+ */
 async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {
   const spec = clusterSpec(ctx, input.cluster);
-  await journal(ctx, 'intent', `${input.cluster}: set weight to ${input.weight} (${input.purpose})`, { cluster: input.cluster, data: { ...input, targetGroupArn: spec.targetGroupArn } });
-  const guard = input.weight > 0 ? readyForTraffic(ctx, input.cluster) : await capacityWithout(ctx, input.cluster);
-  const result = await ctx.traffic.setWeight(ctx.location, spec.targetGroupArn, input.weight, guard);
-  const before = weightOf(result.before, spec.targetGroupArn) ?? 0;
+  const arn = spec.targetGroupArn;
+  const guard = input.percent > 0 ? readyForTraffic(ctx, input.cluster) : await capacityWithout(ctx, input.cluster);
+  const model = await shareModel(ctx, input.cluster);
+  let planned: WeightPlan | undefined;
+  let refused: Drift | undefined;
+  const result = await ctx.traffic.setWeights(ctx.location, arn, async (live) => {
+    await guard(live);
+    // Roles as of this read: a cluster that finished while this change waited for the lock is steady now.
+    const plan = planShare(live, { ...model, roles: rolesNow(ctx, input.cluster) }, arn, input.percent);
+    if (plan.drift) {
+      // Raising the weight rescales the others, and they are not where this run put them: nothing is sent.
+      refused = computeDrift({ weights: Object.fromEntries(plan.drift.map((d) => [d.targetGroupArn, d.expected])), groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
+      await journal(ctx, 'drift', `${input.cluster}: drift detected: ${refused.summary}; the weight was not raised`, { cluster: input.cluster, data: { drift: refused } });
+      return {};
+    }
+    planned = plan;
+    await journal(ctx, 'intent', `${input.cluster}: set weight to ${plan.weights[arn]} (${[`${input.purpose}${input.percent > 0 ? ` ${input.percent}%` : ''}`, scaleText(plan, live, arn)].filter(Boolean).join('; ')})`, {
+      cluster: input.cluster,
+      data: { ...input, targetGroupArn: arn, weights: plan.weights, scale: { before: plan.kBefore, after: plan.k, of: model.scale } },
+    });
+    return plan.weights;
+  });
+  const before = weightOf(result.before, arn) ?? 0;
+  const after = weightOf(result.after, arn) ?? 0;
+  if (refused) return { at: ctx.clock.now(), before, after, changed: false, drift: refused };
   await journal(
     ctx,
     'effect',
-    `${input.cluster}: weight ${before} -> ${input.weight}${result.changed ? '' : ' (already set: nothing sent)'}`,
-    { cluster: input.cluster, data: { call: ctx.location.ruleArn ? 'ModifyRule' : 'ModifyListener', changed: result.changed, ...journaledForward(result.before, result.after, spec.targetGroupArn) } },
+    `${input.cluster}: weight ${before} -> ${after}${[planned ? scaleText(planned, result.before, arn) : '', result.changed ? '' : 'already set: nothing sent'].filter(Boolean).map((t) => ` (${t})`).join('')}`,
+    {
+      cluster: input.cluster,
+      data: {
+        call: ctx.location.ruleArn ? 'ModifyRule' : 'ModifyListener',
+        changed: result.changed,
+        purpose: input.purpose,
+        percent: input.percent,
+        ...(planned ? { scale: { before: planned.kBefore, after: planned.k, of: model.scale } } : {}),
+        ...journaledForward(result.before, result.after, arn),
+      },
+    },
   );
-  return { at: ctx.clock.now(), before, after: input.weight, changed: result.changed };
+  return { at: ctx.clock.now(), before, after, changed: result.changed };
+}
+
+/**
+ * What a change does to the other groups, for the journal: "every weight x100 so the others keep their
+ * shares: payments-green 1 -> 100, ..." when it scales them, "back to the original weights: ..." when it
+ * ends the scaling, "weights at x100" for a step within a scaled ramp; nothing otherwise.
+ */
+function scaleText(plan: WeightPlan, live: ForwardConfig, own: string): string {
+  const others = Object.entries(plan.weights)
+    .filter(([arn]) => arn !== own)
+    .map(([arn, w]) => `${groupName(arn)} ${weightOf(live, arn) ?? 'absent'} -> ${w}`);
+  if (plan.k !== plan.kBefore) return `${plan.k > 1 ? `every weight x${plan.k} so the others keep their shares` : 'back to the original weights'}: ${others.join(', ')}`;
+  return plan.k > 1 ? `weights at x${plan.k}` : '';
 }
 
 /** A forward action AWS allows is journaled whole; a larger one (a synthetic sandbox fleet) by its changes. */
@@ -242,7 +290,7 @@ async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
   const deadline = ctx.clock.now() + SECURE_PERSISTENCE_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      await setWeight(ctx, { cluster: input.cluster, weight: 0, purpose: 'secure' });
+      await setWeight(ctx, { cluster: input.cluster, percent: 0, purpose: 'secure' });
       const targets = input.targets ?? (await deregisteredAndMissing(ctx, input.cluster));
       if (targets?.length) {
         // Registered under a weight that reads 0, never under the one being replaced.

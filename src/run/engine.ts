@@ -252,6 +252,7 @@ class RunDriver {
       location: { listenerArn: plan.fleet.listenerArn, ...(plan.fleet.ruleArn ? { ruleArn: plan.fleet.ruleArn } : {}) },
       inFlight: () => new Set([...this.clusters].filter(([, a]) => a.getSnapshot().status === 'active').map(([n]) => n)),
       outcomes: () => new Map([...this.clusters].flatMap(([n, a]) => { const snap = a.getSnapshot(); return snap.status === 'done' ? [[n, (snap.output as ClusterOutput).outcome] as const] : []; })),
+      heldOut: () => new Set([...this.clusters].filter(([, a]) => a.getSnapshot().status === 'done' && a.getSnapshot().output?.inRotation === false).map(([n]) => n)),
       probes: conn.probes,
       metricsLagMs: conn.metricsLagMs,
     };

@@ -1,11 +1,13 @@
 import type { ObserveOutput } from '../../machines/cluster.contract.js';
-import type { Check, TargetRef } from '../../machines/types.js';
+import type { Check, Drift, TargetRef } from '../../machines/types.js';
 import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
 import { firstUnknown } from '../ports/metrics.js';
 import { computeDrift } from '../traffic/drift.js';
-import { weightVerdict } from '../ports/traffic.js';
+import { weightVerdict, type ForwardConfig } from '../ports/traffic.js';
 import { neighbourDrift } from './capacity.js';
-import { check, clusterSpec, type RunContext } from './run-context.js';
+import { expectedShare } from '../traffic/ramp-scale.js';
+import { check, clusterSpec, weightOf, type RunContext } from './run-context.js';
+import { shareModel } from './forward-shares.js';
 import { noteWeightRead, targetGroupSettings } from './cadence.js';
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 
@@ -120,7 +122,7 @@ export async function observeDrain(
  * then judges the whole step. A breach in the last seconds of a hold is caught before the next step
  * raises the weight, or before the cluster counts as done.
  */
-export async function observeRamp(ctx: RunContext, input: { cluster: string; weight: number; since: number }): Promise<ObserveOutput> {
+export async function observeRamp(ctx: RunContext, input: { cluster: string; percent: number; since: number }): Promise<ObserveOutput> {
   const holdEnd = input.since + ctx.plan.reactivate.hold;
   const midHold = input.since + Math.floor(ctx.plan.reactivate.hold / 2);
   const lastMinuteEnd = Math.ceil(holdEnd / MINUTE) * MINUTE;
@@ -136,22 +138,23 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; wei
   // The mid-hold look judges the minutes published so far; the weight is read right after the set and at
   // the end of the hold, which bounds a hand-made change to half a hold before it is caught.
   if (!mid) {
-    const live = await ctx.traffic.readForwardConfig(ctx.location);
-    const weight = weightVerdict(live, spec.targetGroupArn, input.weight);
+    const read = await rampWeightEvidence(ctx, input.cluster, input.percent);
     noteWeightRead(ctx, input.cluster, now);
-    checks.push(check('ramp.weight', weight.status === 'ok', `weight ${weight.live ?? 'missing'}`, `${input.weight}`, `${input.cluster}'s weight reads ${weight.live ?? 'missing'}, expected ${input.weight}`));
+    checks.push(read.check);
+    if (read.drift) return { at: now, status: 'drift', drift: read.drift, reason: read.drift.summary, checks: stampAll(checks, now) };
     // A stale read right after the set is "not yet"; the machine pauses if it never reads back.
-    if (weight.status !== 'ok') return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks: stampAll(checks, now) };
-    const neighbours = await neighbourDrift(ctx, live);
+    if (!read.check.ok) return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks: stampAll(checks, now) };
+    const neighbours = await neighbourDrift(ctx, read.live);
     if (neighbours) return { at: now, status: 'drift', drift: neighbours.drift, reason: neighbours.check.message ?? neighbours.drift.summary, checks: stampAll([...checks, neighbours.check], now) };
     // The look right after the set: the read-back is all there is to judge yet.
     if (now < midHold) return { at: now, status: 'done', recheckAt: midHold, checks: stampAll(checks, now) };
   }
+  const atWeight = `${input.percent}% of its share`;
 
   const maxUnhealthy = ctx.plan.reactivate.maxUnhealthyHosts;
   const health = await ctx.traffic.describeTargetHealth(spec.targetGroupArn);
   const unhealthy = health.filter((h) => h.state !== 'healthy' && h.state !== 'unused' && h.state !== 'draining');
-  checks.push(check('ramp.unhealthy-hosts', unhealthy.length <= maxUnhealthy, `${unhealthy.length} unhealthy now`, `<= ${maxUnhealthy}`, `${unhealthy.length} targets unhealthy at weight ${input.weight} (${unhealthy.map((h) => `${h.target.id} ${h.state}`).join(', ')})`));
+  checks.push(check('ramp.unhealthy-hosts', unhealthy.length <= maxUnhealthy, `${unhealthy.length} unhealthy now`, `<= ${maxUnhealthy}`, `${unhealthy.length} targets unhealthy at ${atWeight} (${unhealthy.map((h) => `${h.target.id} ${h.state}`).join(', ')})`));
 
   const dims = targetGroupDimensions(spec.targetGroupArn, ctx.location.listenerArn);
   const usableEnd = Math.min(lastMinuteEnd, Math.floor((now - ctx.metricsLagMs) / MINUTE) * MINUTE);
@@ -174,11 +177,11 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; wei
     if (series.HTTPCode_Target_5XX_Count.known) {
       const errors = series.HTTPCode_Target_5XX_Count.minutes.reduce((n, m) => n + m.value, 0);
       const max5xx = ctx.plan.reactivate.max5xx;
-      checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx ${minutesText(from5xx, usableEnd)}`, `<= ${max5xx}`, `${errors} target 5xx responses at weight ${input.weight} ${minutesText(from5xx, usableEnd)}`));
+      checks.push(check('ramp.5xx', errors <= max5xx, `${errors} target 5xx ${minutesText(from5xx, usableEnd)}`, `<= ${max5xx}`, `${errors} target 5xx responses at ${atWeight} ${minutesText(from5xx, usableEnd)}`));
     }
     if (usableEnd > fromHosts && series.UnHealthyHostCount.known) {
       const worst = series.UnHealthyHostCount.minutes.filter((m) => m.minute >= fromHosts).reduce((w, m) => Math.max(w, m.value), 0);
-      checks.push(check('ramp.unhealthy-host-count', worst <= maxUnhealthy, `max UnHealthyHostCount ${worst} ${minutesText(fromHosts, usableEnd)}`, `<= ${maxUnhealthy}`, `UnHealthyHostCount reached ${worst} at weight ${input.weight} ${minutesText(fromHosts, usableEnd)}`));
+      checks.push(check('ramp.unhealthy-host-count', worst <= maxUnhealthy, `max UnHealthyHostCount ${worst} ${minutesText(fromHosts, usableEnd)}`, `<= ${maxUnhealthy}`, `UnHealthyHostCount reached ${worst} at ${atWeight} ${minutesText(fromHosts, usableEnd)}`));
     }
   }
 
@@ -187,6 +190,24 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; wei
   if (breach) return { at: now, status: 'failed', reason: `${breach.name}: ${breach.message ?? breach.observed}`, checks: stamped };
   // Before the hold ends, done means "nothing breached so far"; the machine holds until holdUntil.
   return { at: now, status: 'done', recheckAt: final ? now : holdEnd, checks: stamped };
+}
+
+/**
+ * A ramp step's read-back: the cluster's weight at its percent of its share, at the scale the steady groups
+ * show (every weight is scaled mid-ramp). Steady groups that fit neither scale were changed by someone else:
+ * drift, with the diff.
+ */
+async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: number): Promise<{ check: Check; live: ForwardConfig; drift?: Drift }> {
+  const spec = clusterSpec(ctx, cluster);
+  const live = await ctx.traffic.readForwardConfig(ctx.location);
+  const model = await shareModel(ctx, cluster);
+  const { weight: expected, found } = expectedShare(live, model, spec.targetGroupArn, percent);
+  const have = weightOf(live, spec.targetGroupArn);
+  const scaled = found.k > 1 ? `, every weight x${found.k}` : '';
+  const result = check('ramp.weight', have === expected, `weight ${have ?? 'missing'}`, `${expected} (${percent}% of its share${scaled})`, `${cluster}'s weight reads ${have ?? 'missing'}, expected ${expected}`);
+  if (found.consistent) return { check: result, live };
+  const drift = computeDrift({ weights: Object.fromEntries(found.mismatched.map((m) => [m.targetGroupArn, m.expected])), groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
+  return { check: result, live, drift };
 }
 
 const stampAll = (checks: Check[], at: number): Check[] => checks.map((c) => ({ ...c, at }));

@@ -23,6 +23,8 @@ export interface RunContext {
   inFlight: () => ReadonlySet<string>;
   /** Clusters whose machines ended, and how: a cluster this run finished is expected back in rotation. */
   outcomes: () => ReadonlyMap<string, 'done' | 'held' | 'aborted'>;
+  /** Clusters whose machines ended out of rotation (held after removal): the run expects them at weight 0. */
+  heldOut: () => ReadonlySet<string>;
   /** Data-plane probes; absent ones are skipped (and the plan review says so). */
   probes: {
     redis?: (cluster: ClusterSpec) => Promise<ProbeResult>;

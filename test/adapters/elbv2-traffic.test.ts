@@ -95,6 +95,35 @@ describe('createElbv2Traffic: forward weights', () => {
     expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 0);
   });
 
+  it('setWeights: several groups in one ModifyListener, planned on the read it replaces; nothing sent when all match', async () => {
+    elb.on(DescribeListenersCommand).resolvesOnce(listenerWith([authenticate, forward(0, 1)])).resolves(listenerWith([authenticate, forward(10, 100)]));
+    elb.on(ModifyListenerCommand).resolves({});
+    const { port } = makePort();
+    const seen: number[][] = [];
+    const plan = async (live: { targetGroups: Array<{ weight: number }> }) => {
+      seen.push(live.targetGroups.map((g) => g.weight));
+      return { [TG_BLUE]: 10, [TG_GREEN]: 100 };
+    };
+    const result = await port.setWeights({ listenerArn: LISTENER_ARN }, TG_BLUE, plan);
+    expect(result.changed).toBe(true);
+    expect(seen).toEqual([[0, 1]]);
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+    const sent = elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input.DefaultActions?.[1]?.ForwardConfig;
+    expect(sent).toEqual({ TargetGroups: [{ TargetGroupArn: TG_BLUE, Weight: 10 }, { TargetGroupArn: TG_GREEN, Weight: 100 }], TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 } });
+    // The same plan again, on a listener that shows it: idempotent.
+    const again = await port.setWeights({ listenerArn: LISTENER_ARN }, TG_BLUE, plan);
+    expect(again.changed).toBe(false);
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
+  });
+
+  it('setWeights refuses a weight above 999 or a group not in the forward action, and sends nothing', async () => {
+    elb.on(DescribeListenersCommand).resolves(listenerWith([authenticate, forward(0, 1)]));
+    const { port } = makePort();
+    await expect(port.setWeights({ listenerArn: LISTENER_ARN }, TG_BLUE, async () => ({ [TG_BLUE]: 1000 }))).rejects.toThrow(RefusedError);
+    await expect(port.setWeights({ listenerArn: LISTENER_ARN }, TG_BLUE, async () => ({ [CANARY_TG]: 1 }))).rejects.toThrow(/not in the forward action/);
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
+  });
+
   it('changes one weight and sends the whole action list: other actions, order, other weights and stickiness kept', async () => {
     elb.on(DescribeListenersCommand).resolves(listenerWith([authenticate, forward(1, 3)]));
     elb.on(ModifyListenerCommand).resolves({});

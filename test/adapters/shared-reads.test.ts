@@ -26,6 +26,7 @@ function countingPort() {
       weight = w;
       return { changed: true, before, after: forward() };
     },
+    setWeights: unused,
     listTargets: unused,
     describeTargetHealth: async () => (counts.health++, []),
     deregisterTargets: async () => void counts.writes++,

@@ -90,7 +90,7 @@ describe('a clean run with every deep check on', () => {
     expect(lag[0]!.observed).toBe('30s on payments-blue-001');
 
     // Stable for stableFor: the ramp starts no sooner than 1 minute after the last check turned ok.
-    const rampAt = (await journalOf(s)).find((e) => e.kind === 'effect' && e.message === 'blue: weight 0 -> 1')!.at;
+    const rampAt = (await journalOf(s)).find((e) => e.kind === 'effect' && e.cluster === 'blue' && e.data?.purpose === 'ramp')!.at;
     const verify = checks.filter((c) => c.cluster === 'blue' && c.phase === 'verify');
     const lastRecovery = Math.max(...verify.filter((c) => c.ok).map((c) => c.at));
     expect(rampAt - lastRecovery).toBeGreaterThanOrEqual(60_000);

@@ -19,7 +19,7 @@ describe('verification', () => {
     expect(healthy.find((c) => !c.ok)?.observed).toMatch(/^2\/3 healthy$/);
     const lastRecovery = healthy.at(-1)!;
     expect(lastRecovery.ok).toBe(true);
-    const rampAt = (await journalOf(s)).find((e) => e.message === 'blue: weight 0 -> 1')!.at;
+    const rampAt = (await journalOf(s)).find((e) => e.kind === 'effect' && e.cluster === 'blue' && e.data?.purpose === 'ramp')!.at;
     expect(rampAt - lastRecovery.at).toBeGreaterThanOrEqual(3 * 60_000);
     expect(r.json.sandbox.violations).toEqual([]);
   });

@@ -145,7 +145,7 @@ describe('an aborted run', () => {
     // The CLI in another process stamps a sandbox run's abort with the run's own (virtual) time.
     expect(text).toContain('- `2026-01-05 09:41:00Z` **operator** abort requested by alice: hand change on gray');
     expect(text).not.toContain('(wall clock)');
-    expect(text).toContain('**green** **drift detected: payments-gray weight expected 1, live 2**');
+    expect(text).toContain('**green** **drift detected: payments-gray weight expected 1, live 0**');
     expect(text).toContain('**green** **paused -> aborted: aborted by alice before leaving rotation (hand change on gray)**');
     const r = await json('run-aborted');
     expect(r.clusters.map((c) => c.state)).toEqual(['done', 'aborted', 'pending']);

@@ -203,7 +203,7 @@ describe('a weight change on a forward config of more than 5 target groups', () 
     const run = await sandboxRun({}, 'elbv2: { syntheticTargetGroupsPerForward: 7 }\n', { clusters: names });
     await baseline(run.ctx);
     const tracker = { begin: () => undefined, end: () => undefined, persisted: async () => undefined };
-    const actor = createActor(createClusterActors(run.ctx, tracker).setWeight, { input: { cluster: 'blue', weight: 0, purpose: 'remove' } });
+    const actor = createActor(createClusterActors(run.ctx, tracker).setWeight, { input: { cluster: 'blue', percent: 0, purpose: 'remove' } });
     actor.start();
     await expect(settle(run.clock, toPromise(actor))).resolves.toMatchObject({ before: 1, after: 0, changed: true });
 
@@ -214,6 +214,9 @@ describe('a weight change on a forward config of more than 5 target groups', () 
     expect(effects[0]!.data).toEqual({
       call: 'ModifyListener',
       changed: true,
+      purpose: 'remove',
+      percent: 0,
+      scale: { before: 1, after: 1, of: 100 },
       before: expect.objectContaining({ targetGroups: [{ targetGroupArn: targetGroupArn('blue'), weight: 1 }] }),
       after: expect.objectContaining({ targetGroups: [{ targetGroupArn: targetGroupArn('blue'), weight: 0 }] }),
       unchangedGroups: 6,

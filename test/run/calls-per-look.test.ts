@@ -49,7 +49,7 @@ describe('calls per look', () => {
     const calls = await callsOf(
       run,
       async () => {
-        await checkDrift(run.ctx, 'blue', 1);
+        await checkDrift(run.ctx, 'blue');
         await (await capacityWithout(run.ctx, 'blue'))(await run.ctx.traffic.readForwardConfig(run.ctx.location));
       },
       false,
@@ -72,10 +72,11 @@ describe('calls per look', () => {
 
   it('ramp: the final look of a step reads the weight, health and both metrics once; the next step guard reuses the weight', async () => {
     const run = await sandboxRun({ reactivate: { ramp: [50, 100], hold: '1m' } });
+    await baseline(run.ctx);
     const since = run.clock.now();
-    expect(await callsOf(run, () => observeRamp(run.ctx, { cluster: 'blue', weight: 1, since }))).toEqual(['DescribeListeners']);
+    expect(await callsOf(run, () => observeRamp(run.ctx, { cluster: 'blue', percent: 100, since }))).toEqual(['DescribeListeners']);
     run.clock.advanceTo(since + MINUTE);
-    expect(await callsOf(run, () => observeRamp(run.ctx, { cluster: 'blue', weight: 1, since }))).toEqual(['DescribeListeners', 'DescribeTargetHealth', 'GetMetricData']);
+    expect(await callsOf(run, () => observeRamp(run.ctx, { cluster: 'blue', percent: 100, since }))).toEqual(['DescribeListeners', 'DescribeTargetHealth', 'GetMetricData']);
     expect(await callsOf(run, async () => readyForTraffic(run.ctx, 'blue')(await run.ctx.traffic.readForwardConfig(run.ctx.location)), false)).toEqual([]);
   });
 

@@ -28,7 +28,7 @@ describe('CloudWatch results that are not Complete', () => {
     const run = await sandboxRun({ reactivate: { ramp: [50, 100], hold: '1m' } }, fault('Forbidden', 'HTTPCode_Target_5XX_Count'));
     const since = run.clock.now();
     run.clock.advanceTo(since + MINUTE);
-    const out = await settle(run.clock, observeRamp(run.ctx, { cluster: 'blue', weight: 1, since }));
+    const out = await settle(run.clock, observeRamp(run.ctx, { cluster: 'blue', percent: 100, since }));
     expect(out.status).toBe('not-yet');
     expect(out.reason).toMatch(/^ramp.metrics: CloudWatch returned StatusCode Forbidden for HTTPCode_Target_5XX_Count/);
     expect(out.checks!.map((c) => c.name)).not.toContain('ramp.5xx');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { observeRamp } from '../../src/run/observations.js';
+import { baseline } from '../../src/run/run-context.js';
 import { sandboxRun, settle } from './sandbox-context.js';
 
 // observeRamp called directly: before the hold ends it judges the minutes CloudWatch has published and
@@ -10,8 +11,12 @@ const MINUTE = 60_000;
 describe('observeRamp', () => {
   it('right after the set reads only the weight back, and looks again mid-hold', async () => {
     const { ctx, clock, calls } = await sandboxRun({ reactivate: { ramp: [50, 100], hold: '2m' } });
+    // The run's baseline is read when it starts, long before a ramp.
+    await baseline(ctx);
+    clock.advanceTo(clock.now() + 1_000);
+    calls.length = 0;
     const since = clock.now();
-    const out = await observeRamp(ctx, { cluster: 'blue', weight: 1, since });
+    const out = await observeRamp(ctx, { cluster: 'blue', percent: 100, since });
     expect(out.status).toBe('done');
     expect(out.checks!.map((c) => [c.name, c.ok])).toEqual([['ramp.weight', true]]);
     expect(out.recheckAt).toBe(since + MINUTE);
@@ -22,7 +27,7 @@ describe('observeRamp', () => {
     const { ctx, clock, calls } = await sandboxRun({ reactivate: { ramp: [50, 100], hold: '4m' } });
     const since = clock.now();
     clock.advanceTo(since + 2 * MINUTE);
-    const out = await observeRamp(ctx, { cluster: 'blue', weight: 1, since });
+    const out = await observeRamp(ctx, { cluster: 'blue', percent: 100, since });
     expect(out.status).toBe('done');
     expect(out.at).toBe(since + 2 * MINUTE);
     expect(out.recheckAt).toBe(since + 4 * MINUTE);
@@ -38,11 +43,11 @@ describe('observeRamp', () => {
     // One target answers 500 for the last 15 s of the hold: no health check sees it, only the metrics will.
     world.schedule({ from: `${holdEnd - 20_000 - world.state.startedAt}ms`, to: `${holdEnd - 5_000 - world.state.startedAt}ms`, targetUnhealthy: { cluster: 'blue', count: 1 } });
     clock.advanceTo(holdEnd);
-    const out = await settle(clock, observeRamp(ctx, { cluster: 'blue', weight: 1, since }));
+    const out = await settle(clock, observeRamp(ctx, { cluster: 'blue', percent: 100, since }));
     const published = Math.ceil(holdEnd / MINUTE) * MINUTE + ctx.metricsLagMs;
     expect(out.at).toBe(published);
     expect(out.status).toBe('failed');
-    expect(out.reason).toMatch(/^ramp.5xx: \d+ target 5xx responses at weight 1 in /);
+    expect(out.reason).toMatch(/^ramp.5xx: \d+ target 5xx responses at 100% of its share in /);
     expect(out.checks!.find((c) => c.name === 'ramp.unhealthy-hosts')).toMatchObject({ ok: true, observed: '0 unhealthy now' });
   });
 
@@ -50,7 +55,7 @@ describe('observeRamp', () => {
     const { ctx, clock } = await sandboxRun();
     const since = clock.now();
     clock.advanceTo(since + MINUTE);
-    const out = await settle(clock, observeRamp(ctx, { cluster: 'blue', weight: 1, since }));
+    const out = await settle(clock, observeRamp(ctx, { cluster: 'blue', percent: 100, since }));
     expect(out.status).toBe('done');
     expect(out.at).toBe(Math.ceil((since + MINUTE) / MINUTE) * MINUTE + ctx.metricsLagMs);
     expect(out.checks!.map((c) => [c.name, c.ok])).toEqual([

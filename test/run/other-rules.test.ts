@@ -71,7 +71,7 @@ describe('another rule forwarding to a cluster out of rotation', () => {
   it('is drift in the check right before removal, and refuses the start of a maintenance step', async () => {
     const run = await sandboxRun();
     await run.operator.elbv2.send(reportsRule(2));
-    const drift = await checkDrift(run.ctx, 'blue', 1);
+    const drift = await checkDrift(run.ctx, 'blue');
     expect(drift.drift?.summary).toMatch(/^payments-blue is forwarded to by rule \S+ \(priority 10\) with weight 2$/);
 
     const later = await sandboxRun();

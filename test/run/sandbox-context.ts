@@ -61,6 +61,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
     location: { listenerArn: plan.fleet.listenerArn },
     inFlight: () => new Set(),
     outcomes: () => new Map(),
+    heldOut: () => new Set(),
     probes: conn.probes,
     metricsLagMs: conn.metricsLagMs,
   };

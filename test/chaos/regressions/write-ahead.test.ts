@@ -46,10 +46,17 @@ describe('write-ahead: the run record names the phase before the phase touches A
         ...conn,
         traffic: {
           ...traffic,
-          setWeight: (location, arn, weight) => {
+          setWeight: (location, arn, weight, guard) => {
             note(weight === 0 ? 'remove' : 'ramp', arn);
-            return traffic.setWeight(location, arn, weight);
+            return traffic.setWeight(location, arn, weight, guard);
           },
+          // A weight change is noted when it is planned: under the listener's lock, right before the write.
+          setWeights: (location, arn, plan) =>
+            traffic.setWeights(location, arn, async (live) => {
+              const weights = await plan(live);
+              note(weights[arn] === 0 ? 'remove' : 'ramp', arn);
+              return weights;
+            }),
           deregisterTargets: (arn, targets) => {
             note('deregister', arn);
             return traffic.deregisterTargets(arn, targets);
