@@ -69,7 +69,7 @@ function required<TOutput, TInput>(name: string) {
 }
 
 /** The share of its traffic (percent of its share before maintenance) ramp step `rampIndex` gives the cluster. */
-export const rampPercent = (context: ClusterContext): number => context.input.reactivate.ramp[context.rampIndex] ?? 100;
+const rampPercent = (context: ClusterContext): number => context.input.reactivate.ramp[context.rampIndex] ?? 100;
 
 /** The earliest of: what the world's schedule suggests, the phase deadline, the end of a ramp hold. */
 const nextCheck = (context: ClusterContext, out: Stamped & { recheckAt?: Millis }) => {

@@ -107,3 +107,15 @@ describe('--region on the commands that read AWS', () => {
     expect(r.stdout).toContain('Plan: 3 clusters to maintain.');
   });
 });
+
+describe('quiesce plan: the ramp at weights 1/1/1', () => {
+  it('shows the scaled steps and where they end, with no warning that the ramp collapses', async () => {
+    const r = await cli(['plan', PLAN, '--sandbox', '--json'], { env: envWith({}) });
+    const preview = JSON.parse(r.stdout) as { clusters: Array<{ name: string; notes: string[]; phases: Array<{ phase: string; changes: string[] }> }> };
+    const blue = preview.clusters.find((c) => c.name === 'blue')!;
+    expect(blue.phases.find((p) => p.phase === 'reactivate')!.changes).toEqual([
+      'weight 0 -> 10 -> 50 -> 1 (ramp 10%, 50%, 100%, hold 1m each; mid-ramp every weight x100 (the others keep their shares), the last step puts the original weights back)',
+    ]);
+    expect(blue.notes.join('\n')).not.toMatch(/collapses/);
+  });
+});
