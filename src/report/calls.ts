@@ -25,7 +25,10 @@ export function callOf(entry: JournalEntry, plan: Plan): Omit<CallItem, 'at' | '
   const base = { kind: 'call' as const, message: stripCluster(entry), ...(entry.cluster ? { cluster: entry.cluster } : {}) };
   const call = typeof data.call === 'string' ? data.call : undefined;
   if (call === 'ModifyListener' || call === 'ModifyRule') {
-    const unchanged = typeof data.unchangedGroups === 'number' ? { unchangedGroups: data.unchangedGroups } : {};
+    const unchanged = {
+      ...(typeof data.unchangedGroups === 'number' ? { unchangedGroups: data.unchangedGroups } : {}),
+      ...(typeof data.rescaledGroups === 'number' ? { rescaledGroups: data.rescaledGroups } : {}),
+    };
     return { ...base, call, changed: data.changed !== false, weights: weightChanges(data.before as Forward, data.after as Forward), ...unchanged, ...rampOf(data) };
   }
   if (call === 'DeregisterTargets' || call === 'RegisterTargets') {

@@ -65,6 +65,7 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemT
       tone: 'normal',
       details: [
         ...item.weights.map((w) => ({ text: weightText(w), tone: 'normal' as const })),
+        ...(item.rescaledGroups ? [{ text: `${item.rescaledGroups} other target groups: ${rescaledText(item.ramp)}`, tone: 'normal' as const }] : []),
         ...(item.unchangedGroups ? [{ text: `${item.unchangedGroups} other target groups: unchanged`, tone: 'normal' as const }] : []),
       ],
     };
@@ -95,6 +96,12 @@ function rampText(ramp: NonNullable<Extract<TimelineItem, { kind: 'call' }>['ram
   const step = ramp.percent > 0 ? `ramp ${ramp.percent}% of its share` : 'out of rotation';
   if (ramp.scaleAfter === ramp.scaleBefore) return ramp.scaleAfter > 1 ? `${step}, every weight still x${ramp.scaleAfter}` : step;
   return ramp.scaleAfter > 1 ? `${step}: every weight x${ramp.scaleAfter} so the others keep their shares` : `${step}: back to the original weights`;
+}
+
+/** What a ramp did to the groups it only rescaled (journaled as a count in a large forward config). */
+function rescaledText(ramp: Extract<TimelineItem, { kind: 'call' }>['ramp']): string {
+  if (!ramp || ramp.scaleAfter === ramp.scaleBefore) return 'rescaled';
+  return ramp.scaleAfter > ramp.scaleBefore ? `every weight x${ramp.scaleAfter}` : 'back to the original weights';
 }
 
 function weightText(w: WeightChange): string {

@@ -99,6 +99,8 @@ export type TimelineItem = Base &
         weights?: WeightChange[];
         /** Target groups of a large forward config that the call left as they were, not journaled one by one. */
         unchangedGroups?: number;
+        /** Target groups of a large forward config that a ramp only rescaled (every weight times the same factor). */
+        rescaledGroups?: number;
         /** A weight change that ramps (percent of the cluster's share) or ends a ramp, and the scale of every weight before and after. */
         ramp?: { percent: number; scaleBefore: number; scaleAfter: number };
         targets?: { before: string[]; after: string[] };

@@ -184,7 +184,7 @@ async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWei
     planned = plan;
     await journal(ctx, 'intent', `${input.cluster}: set weight to ${plan.weights[arn]} (${[`${input.purpose}${input.percent > 0 ? ` ${input.percent}%` : ''}`, scaleText(plan, live, arn)].filter(Boolean).join('; ')})`, {
       cluster: input.cluster,
-      data: { ...input, targetGroupArn: arn, weights: plan.weights, scale: { before: plan.kBefore, after: plan.k, of: model.scale } },
+      data: { ...input, targetGroupArn: arn, ...journaledWeights(plan, arn), scale: { before: plan.kBefore, after: plan.k, of: model.scale } },
     });
     return plan.weights;
   });
@@ -203,7 +203,7 @@ async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWei
         purpose: input.purpose,
         percent: input.percent,
         ...(planned ? { scale: { before: planned.kBefore, after: planned.k, of: model.scale } } : {}),
-        ...journaledForward(result.before, result.after, arn),
+        ...journaledForward(result.before, result.after, arn, planned ? { before: planned.kBefore, after: planned.k } : undefined),
       },
     },
   );
@@ -216,29 +216,48 @@ async function setWeight(ctx: RunContext, input: SetWeightInput): Promise<SetWei
  * ends the scaling, "weights at x100" for a step within a scaled ramp; nothing otherwise.
  */
 function scaleText(plan: WeightPlan, live: ForwardConfig, own: string): string {
-  const others = Object.entries(plan.weights)
-    .filter(([arn]) => arn !== own)
-    .map(([arn, w]) => `${groupName(arn)} ${weightOf(live, arn) ?? 'absent'} -> ${w}`);
-  if (plan.k !== plan.kBefore) return `${plan.k > 1 ? `every weight x${plan.k} so the others keep their shares` : 'back to the original weights'}: ${others.join(', ')}`;
+  const others = Object.entries(plan.weights).filter(([arn]) => arn !== own);
+  const listed = others.length <= FULL_FORWARD_GROUPS ? others.map(([arn, w]) => `${groupName(arn)} ${weightOf(live, arn) ?? 'absent'} -> ${w}`).join(', ') : `${others.length} other target groups`;
+  if (plan.k !== plan.kBefore) return `${plan.k > 1 ? `every weight x${plan.k} so the others keep their shares` : 'back to the original weights'}: ${listed}`;
   return plan.k > 1 ? `weights at x${plan.k}` : '';
 }
 
 /** A forward action AWS allows is journaled whole; a larger one (a synthetic sandbox fleet) by its changes. */
 const FULL_FORWARD_GROUPS = TARGET_GROUPS_PER_FORWARD;
 
+/** A plan's weights for the intent: every group when the forward is small, else the cluster's own and a count. */
+function journaledWeights(plan: WeightPlan, own: string): { weights: Record<string, number>; rescaledGroups?: number } {
+  const count = Object.keys(plan.weights).length;
+  if (count <= FULL_FORWARD_GROUPS) return { weights: plan.weights };
+  return { weights: { [own]: plan.weights[own]! }, rescaledGroups: count - 1 };
+}
+
 /**
  * The forward config before and after a weight change, for the journal. Whole when it is small (the report
  * shows the weights kept); otherwise the groups whose weight changed and the cluster's own, with a count of
- * the rest: an entry per change that held every group made the journal grow with the square of the fleet.
+ * the rest, and of those a ramp only rescaled (every weight times the same factor): an entry per change
+ * that held every group made the journal grow with the square of the fleet.
  */
-function journaledForward(before: ForwardConfig, after: ForwardConfig, own: string): { before: ForwardConfig; after: ForwardConfig; unchangedGroups?: number } {
+function journaledForward(
+  before: ForwardConfig,
+  after: ForwardConfig,
+  own: string,
+  scale?: { before: number; after: number },
+): { before: ForwardConfig; after: ForwardConfig; unchangedGroups?: number; rescaledGroups?: number } {
   if (before.targetGroups.length <= FULL_FORWARD_GROUPS && after.targetGroups.length <= FULL_FORWARD_GROUPS) return { before, after };
+  const was = (g: { targetGroupArn: string }) => weightOf(before, g.targetGroupArn);
+  const now = (g: { targetGroupArn: string }) => weightOf(after, g.targetGroupArn);
   // A group in only one of the two has no weight in the other, so it counts as changed.
-  const changed = (g: { targetGroupArn: string }) => g.targetGroupArn === own || weightOf(before, g.targetGroupArn) !== weightOf(after, g.targetGroupArn);
+  const unchanged = (g: { targetGroupArn: string }) => g.targetGroupArn !== own && was(g) === now(g);
+  const rescaled = (g: { targetGroupArn: string }) =>
+    scale !== undefined && scale.before !== scale.after && g.targetGroupArn !== own && was(g) !== undefined && now(g) !== undefined && was(g)! * scale.after === now(g)! * scale.before;
+  const listed = (g: { targetGroupArn: string }) => !unchanged(g) && !rescaled(g);
+  const rescaledGroups = before.targetGroups.filter((g) => !unchanged(g) && rescaled(g)).length;
   return {
-    before: { ...before, targetGroups: before.targetGroups.filter(changed) },
-    after: { ...after, targetGroups: after.targetGroups.filter(changed) },
-    unchangedGroups: before.targetGroups.filter((g) => !changed(g)).length,
+    before: { ...before, targetGroups: before.targetGroups.filter(listed) },
+    after: { ...after, targetGroups: after.targetGroups.filter(listed) },
+    unchangedGroups: before.targetGroups.filter(unchanged).length,
+    ...(rescaledGroups ? { rescaledGroups } : {}),
   };
 }
 

@@ -141,9 +141,17 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
     const read = await rampWeightEvidence(ctx, input.cluster, input.percent);
     noteWeightRead(ctx, input.cluster, now);
     checks.push(read.check);
-    if (read.drift) return { at: now, status: 'drift', drift: read.drift, reason: read.drift.summary, checks: stampAll(checks, now) };
-    // A stale read right after the set is "not yet"; the machine pauses if it never reads back.
-    if (!read.check.ok) return { at: now, status: 'not-yet', recheckAt: now + 5_000, checks: stampAll(checks, now) };
+    const step = `${input.cluster}|${input.percent}|${input.since}`;
+    const seen = readBackSteps.get(ctx) ?? new Set<string>();
+    readBackSteps.set(ctx, seen);
+    if (read.drift) {
+      // Once the step's weights have read back, a difference is someone's change, with the exact diff.
+      if (seen.has(step)) return { at: now, status: 'drift', drift: read.drift, reason: read.drift.summary, checks: stampAll(checks, now) };
+      // Before that it may be a stale read (AWS is eventually consistent): "not yet", and the machine pauses
+      // if the weights never read back.
+      return { at: now, status: 'not-yet', recheckAt: now + 5_000, reason: read.drift.summary, checks: stampAll(checks, now) };
+    }
+    seen.add(step);
     const neighbours = await neighbourDrift(ctx, read.live);
     if (neighbours) return { at: now, status: 'drift', drift: neighbours.drift, reason: neighbours.check.message ?? neighbours.drift.summary, checks: stampAll([...checks, neighbours.check], now) };
     // The look right after the set: the read-back is all there is to judge yet.
@@ -192,10 +200,13 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
   return { at: now, status: 'done', recheckAt: final ? now : holdEnd, checks: stamped };
 }
 
+/** Ramp steps whose weights have read back as set, per run (per process: a restart only costs waiting). */
+const readBackSteps = new WeakMap<RunContext, Set<string>>();
+
 /**
- * A ramp step's read-back: the cluster's weight at its percent of its share, at the scale the steady groups
- * show (every weight is scaled mid-ramp). Steady groups that fit neither scale were changed by someone else:
- * drift, with the diff.
+ * A ramp step's read-back: the cluster's weight at its percent of its share, and the groups the ramp
+ * rescales, at the scale the steady groups show (mid-ramp: the run's scale). Any difference comes back as
+ * a drift with the exact diff; the caller tells a stale read from a change.
  */
 async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: number): Promise<{ check: Check; live: ForwardConfig; drift?: Drift }> {
   const spec = clusterSpec(ctx, cluster);
@@ -205,8 +216,9 @@ async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: num
   const have = weightOf(live, spec.targetGroupArn);
   const scaled = found.k > 1 ? `, every weight x${found.k}` : '';
   const result = check('ramp.weight', have === expected, `weight ${have ?? 'missing'}`, `${expected} (${percent}% of its share${scaled})`, `${cluster}'s weight reads ${have ?? 'missing'}, expected ${expected}`);
-  if (found.consistent) return { check: result, live };
-  const drift = computeDrift({ weights: Object.fromEntries(found.mismatched.map((m) => [m.targetGroupArn, m.expected])), groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
+  if (result.ok && found.consistent) return { check: result, live };
+  const weights = { [spec.targetGroupArn]: expected, ...Object.fromEntries(found.mismatched.map((m) => [m.targetGroupArn, m.expected])) };
+  const drift = computeDrift({ weights, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
   return { check: result, live, drift };
 }
 

@@ -229,4 +229,33 @@ describe('a weight change on a forward config of more than 5 target groups', () 
     const [call] = calls(buildRunReport(runRecord!, journal).timeline);
     expect(describeItem(call!).details.map((d) => d.text)).toEqual(['payments-blue: 1 -> 0', '6 other target groups: unchanged']);
   });
+
+  it('a ramp step that rescales a 7-cluster sandbox fleet journals the count of the groups it only rescaled, not each of them', async () => {
+    const names = ['blue', 'green', 'gray', 'amber', 'teal', 'coral', 'olive'];
+    const run = await sandboxRun({}, '', { clusters: names });
+    await baseline(run.ctx);
+    const tracker = { begin: () => undefined, end: () => undefined, persisted: async () => undefined };
+    const step = async (percent: number) => {
+      const actor = createActor(createClusterActors(run.ctx, tracker).setWeight, { input: { cluster: 'blue', percent, purpose: percent ? 'ramp' : 'remove' } });
+      actor.start();
+      await settle(run.clock, toPromise(actor));
+      run.world.advanceBy(1_000);
+    };
+    await step(0);
+    await step(10);
+
+    const live = await run.ctx.traffic.readForwardConfig(run.ctx.location);
+    expect(live.targetGroups.map((g) => g.weight)).toEqual([10, 100, 100, 100, 100, 100, 100]);
+    const journal = await run.store.readJournal(run.ctx.runId);
+    const effect = journal.filter((e) => e.kind === 'effect').at(-1)!;
+    expect(effect.message).toBe('blue: weight 0 -> 10 (every weight x100 so the others keep their shares: 6 other target groups)');
+    expect(effect.data).toMatchObject({ rescaledGroups: 6, unchangedGroups: 0, after: { targetGroups: [{ targetGroupArn: targetGroupArn('blue'), weight: 10 }] } });
+    const intent = journal.filter((e) => e.kind === 'intent').at(-1)!;
+    expect(intent.data).toMatchObject({ weights: { [targetGroupArn('blue')]: 10 }, rescaledGroups: 6 });
+
+    const runRecord = await run.store.loadRun(run.ctx.runId);
+    const last = calls(buildRunReport(runRecord!, journal).timeline).at(-1)!;
+    expect(describeItem(last).headline).toBe('ModifyListener, ramp 10% of its share: every weight x100 so the others keep their shares: payments-blue weight 0 -> 10');
+    expect(describeItem(last).details.map((d) => d.text)).toEqual(['payments-blue: 0 -> 10', '6 other target groups: every weight x100']);
+  });
 });
