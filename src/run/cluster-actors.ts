@@ -23,7 +23,7 @@ import { AwsCallError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
 import { expectedInFull } from '../traffic/ramp-scale.js';
 import { runPreflight } from './preflight.js';
-import { assertOutOfRotation, awaitWeightZero, weightAboveZero } from './rotation-guards.js';
+import { assertOutOfRotation, awaitWeightZero, reachableBeforeRegister } from './rotation-guards.js';
 import { driftOutput, observeDrain, observeRamp, weightEvidence } from './observations.js';
 import { otherRoutes, readRules } from './other-rules.js';
 import { observeStep, startStep } from './maintenance-steps.js';
@@ -173,14 +173,12 @@ async function deregisterTargets(ctx: RunContext, cluster: string): Promise<Targ
  * 0. A weight above 0 now was set outside this run: drift, and nothing is registered.
  */
 async function restoreTargets(ctx: RunContext, cluster: string, targets: TargetRef[]): Promise<ObserveOutput> {
-  const raised = await weightAboveZero(ctx, cluster);
-  if (raised) {
-    const spec = clusterSpec(ctx, cluster);
-    const drift = computeDrift({ weights: { [spec.targetGroupArn]: 0 }, groups: raised.live.targetGroups.map((g) => g.targetGroupArn) }, { forward: raised.live })!;
+  const drift = await reachableBeforeRegister(ctx, cluster);
+  if (drift) {
     const at = ctx.clock.now();
     await journal(ctx, 'drift', `${cluster}: drift detected: ${drift.summary}`, { cluster, data: { drift } });
-    const message = `${cluster}'s weight reads ${raised.weight}, expected 0: its targets were not registered (they would take traffic unverified)`;
-    return { at, status: 'drift', drift, reason: drift.summary, checks: [{ ...check('register.weight', false, `weight ${raised.weight}`, '0', message), at }] };
+    const message = `${cluster} is reachable (${drift.summary}): its targets were not registered (they would take traffic unverified)`;
+    return { at, status: 'drift', drift, reason: drift.summary, checks: [{ ...check('register.unreachable', false, drift.summary, 'weight 0, no other rule', message), at }] };
   }
   await registerTargets(ctx, cluster, targets);
   return { at: ctx.clock.now(), status: 'done' };

@@ -1,4 +1,6 @@
+import type { Drift } from '../../machines/types.js';
 import { RefusedError } from '../errors.js';
+import { computeDrift } from '../traffic/drift.js';
 import type { ForwardConfig, WeightGuard } from '../ports/traffic.js';
 import { fleetHealth } from './fleet-health.js';
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
@@ -126,18 +128,22 @@ async function registeredHealth(ctx: RunContext, targetGroupArn: string) {
 }
 
 /**
- * Deregister mode, right before RegisterTargets: the cluster's weight must read 0 now. Targets registered
- * under a weight above 0 (raised by hand while the run waited for an approval, or while its process was
- * down) go into rotation unverified. Returns the live weight when it is not 0, as drift.
+ * Deregister mode, right before RegisterTargets: the cluster must be unreachable now, its weight reading 0
+ * and no other rule forwarding to it. Targets registered under a weight above 0 (raised by hand while the
+ * run waited for an approval, or while its process was down) go into rotation unverified. Returns what
+ * reaches it, as drift.
  */
-export async function weightAboveZero(ctx: RunContext, cluster: string): Promise<{ live: ForwardConfig; weight: number } | undefined> {
+export async function reachableBeforeRegister(ctx: RunContext, cluster: string): Promise<Drift | undefined> {
   const spec = clusterSpec(ctx, cluster);
   let tookMs = 0;
   for (let attempt = 0; attempt < FRESH_ATTEMPTS; attempt++) {
     const started = ctx.clock.now();
+    const rules = await readRules(ctx);
     const live = await ctx.traffic.readForwardConfig(ctx.location);
-    const weight = weightOf(live, spec.targetGroupArn) ?? 0;
-    if (weight > 0) return { live, weight };
+    const routes = reaching(otherRoutes(ctx, cluster, rules));
+    if ((weightOf(live, spec.targetGroupArn) ?? 0) > 0 || routes.length > 0) {
+      return computeDrift({ weights: { [spec.targetGroupArn]: 0 }, groups: live.targetGroups.map((g) => g.targetGroupArn), exclusive: [spec.targetGroupArn] }, { forward: live, otherRoutes: routes }) ?? undefined;
+    }
     tookMs = ctx.clock.now() - started;
     if (tookMs <= FRESH_EVIDENCE_MS) return undefined;
   }

@@ -232,7 +232,7 @@ describe('a weight change on a forward config of more than 5 target groups', () 
 
   it('a ramp step that rescales a 7-cluster sandbox fleet journals the count of the groups it only rescaled, not each of them', async () => {
     const names = ['blue', 'green', 'gray', 'amber', 'teal', 'coral', 'olive'];
-    const run = await sandboxRun({}, '', { clusters: names });
+    const run = await sandboxRun({}, 'elbv2: { syntheticTargetGroupsPerForward: 7 }\n', { clusters: names });
     await baseline(run.ctx);
     const tracker = { begin: () => undefined, end: () => undefined, persisted: async () => undefined };
     const step = async (percent: number) => {
