@@ -138,12 +138,14 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
   // The mid-hold look judges the minutes published so far; the weight is read right after the set and at
   // the end of the hold, which bounds a hand-made change to half a hold before it is caught.
   if (!mid) {
-    const read = await rampWeightEvidence(ctx, input.cluster, input.percent);
-    noteWeightRead(ctx, input.cluster, now);
-    checks.push(read.check);
     const step = `${input.cluster}|${input.percent}|${input.since}`;
     const seen = readBackSteps.get(ctx) ?? new Set<string>();
     readBackSteps.set(ctx, seen);
+    // Mid-ramp the other groups' weights make the step's share, so every look judges them; at 100% the
+    // read-back judges them once (the original weights are back), then only the cluster's own weight.
+    const read = await rampWeightEvidence(ctx, input.cluster, input.percent, input.percent < 100 || !seen.has(step));
+    noteWeightRead(ctx, input.cluster, now);
+    checks.push(read.check);
     if (read.drift) {
       // Once the step's weights have read back, a difference is someone's change, with the exact diff.
       if (seen.has(step)) return { at: now, status: 'drift', drift: read.drift, reason: read.drift.summary, checks: stampAll(checks, now) };
@@ -204,11 +206,11 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
 const readBackSteps = new WeakMap<RunContext, Set<string>>();
 
 /**
- * A ramp step's read-back: the cluster's weight at its percent of its share, and the groups the ramp
- * rescales, at the scale the steady groups show (mid-ramp: the run's scale). Any difference comes back as
- * a drift with the exact diff; the caller tells a stale read from a change.
+ * A ramp step's read-back: the cluster's weight at its percent of its share, and (`judgeOthers`) the groups
+ * the ramp rescales, at the scale the steady groups show (mid-ramp: the run's scale). Any difference comes
+ * back as a drift with the exact diff; the caller tells a stale read from a change.
  */
-async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: number): Promise<{ check: Check; live: ForwardConfig; drift?: Drift }> {
+async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: number, judgeOthers: boolean): Promise<{ check: Check; live: ForwardConfig; drift?: Drift }> {
   const spec = clusterSpec(ctx, cluster);
   const live = await ctx.traffic.readForwardConfig(ctx.location);
   const model = await shareModel(ctx, cluster);
@@ -216,8 +218,9 @@ async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: num
   const have = weightOf(live, spec.targetGroupArn);
   const scaled = found.k > 1 ? `, every weight x${found.k}` : '';
   const result = check('ramp.weight', have === expected, `weight ${have ?? 'missing'}`, `${expected} (${percent}% of its share${scaled})`, `${cluster}'s weight reads ${have ?? 'missing'}, expected ${expected}`);
-  if (result.ok && found.consistent) return { check: result, live };
-  const weights = { [spec.targetGroupArn]: expected, ...Object.fromEntries(found.mismatched.map((m) => [m.targetGroupArn, m.expected])) };
+  const others = judgeOthers ? found.mismatched : [];
+  if (result.ok && others.length === 0) return { check: result, live };
+  const weights = { [spec.targetGroupArn]: expected, ...Object.fromEntries(others.map((m) => [m.targetGroupArn, m.expected])) };
   const drift = computeDrift({ weights, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
   return { check: result, live, drift };
 }

@@ -158,7 +158,14 @@ export function planShare(live: { targetGroups: ReadonlyArray<{ targetGroupArn: 
 export function expectedShare(live: { targetGroups: ReadonlyArray<{ targetGroupArn: string; weight: number }> }, model: ShareModel, targetGroupArn: string, percent: number): { weight: number; found: ScaleInForce } {
   const midRamp = percent > 0 && percent < 100;
   const found = scaleInForce(live, model, targetGroupArn, { skipZero: true, ...(midRamp ? { only: model.scale } : {}) });
-  return { weight: shareWeight(model.originals.get(targetGroupArn) ?? 0, percent, found.k), found };
+  const original = model.originals.get(targetGroupArn) ?? 0;
+  if (found.unknown) {
+    // No steady group in rotation to read the scale from (the last one taken out by hand): either is the run's.
+    const scaled = shareWeight(original, percent, model.scale);
+    const have = liveWeights(live).get(targetGroupArn);
+    return { weight: have === scaled ? scaled : shareWeight(original, percent, 1), found };
+  }
+  return { weight: shareWeight(original, percent, found.k), found };
 }
 
 /**

@@ -91,6 +91,12 @@ describe('a ramp at 1/1/1: blue ramps, green and gray keep their shares, the end
     expect(expectedInFull(forward({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 0 }), m, GREEN).weights).toEqual({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 1 });
   });
 
+  it('the last steady group taken out by hand mid-ramp: blue is judged at either scale, not taken for drift', () => {
+    const live = forward({ [BLUE]: 50, [GREEN]: 0, [GRAY]: 0 });
+    expect(expectedShare(live, m, BLUE, 50)).toMatchObject({ weight: 50, found: { unknown: true } });
+    expect(expectedShare(forward({ [BLUE]: 1, [GREEN]: 0, [GRAY]: 0 }), m, BLUE, 50).weight).toBe(1);
+  });
+
   it('a held cluster is expected at 0 and never written; a group the run never saw is left alone', () => {
     const held = model({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 1 }, { [GRAY]: 'out' });
     const live = forward({ [BLUE]: 0, [GREEN]: 1, [GRAY]: 0, 'tg/other': 4 });

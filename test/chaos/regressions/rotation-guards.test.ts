@@ -39,8 +39,10 @@ describe('rotation guards', () => {
       seed: 519113,
       // Blue goes out by hand during green's ramp (green at weight > 0 keeps the capacity whole, so it is no
       // drift yet); found at 545 s, before issue 15 made a hand change that breaks the capacity mid-drain a pause.
+      // Blue stays out past 1080 s: green's last ramp step is a real write now (the scaled weights back to the
+      // originals), and the rollback's write waits up to 120 s for it to read back, which the hand change hides.
       events: [
-        { from: '880s', to: '975s', manualWeight: { cluster: 'blue', weight: 0 } },
+        { from: '880s', to: '1200s', manualWeight: { cluster: 'blue', weight: 0 } },
         { at: '893s', memory: { replicationGroupId: 'chaos-green', percent: 100 } },
       ],
     });
