@@ -56,11 +56,6 @@ export interface SetWeightOutput extends Stamped {
   before: number;
   after: number;
   changed: boolean;
-  /**
-   * A ramp step refused, nothing sent: raising the weight rescales the other groups, and they are not
-   * where the run put them (a hand-made change). The machine pauses on it like on any drift.
-   */
-  drift?: Drift;
 }
 
 export interface TargetsOutput extends Stamped {

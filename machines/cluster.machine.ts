@@ -170,8 +170,6 @@ export const clusterMachine = setup({
     outputPastDeadline: ({ context, event }) => pastDeadline(context, (event as unknown as { output: Stamped }).output.at),
     preflightPassed: ({ event }) => (event as unknown as { output: PreflightOutput }).output.passed,
     hasDrift: ({ event }) => (event as unknown as { output: DriftOutput }).output.drift !== null,
-    weightRefused: ({ event }) => (event as unknown as { output: SetWeightOutput }).output.drift !== undefined,
-    abortedAndWeightRefused: ({ context, event }) => context.abort !== undefined && (event as unknown as { output: SetWeightOutput }).output.drift !== undefined,
   },
   actions: {
     recordAbort: assign(({ context, event }) => {
@@ -538,11 +536,7 @@ export const clusterMachine = setup({
               percent: rampPercent(context),
               purpose: 'ramp' as const,
             }),
-            onDone: [
-              { guard: 'abortedAndWeightRefused', target: 'rollingBack', actions: ['observe', 'holdForAbortOnDrift'] },
-              { guard: 'weightRefused', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'reactivating' } }] },
-              { target: 'holding', actions: ['observe', 'startHold', { type: 'startDeadline', params: { ms: 'hold' } }] },
-            ],
+            onDone: { target: 'holding', actions: ['observe', 'startHold', { type: 'startDeadline', params: { ms: 'hold' } }] },
             onError: { target: 'rollingBack', actions: { type: 'holdBecause', params: { prefix: 'could not raise the weight' } } },
           },
         },

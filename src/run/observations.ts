@@ -141,9 +141,7 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
     const step = `${input.cluster}|${input.percent}|${input.since}`;
     const seen = readBackSteps.get(ctx) ?? new Set<string>();
     readBackSteps.set(ctx, seen);
-    // Mid-ramp the other groups' weights make the step's share, so every look judges them; at 100% the
-    // read-back judges them once (the original weights are back), then only the cluster's own weight.
-    const read = await rampWeightEvidence(ctx, input.cluster, input.percent, input.percent < 100 || !seen.has(step));
+    const read = await rampWeightEvidence(ctx, input.cluster, input.percent);
     noteWeightRead(ctx, input.cluster, now);
     checks.push(read.check);
     if (read.drift) {
@@ -206,22 +204,22 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
 const readBackSteps = new WeakMap<RunContext, Set<string>>();
 
 /**
- * A ramp step's read-back: the cluster's weight at its percent of its share, and (`judgeOthers`) the groups
- * the ramp rescales, at the scale the steady groups show (mid-ramp: the run's scale). Any difference comes
- * back as a drift with the exact diff; the caller tells a stale read from a change.
+ * A ramp step's read-back: the cluster's weight at its percent of its share (mid-ramp at the run's scale:
+ * a forward put back to its originals by hand, 1/1/1 mid-ramp, reads as drift here). The other groups'
+ * weights are carried by every change and judged by the drift checks (before the next removal, and on the
+ * capacity rules). A difference comes back as a drift with the exact diff; the caller tells a stale read
+ * from a change.
  */
-async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: number, judgeOthers: boolean): Promise<{ check: Check; live: ForwardConfig; drift?: Drift }> {
+async function rampWeightEvidence(ctx: RunContext, cluster: string, percent: number): Promise<{ check: Check; live: ForwardConfig; drift?: Drift }> {
   const spec = clusterSpec(ctx, cluster);
   const live = await ctx.traffic.readForwardConfig(ctx.location);
   const model = await shareModel(ctx, cluster);
-  const { weight: expected, found } = expectedShare(live, model, spec.targetGroupArn, percent);
+  const { weight: expected, k } = expectedShare(live, model, spec.targetGroupArn, percent);
   const have = weightOf(live, spec.targetGroupArn);
-  const scaled = found.k > 1 ? `, every weight x${found.k}` : '';
+  const scaled = k > 1 ? `, every weight x${k}` : '';
   const result = check('ramp.weight', have === expected, `weight ${have ?? 'missing'}`, `${expected} (${percent}% of its share${scaled})`, `${cluster}'s weight reads ${have ?? 'missing'}, expected ${expected}`);
-  const others = judgeOthers ? found.mismatched : [];
-  if (result.ok && others.length === 0) return { check: result, live };
-  const weights = { [spec.targetGroupArn]: expected, ...Object.fromEntries(others.map((m) => [m.targetGroupArn, m.expected])) };
-  const drift = computeDrift({ weights, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
+  if (result.ok) return { check: result, live };
+  const drift = computeDrift({ weights: { [spec.targetGroupArn]: expected }, groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
   return { check: result, live, drift };
 }
 

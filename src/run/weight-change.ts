@@ -1,8 +1,7 @@
 import type { SetWeightInput, SetWeightOutput } from '../../machines/cluster.contract.js';
-import type { Drift } from '../../machines/types.js';
 import type { ForwardConfig } from '../ports/traffic.js';
 import { TARGET_GROUPS_PER_FORWARD } from '../plan/schema.js';
-import { computeDrift, groupName } from '../traffic/drift.js';
+import { groupName } from '../traffic/drift.js';
 import { planShare, type WeightPlan } from '../traffic/ramp-scale.js';
 import { rolesNow, shareModel } from './forward-shares.js';
 import { capacityWithout, readyForTraffic } from './rotation-guards.js';
@@ -23,17 +22,10 @@ export async function setWeight(ctx: RunContext, input: SetWeightInput): Promise
   const guard = input.percent > 0 ? readyForTraffic(ctx, input.cluster) : await capacityWithout(ctx, input.cluster);
   const model = await shareModel(ctx, input.cluster);
   let planned: WeightPlan | undefined;
-  let refused: Drift | undefined;
   const result = await ctx.traffic.setWeights(ctx.location, arn, async (live) => {
     await guard(live);
     // Roles as of this read: a cluster that finished while this change waited for the lock is steady now.
     const plan = planShare(live, { ...model, roles: rolesNow(ctx, input.cluster) }, arn, input.percent);
-    if (plan.drift) {
-      // Raising the weight rescales the others, and they are not where this run put them: nothing is sent.
-      refused = computeDrift({ weights: Object.fromEntries(plan.drift.map((d) => [d.targetGroupArn, d.expected])), groups: live.targetGroups.map((g) => g.targetGroupArn) }, { forward: live })!;
-      await journal(ctx, 'drift', `${input.cluster}: drift detected: ${refused.summary}; the weight was not raised`, { cluster: input.cluster, data: { drift: refused } });
-      return {};
-    }
     planned = plan;
     await journal(ctx, 'intent', `${input.cluster}: set weight to ${plan.weights[arn]} (${[`${input.purpose}${input.percent > 0 ? ` ${input.percent}%` : ''}`, scaleText(plan, live, arn)].filter(Boolean).join('; ')})`, {
       cluster: input.cluster,
@@ -43,7 +35,6 @@ export async function setWeight(ctx: RunContext, input: SetWeightInput): Promise
   });
   const before = weightOf(result.before, arn) ?? 0;
   const after = weightOf(result.after, arn) ?? 0;
-  if (refused) return { at: ctx.clock.now(), before, after, changed: false, drift: refused };
   await journal(
     ctx,
     'effect',

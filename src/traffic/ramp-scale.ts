@@ -5,17 +5,17 @@
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupTuple.html,
 // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ForwardActionConfig.html).
 // At the most common config, 1/1/1, a ramp of 10%, 50%, 100% of weight 1 is 1, 1, 1: no ramp at all.
-// So while a cluster ramps, every weight is multiplied by the run's scale k: the others keep their
+// So while a cluster ramps, every other weight is multiplied by the run's scale k: the others keep their
 // shares among themselves, and the ramping group gets its percent of its own share at a resolution of
 // 1/k. Once no cluster is mid-ramp, the weights go back to the exact originals (Terraform and the CDK
 // then see no drift after a run).
 //
-// Two clusters can ramp at once (maxOutOfService > 1). No shared record says which scale is in force:
-// the live forward does, through the groups that must sit at their original share (the steady ones). A
-// write is planned on the very read it replaces, under the adapter's lock, so a change made by another
-// cluster a moment earlier is always in what the next one builds on: the scale stays k while ANY
-// cluster is mid-ramp, each in-flight cluster's weight is carried over (rescaled only when it sits at
-// 0 or its full share, where that is exact), and the last ramp to finish puts back the originals.
+// The rule that keeps two clusters ramping at once (maxOutOfService > 1) from corrupting each other: the
+// scale is k exactly while some cluster is mid-ramp, and every change rescales all the other groups by the
+// same factor, on the very read it replaces (under the adapter's lock). No shared record says which scale
+// is in force: the live forward does, through the groups mid-ramp (a weight no unscaled config holds) or
+// else the steady ones; so a resumed run knows its own scaled weights. A weight changed by hand is carried
+// along (its share kept), and left to the drift checks to report, as any other hand change.
 
 /** ELBv2's largest forward weight. */
 export const MAX_WEIGHT = 999;
@@ -42,8 +42,7 @@ export function shareWeight(original: number, percent: number, k: number): numbe
 /**
  * What each group of the forward action is to the run right now. `steady`: expected at its original share
  * (never taken out, or back in rotation for good); `out`: held out of rotation by the run (weight 0);
- * `moving`: another cluster in flight, whose own read-backs judge its weight. Groups in the forward action
- * but not in `originals` are not the run's: never judged, never written.
+ * `moving`: another cluster in flight, whose own read-backs judge its weight.
  */
 export type GroupRole = 'steady' | 'out' | 'moving';
 
@@ -59,45 +58,32 @@ export interface ShareModel {
 export interface ScaleInForce {
   /** 1 (the originals) or the run's scale. */
   k: number;
-  /** Every steady group sits at k times its original. */
-  consistent: boolean;
-  /** No steady group with a weight above 0 to judge by: the forward cannot say, and k is taken as 1. */
-  unknown: boolean;
-  /** Steady groups at neither scale's weight (someone else's change), with what k expects of them. */
-  mismatched: Array<{ targetGroupArn: string; expected: number; live: number | null }>;
+  /** How it was told: the steady groups all fit it; else a group mid-ramp shows it; else the steady groups mostly fit it (`closest`); else nothing can (`unknown`). */
+  basis: 'mid-ramp' | 'steady' | 'closest' | 'unknown';
 }
 
-const liveWeights = (live: { targetGroups: ReadonlyArray<{ targetGroupArn: string; weight: number }> }) =>
-  new Map(live.targetGroups.map((g) => [g.targetGroupArn, g.weight]));
+type Forward = { targetGroups: ReadonlyArray<{ targetGroupArn: string; weight: number }> };
 
-/** Groups judged at their original share: the steady ones but `subject`, which counts only when `subjectInFull`. */
-function steadyGroups(model: ShareModel, subject: string, subjectInFull: boolean): Array<[string, number]> {
-  return [...model.originals].filter(([arn, original]) => original > 0 && (arn === subject ? subjectInFull : (model.roles.get(arn) ?? 'steady') === 'steady'));
-}
+const liveWeights = (live: Forward) => new Map(live.targetGroups.map((g) => [g.targetGroupArn, g.weight]));
 
 /**
- * The scale the live forward is at, judged by the steady groups: all at their original weight (k = 1) or
- * all at k times it. When neither fits every one, the closer fit is named with what it expects of the rest.
- * `skipZero` leaves out steady groups at weight 0: a cluster taken out by hand is the same at every scale,
- * so a ramp neither rescales it nor stops for it (bringing a verified cluster back is what keeps the fleet
- * serving then); the drift check before the next removal reports it.
+ * The scale the live forward is at. The steady groups above 0 tell first (a cluster taken out by hand is
+ * the same at every scale): all at their originals, or all at k times them. They are the run's, where an
+ * in-flight group may just have been changed by hand. If they disagree (one changed by hand), a group
+ * mid-ramp (`subject` or one in flight) holding a weight above 0 that is not its original can only be at
+ * the run's scale; else the closer fit (ties: the originals).
  */
-export function scaleInForce(
-  live: { targetGroups: ReadonlyArray<{ targetGroupArn: string; weight: number }> },
-  model: ShareModel,
-  subject: string,
-  options: { subjectInFull?: boolean; only?: number; skipZero?: boolean } = {},
-): ScaleInForce {
+export function scaleInForce(live: Forward, model: ShareModel, subject: string, options: { subjectInFull?: boolean } = {}): ScaleInForce {
+  if (model.scale === 1) return { k: 1, basis: 'steady' };
   const weights = liveWeights(live);
-  const steady = steadyGroups(model, subject, options.subjectInFull ?? false).filter(([arn]) => !options.skipZero || (weights.get(arn) ?? 0) > 0);
-  if (steady.length === 0) return { k: 1, consistent: true, unknown: true, mismatched: [] };
-  const candidates = options.only !== undefined ? [options.only] : model.scale > 1 ? [1, model.scale] : [1];
-  const judged = candidates.map((k) => ({
-    k,
-    mismatched: steady.filter(([arn, original]) => weights.get(arn) !== original * k).map(([arn, original]) => ({ targetGroupArn: arn, expected: original * k, live: weights.get(arn) ?? null })),
-  }));
-  const best = judged.reduce((a, b) => (b.mismatched.length < a.mismatched.length ? b : a));
-  return { k: best.k, consistent: best.mismatched.length === 0, unknown: false, mismatched: best.mismatched };
+  const steady = [...model.originals].filter(([arn, o]) => o > 0 && (weights.get(arn) ?? 0) > 0 && (arn === subject ? options.subjectInFull : (model.roles.get(arn) ?? 'steady') === 'steady'));
+  const misses = (k: number) => steady.filter(([arn, o]) => weights.get(arn) !== o * k).length;
+  const [atOne, atScale] = [misses(1), misses(model.scale)];
+  if (steady.length > 0 && (atOne === 0 || atScale === 0)) return { k: atOne === 0 ? 1 : model.scale, basis: 'steady' };
+  const moving = [...model.originals].filter(([arn]) => (arn === subject ? !options.subjectInFull : model.roles.get(arn) === 'moving'));
+  if (moving.some(([arn, o]) => (weights.get(arn) ?? 0) > 0 && weights.get(arn) !== o)) return { k: model.scale, basis: 'mid-ramp' };
+  if (steady.length === 0) return { k: 1, basis: 'unknown' };
+  return { k: atScale < atOne ? model.scale : 1, basis: 'closest' };
 }
 
 export interface WeightPlan {
@@ -111,61 +97,43 @@ export interface WeightPlan {
 
 /**
  * The weights to write to put `targetGroupArn` at `percent` of its original share, planned on the live
- * forward the write replaces. The scale becomes k while this group or any in-flight one is mid-ramp, 1
- * otherwise; steady groups follow it; an in-flight group at 0 or at its full share follows it, one
- * mid-ramp keeps its weight (the scale cannot change under it: it holds the scale at k).
- *
- * Rescaling rewrites other clusters' weights, so it is done only on a forward whose steady groups all sit
- * where the run put them (or at 0, which every scale leaves alone): raising a weight on any other is
- * refused (`drift`). Taking a group to 0 is never refused (it is how a cluster is made safe): on a forward
- * that differs, only that group changes.
+ * forward the write replaces. The scale becomes k while this group or another in flight is mid-ramp, 1
+ * otherwise; when it changes, every other group above 0 is multiplied by the same factor (exactly, for
+ * the groups at their share; a weight changed by hand keeps its share too, to the nearest integer), so
+ * the others' shares among themselves never change. Groups at 0 stay at 0.
  */
-export function planShare(live: { targetGroups: ReadonlyArray<{ targetGroupArn: string; weight: number }> }, model: ShareModel, targetGroupArn: string, percent: number): WeightPlan & { drift?: ScaleInForce['mismatched'] } {
+export function planShare(live: Forward, model: ShareModel, targetGroupArn: string, percent: number): WeightPlan {
   const weights = liveWeights(live);
-  const found = scaleInForce(live, model, targetGroupArn, { skipZero: true });
-  const original = model.originals.get(targetGroupArn) ?? 0;
-  if (!found.consistent) {
-    if (percent > 0) return { weights: {}, k: found.k, kBefore: found.k, drift: found.mismatched };
-    return { weights: { [targetGroupArn]: 0 }, k: found.k, kBefore: found.k };
-  }
-  // With no steady group to read the scale from (every cluster in rotation is in flight), nothing is scaled.
-  if (found.unknown) return { weights: { [targetGroupArn]: shareWeight(original, percent, 1) }, k: 1, kBefore: 1 };
-  const kBefore = found.k;
-  const midRamp = (arn: string, o: number) => {
+  const kBefore = scaleInForce(live, model, targetGroupArn).k;
+  const othersMidRamp = [...model.originals].some(([arn, o]) => {
+    if (arn === targetGroupArn || model.roles.get(arn) !== 'moving') return false;
     const w = weights.get(arn) ?? 0;
     return w > 0 && w < o * kBefore;
-  };
-  const othersMidRamp = [...model.originals].some(([arn, o]) => arn !== targetGroupArn && model.roles.get(arn) === 'moving' && midRamp(arn, o));
+  });
   const k = (percent > 0 && percent < 100) || othersMidRamp ? model.scale : 1;
-  const plan: Record<string, number> = { [targetGroupArn]: shareWeight(original, percent, k) };
+  const plan: Record<string, number> = { [targetGroupArn]: shareWeight(model.originals.get(targetGroupArn) ?? 0, percent, k) };
   if (k !== kBefore) {
-    for (const [arn, o] of model.originals) {
-      if (arn === targetGroupArn || o === 0) continue;
-      const role = model.roles.get(arn) ?? 'steady';
-      // At its full share at the scale found: steady groups (but one at 0), in-flight groups back in full.
-      if (role !== 'out' && weights.get(arn) === o * kBefore) plan[arn] = o * k;
+    for (const [arn, w] of weights) {
+      if (arn === targetGroupArn || w === 0) continue;
+      plan[arn] = Math.min(MAX_WEIGHT, Math.max(1, Math.round((w * k) / kBefore)));
     }
   }
   return { weights: plan, k, kBefore };
 }
 
 /**
- * The weight `targetGroupArn` must read at `percent` of its share. Mid-ramp the scale is the run's k, nothing
- * else: every write while a group is mid-ramp keeps k (see planShare), so steady groups at their originals
- * then are a hand-made change (Terraform putting 1/1/1 back), not another valid state. At 0% or 100%
- * the scale is whichever the steady groups show.
+ * The weight `targetGroupArn` must read at `percent` of its share: mid-ramp at the run's scale (it is the
+ * one mid-ramp), else at the scale in force. With nothing to tell the scale by (every other group out),
+ * either is the run's.
  */
-export function expectedShare(live: { targetGroups: ReadonlyArray<{ targetGroupArn: string; weight: number }> }, model: ShareModel, targetGroupArn: string, percent: number): { weight: number; found: ScaleInForce } {
-  const midRamp = percent > 0 && percent < 100;
-  const found = scaleInForce(live, model, targetGroupArn, { skipZero: true, ...(midRamp ? { only: model.scale } : {}) });
+export function expectedShare(live: Forward, model: ShareModel, targetGroupArn: string, percent: number): { weight: number; k: number } {
   const original = model.originals.get(targetGroupArn) ?? 0;
-  if (found.unknown) {
-    // No steady group in rotation to read the scale from (the last one taken out by hand): either is the run's.
-    const scaled = shareWeight(original, percent, model.scale);
-    const have = liveWeights(live).get(targetGroupArn);
-    return { weight: have === scaled ? scaled : shareWeight(original, percent, 1), found };
+  if (percent > 0 && percent < 100) return { weight: shareWeight(original, percent, model.scale), k: model.scale };
+  const found = scaleInForce(live, model, targetGroupArn);
+  if (found.basis === 'unknown' && liveWeights(live).get(targetGroupArn) === shareWeight(original, percent, model.scale)) {
+    return { weight: shareWeight(original, percent, model.scale), k: model.scale };
   }
-  return { weight: shareWeight(original, percent, found.k), found };
+  return { weight: shareWeight(original, percent, found.k), k: found.k };
 }
 
 /**
@@ -173,13 +141,13 @@ export function expectedShare(live: { targetGroups: ReadonlyArray<{ targetGroupA
  * leaves rotation): it and the steady groups at the scale in force, the groups held out at 0. In-flight
  * groups are left to their own clusters' checks.
  */
-export function expectedInFull(live: { targetGroups: ReadonlyArray<{ targetGroupArn: string; weight: number }> }, model: ShareModel, targetGroupArn: string): { weights: Record<string, number>; found: ScaleInForce } {
-  const found = scaleInForce(live, model, targetGroupArn, { subjectInFull: true });
+export function expectedInFull(live: Forward, model: ShareModel, targetGroupArn: string): { weights: Record<string, number>; k: number } {
+  const { k } = scaleInForce(live, model, targetGroupArn, { subjectInFull: true });
   const weights: Record<string, number> = {};
   for (const [arn, o] of model.originals) {
     const role = arn === targetGroupArn ? 'steady' : (model.roles.get(arn) ?? 'steady');
-    if (role === 'steady') weights[arn] = o * found.k;
+    if (role === 'steady') weights[arn] = o * k;
     else if (role === 'out') weights[arn] = 0;
   }
-  return { weights, found };
+  return { weights, k };
 }

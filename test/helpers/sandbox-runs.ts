@@ -14,11 +14,8 @@ export const PLAN = 'examples/payments.plan.yaml';
 export const SEED_003_WORLD = 'events:\n  - { at: "1m", manualWeight: { cluster: blue, weight: 1 } }\n';
 /** The cache reports "7.10" where the plan asked for "7.1": verification must hold the cluster. */
 export const HELD_WORLD = 'events:\n  - { at: "0s", versionReported: { replicationGroupId: payments-blue, engineVersion: "7.10" } }\n';
-/**
- * A hand change on gray right after blue's ramp put the original weights back: green finds it before
- * leaving rotation and pauses. (Earlier, blue's own ramp would pause on it: it rescales gray.)
- */
-export const GRAY_DRIFT_WORLD = 'events:\n  - { at: "38m", manualWeight: { cluster: gray, weight: 2 } }\n';
+/** A hand change on gray while blue is maintained: green finds it before leaving rotation and pauses. */
+export const GRAY_DRIFT_WORLD = 'events:\n  - { at: "10s", manualWeight: { cluster: gray, weight: 2 } }\n';
 
 export interface CliResult {
   code: number;

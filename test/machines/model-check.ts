@@ -174,8 +174,6 @@ export function clusterEvents(snap: ClusterSnap): AnyEvent[] {
         break;
       case 'setWeight':
         done({ at: soon, before: 10, after: 0, changed: true });
-        // A ramp step refused because the other groups it would rescale were changed by hand.
-        if (inState(snap, 'reactivating')) done({ at: soon, before: 10, after: 10, changed: false, drift: { weights: [], targetsAppeared: [], targetsVanished: [], summary: 'green weight expected 100, live 1' } });
         break;
       case 'deregisterTargets':
         done({ at: soon, targets: [{ id: 'i-1' }] });

@@ -143,7 +143,7 @@ describe('an aborted run', () => {
     expect(text).toContain('**Status: ABORTED** - aborted by alice: hand change on gray; left untouched: gray');
     expect(text).toContain('| Aborted by | alice (hand change on gray) |');
     // The CLI in another process stamps a sandbox run's abort with the run's own (virtual) time.
-    expect(text).toContain('- `2026-01-05 09:39:00Z` **operator** abort requested by alice: hand change on gray');
+    expect(text).toContain('- `2026-01-05 09:41:00Z` **operator** abort requested by alice: hand change on gray');
     expect(text).not.toContain('(wall clock)');
     expect(text).toContain('**green** **drift detected: payments-gray weight expected 1, live 2**');
     expect(text).toContain('**green** **paused -> aborted: aborted by alice before leaving rotation (hand change on gray)**');

@@ -40,7 +40,6 @@ describe('a ramp at 1/1/1: blue ramps, green and gray keep their shares, the end
     const seen: Array<Record<string, number>> = [];
     for (const percent of [10, 50, 100]) {
       const plan = planShare(live, m, BLUE, percent);
-      expect(plan.drift).toBeUndefined();
       live = forward({ ...Object.fromEntries(live.targetGroups.map((g) => [g.targetGroupArn, g.weight])), ...plan.weights });
       seen.push(Object.fromEntries(live.targetGroups.map((g) => [g.targetGroupArn, g.weight])));
       // The read-back: blue at its percent, at the scale the others show.
@@ -62,45 +61,48 @@ describe('a ramp at 1/1/1: blue ramps, green and gray keep their shares, the end
   it('a resumed step finds its own scaled config and plans exactly it again (nothing to send)', () => {
     const live = forward({ [BLUE]: 10, [GREEN]: 100, [GRAY]: 100 });
     expect(planShare(live, m, BLUE, 10).weights).toEqual({ [BLUE]: 10 });
-    expect(scaleInForce(live, m, BLUE)).toMatchObject({ k: 100, consistent: true });
+    expect(scaleInForce(live, m, BLUE)).toEqual({ k: 100, basis: 'steady' });
   });
 
-  it('a steady group changed by hand (Terraform put 1/1/1 back mid-ramp) refuses the next raise as drift', () => {
-    const live = forward({ [BLUE]: 10, [GREEN]: 1, [GRAY]: 100 });
-    const plan = planShare(live, m, BLUE, 50);
-    expect(plan.weights).toEqual({});
-    expect(plan.drift).toEqual([{ targetGroupArn: GRAY, expected: 1, live: 100 }]);
-    // Taking blue out is still allowed, and changes nothing else on a forward that is not the run's.
-    expect(planShare(live, m, BLUE, 0).weights).toEqual({ [BLUE]: 0 });
+  it('a steady group changed by hand is carried along (its share kept), left to the drift checks to report', () => {
+    // Gray set to 2 by hand before blue's ramp: it stays twice green's share through the ramp and after it.
+    let live = forward({ [BLUE]: 0, [GREEN]: 1, [GRAY]: 2 });
+    const apply = (weights: Record<string, number>) => (live = forward({ ...Object.fromEntries(live.targetGroups.map((g) => [g.targetGroupArn, g.weight])), ...weights }));
+    apply(planShare(live, m, BLUE, 10).weights);
+    expect(live).toEqual(forward({ [BLUE]: 10, [GREEN]: 100, [GRAY]: 200 }));
+    apply(planShare(live, m, BLUE, 100).weights);
+    expect(live).toEqual(forward({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 2 }));
+    // The next cluster's drift check before it leaves rotation names it.
+    expect(expectedInFull(live, m, GREEN).weights).toEqual({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 1 });
   });
 
-  it('mid-ramp the scale can only be k: a forward put back to 1/1/1 by hand reads as drift, not as blue at 10%', () => {
+  it('mid-ramp the scale can only be k: a forward put back to 1/1/1 by hand reads blue at 1 where 10 is expected', () => {
     const reset = forward({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 1 });
-    const { weight, found } = expectedShare(reset, m, BLUE, 10);
-    expect(weight).toBe(10);
-    expect(found).toMatchObject({ consistent: false, mismatched: [{ targetGroupArn: GREEN, expected: 100, live: 1 }, { targetGroupArn: GRAY, expected: 100, live: 1 }] });
+    expect(expectedShare(reset, m, BLUE, 10)).toEqual({ weight: 10, k: 100 });
     // At 100% either scale is the run's: the one the steady groups show.
-    expect(expectedShare(reset, m, BLUE, 100)).toMatchObject({ weight: 1, found: { consistent: true, k: 1 } });
+    expect(expectedShare(reset, m, BLUE, 100)).toEqual({ weight: 1, k: 1 });
+    // Had only the others been put back, the next step rescales them again: the ramp heals.
+    expect(planShare(forward({ [BLUE]: 10, [GREEN]: 1, [GRAY]: 1 }), m, BLUE, 50).weights).toEqual({ [BLUE]: 50, [GREEN]: 100, [GRAY]: 100 });
   });
 
-  it('a steady cluster taken out by hand (weight 0) neither stops the ramp nor gets rescaled', () => {
+  it('a steady cluster taken out by hand (weight 0) stays at 0 and does not hide the scale', () => {
     const live = forward({ [BLUE]: 0, [GREEN]: 1, [GRAY]: 0 });
     expect(planShare(live, m, BLUE, 10).weights).toEqual({ [BLUE]: 10, [GREEN]: 100 });
-    expect(expectedShare(forward({ [BLUE]: 10, [GREEN]: 100, [GRAY]: 0 }), m, BLUE, 10)).toMatchObject({ weight: 10, found: { consistent: true } });
+    expect(scaleInForce(forward({ [BLUE]: 50, [GREEN]: 100, [GRAY]: 0 }), m, BLUE)).toEqual({ k: 100, basis: 'steady' });
     // Before the next cluster leaves rotation, the drift check still names it.
     expect(expectedInFull(forward({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 0 }), m, GREEN).weights).toEqual({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 1 });
   });
 
-  it('the last steady group taken out by hand mid-ramp: blue is judged at either scale, not taken for drift', () => {
-    const live = forward({ [BLUE]: 50, [GREEN]: 0, [GRAY]: 0 });
-    expect(expectedShare(live, m, BLUE, 50)).toMatchObject({ weight: 50, found: { unknown: true } });
-    expect(expectedShare(forward({ [BLUE]: 1, [GREEN]: 0, [GRAY]: 0 }), m, BLUE, 50).weight).toBe(1);
+  it('the last steady group taken out by hand mid-ramp: the scale shows in blue itself, and at 100% either is the run\'s', () => {
+    expect(scaleInForce(forward({ [BLUE]: 50, [GREEN]: 0, [GRAY]: 0 }), m, BLUE)).toEqual({ k: 100, basis: 'mid-ramp' });
+    expect(expectedShare(forward({ [BLUE]: 100, [GREEN]: 0, [GRAY]: 0 }), m, BLUE, 100).weight).toBe(100);
+    expect(expectedShare(forward({ [BLUE]: 1, [GREEN]: 0, [GRAY]: 0 }), m, BLUE, 100).weight).toBe(1);
   });
 
-  it('a held cluster is expected at 0 and never written; a group the run never saw is left alone', () => {
+  it('a held cluster is expected at 0 and stays there; a group added by hand keeps its share with the others', () => {
     const held = model({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 1 }, { [GRAY]: 'out' });
     const live = forward({ [BLUE]: 0, [GREEN]: 1, [GRAY]: 0, 'tg/other': 4 });
-    expect(planShare(live, held, BLUE, 10).weights).toEqual({ [BLUE]: 10, [GREEN]: 100 });
+    expect(planShare(live, held, BLUE, 10).weights).toEqual({ [BLUE]: 10, [GREEN]: 100, 'tg/other': 400 });
     expect(expectedInFull(forward({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 0 }), held, BLUE).weights).toEqual({ [BLUE]: 1, [GREEN]: 1, [GRAY]: 0 });
   });
 });
@@ -133,9 +135,9 @@ describe('two clusters ramping at once (maxOutOfService 2) on one forward', () =
     expect(planShare(live, asGreen, GREEN, 0).weights).toEqual({ [GREEN]: 0 });
   });
 
-  it('with no steady group to read the scale from, nothing is scaled', () => {
+  it('with only an in-flight cluster beside it (not yet out), that one is rescaled like any other', () => {
     const all = model({ [BLUE]: 1, [GREEN]: 1 }, { [GREEN]: 'moving' });
-    expect(planShare(forward({ [BLUE]: 0, [GREEN]: 1 }), all, BLUE, 10)).toMatchObject({ weights: { [BLUE]: 1 }, k: 1 });
+    expect(planShare(forward({ [BLUE]: 0, [GREEN]: 1 }), all, BLUE, 10)).toEqual({ weights: { [BLUE]: 10, [GREEN]: 100 }, k: 100, kBefore: 1 });
   });
 });
 
