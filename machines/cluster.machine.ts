@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import type { Check, Drift, Millis, TargetRef } from './types.js';
 import type {
   ClusterMachineInput,
@@ -82,6 +82,26 @@ const nextCheck = (context: ClusterContext, out: Stamped & { recheckAt?: Millis 
 const pastDeadline = (context: ClusterContext, at: Millis) => context.deadline !== undefined && at >= context.deadline;
 
 /**
+ * XState types the event of an invoke's onDone by that actor's output; dynamic params hand the output on,
+ * typed, to the named guard or action that judges it (https://stately.ai/docs/guards#guards-and-typescript),
+ * so no guard or action reaches into an event of unknown shape.
+ */
+const output = <T>({ event }: { event: DoneActorEvent<T> }) => ({ output: event.output });
+const observe = { type: 'observe', params: output } as const;
+
+/** Pause for an operator on the drift the actor's verdict names; approving resumes at `resumeTo`. */
+const pauseForDrift = (resumeTo: ResumeTarget) =>
+  ({ type: 'pauseForDrift', params: <T>({ event }: { event: DoneActorEvent<T> }) => ({ resumeTo, output: event.output }) }) as const;
+
+/** Hold with `prefix`, detailed by the failed actor's error, or by the reason of a verdict that cannot hold. */
+const holdBecause = (prefix: string) =>
+  ({
+    type: 'holdBecause',
+    params: ({ event }: { event: DoneActorEvent<ObserveOutput> | ErrorActorEvent }) =>
+      'output' in event ? { prefix, reason: event.output.reason } : { prefix, error: event.error },
+  }) as const;
+
+/**
  * Abort before any maintenance step started: a cluster still in rotation simply stops; one already out
  * returns only through verification (targets registered again first in deregister mode).
  */
@@ -97,9 +117,9 @@ const abortBeforeMaintenance = [
  */
 const endsOfObservation = (resumeTo: ResumeTarget, failed: string, timedOut: string) =>
   [
-    { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo } }] },
-    { guard: 'outputFailed', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: failed } }] },
-    { guard: 'outputPastDeadline', target: '#cluster.securing', actions: ['observe', { type: 'holdBecause', params: { prefix: timedOut } }] },
+    { guard: { type: 'outputDrift', params: output }, target: '#cluster.paused', actions: [observe, pauseForDrift(resumeTo)] },
+    { guard: { type: 'outputFailed', params: output }, target: '#cluster.securing', actions: [observe, holdBecause(failed)] },
+    { guard: { type: 'outputPastDeadline', params: output }, target: '#cluster.securing', actions: [observe, holdBecause(timedOut)] },
   ] as const;
 
 export const clusterMachine = setup({
@@ -132,8 +152,7 @@ export const clusterMachine = setup({
     abortedWhile: ({ context }, params: { target: ResumeTarget }) => context.abort !== undefined && context.pause?.resumeTo === params.target,
     /** Aborting while the world differs from what quiesce set: stop there, out of rotation, never loop. */
     abortedOnDrift: ({ context }) => context.abort !== undefined && context.pause?.kind === 'drift' && context.outOfRotation,
-    abortedAndDrift: ({ context, event }) =>
-      context.abort !== undefined && (event as unknown as { output?: ObserveOutput }).output?.status === 'drift',
+    abortedAndDrift: ({ context }, { output }: { output: ObserveOutput }) => context.abort !== undefined && output.status === 'drift',
     targetsDetached: ({ context }) => context.targets !== undefined && !context.targetsRegistered,
     deregisterMode: ({ context }) => context.input.drainMode === 'deregister',
     allStepsDone: ({ context }) => context.stepIndex >= context.input.steps.length,
@@ -141,12 +160,9 @@ export const clusterMachine = setup({
     pausedForApproval: ({ context }) => context.pause?.kind === 'approval',
     resumeTo: ({ context }, params: { target: ResumeTarget }) => context.pause?.resumeTo === params.target,
     /** This ramp step's weight read back, no threshold breached, and its hold has elapsed. */
-    rampStepHeld: ({ context, event }) => {
-      const out = (event as unknown as { output: ObserveOutput }).output;
-      return out.status === 'done' && context.holdUntil !== undefined && out.at >= context.holdUntil;
-    },
-    rampComplete: ({ context, event }) => {
-      const out = (event as unknown as { output: ObserveOutput }).output;
+    rampStepHeld: ({ context }, { output: out }: { output: ObserveOutput }) =>
+      out.status === 'done' && context.holdUntil !== undefined && out.at >= context.holdUntil,
+    rampComplete: ({ context }, { output: out }: { output: ObserveOutput }) => {
       const last = context.rampIndex >= context.input.reactivate.ramp.length - 1;
       return last && out.status === 'done' && context.holdUntil !== undefined && out.at >= context.holdUntil;
     },
@@ -154,8 +170,7 @@ export const clusterMachine = setup({
      * The gate to reactivation. Maintenance must have settled (completed, or skipped because the run was
      * aborted before any step started) and this observation must end a passing window of `stableFor`.
      */
-    verifiedAndStable: ({ context, event }) => {
-      const out = (event as unknown as { output: ObserveOutput }).output;
+    verifiedAndStable: ({ context }, { output: out }: { output: ObserveOutput }) => {
       const settled = context.maintenance === 'complete' || context.maintenance === 'skipped';
       return (
         settled &&
@@ -164,25 +179,24 @@ export const clusterMachine = setup({
         out.at - context.stableSince >= context.input.verify.stableForMs
       );
     },
-    outputDone: ({ event }) => (event as unknown as { output: ObserveOutput }).output.status === 'done',
-    outputFailed: ({ event }) => (event as unknown as { output: ObserveOutput }).output.status === 'failed',
-    outputDrift: ({ event }) => (event as unknown as { output: ObserveOutput }).output.status === 'drift',
-    outputPastDeadline: ({ context, event }) => pastDeadline(context, (event as unknown as { output: Stamped }).output.at),
-    preflightPassed: ({ event }) => (event as unknown as { output: PreflightOutput }).output.passed,
-    hasDrift: ({ event }) => (event as unknown as { output: DriftOutput }).output.drift !== null,
+    outputDone: (_, { output }: { output: ObserveOutput }) => output.status === 'done',
+    outputFailed: (_, { output }: { output: ObserveOutput }) => output.status === 'failed',
+    outputDrift: (_, { output }: { output: ObserveOutput }) => output.status === 'drift',
+    outputPastDeadline: ({ context }, { output }: { output: Stamped }) => pastDeadline(context, output.at),
+    preflightPassed: (_, { output }: { output: PreflightOutput }) => output.passed,
+    hasDrift: (_, { output }: { output: DriftOutput }) => output.drift !== null,
   },
   actions: {
     recordAbort: assign(({ context, event }) => {
       if (event.type !== 'ABORT' || context.abort) return {};
       return { abort: { by: event.by, reason: event.reason ?? 'aborted by operator' } };
     }),
-    observe: assign(({ context, event }) => {
-      const out = (event as unknown as { output?: Stamped }).output;
-      if (!out) return {};
-      return { now: Math.max(context.now, out.at), lastChecks: out.checks ?? context.lastChecks };
-    }),
+    observe: assign(({ context }, { output }: { output: Stamped }) => ({
+      now: Math.max(context.now, output.at),
+      lastChecks: output.checks ?? context.lastChecks,
+    })),
     tick: assign(({ context, event }) => (event.type === 'TICK' ? { now: Math.max(context.now, event.now) } : {})),
-    schedule: assign(({ context, event }) => ({ nextCheckAt: nextCheck(context, (event as unknown as { output: ObserveOutput }).output) })),
+    schedule: assign(({ context }, { output }: { output: ObserveOutput }) => ({ nextCheckAt: nextCheck(context, output) })),
     startDeadline: assign(({ context }, params: { ms: 'readBack' | 'drain' | 'verify' | 'step' | 'hold' }) => {
       const i = context.input;
       const ms = {
@@ -195,25 +209,18 @@ export const clusterMachine = setup({
       return { deadline: context.now + ms, nextCheckAt: undefined };
     }),
     clearDeadline: assign({ deadline: undefined, nextCheckAt: undefined }),
-    acceptPreflight: assign(({ event }) => ({ originalWeight: (event as unknown as { output: PreflightOutput }).output.originalWeight })),
-    refusePreflight: assign(({ event }) => {
-      const out = (event as unknown as { output: PreflightOutput }).output;
-      return { reason: `preflight refused: ${out.reason ?? 'a check failed'}` };
-    }),
-    markRemoved: assign(({ context, event }) => {
-      const out = (event as unknown as { output: SetWeightOutput }).output;
+    acceptPreflight: assign((_, { output }: { output: PreflightOutput }) => ({ originalWeight: output.originalWeight })),
+    refusePreflight: assign((_, { output }: { output: PreflightOutput }) => ({ reason: `preflight refused: ${output.reason ?? 'a check failed'}` })),
+    markRemoved: assign(({ context }, { output: out }: { output: SetWeightOutput }) => {
       // The weight captured at run start wins over what this call saw: a resumed run may find 0 already.
       return { outOfRotation: true, removedAt: out.at, originalWeight: context.originalWeight ?? out.before };
     }),
     /** Before the call returns we cannot know whether it landed: count the cluster as out from now on. */
     assumeOut: assign({ outOfRotation: true }),
-    keepTargets: assign(({ event }) => ({
-      targets: (event as unknown as { output: TargetsOutput }).output.targets,
-      targetsRegistered: false,
-    })),
+    keepTargets: assign((_, { output }: { output: TargetsOutput }) => ({ targets: output.targets, targetsRegistered: false })),
     targetsBack: assign({ targetsRegistered: true }),
-    pauseForDrift: assign(({ event }, params: { resumeTo: ResumeTarget }) => {
-      const out = (event as unknown as { output: ObserveOutput | DriftOutput }).output;
+    pauseForDrift: assign((_, params: { resumeTo: ResumeTarget; output: ObserveOutput | DriftOutput }) => {
+      const out = params.output;
       const drift = out.drift ?? undefined;
       const summary = drift?.summary ?? ('reason' in out && out.reason ? out.reason : 'live state differs from what quiesce set');
       return { drift, pause: { kind: 'drift' as const, reason: `drift: ${summary}`, resumeTo: params.resumeTo } };
@@ -226,8 +233,7 @@ export const clusterMachine = setup({
       },
     })),
     /** A ramp step whose evidence never came (its weight never read back, or CloudWatch never answered whole). */
-    pauseForRampEvidence: assign(({ context, event }) => {
-      const out = (event as unknown as { output: ObserveOutput }).output;
+    pauseForRampEvidence: assign(({ context }, { output: out }: { output: ObserveOutput }) => {
       const within = Math.round((context.input.readBackTimeoutMs + context.input.reactivate.holdMs) / 1000);
       const reason = out.reason
         ? `no evidence for ramp step ${context.rampIndex + 1} within ${within}s: ${out.reason}`
@@ -247,26 +253,21 @@ export const clusterMachine = setup({
       maintenance: 'running' as const,
     })),
     clearPause: assign({ pause: undefined, drift: undefined }),
-    stepStarted: assign(({ event }) => ({
-      stepStartedAt: (event as unknown as { output: Stamped }).output.at,
-      maintenance: 'running' as const,
-    })),
+    stepStarted: assign((_, { output }: { output: Stamped }) => ({ stepStartedAt: output.at, maintenance: 'running' as const })),
     beginStep: assign({ maintenance: 'running' as const }),
     stepDone: assign(({ context }) => ({ stepIndex: context.stepIndex + 1, stepStartedAt: undefined })),
     maintenanceComplete: assign({ maintenance: 'complete' as const }),
     maintenanceSkipped: assign({ maintenance: 'skipped' as const }),
-    holdBecause: assign(({ event }, params: { prefix: string }) => {
-      const out = (event as unknown as { output?: ObserveOutput }).output;
-      const error = (event as unknown as { error?: unknown }).error;
-      const detail = out?.reason ?? (error instanceof Error ? error.message : error !== undefined ? String(error) : 'no detail');
-      return { reason: `${params.prefix}: ${detail}` };
+    holdBecause: assign((_, { prefix, reason, error }: { prefix: string; reason?: string | undefined; error?: unknown }) => {
+      const detail = reason ?? (error instanceof Error ? error.message : error !== undefined ? String(error) : 'no detail');
+      return { reason: `${prefix}: ${detail}` };
     }),
     holdForAbortInMaintenance: assign(({ context }) => ({
       reason: `aborted by ${context.abort?.by ?? 'operator'} during maintenance (${context.abort?.reason ?? ''}); held out of rotation, never reactivated automatically`,
     })),
-    holdForAbortOnDrift: assign(({ context, event }) => {
-      const out = (event as unknown as { output?: ObserveOutput }).output;
-      const drift = out?.drift?.summary ?? context.drift?.summary ?? context.pause?.reason ?? 'live state differs from what quiesce set';
+    /** Params only when an actor's verdict found the drift; a paused cluster has it in its context. */
+    holdForAbortOnDrift: assign(({ context }, params?: { output: ObserveOutput }) => {
+      const drift = params?.output.drift?.summary ?? context.drift?.summary ?? context.pause?.reason ?? 'live state differs from what quiesce set';
       return {
         reason: `aborted by ${context.abort?.by ?? 'operator'} while the listener differed from what quiesce set (${drift}); held out of rotation, not reactivated`,
       };
@@ -274,14 +275,11 @@ export const clusterMachine = setup({
     abortUntouched: assign(({ context }) => ({
       reason: `aborted by ${context.abort?.by ?? 'operator'} before leaving rotation (${context.abort?.reason ?? ''})`,
     })),
-    stable: assign(({ context, event }) => {
-      const out = (event as unknown as { output: ObserveOutput }).output;
-      return { stableSince: out.status === 'done' ? (context.stableSince ?? out.at) : undefined };
-    }),
-    verified: assign(({ event }) => ({ verifiedAt: (event as unknown as { output: ObserveOutput }).output.at })),
-    startHold: assign(({ context, event }) => ({
-      holdUntil: (event as unknown as { output: Stamped }).output.at + context.input.reactivate.holdMs,
+    stable: assign(({ context }, { output: out }: { output: ObserveOutput }) => ({
+      stableSince: out.status === 'done' ? (context.stableSince ?? out.at) : undefined,
     })),
+    verified: assign((_, { output }: { output: Stamped }) => ({ verifiedAt: output.at })),
+    startHold: assign(({ context }, { output }: { output: Stamped }) => ({ holdUntil: output.at + context.input.reactivate.holdMs })),
     nextRamp: assign(({ context }) => ({ rampIndex: context.rampIndex + 1, holdUntil: undefined })),
   },
 }).createMachine({
@@ -316,11 +314,11 @@ export const clusterMachine = setup({
         src: 'runPreflight',
         input: ({ context }) => ({ cluster: context.input.name }),
         onDone: [
-          { guard: 'abortRequested', target: 'aborted', actions: ['observe', 'abortUntouched'] },
-          { guard: 'preflightPassed', target: 'removing', actions: ['observe', 'acceptPreflight'] },
-          { target: 'held', actions: ['observe', 'refusePreflight'] },
+          { guard: 'abortRequested', target: 'aborted', actions: [observe, 'abortUntouched'] },
+          { guard: { type: 'preflightPassed', params: output }, target: 'removing', actions: [observe, { type: 'acceptPreflight', params: output }] },
+          { target: 'held', actions: [observe, { type: 'refusePreflight', params: output }] },
         ],
-        onError: { target: 'held', actions: { type: 'holdBecause', params: { prefix: 'preflight failed' } } },
+        onError: { target: 'held', actions: holdBecause('preflight failed') },
       },
       on: { ABORT: { target: 'aborted', actions: ['recordAbort', 'abortUntouched'] } },
     },
@@ -337,10 +335,10 @@ export const clusterMachine = setup({
             src: 'checkDrift',
             input: ({ context }) => ({ cluster: context.input.name }),
             onDone: [
-              { guard: 'hasDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'removing' } }] },
-              { target: 'setZero', actions: 'observe' },
+              { guard: { type: 'hasDrift', params: output }, target: '#cluster.paused', actions: [observe, pauseForDrift('removing')] },
+              { target: 'setZero', actions: observe },
             ],
-            onError: { target: '#cluster.held', actions: { type: 'holdBecause', params: { prefix: 'drift check failed before removal' } } },
+            onError: { target: '#cluster.held', actions: holdBecause('drift check failed before removal') },
           },
         },
         setZero: {
@@ -349,8 +347,8 @@ export const clusterMachine = setup({
             id: 'setWeight',
             src: 'setWeight',
             input: ({ context }) => ({ cluster: context.input.name, percent: 0, purpose: 'remove' as const }),
-            onDone: { target: '#cluster.confirming', actions: ['observe', 'markRemoved'] },
-            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'could not set weight 0' } } },
+            onDone: { target: '#cluster.confirming', actions: [observe, { type: 'markRemoved', params: output }] },
+            onError: { target: '#cluster.securing', actions: holdBecause('could not set weight 0') },
           },
         },
       },
@@ -370,12 +368,16 @@ export const clusterMachine = setup({
             src: 'confirmWeight',
             input: ({ context }) => ({ cluster: context.input.name, weight: 0 }),
             onDone: [
-              { guard: 'outputDone', target: 'afterConfirm', actions: 'observe' },
-              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'confirming' } }] },
-              { guard: 'outputPastDeadline', target: '#cluster.paused', actions: ['observe', { type: 'pauseForReadBack', params: { resumeTo: 'confirming' } }] },
-              { target: 'waiting', actions: ['observe', 'schedule'] },
+              { guard: { type: 'outputDone', params: output }, target: 'afterConfirm', actions: observe },
+              { guard: { type: 'outputDrift', params: output }, target: '#cluster.paused', actions: [observe, pauseForDrift('confirming')] },
+              {
+                guard: { type: 'outputPastDeadline', params: output },
+                target: '#cluster.paused',
+                actions: [observe, { type: 'pauseForReadBack', params: { resumeTo: 'confirming' } }],
+              },
+              { target: 'waiting', actions: [observe, { type: 'schedule', params: output }] },
             ],
-            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'reading the weight back failed' } } },
+            onError: { target: '#cluster.securing', actions: holdBecause('reading the weight back failed') },
           },
         },
         afterConfirm: {
@@ -390,8 +392,8 @@ export const clusterMachine = setup({
             id: 'deregisterTargets',
             src: 'deregisterTargets',
             input: ({ context }) => ({ cluster: context.input.name }),
-            onDone: { target: '#cluster.draining', actions: ['observe', 'keepTargets'] },
-            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'could not deregister targets' } } },
+            onDone: { target: '#cluster.draining', actions: [observe, { type: 'keepTargets', params: output }] },
+            onError: { target: '#cluster.securing', actions: holdBecause('could not deregister targets') },
           },
         },
       },
@@ -416,11 +418,11 @@ export const clusterMachine = setup({
               minimumMs: context.input.drain.minimumMs,
             }),
             onDone: [
-              { guard: 'outputDone', target: '#cluster.maintaining', actions: 'observe' },
+              { guard: { type: 'outputDone', params: output }, target: '#cluster.maintaining', actions: observe },
               ...endsOfObservation('draining', 'drain failed', 'drain timed out (the cluster stays out of rotation, which is safe)'),
-              { target: 'waiting', actions: ['observe', 'schedule'] },
+              { target: 'waiting', actions: [observe, { type: 'schedule', params: output }] },
             ],
-            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'drain observation failed' } } },
+            onError: { target: '#cluster.securing', actions: holdBecause('drain observation failed') },
           },
         },
       },
@@ -444,8 +446,8 @@ export const clusterMachine = setup({
             id: 'startStep',
             src: 'startStep',
             input: ({ context }) => ({ cluster: context.input.name, stepIndex: context.stepIndex }),
-            onDone: { target: 'checking', actions: ['observe', 'stepStarted'] },
-            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'maintenance step failed to start' } } },
+            onDone: { target: 'checking', actions: [observe, { type: 'stepStarted', params: output }] },
+            onError: { target: '#cluster.securing', actions: holdBecause('maintenance step failed to start') },
           },
         },
         waiting: {
@@ -462,11 +464,11 @@ export const clusterMachine = setup({
               startedAt: context.stepStartedAt ?? context.now,
             }),
             onDone: [
-              { guard: 'outputDone', target: 'next', actions: ['observe', 'stepDone'] },
+              { guard: { type: 'outputDone', params: output }, target: 'next', actions: [observe, 'stepDone'] },
               ...endsOfObservation('observeStep', 'maintenance step failed', 'maintenance step timed out'),
-              { target: 'waiting', actions: ['observe', 'schedule'] },
+              { target: 'waiting', actions: [observe, { type: 'schedule', params: output }] },
             ],
-            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'maintenance step failed' } } },
+            onError: { target: '#cluster.securing', actions: holdBecause('maintenance step failed') },
           },
         },
         complete: {
@@ -487,12 +489,12 @@ export const clusterMachine = setup({
         src: 'registerTargets',
         input: ({ context }) => ({ cluster: context.input.name, targets: context.targets ?? [] }),
         onDone: [
-          { guard: 'abortedAndDrift', target: 'securing', actions: ['observe', 'holdForAbortOnDrift'] },
-          { guard: 'outputDrift', target: 'paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'restoringTargets' } }] },
-          { guard: 'outputDone', target: 'verifying', actions: ['observe', 'targetsBack'] },
-          { target: 'securing', actions: ['observe', { type: 'holdBecause', params: { prefix: 'could not register targets again' } }] },
+          { guard: { type: 'abortedAndDrift', params: output }, target: 'securing', actions: [observe, { type: 'holdForAbortOnDrift', params: output }] },
+          { guard: { type: 'outputDrift', params: output }, target: 'paused', actions: [observe, pauseForDrift('restoringTargets')] },
+          { guard: { type: 'outputDone', params: output }, target: 'verifying', actions: [observe, 'targetsBack'] },
+          { target: 'securing', actions: [observe, holdBecause('could not register targets again')] },
         ],
-        onError: { target: 'securing', actions: { type: 'holdBecause', params: { prefix: 'could not register targets again' } } },
+        onError: { target: 'securing', actions: holdBecause('could not register targets again') },
       },
     },
 
@@ -513,12 +515,12 @@ export const clusterMachine = setup({
               maintenanceRan: context.maintenance === 'complete',
             }),
             onDone: [
-              { guard: 'verifiedAndStable', target: '#cluster.reactivating', actions: ['observe', 'verified'] },
-              { guard: 'abortedAndDrift', target: '#cluster.securing', actions: ['observe', 'holdForAbortOnDrift'] },
+              { guard: { type: 'verifiedAndStable', params: output }, target: '#cluster.reactivating', actions: [observe, { type: 'verified', params: output }] },
+              { guard: { type: 'abortedAndDrift', params: output }, target: '#cluster.securing', actions: [observe, { type: 'holdForAbortOnDrift', params: output }] },
               ...endsOfObservation('verifying', 'verification failed', 'verification timed out'),
-              { target: 'waiting', actions: ['observe', 'stable', 'schedule'] },
+              { target: 'waiting', actions: [observe, { type: 'stable', params: output }, { type: 'schedule', params: output }] },
             ],
-            onError: { target: '#cluster.securing', actions: { type: 'holdBecause', params: { prefix: 'verification failed' } } },
+            onError: { target: '#cluster.securing', actions: holdBecause('verification failed') },
           },
         },
       },
@@ -536,8 +538,8 @@ export const clusterMachine = setup({
               percent: rampPercent(context),
               purpose: 'ramp' as const,
             }),
-            onDone: { target: 'holding', actions: ['observe', 'startHold', { type: 'startDeadline', params: { ms: 'hold' } }] },
-            onError: { target: 'rollingBack', actions: { type: 'holdBecause', params: { prefix: 'could not raise the weight' } } },
+            onDone: { target: 'holding', actions: [observe, { type: 'startHold', params: output }, { type: 'startDeadline', params: { ms: 'hold' } }] },
+            onError: { target: 'rollingBack', actions: holdBecause('could not raise the weight') },
           },
         },
         waiting: {
@@ -553,15 +555,19 @@ export const clusterMachine = setup({
               since: (context.holdUntil ?? context.now) - context.input.reactivate.holdMs,
             }),
             onDone: [
-              { guard: 'outputFailed', target: 'rollingBack', actions: ['observe', { type: 'holdBecause', params: { prefix: 'ramp breached a threshold; weight set back to 0' } }] },
-              { guard: 'abortedAndDrift', target: 'rollingBack', actions: ['observe', 'holdForAbortOnDrift'] },
-              { guard: 'outputDrift', target: '#cluster.paused', actions: ['observe', { type: 'pauseForDrift', params: { resumeTo: 'reactivating' } }] },
-              { guard: 'rampComplete', target: 'finished', actions: 'observe' },
-              { guard: 'rampStepHeld', target: 'setting', actions: ['observe', 'nextRamp'] },
-              { guard: 'outputPastDeadline', target: '#cluster.paused', actions: ['observe', 'pauseForRampEvidence'] },
-              { target: 'waiting', actions: ['observe', 'schedule'] },
+              {
+                guard: { type: 'outputFailed', params: output },
+                target: 'rollingBack',
+                actions: [observe, holdBecause('ramp breached a threshold; weight set back to 0')],
+              },
+              { guard: { type: 'abortedAndDrift', params: output }, target: 'rollingBack', actions: [observe, { type: 'holdForAbortOnDrift', params: output }] },
+              { guard: { type: 'outputDrift', params: output }, target: '#cluster.paused', actions: [observe, pauseForDrift('reactivating')] },
+              { guard: { type: 'rampComplete', params: output }, target: 'finished', actions: observe },
+              { guard: { type: 'rampStepHeld', params: output }, target: 'setting', actions: [observe, 'nextRamp'] },
+              { guard: { type: 'outputPastDeadline', params: output }, target: '#cluster.paused', actions: [observe, { type: 'pauseForRampEvidence', params: output }] },
+              { target: 'waiting', actions: [observe, { type: 'schedule', params: output }] },
             ],
-            onError: { target: 'rollingBack', actions: { type: 'holdBecause', params: { prefix: 'ramp observation failed; weight set back to 0' } } },
+            onError: { target: 'rollingBack', actions: holdBecause('ramp observation failed; weight set back to 0') },
           },
         },
         rollingBack: {
@@ -569,10 +575,10 @@ export const clusterMachine = setup({
             id: 'setWeight',
             src: 'setWeight',
             input: ({ context }) => ({ cluster: context.input.name, percent: 0, purpose: 'rollback' as const }),
-            onDone: { target: '#cluster.held', actions: 'observe' },
+            onDone: { target: '#cluster.held', actions: observe },
             onError: {
               target: '#cluster.held',
-              actions: { type: 'holdBecause', params: { prefix: 'ramp failed and the weight could NOT be set back to 0; check the listener now' } },
+              actions: holdBecause('ramp failed and the weight could NOT be set back to 0; check the listener now'),
             },
           },
         },
@@ -620,7 +626,7 @@ export const clusterMachine = setup({
           cluster: context.input.name,
           targets: context.targets !== undefined && !context.targetsRegistered ? context.targets : undefined,
         }),
-        onDone: { target: 'held', actions: ['observe', 'targetsBack'] },
+        onDone: { target: 'held', actions: [observe, 'targetsBack'] },
         onError: {
           target: 'held',
           actions: assign(({ context, event }) => ({

@@ -122,12 +122,11 @@ export const fleetMachine = setup({
       if (event.type !== 'ABORT' || context.abort) return {};
       return { abort: { by: event.by, reason: event.reason ?? 'aborted by operator' } };
     }),
-    pauseForDrift: assign(({ event }) => {
-      const drift = (event as unknown as { output: ConfirmFleetOutput }).output.drift ?? undefined;
+    pauseForDrift: assign((_, { output }: { output: ConfirmFleetOutput }) => {
+      const drift = output.drift ?? undefined;
       return { pause: { reason: `drift: ${drift?.summary ?? 'a finished cluster is out of rotation'}`, ...(drift ? { drift } : {}) } };
     }),
-    pauseForError: assign(({ event }) => {
-      const error = (event as unknown as { error: unknown }).error;
+    pauseForError: assign((_, { error }: { error: unknown }) => {
       const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
       return { pause: { reason: `could not confirm that every finished cluster is in rotation (${message}); approve to look again` } };
     }),
@@ -149,7 +148,7 @@ export const fleetMachine = setup({
     settledAborted: ({ context }) => context.abort !== undefined && active(context) === 0,
     settledHeld: ({ context }) => context.holds.length > 0 && active(context) === 0,
     allDone: ({ context }) => context.input.clusters.every((n) => context.status[n] === 'done'),
-    confirmedDrift: ({ event }) => (event as unknown as { output: ConfirmFleetOutput }).output.drift !== null,
+    confirmedDrift: (_, { output }: { output: ConfirmFleetOutput }) => output.drift !== null,
     /** A cluster can report only while it runs: stale or duplicate reports change nothing. */
     fromRunning: ({ context, event }) => 'name' in event && ['running', 'paused'].includes(context.status[event.name] ?? ''),
   },
@@ -195,11 +194,16 @@ export const fleetMachine = setup({
         id: 'confirmFleet',
         src: 'confirmFleet',
         input: ({ context }) => ({ clusters: names(context, 'done') }),
+        // The confirmFleet actor's output and error reach the guard and actions typed, as dynamic params.
         onDone: [
-          { guard: 'confirmedDrift', target: 'paused', actions: 'pauseForDrift' },
+          {
+            guard: { type: 'confirmedDrift', params: ({ event }) => ({ output: event.output }) },
+            target: 'paused',
+            actions: { type: 'pauseForDrift', params: ({ event }) => ({ output: event.output }) },
+          },
           { target: 'done' },
         ],
-        onError: { target: 'paused', actions: 'pauseForError' },
+        onError: { target: 'paused', actions: { type: 'pauseForError', params: ({ event }) => ({ error: event.error }) } },
       },
       on: { ABORT: { target: 'aborted', actions: 'recordAbort' } },
     },

@@ -199,7 +199,9 @@ type GuardForm = { text: string; compound: boolean };
 
 /**
  * Named guards show their name; parameterised ones their params (`resumeTo(removing)`), because seven
- * `APPROVE [resumeTo]` edges would not say which is which; `and`/`or`/`not` show their parts.
+ * `APPROVE [resumeTo]` edges would not say which is which; `and`/`or`/`not` show their parts. Params
+ * computed from the event as the guard runs (how a guard receives an actor's output) have no value a
+ * drawing could show, so such a guard shows its name alone.
  */
 export function guardText(guard: unknown): string | undefined {
   return guard === undefined ? undefined : guardForm(guard).text;
@@ -226,7 +228,8 @@ function guardForm(guard: unknown): GuardForm {
   }
   if (guard !== null && typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string') {
     const { type, params } = guard as { type: string; params?: unknown };
-    return { text: params === undefined ? type : `${type}(${paramText(params)})`, compound: false };
+    const nameOnly = params === undefined || typeof params === 'function';
+    return { text: nameOnly ? type : `${type}(${paramText(params)})`, compound: false };
   }
   return { text: 'inline', compound: false };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { setup, type AnyStateMachine, type AnyStateNode } from 'xstate';
 import { clusterMachine } from '../../machines/cluster.machine.js';
 import { fleetMachine } from '../../machines/fleet.machine.js';
 import { edgeLabel, machineGraph } from '../../src/diagram/machine-graph.js';
@@ -136,6 +136,19 @@ describe('machineGraph of awkward definitions', () => {
     expect(find(graph, 'default', 'a', 'after slow')).toHaveLength(1);
     expect(find(graph, 'a', 'a_start')[0]?.event).toBe('done');
     expect(find(graph, 'par', null)[0]?.actions).toEqual(['inline']);
+  });
+
+  it('names a guard whose params are computed from the event when it runs, without them', () => {
+    // Dynamic params (how the machines hand a guard an actor's typed output) have no value to draw.
+    const machine = setup({
+      types: { events: {} as { type: 'GO'; n: number } },
+      guards: { big: (_, params: { n: number }) => params.n > 1 },
+    }).createMachine({
+      id: 'dynamic',
+      initial: 'a',
+      states: { a: { on: { GO: { target: 'b', guard: { type: 'big', params: ({ event }) => ({ n: event.n }) } } } }, b: {} },
+    });
+    expect(find(machineGraph(machine), 'a', 'b')[0]?.guard).toBe('big');
   });
 
   it('names invoked actors without generated ids', () => {
