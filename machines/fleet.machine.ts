@@ -3,9 +3,9 @@ import type { Drift, Millis } from './types.js';
 
 // Rolls through the plan's clusters under the capacity budget. It never runs an AWS call itself: it
 // decides which cluster starts next (the `startCluster` action, provided by the edge), and stops rolling
-// at the first hold (seed 002: a broken step rolled on to every shard). Before it ends done, one more
-// look (the `confirmFleet` actor, provided by the edge) proves every cluster it finished is in rotation:
-// a weight set to 0 by hand after a cluster finished must not end the run "done".
+// at the first hold, so a step that breaks one cluster never rolls on to the rest. Before it ends done,
+// one more look (the `confirmFleet` actor, provided by the edge) proves every cluster it finished is in
+// rotation: a weight set to 0 by hand after a cluster finished must not end the run "done".
 
 export type FleetClusterStatus = 'pending' | 'running' | 'paused' | 'done' | 'held' | 'aborted';
 

@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --only waits,scale,lambda,cli] [-- --scale-timeout SECONDS]
 //
-// Measures quiesce against the targets of issue 9 and prints one table; writes it with every figure
+// Measures quiesce against its speed and cost targets and prints one table; writes it with every figure
 // behind it to bench-results/ (bench-<time>.json and latest.json). Speed targets live here, never in
 // timed test assertions. docs/performance.md explains each measure and how to read it.
 import { execFileSync, spawnSync } from 'node:child_process';

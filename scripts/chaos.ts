@@ -1,6 +1,7 @@
 // `npm run chaos [-- --runs N --seed S --inputs M --jobs J --only crash,faults,hostile]`: the reliability
-// campaign of issue 8 at full size (docs/reliability.md). Work is split into jobs run as child processes
-// of this script, J at a time; each prints one result line, and this process prints the table.
+// campaign (crash points, random fault schedules, hostile inputs) at full size (docs/reliability.md).
+// Work is split into jobs run as child processes of this script, J at a time; each prints one result
+// line, and this process prints the table.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';

@@ -2,7 +2,8 @@
 // members then report the patch level, "7.1.0" (node-based clusters expose MAJOR.MINOR.PATCH:
 // https://docs.aws.amazon.com/AmazonElastiCache/latest/red-ug/VersionManagement.html), so an exact string
 // comparison holds every modify. Versions stay strings compared part by part, never numbers: "7.1" must
-// not match "7.10" or "7.10.2" (seed 001: a CI bug turned 1.20 into 1.2).
+// not match "7.10" or "7.10.2", since read as numbers different versions compare equal (a CI bug once
+// turned tag 1.20 into 1.2 this way).
 
 const NUMBER = /^[0-9]+$/;
 

@@ -10,7 +10,7 @@ import { PlanError } from './plan-error.js';
 export const MAX_PLAN_BYTES = 1024 * 1024;
 const MAX_DEPTH = 64;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-/** Keys that hold software versions: they must be quoted strings (seed 001: `1.20` became `1.2`). */
+/** Keys that hold software versions: they must be quoted strings, or YAML reads `1.20` as the number 1.2. */
 const VERSION_KEY = /version$/i;
 
 /** `allowances`: only for a sandbox run whose world declares a synthetic setting beyond AWS's limits. */

@@ -55,7 +55,7 @@ const optionalString = () => z.optional(z.string());
 
 const name = regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit');
 
-/** Versions are strings, never numbers: `6.20` read as a number is 6.2 (seed 001). */
+/** Versions are strings, never numbers: `6.20` read as a number is 6.2, another version. */
 const versionString = hint(
   z
     .string({ error: 'must be a quoted string, e.g. "7.1" (an unquoted 6.20 reads as the number 6.2)' })

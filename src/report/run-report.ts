@@ -124,7 +124,7 @@ export interface SandboxSummary {
   violations: Array<{ kind: string; message: string; at?: number }>;
   weights?: Record<string, number>;
   mutations?: number;
-  /** Changes the sandbox saw from anyone but quiesce: the hand-made change of seed 003. */
+  /** Changes the sandbox saw from anyone but quiesce, such as a weight changed by hand mid-run. */
   outOfBand: Array<{ at: number; command: string; resource: string; caller: string }>;
   /** Why the world could not be read, when it could not. */
   problem?: string;

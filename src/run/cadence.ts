@@ -48,7 +48,7 @@ function memory(ctx: RunContext): LoopMemory {
 
 /**
  * Whether a wait loop reads the weight back now. Always when the loop is about to report done, and at
- * least every DRIFT_READ_MS otherwise (seed 003's hand-raised weight is caught within that).
+ * least every DRIFT_READ_MS otherwise, so a weight raised by hand mid-phase is caught within that.
  */
 export function weightReadDue(ctx: RunContext, cluster: string, now: number): boolean {
   const last = memory(ctx).weightReadAt.get(cluster);

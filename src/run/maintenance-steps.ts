@@ -297,7 +297,7 @@ async function lookAtOperation(ctx: RunContext, input: { cluster: string; stepIn
   return { at: now, status: 'not-yet', recheckAt: schedule(), reason: `waiting for ${verdict.waitingFor}`, checks: [{ ...check(name, false, `waiting for ${verdict.waitingFor}`, 'complete'), at: now }] };
 }
 
-/** Reads the weight back (it must still be 0 while maintained: seed 003); drift ends the look. */
+/** Reads the weight back: it must still be 0 while maintained, so one raised by hand is drift and ends the look. */
 async function readWeight(ctx: RunContext, cluster: string, now: number): Promise<{ drift?: ObserveOutput }> {
   const weight = await weightEvidence(ctx, cluster, 0, 'step.weight');
   noteWeightRead(ctx, cluster, now);

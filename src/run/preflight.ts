@@ -16,8 +16,10 @@ import { fleetHealth, type FleetHealth } from './fleet-health.js';
 import { requiredHealthyTargets } from './capacity.js';
 import { baseline, check, clusterSpec, percent, weightOf, type RunContext } from './run-context.js';
 
-// Before a cluster leaves rotation. Each check reports what it observed, so a refusal explains itself
-// (seed 001: config was switched while another deployment sat in CrashLoopBackOff).
+// Before a cluster leaves rotation. Each check reports what it observed, so a refusal explains itself.
+// A cluster never leaves while another is unhealthy: the rest would carry its traffic with one of them
+// already failing (a Redis migration once switched config while another deployment sat in
+// CrashLoopBackOff, and the cascade took everything down).
 
 const TEST_FAILOVER_LIMIT = 15;
 const DAY_MS = 86_400_000;

@@ -204,7 +204,7 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
         const request = modifyRequest(step);
         const exactly = (wanted: string) => `"${wanted}" exactly`;
         const fields: Array<[string, string | undefined, string[], (wanted: string, live: string) => boolean, (wanted: string) => string]> = [
-          // Strings, never numbers: "7.10" is not "7.1" (seed 001), while "7.1.0" is how AWS reports "7.1".
+          // Strings, never numbers: "7.10" is not "7.1", while "7.1.0" is how AWS reports "7.1".
           ['engine-version', request.engineVersion, view.engineVersions, engineVersionMatches, describeEngineVersionRule],
           ['node-type', request.cacheNodeType, view.cacheNodeTypes, (a, b) => a === b, exactly],
           ['parameter-group', request.cacheParameterGroupName, view.cacheParameterGroupNames, (a, b) => a === b, exactly],
@@ -229,7 +229,7 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
     const memory = worstReading(latest.values.DatabaseMemoryUsagePercentage);
     const max = ctx.plan.verify.maxMemoryPercent;
     checks.push(
-      check('verify.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `cache memory ${percent(memory.value)} on ${memory.id} is at or above ${max}% (seed 004)`),
+      check('verify.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `cache memory ${percent(memory.value)} on ${memory.id} is at or above maxMemoryPercent ${max}%`),
     );
     if (replicas.length) {
       const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.values.ReplicationLag[id]])));

@@ -1,6 +1,7 @@
 import type { RunRecord } from './run-store.js';
 
-// Bounded growth (seed 004): finished runs leave the store after a retention period.
+// Bounded growth: finished runs leave the store after a retention period, so quiesce's own state never
+// fills what it is stored in.
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_RETENTION_DAYS = 30;

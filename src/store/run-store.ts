@@ -29,7 +29,7 @@ export interface RunRecord {
   /** Where the run's AWS lives: real AWS, or a sandbox world saved beside the run. */
   target: { kind: 'aws'; region: string; profile?: string } | { kind: 'sandbox'; worldFile?: string };
   idempotencyKey?: string;
-  /** Set when the run ends; the DynamoDB store derives its TTL from it (bounded growth, seed 004). */
+  /** Set when the run ends; the DynamoDB store derives its TTL from it, so finished runs do not pile up. */
   finishedAt?: number;
   /** A run that yielded to wait (Step Functions) continues from this time on a virtual clock. */
   resumeAt?: number;

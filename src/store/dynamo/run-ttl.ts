@@ -1,7 +1,7 @@
-// Bounded growth (seed 004): when a run finishes, every item of it gets `ttl` = finishedAt + ttlDays
-// (epoch seconds) and DynamoDB's TTL deletes them. The META item gets it in the same conditional update
-// that saves the record; the journal and intent items are rewritten here in batches (they never change
-// after being written, so rewriting them whole races with nothing).
+// Bounded growth, so finished runs do not pile up: when a run finishes, every item of it gets
+// `ttl` = finishedAt + ttlDays (epoch seconds) and DynamoDB's TTL deletes them. The META item gets it
+// in the same conditional update that saves the record; the journal and intent items are rewritten here
+// in batches (they never change after being written, so rewriting them whole races with nothing).
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS } from '../retention.js';
 import { batchPut } from './batch-write.js';

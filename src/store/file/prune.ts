@@ -1,6 +1,7 @@
-// Retention for the file store (seed 004: quiesce's own state must not grow without bound). Finished
-// runs older than the retention period go, with their idempotency claims; so do claims whose run was
-// never written (a creator that crashed and was never retried) and temp files left by crashes.
+// Retention for the file store: quiesce's own state must not grow without bound until it fills the
+// disk. Finished runs older than the retention period go, with their idempotency claims; so do claims
+// whose run was never written (a creator that crashed and was never retried) and temp files left by
+// crashes.
 import { randomUUID } from 'node:crypto';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
