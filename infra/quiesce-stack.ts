@@ -12,7 +12,7 @@ import { RunStateMachine } from './constructs/run-state-machine.js';
 import { RunTable } from './constructs/run-table.js';
 import type { DeployedPlan } from './deployed-plan.js';
 import { DEFAULT_HANDLER_ENTRY, DEFAULT_LOCK_FILE, REPO_ROOT } from './paths.js';
-import { permissionsForPlans } from './permissions.js';
+import { permissionsForPlans } from '../src/plan/permissions.js';
 
 export interface QuiesceStackProps extends StackProps {
   plans: readonly DeployedPlan[];

@@ -10,7 +10,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../src/errors.js';
-import type { PermissionStatement } from '../permissions.js';
+import type { PermissionStatement } from '../../src/plan/permissions.js';
 import { attachNetwork, type HandlerNetwork } from './handler-network.js';
 
 export interface HandlerSource {

@@ -12,7 +12,7 @@ import { loadDeployedPlan, stackEnvironment } from '../../infra/deployed-plan.js
 import { EXAMPLE_PLAN } from '../../infra/paths.js';
 import { QuiesceStack } from '../../infra/quiesce-stack.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
-import { sandboxConnector } from '../../src/run/connect.js';
+import { sandboxConnector } from '../../src/connect/index.js';
 import { createDynamoStore } from '../../src/store/dynamo-store.js';
 import { startDynalite } from '../../test/helpers/dynalite.js';
 import { runLocally } from '../../test/helpers/local-sfn.js';

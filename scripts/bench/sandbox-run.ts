@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Plan } from '../../src/plan/schema.js';
-import { connectToWorld, sandboxConnector, sandboxReport } from '../../src/run/connect.js';
+import { connectToWorld, sandboxConnector, sandboxReport } from '../../src/connect/index.js';
 import { createRun, driveRun, type Connection, type DriveResult } from '../../src/run/engine.js';
 import { defaultWorldFromPlan, HISTORY_MS, loadWorld, parseWorldFile, type SandboxWorld } from '../../src/sandbox/index.js';
 import { createFileStore } from '../../src/store/file-store.js';

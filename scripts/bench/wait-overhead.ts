@@ -2,7 +2,7 @@
 // SDK-waiter baseline, on the same plan and the same worlds, on the sandbox's virtual clock.
 import type { Plan } from '../../src/plan/schema.js';
 import { defaultWorldFromPlan, HISTORY_MS, parseWorldFile } from '../../src/sandbox/index.js';
-import { connectToWorld, sandboxReport } from '../../src/run/connect.js';
+import { connectToWorld, sandboxReport } from '../../src/connect/index.js';
 import { createRun, driveRun } from '../../src/run/engine.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { RunStore } from '../../src/store/run-store.js';

@@ -9,7 +9,7 @@ import { ModifyReplicationGroupCommand, TestFailoverCommand, waitUntilReplicatio
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 // The SDK's waiter engine, as used by every generated waitUntil*; a dependency of the SDK clients.
 import { createWaiter, WaiterState } from '@smithy/core/client';
-import { targetGroupDimensions } from '../../src/adapters/cloudwatch-metrics.js';
+import { targetGroupDimensions } from '../../src/plan/arn.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, parseWorldFile, type SandboxWorld } from '../../src/sandbox/index.js';
 import { createCallCounter, type CallCounter } from './call-counter.js';

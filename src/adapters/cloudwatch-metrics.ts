@@ -3,10 +3,8 @@ import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type
 import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
 import type { CacheNodeMetric, LatestValues, MetricsPort, MinuteSeries, MinuteValue, TargetGroupDimensions, TargetGroupMetric, UnknownMetrics } from '../ports/metrics.js';
-import { ConfigError } from '../errors.js';
 import { backoffMs, createAwsCaller, type AwsCall, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
-import { parseArn } from '../plan/arn.js';
 
 export interface CloudWatchMetricsOptions {
   client: CloudWatchClient;
@@ -249,26 +247,4 @@ async function fetchSeries(
 /** The complete one-minute periods within [startMs, endMs): first minute start, end exclusive. */
 function completeMinutes(startMs: number, endMs: number): { first: number; end: number } {
   return { first: Math.ceil(startMs / MINUTE_MS) * MINUTE_MS, end: Math.floor(endMs / MINUTE_MS) * MINUTE_MS };
-}
-
-/** `targetgroup/<name>/<id>`, the CloudWatch TargetGroup dimension, from a target group ARN. */
-export function targetGroupDimension(targetGroupArn: string): string {
-  const resource = parseArn(targetGroupArn)?.resource ?? '';
-  if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) throw new ConfigError(`not a target group ARN: ${targetGroupArn}`);
-  return resource;
-}
-
-/** `app/<name>/<id>`, the CloudWatch LoadBalancer dimension, from a load balancer, listener or rule ARN. */
-export function loadBalancerDimension(arn: string): string {
-  const parts = (parseArn(arn)?.resource ?? '').split('/');
-  const [kind, type, name, id] = parts;
-  const known = kind === 'loadbalancer' || kind === 'listener' || kind === 'listener-rule';
-  if (!known || type !== 'app' || !name || !id) {
-    throw new ConfigError(`not an Application Load Balancer, listener or rule ARN: ${arn}`);
-  }
-  return `app/${name}/${id}`;
-}
-
-export function targetGroupDimensions(targetGroupArn: string, loadBalancerOrListenerArn: string): TargetGroupDimensions {
-  return { targetGroup: targetGroupDimension(targetGroupArn), loadBalancer: loadBalancerDimension(loadBalancerOrListenerArn) };
 }

@@ -1,6 +1,6 @@
 // CachePort over the ElastiCache API. Start and observe are separate: start* and modify return once
 // AWS accepted the request; observe* read the group, its members and its events and decide from that
-// evidence alone (see elasticache-evidence.ts). Every call goes through the step's retry budget.
+// evidence alone (see src/cache/elasticache-evidence.ts). Every call goes through the step's retry budget.
 import {
   BatchApplyUpdateActionCommand,
   DescribeCacheClustersCommand,
@@ -26,7 +26,7 @@ import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
 import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js';
 import { engineVersionMatches } from '../plan/engine-version.js';
-import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches, serviceUpdateRefusal } from './elasticache-evidence.js';
+import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches, serviceUpdateRefusal } from '../cache/elasticache-evidence.js';
 import { SharedReads, SHARED_READ_MS } from './shared-reads.js';
 
 export interface ElastiCacheCacheOptions {

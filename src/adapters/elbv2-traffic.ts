@@ -60,8 +60,6 @@ export interface Elbv2TrafficOptions {
   readBackWaitMs?: number;
 }
 
-/** Same key as infra/permissions.ts CANARY_RULE_TAG, which scopes DeleteRule to tagged rules. */
-export { CANARY_RULE_TAG };
 /** DescribeTags takes at most 20 resource ARNs per call. */
 const TAGS_PER_CALL = 20;
 const DEFAULT_DEREGISTRATION_DELAY_S = 300;
@@ -392,7 +390,7 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
                 Actions: [
                   { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: spec.targetGroupArn, Weight: 1 }] } },
                 ],
-                // The deployed policy lets quiesce delete only rules carrying this tag (infra/permissions.ts),
+                // The deployed policy lets quiesce delete only rules carrying this tag (src/plan/permissions.ts),
                 // and the tag's value is how this caller knows the rule for its own.
                 Tags: [{ Key: CANARY_RULE_TAG, Value: spec.tag }],
               }),

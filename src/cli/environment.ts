@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createFileStore } from '../store/file-store.js';
 import type { RunRecord, RunStore } from '../store/run-store.js';
-import { awsConnector, sandboxConnector } from '../run/connect.js';
+import { awsConnector, sandboxConnector } from '../connect/index.js';
 import type { Connection, EngineDeps } from '../run/engine.js';
 import { REDACT_PATHS } from '../logger.js';
 import type { CliIo } from './io.js';

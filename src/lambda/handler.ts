@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 // and loses tree-shaking, which kept every command of the five SDK clients (docs/performance.md, finding 7).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { planSchema } from '../plan/schema.js';
-import { awsConnector } from '../run/aws-connect.js';
+import { awsConnector } from '../connect/aws.js';
 import * as engine from '../run/engine.js';
 import type { Connection, DriveResult } from '../run/engine.js';
 import { createDynamoStore } from '../store/dynamo-store.js';

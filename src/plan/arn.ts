@@ -1,5 +1,7 @@
 // ARNs are checked for shape, resource type and region before anything talks to AWS: an ARN from the
 // wrong region or of the wrong type would otherwise surface as a confusing AWS error mid-run.
+import { ConfigError } from '../errors.js';
+import type { TargetGroupDimensions } from '../ports/metrics.js';
 
 export type ElbResourceType = 'listener' | 'listener-rule' | 'targetgroup' | 'loadbalancer';
 
@@ -48,12 +50,6 @@ export function checkElbArn(text: string, type: ElbResourceType, region: string)
   return undefined;
 }
 
-/** `app/<lb-name>/<lb-id>` for a listener or rule ARN: the CloudWatch LoadBalancer dimension. */
-export function loadBalancerDimension(listenerOrRuleArn: string): string {
-  const parts = (parseArn(listenerOrRuleArn)?.resource ?? '').split('/');
-  return `app/${parts[2]}/${parts[3]}`;
-}
-
 /** The listener ARN a rule belongs to. */
 export function listenerOfRule(ruleArn: string): string {
   const arn = parseArn(ruleArn);
@@ -62,7 +58,27 @@ export function listenerOfRule(ruleArn: string): string {
   return `arn:${arn.partition}:elasticloadbalancing:${arn.region}:${arn.account}:listener/${app}/${name}/${lbId}/${listenerId}`;
 }
 
-/** `targetgroup/<name>/<id>`: the CloudWatch TargetGroup dimension. */
+// The CloudWatch dimensions of a target group are suffixes of the plan's ARNs
+// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
+
+/** `targetgroup/<name>/<id>`, the CloudWatch TargetGroup dimension, from a target group ARN. */
 export function targetGroupDimension(targetGroupArn: string): string {
-  return parseArn(targetGroupArn)?.resource ?? targetGroupArn;
+  const resource = parseArn(targetGroupArn)?.resource ?? '';
+  if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) throw new ConfigError(`not a target group ARN: ${targetGroupArn}`);
+  return resource;
+}
+
+/** `app/<name>/<id>`, the CloudWatch LoadBalancer dimension, from a load balancer, listener or rule ARN. */
+export function loadBalancerDimension(arn: string): string {
+  const parts = (parseArn(arn)?.resource ?? '').split('/');
+  const [kind, type, name, id] = parts;
+  const known = kind === 'loadbalancer' || kind === 'listener' || kind === 'listener-rule';
+  if (!known || type !== 'app' || !name || !id) {
+    throw new ConfigError(`not an Application Load Balancer, listener or rule ARN: ${arn}`);
+  }
+  return `app/${name}/${id}`;
+}
+
+export function targetGroupDimensions(targetGroupArn: string, loadBalancerOrListenerArn: string): TargetGroupDimensions {
+  return { targetGroup: targetGroupDimension(targetGroupArn), loadBalancer: loadBalancerDimension(loadBalancerOrListenerArn) };
 }

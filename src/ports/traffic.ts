@@ -60,7 +60,10 @@ export function weightVerdict(forward: ForwardConfig, targetGroupArn: string, we
   return live === weight ? { status: 'ok', live } : { status: 'not-yet', live, expected: weight };
 }
 
-/** The tag quiesce puts on every canary rule it creates; its value names the run and the cluster. */
+/**
+ * The tag quiesce puts on every canary rule it creates; its value names the run and the cluster. The
+ * deployed policy lets quiesce delete only rules carrying it (src/plan/permissions.ts).
+ */
 export const CANARY_RULE_TAG = 'quiesce:canary';
 
 /**

@@ -1,4 +1,4 @@
-import { permissionsForPlans } from '../../infra/permissions.js';
+import { permissionsForPlans } from '../plan/permissions.js';
 import { parseArn } from '../plan/arn.js';
 import type { Plan } from '../plan/schema.js';
 import type { PlanPreview } from '../preview/plan-preview.js';

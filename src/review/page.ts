@@ -1,4 +1,4 @@
-import type { PermissionStatement } from '../../infra/permissions.js';
+import type { PermissionStatement } from '../plan/permissions.js';
 import type { Plan } from '../plan/schema.js';
 import type { PlanPreview } from '../preview/plan-preview.js';
 import type { RunReport } from '../report/run-report.js';

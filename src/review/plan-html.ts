@@ -1,4 +1,4 @@
-import type { PermissionStatement } from '../../infra/permissions.js';
+import type { PermissionStatement } from '../plan/permissions.js';
 import { formatDuration } from '../plan/duration.js';
 import type { Plan } from '../plan/schema.js';
 import type { ClusterPreview, PlanPreview } from '../preview/plan-preview.js';

@@ -13,7 +13,7 @@ import type { JournalEntry, JournalKind, RunRecord, RunStatus, RunStore } from '
 import { createClusterActors, createFleetActors } from './cluster-actors.js';
 import { clusterMachineInput, fleetInput } from './machine-input.js';
 import { baseline, type RunContext } from './run-context.js';
-import type { VirtualClock } from './virtual-clock.js';
+import type { VirtualClock } from '../connect/virtual-clock.js';
 
 // Drives one run: restores (or starts) the fleet and cluster machines, persists what moved (group
 // commits: one journal append and one save serve every transition and effect ready at that point), and

@@ -1,7 +1,7 @@
 import type { ClusterSpec } from '../plan/schema.js';
 import type { MinuteSeries } from '../ports/metrics.js';
 import type { TargetHealth } from '../ports/traffic.js';
-import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
+import { targetGroupDimensions } from '../plan/arn.js';
 import { baseline, type RunContext } from './run-context.js';
 import { sharedPromise } from './shared-promise.js';
 

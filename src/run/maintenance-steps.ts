@@ -9,7 +9,7 @@ import { redactHeaders } from '../runbook/redaction.js';
 import type { Check } from '../../machines/types.js';
 import { check, clusterSpec, journal, type RunContext } from './run-context.js';
 import { driftOutput, weightEvidence } from './observations.js';
-import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../adapters/elasticache-evidence.js';
+import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../cache/elasticache-evidence.js';
 import type { CacheEvent, ReplicationGroupView } from '../ports/cache.js';
 import {
   backoffWithoutPrior,

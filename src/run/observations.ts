@@ -1,6 +1,6 @@
 import type { ObserveOutput } from '../../machines/cluster.contract.js';
 import type { Check, Drift, TargetRef } from '../../machines/types.js';
-import { targetGroupDimensions } from '../adapters/cloudwatch-metrics.js';
+import { targetGroupDimensions } from '../plan/arn.js';
 import { firstUnknown } from '../ports/metrics.js';
 import { computeDrift } from '../traffic/drift.js';
 import { weightVerdict, type ForwardConfig } from '../ports/traffic.js';

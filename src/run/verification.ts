@@ -2,7 +2,7 @@ import type { ObserveOutput } from '../../machines/cluster.contract.js';
 import type { Check } from '../../machines/types.js';
 import type { ClusterSpec } from '../plan/schema.js';
 import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-version.js';
-import { cacheReadiness, seconds, worstReading } from './cache-evidence.js';
+import { cacheReadiness, seconds, worstReading } from '../cache/readiness.js';
 import { canaryThroughRule, leftoverRulesRemoved } from './canary-rule.js';
 import { driftOutput, weightEvidence } from './observations.js';
 import { modifyRequest, stepKey, type StepIntent } from './maintenance-steps.js';

@@ -2,15 +2,10 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import {
-  createCloudWatchMetrics,
-  loadBalancerDimension,
-  targetGroupDimension,
-  targetGroupDimensions,
-} from '../../src/adapters/cloudwatch-metrics.js';
-import { AwsCallError, ConfigError } from '../../src/errors.js';
+import { createCloudWatchMetrics } from '../../src/adapters/cloudwatch-metrics.js';
+import { AwsCallError } from '../../src/errors.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { LB_ARN, LISTENER_ARN, RULE_ARN, TG_BLUE, awsServiceError } from '../helpers/aws-fixtures.js';
+import { awsServiceError } from '../helpers/aws-fixtures.js';
 
 const cw = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
@@ -122,24 +117,6 @@ describe('createCloudWatchMetrics', () => {
       },
       ReturnData: true,
     });
-  });
-});
-
-describe('CloudWatch dimension helpers', () => {
-  it('derives targetgroup/<name>/<id> and app/<name>/<id>', () => {
-    expect(targetGroupDimension(TG_BLUE)).toBe('targetgroup/payments-blue/1111111111111111');
-    expect(loadBalancerDimension(LB_ARN)).toBe('app/payments/0123456789abcdef');
-    expect(loadBalancerDimension(LISTENER_ARN)).toBe('app/payments/0123456789abcdef');
-    expect(loadBalancerDimension(RULE_ARN)).toBe('app/payments/0123456789abcdef');
-    expect(targetGroupDimensions(TG_BLUE, LISTENER_ARN)).toEqual(dims);
-  });
-
-  it('rejects ARNs of the wrong kind with a ConfigError', () => {
-    expect(() => targetGroupDimension(LB_ARN)).toThrow(ConfigError);
-    expect(() => loadBalancerDimension(TG_BLUE)).toThrow(ConfigError);
-    expect(() => loadBalancerDimension('arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/nlb/0123456789abcdef')).toThrow(
-      /not an Application Load Balancer/,
-    );
   });
 });
 

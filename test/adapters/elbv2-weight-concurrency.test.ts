@@ -8,7 +8,7 @@ import {
   type ModifyListenerCommandInput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createElbv2Traffic } from '../../src/adapters/elbv2-traffic.js';
-import { VirtualClock } from '../../src/run/virtual-clock.js';
+import { VirtualClock } from '../../src/connect/virtual-clock.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { LB_ARN, LISTENER_ARN, TG_BLUE, TG_GREEN } from '../helpers/aws-fixtures.js';

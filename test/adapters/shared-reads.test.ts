@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { SharedReads, sharedTrafficReads } from '../../src/adapters/shared-reads.js';
-import { VirtualClock } from '../../src/run/virtual-clock.js';
+import { VirtualClock } from '../../src/connect/virtual-clock.js';
 import type { ForwardConfig, TrafficPort } from '../../src/ports/traffic.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { worldPathFor } from '../../src/cli/environment.js';
 import { loadPlanFile } from '../../src/plan/load.js';
-import { sandboxConnector } from '../../src/run/connect.js';
+import { sandboxConnector } from '../../src/connect/index.js';
 import { createRun, driveRun } from '../../src/run/engine.js';
 import { HISTORY_MS, loadWorld, worldFromFile } from '../../src/sandbox/index.js';
 import { createFileStore } from '../../src/store/file-store.js';

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { sandboxConnector } from '../../src/run/connect.js';
+import { sandboxConnector } from '../../src/connect/index.js';
 import { createRun, driveRun, requestAbort, type DriveResult, type EngineDeps } from '../../src/run/engine.js';
 import { defaultWorldFromPlan, HISTORY_MS, loadWorld, saveWorld, type Violation } from '../../src/sandbox/index.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';

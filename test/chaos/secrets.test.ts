@@ -6,7 +6,7 @@ import { cliEnvironment, worldPathFor } from '../../src/cli/environment.js';
 import { loadPlanFile } from '../../src/plan/load.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { createRun, driveRun, type Connection } from '../../src/run/engine.js';
-import { awsRedisProbe } from '../../src/run/probe-wiring.js';
+import { awsRedisProbe } from '../../src/connect/probes.js';
 import type { RunRecord } from '../../src/store/run-store.js';
 import { RedisServers, type RedisServer } from '../helpers/redis-server.js';
 import { ROOT, scratchDir, spawnQuiesce, removeScratchDirs } from './child-cli.js';

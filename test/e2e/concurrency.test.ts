@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
-import { sandboxConnector } from '../../src/run/connect.js';
+import { sandboxConnector } from '../../src/connect/index.js';
 import { loadWorld } from '../../src/sandbox/index.js';
 import { createDynamoStore } from '../../src/store/dynamo-store.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';

@@ -11,7 +11,7 @@ import { aslDefinition, type AslDefinition } from '../../infra/asl.js';
 import { stackEnvironment } from '../../infra/deployed-plan.js';
 import { QuiesceStack } from '../../infra/quiesce-stack.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
-import { sandboxConnector } from '../../src/run/connect.js';
+import { sandboxConnector } from '../../src/connect/index.js';
 import { createDynamoStore } from '../../src/store/dynamo-store.js';
 import type { RunRecord } from '../../src/store/run-store.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';

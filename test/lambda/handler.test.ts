@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHandler, DEADLINE_MARGIN_MS, DEFAULT_INLINE_WAIT_MS, inlineWaitFromEnv, type HandlerResult, type InvocationContext } from '../../src/lambda/handler.js';
-import { sandboxConnector } from '../../src/run/sandbox-connect.js';
+import { sandboxConnector } from '../../src/connect/sandbox.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { RunRecord } from '../../src/store/run-store.js';
 import { examplePlan } from '../infra/fixtures.js';

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FLEET_CACHE_DEFAULTS, fleetPlan as fleet } from '../../scripts/bench/plans.js';
 import type { Plan } from '../../src/plan/schema.js';
-import { connectToWorld, sandboxReport } from '../../src/run/sandbox-connect.js';
+import { connectToWorld, sandboxReport } from '../../src/connect/sandbox.js';
 import { createRun, driveRun, requestAbort, type DriveOptions, type DriveResult, type EngineDeps } from '../../src/run/engine.js';
 import { defaultWorldFromPlan, HISTORY_MS, parseWorldFile } from '../../src/sandbox/index.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';

@@ -1,6 +1,6 @@
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, ModifyListenerCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { targetGroupDimensions } from '../../src/adapters/cloudwatch-metrics.js';
+import { targetGroupDimensions } from '../../src/plan/arn.js';
 import { RefusedError } from '../../src/errors.js';
 import { fleetHealth, type FleetHealth } from '../../src/run/fleet-health.js';
 import { runPreflight } from '../../src/run/preflight.js';

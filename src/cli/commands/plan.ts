@@ -7,7 +7,7 @@ import { systemClock } from '../../ports/clock.js';
 import { buildPreview, TYPICAL_AWS_TIMINGS, type LiveReaders } from '../../preview/plan-preview.js';
 import { renderPlanText } from '../../preview/render-terminal.js';
 import { createSandboxClients, type SandboxWorld } from '../../sandbox/index.js';
-import { VirtualClock } from '../../run/virtual-clock.js';
+import { VirtualClock } from '../../connect/virtual-clock.js';
 import type { CommandInput, FlagsOf } from '../command-table.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';

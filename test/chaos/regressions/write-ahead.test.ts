@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPlanFile } from '../../../src/plan/load.js';
-import { sandboxConnector } from '../../../src/run/connect.js';
+import { sandboxConnector } from '../../../src/connect/index.js';
 import { createRun, driveRun, type Connection } from '../../../src/run/engine.js';
 import { createMemoryStore } from '../../../src/store/memory-store.js';
 import type { RunRecord, RunStore } from '../../../src/store/run-store.js';

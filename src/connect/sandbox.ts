@@ -6,9 +6,9 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Plan } from '../plan/schema.js';
 import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, loadWorld, saveWorld, worldFromFile, type SandboxClient, type SandboxService, type SandboxWorld } from '../sandbox/index.js';
 import type { RunRecord } from '../store/run-store.js';
-import { connectionPorts } from './connection-ports.js';
-import type { Connection, SandboxReport } from './engine.js';
-import { sandboxProbes } from './probe-wiring.js';
+import { connectionPorts } from './ports.js';
+import type { Connection, SandboxReport } from '../run/engine.js';
+import { sandboxProbes } from './probes.js';
 import { VirtualClock } from './virtual-clock.js';
 
 // A run against a sandbox world saved beside the run: the same SDK clients and adapters as against

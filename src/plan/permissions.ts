@@ -2,8 +2,9 @@
 // the Lambda's IAM policy and the review page's "permissions this plan needs". Every mutating action is
 // scoped to ARNs named by the plans (or to resources a run creates under the plan's listener); only the
 // read actions that AWS does not scope by resource get "*".
-import { parseArn } from '../src/plan/arn.js';
-import type { MaintenanceStep, Plan } from '../src/plan/schema.js';
+import { CANARY_RULE_TAG } from '../ports/traffic.js';
+import { parseArn } from './arn.js';
+import type { MaintenanceStep, Plan } from './schema.js';
 
 export interface PermissionStatement {
   actions: string[];
@@ -13,9 +14,6 @@ export interface PermissionStatement {
   /** Why quiesce needs it, in words a reviewer can check against the plan. */
   reason: string;
 }
-
-/** The tag quiesce puts on every canary rule it creates; DeleteRule is allowed only on rules carrying it. */
-export const CANARY_RULE_TAG = 'quiesce:canary';
 
 export interface PermissionsOptions {
   /** The account that owns the ElastiCache groups and secrets (ELB ARNs carry their own). */

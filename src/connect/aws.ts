@@ -4,9 +4,9 @@ import { attachCallLog } from '../aws/call-log.js';
 import { createAwsClients, resolveAwsConfig } from '../aws/clients.js';
 import { systemClock } from '../ports/clock.js';
 import type { RunRecord } from '../store/run-store.js';
-import { connectionPorts } from './connection-ports.js';
-import type { Connection } from './engine.js';
-import { awsProbes } from './probe-wiring.js';
+import { connectionPorts } from './ports.js';
+import type { Connection } from '../run/engine.js';
+import { awsProbes } from './probes.js';
 
 // A run against the real AWS through the default credential chain. Kept apart from the sandbox
 // connection so that the Lambda bundle, which only ever talks to AWS, does not carry the sandbox.

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/load.js';
 import { EXAMPLE_PLAN } from '../../infra/paths.js';
-import { canaryRulePattern, permissionsForPlans, secretArn, type PermissionStatement } from '../../infra/permissions.js';
-import { ACCOUNT, LISTENER, NIGHTLY_ORDERS, ORDERS_TG, RULE, examplePlan } from './fixtures.js';
+import { canaryRulePattern, permissionsForPlans, secretArn, type PermissionStatement } from '../../src/plan/permissions.js';
+import { ACCOUNT, LISTENER, NIGHTLY_ORDERS, ORDERS_TG, RULE, examplePlan } from '../infra/fixtures.js';
 
 const ec = (kind: string, id: string) => `arn:aws:elasticache:us-east-1:${ACCOUNT}:${kind}:${id}`;
 
