@@ -46,6 +46,3 @@ export interface TargetRef {
 }
 
 export type DrainMode = 'weight' | 'deregister';
-
-/** How a cluster ended, or where it stands, as reported to the fleet and the operator. */
-export type ClusterOutcome = 'done' | 'held' | 'paused' | 'aborted';

@@ -1,5 +1,6 @@
 // One error hierarchy for quiesce. Every error quiesce raises on purpose is a QuiesceError;
 // anything else reaching the CLI is a bug and is rethrown as it is.
+import { redactedLine } from './one-line.js';
 
 /** How an AWS failure behaves under retry; decided in one place, src/aws/classify.ts. */
 export type AwsErrorClassification = 'throttled' | 'transient' | 'fatal';
@@ -7,8 +8,8 @@ export type AwsErrorClassification = 'throttled' | 'transient' | 'fatal';
 export class QuiesceError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    // Subclasses set `name` explicitly (survives minification); this default covers those that do not.
-    this.name = new.target.name;
+    // Set explicitly by every subclass too: the Lambda bundle is minified, so a class's own name is not its name there.
+    this.name = 'QuiesceError';
   }
 }
 
@@ -70,7 +71,7 @@ export class BudgetExhaustedError extends AwsCallError {
 /** A precondition refused the operation (e.g. reboot on a cluster-mode-enabled group). */
 export class RefusedError extends QuiesceError {
   constructor(message: string, options?: ErrorOptions) {
-    super(oneLine(message), options);
+    super(redactedLine(message), options);
     this.name = 'RefusedError';
   }
 }
@@ -78,7 +79,7 @@ export class RefusedError extends QuiesceError {
 /** The environment cannot be used: no region, no credentials, a malformed ARN in the configuration. */
 export class ConfigError extends QuiesceError {
   constructor(message: string, options?: ErrorOptions) {
-    super(oneLine(message), options);
+    super(redactedLine(message), options);
     this.name = 'ConfigError';
   }
 }
@@ -86,7 +87,7 @@ export class ConfigError extends QuiesceError {
 /** AWS answered successfully but without what the API promises (e.g. an empty Listeners list). */
 export class UnexpectedResponseError extends QuiesceError {
   constructor(message: string, options?: ErrorOptions) {
-    super(oneLine(message), options);
+    super(redactedLine(message), options);
     this.name = 'UnexpectedResponseError';
   }
 }
@@ -95,16 +96,5 @@ function formatAwsCallMessage(d: AwsCallErrorDetails, qualifier?: string): strin
   const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
   const meta = [d.classification, attempts, qualifier].filter(Boolean).join(', ');
   const tail = d.awsMessage ? `: ${d.awsMessage}` : '';
-  return oneLine(`${d.service} ${d.operation} on ${d.resource} failed: ${d.code} (${meta})${tail}`);
-}
-
-/**
- * Collapse to one line and mask values AWS validation messages echo back for secret-looking fields
- * (`Value 'x' at 'authToken' failed to satisfy constraint`), so a message is safe to print and log.
- */
-export function oneLine(text: string): string {
-  return text
-    .replace(/Value '[^']*' at '([^']*(?:token|secret|password|credential)[^']*)'/gi, "Value '[REDACTED]' at '$1'")
-    .replace(/\s+/g, ' ')
-    .trim();
+  return redactedLine(`${d.service} ${d.operation} on ${d.resource} failed: ${d.code} (${meta})${tail}`);
 }

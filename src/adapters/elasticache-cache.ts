@@ -21,7 +21,8 @@ import {
 import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
 import type { CacheEvent, CachePort, ModifyRequest, ReplicationGroupView, UpdateActionView } from '../ports/cache.js';
-import { AwsCallError, RefusedError, UnexpectedResponseError, oneLine } from '../errors.js';
+import { AwsCallError, RefusedError, UnexpectedResponseError } from '../errors.js';
+import { redactedLine } from '../one-line.js';
 import { createAwsCaller, type RetryBudget } from '../aws/retry-budget.js';
 import { silentLogger } from '../logger.js';
 import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js';
@@ -393,7 +394,7 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
           code: first.ErrorType ?? 'UnprocessedUpdateAction',
           classification: 'fatal',
           attempts: out.$metadata?.attempts ?? 1,
-          awsMessage: oneLine(
+          awsMessage: redactedLine(
             unprocessed
               .map((u) => `${u.ReplicationGroupId ?? u.CacheClusterId ?? '?'} unprocessed: ${u.ErrorMessage ?? u.ErrorType ?? 'no reason given'}`)
               .join('; '),

@@ -31,6 +31,8 @@ import type { TargetRef } from '../../machines/types.js';
 import { waitIdle, type Clock } from '../ports/clock.js';
 import {
   CANARY_RULE_TAG,
+  READ_BACK_POLL_MS,
+  READ_BACK_TIMEOUT_MS,
   weightVerdict,
   type ForwardConfig,
   type ListenerRule,
@@ -63,16 +65,13 @@ export interface Elbv2TrafficOptions {
 /** DescribeTags takes at most 20 resource ARNs per call. */
 const TAGS_PER_CALL = 20;
 const DEFAULT_DEREGISTRATION_DELAY_S = 300;
-/** The machine's own read-back bound: a change not visible by then is drift, not staleness. */
-const DEFAULT_READ_BACK_WAIT_MS = 120_000;
-const READ_BACK_POLL_MS = [1_000, 2_000, 4_000, 5_000];
 
 export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
   const { client } = options;
   const logger = options.logger ?? silentLogger;
   const call = createAwsCaller(options.clock, options.budget, 'ELBv2', logger);
   const maxConflicts = options.maxPriorityConflicts ?? 10;
-  const readBackWaitMs = options.readBackWaitMs ?? DEFAULT_READ_BACK_WAIT_MS;
+  const readBackWaitMs = options.readBackWaitMs ?? READ_BACK_TIMEOUT_MS;
   /** Per location: the tail of the queue of weight changes, and the last forward config written. */
   const queues = new Map<string, Promise<void>>();
   const written = new Map<string, ForwardConfig>();

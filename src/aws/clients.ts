@@ -6,7 +6,8 @@ import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-c
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
-import { ConfigError, oneLine } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { redactedErrorLine } from '../one-line.js';
 import { attachCallLog, dropSdkLogging } from './call-log.js';
 
 export interface AwsClients {
@@ -76,7 +77,7 @@ export async function resolveAwsConfig(options: { profile?: string; region?: str
       region = await probe.config.region();
     } catch (err) {
       throw new ConfigError(
-        `no AWS region: pass --region, set AWS_REGION, or set region in the ${options.profile ? `profile "${options.profile}"` : 'default profile'} (${errorText(err)})`,
+        `no AWS region: pass --region, set AWS_REGION, or set region in the ${options.profile ? `profile "${options.profile}"` : 'default profile'} (${redactedErrorLine(err)})`,
         { cause: err },
       );
     } finally {
@@ -90,13 +91,9 @@ export async function resolveAwsConfig(options: { profile?: string; region?: str
     await credentials();
   } catch (err) {
     throw new ConfigError(
-      `no AWS credentials${options.profile ? ` for profile "${options.profile}"` : ''}: ${errorText(err)} (tried environment, shared files, SSO, container and instance roles)`,
+      `no AWS credentials${options.profile ? ` for profile "${options.profile}"` : ''}: ${redactedErrorLine(err)} (tried environment, shared files, SSO, container and instance roles)`,
       { cause: err },
     );
   }
   return { region, profile: options.profile, credentials };
-}
-
-function errorText(err: unknown): string {
-  return oneLine(err instanceof Error ? err.message : String(err));
 }

@@ -9,9 +9,9 @@ import {
   BudgetExhaustedError,
   ConfigError,
   QuiesceError,
-  oneLine,
   type AwsErrorClassification,
 } from '../errors.js';
+import { redactedLine } from '../one-line.js';
 import { classifyAwsError } from './classify.js';
 
 export interface RetryBudget {
@@ -55,7 +55,7 @@ export async function withRetryBudget<T>(clock: Clock, options: RetryBudgetOptio
       if (err instanceof QuiesceError) throw err;
       if (err instanceof Error && err.name === 'CredentialsProviderError') {
         throw new ConfigError(
-          `AWS credentials could not be loaded for ${service} ${options.operation} on ${options.resource}: ${oneLine(err.message)}`,
+          `AWS credentials could not be loaded for ${service} ${options.operation} on ${options.resource}: ${redactedLine(err.message)}`,
           { cause: err },
         );
       }
@@ -69,7 +69,7 @@ export async function withRetryBudget<T>(clock: Clock, options: RetryBudgetOptio
         code: classified.code,
         classification: classified.classification,
         attempts,
-        awsMessage: oneLine(classified.message),
+        awsMessage: redactedLine(classified.message),
         httpStatusCode: classified.httpStatusCode,
       };
       if (classified.classification === 'fatal') throw new AwsCallError(details, { cause: err });

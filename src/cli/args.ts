@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { CommandInput, Flags } from './command-table.js';
+import { firstLine } from '../one-line.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -35,7 +36,7 @@ export function parseCommandArgs<F extends Flags>(command: string, flags: F, arg
     const { values, positionals } = parseArgs({ args: lifted.argv, options, allowPositionals: true, strict: true });
     return { values: values as CommandInput<F>['values'], positionals, sandbox: lifted.sandbox };
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    const message = firstLine(err);
     throw new UsageError(`${command}: ${message.replace(/^TypeError \[[A-Z_]+\]: /, '')} (see quiesce ${command} --help)`, { cause: err });
   }
 }

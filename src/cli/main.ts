@@ -1,13 +1,14 @@
 import { QuiesceError } from '../errors.js';
+import { terminalLine } from '../one-line.js';
 import { PlanError } from '../plan/plan-error.js';
 import { WorldFileError } from '../sandbox/world-file-error.js';
-import { LockHeldError, RunNotFoundError, RunStateError } from '../run/errors.js';
+import { LockHeldError, RunStateError } from '../run/errors.js';
+import { RunNotFoundError } from '../store/errors.js';
 import { parseCommandArgs } from './args.js';
 import { COMMANDS, isCommandName, type Command, type CommandName, type FlagsOf } from './command-table.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { commandHelp, mainHelp } from './help.js';
 import type { CliIo } from './io.js';
-import { oneLine } from './one-line.js';
 import { UsageError } from './usage-error.js';
 import { VERSION } from './version.js';
 
@@ -46,7 +47,7 @@ export async function main(argv: string[], io: CliIo): Promise<ExitCode> {
     return EXIT.done;
   }
   if (!isCommandName(name)) {
-    io.stderr(`quiesce: unknown command "${oneLine(name)}" (see quiesce --help)\n`);
+    io.stderr(`quiesce: unknown command "${terminalLine(name)}" (see quiesce --help)\n`);
     return EXIT.badInput;
   }
   if (rest.includes('-h') || rest.includes('--help')) {
@@ -69,7 +70,7 @@ function reportKnownError(err: unknown, io: CliIo): ExitCode {
   if (code === undefined) throw err;
   const message = (err as Error).message;
   const cause = causeLine((err as Error).cause);
-  io.stderr(`quiesce: ${oneLine(cause && !message.includes(cause) ? `${message}: ${cause}` : message)}\n`);
+  io.stderr(`quiesce: ${terminalLine(cause && !message.includes(cause) ? `${message}: ${cause}` : message)}\n`);
   return code;
 }
 

@@ -1,5 +1,6 @@
 import { childrenOf, edgeLabel, internalLabel, machineGraph } from './machine-graph.js';
 import type { GraphEdge, GraphNode, MachineGraph } from './machine-graph.js';
+import { collapseWhitespace } from '../one-line.js';
 import { DiagramError } from './errors.js';
 import { namedMachines } from './named-machines.js';
 import type { MachineArg } from './named-machines.js';
@@ -37,7 +38,7 @@ export function mermaidDiagram(name: string, graph: MachineGraph, direction?: 'T
     return found;
   };
   const lines: string[] = ['stateDiagram-v2'];
-  lines.push(`  %% ${oneLine(name)}: machine "${oneLine(graph.machine)}", drawn from its definition`);
+  lines.push(`  %% ${collapseWhitespace(name)}: machine "${collapseWhitespace(graph.machine)}", drawn from its definition`);
   if (direction) lines.push(`  direction ${direction}`);
   lines.push('  classDef attention fill:#fff7ed,stroke:#d97706,stroke-width:2px');
   lines.push('  classDef stop fill:#fef2f2,stroke:#dc2626,stroke-width:2px');
@@ -51,7 +52,7 @@ export function mermaidDiagram(name: string, graph: MachineGraph, direction?: 'T
     e.source !== '' && parentOf(e.source) === parentOf(e.target) ? parentOf(e.source)! : '';
   const endpoint = (path: string) => (path === '' ? ANY_STATE : id(path));
 
-  for (const e of internal.filter((e) => e.source === '')) lines.push(`  %% internal on any state: ${oneLine(internalLabel(e))}`);
+  for (const e of internal.filter((e) => e.source === '')) lines.push(`  %% internal on any state: ${collapseWhitespace(internalLabel(e))}`);
   if (targeted.some((e) => e.source === '')) lines.push(`  state "any state" as ${ANY_STATE}`);
 
   const writeScope = (parent: string, depth: number) => {
@@ -64,7 +65,7 @@ export function mermaidDiagram(name: string, graph: MachineGraph, direction?: 'T
     for (const child of children) {
       if (child.kind === 'compound' || child.kind === 'parallel') {
         lines.push(`${pad}state "${text(label(child))}" as ${id(child.id)} {`);
-        for (const e of internal.filter((e) => e.source === child.id)) lines.push(`${pad}  %% internal: ${oneLine(internalLabel(e))}`);
+        for (const e of internal.filter((e) => e.source === child.id)) lines.push(`${pad}  %% internal: ${collapseWhitespace(internalLabel(e))}`);
         writeScope(child.id, depth + 1);
         lines.push(`${pad}}`);
       } else {
@@ -140,11 +141,7 @@ const ENTITIES: Record<string, string> = {
 
 /** Label text mermaid's lexer accepts: one line, delimiters as entities. */
 export function text(value: string): string {
-  return oneLine(value)
+  return collapseWhitespace(value)
     .replace(/[#:;%"&<>{}]/g, (c) => ENTITIES[c]!)
     .replace(/direction(\s+)(TB|BT|RL|LR)/gi, (_m, _s: string, d: string) => `direction#32;${d}`);
-}
-
-function oneLine(value: string): string {
-  return value.replace(/\s+/g, ' ').trim();
 }

@@ -6,6 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { planSchema } from '../plan/schema.js';
 import { awsConnector } from '../connect/aws.js';
 import * as engine from '../run/engine.js';
+import { LockHeldError, RunStateError } from '../run/errors.js';
+import { RunNotFoundError } from '../store/errors.js';
 import type { Connection, DriveResult } from '../run/engine.js';
 import { createDynamoStore } from '../store/dynamo-store.js';
 import type { RunRecord, RunStore } from '../store/run-store.js';
@@ -112,13 +114,13 @@ export function createHandler(deps: HandlerDeps) {
         }
       }
     } catch (err) {
-      if (err instanceof engine.LockHeldError) {
+      if (err instanceof LockHeldError) {
         // Another execution drives this listener: wait and ask again rather than both mutating.
         deps.logger.info({ status: 'running', holder: err.holder }, err.message);
         return { ...('runId' in event ? { runId: event.runId } : {}), status: 'running', waitSeconds: LOCK_RETRY_SECONDS, reason: `waiting: ${err.message}` };
       }
-      if (err instanceof engine.RunNotFoundError) return { error: { code: 'NotFound', message: err.message } };
-      if (err instanceof engine.RunStateError) return { error: { code: 'Conflict', message: err.message } };
+      if (err instanceof RunNotFoundError) return { error: { code: 'NotFound', message: err.message } };
+      if (err instanceof RunStateError) return { error: { code: 'Conflict', message: err.message } };
       throw err;
     }
   };

@@ -17,6 +17,7 @@ export class PlanError extends QuiesceError {
     const where = line === undefined ? file : `${file}:${line}`;
     const more = options?.more ? ` (and ${options.more} more problem${options.more > 1 ? 's' : ''})` : '';
     super(`${where}: ${field ? `${field}: ` : ''}${detail}${more}`, options);
+    this.name = 'PlanError';
     this.file = file;
     this.line = line;
     this.field = field;

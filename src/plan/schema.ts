@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { DURATION_JSON_PATTERN, parseDuration } from './duration.js';
+import { DURATION_JSON_PATTERN, parseDuration } from '../duration.js';
 import { checkElbArn, elbArnPattern, listenerOfRule, parseArn, type ElbResourceType } from './arn.js';
 
 // The plan file schema. Strict everywhere: an unknown key is a typo until proven otherwise
@@ -447,6 +447,5 @@ export function planSchemaAllowing(allowances: PlanAllowances): typeof planSchem
   return allowances.syntheticTargetGroupsPerForward === undefined ? planSchema : planShape.check(planRules(allowances));
 }
 
-export type PlanInput = z.input<typeof planSchema>;
 export type Plan = z.output<typeof planSchema>;
 export type ClusterSpec = Plan['fleet']['clusters'][number];

@@ -54,6 +54,15 @@ export type WeightVerdict =
   | { status: 'ok'; live: number }
   | { status: 'not-yet'; live: number | null; expected: number };
 
+/**
+ * How long a weight change may take to read back. ELBv2 reads are eventually consistent: until then a
+ * read that differs is stale; after it, the read is the world (someone else's change). The cluster
+ * machine's read-back, the adapter's wait for its own last write and securing's wait for weight 0 share it.
+ */
+export const READ_BACK_TIMEOUT_MS = 120_000;
+/** The pauses between reads while a change has not read back yet. */
+export const READ_BACK_POLL_MS: readonly number[] = [1_000, 2_000, 4_000, 5_000];
+
 /** A group's weight in a read of the forward config, judged against the weight set: a stale read is "not yet". */
 export function weightVerdict(forward: ForwardConfig, targetGroupArn: string, weight: number): WeightVerdict {
   const live = forward.targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;

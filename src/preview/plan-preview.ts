@@ -1,4 +1,4 @@
-import { formatDuration } from '../plan/duration.js';
+import { formatDuration } from '../duration.js';
 import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-version.js';
 import type { ClusterSpec, MaintenanceStep, Plan } from '../plan/schema.js';
 import type { CachePort, ReplicationGroupView } from '../ports/cache.js';

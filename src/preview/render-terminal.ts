@@ -1,4 +1,4 @@
-import { formatDuration } from '../plan/duration.js';
+import { formatDuration } from '../duration.js';
 import type { PlanPreview } from './plan-preview.js';
 
 // A terraform-plan-like listing: what will change, in order, per cluster.

@@ -26,6 +26,7 @@ export class RedisIoFailure extends ProbeError {
 
   constructor(kind: RedisIoKind, message: string, code?: string) {
     super(message);
+    this.name = 'RedisIoFailure';
     this.kind = kind;
     this.code = code;
   }
@@ -130,7 +131,9 @@ function withTlsHint(failure: RedisIoFailure, tls: boolean): RedisIoFailure {
   return failure;
 }
 
-class DeadlineExceeded extends Error {}
+class DeadlineExceeded extends Error {
+  override name = 'DeadlineExceeded';
+}
 
 /** ioredis's own timeouts do not cover every phase (a stalled handshake can outlive connectTimeout), so bound each call. */
 async function withDeadline<T>(op: Promise<T>, ms: number, onExpiry: () => void): Promise<T> {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { RunNotFoundError } from '../run/engine.js';
+import { firstLine } from '../one-line.js';
+import { RunNotFoundError } from '../store/errors.js';
 import { loadWorld } from '../sandbox/index.js';
 import type { JournalEntry, RunRecord, RunStore } from '../store/run-store.js';
 import type { RunReport } from './run-report.js';
@@ -41,6 +42,6 @@ export function readWorldAudit(path: string): ReportSources {
   } catch (err) {
     // The journal is the record of the run; the world only adds to it. Its problem is shown, not hidden.
     if (!(err instanceof Error)) throw err;
-    return { worldProblem: `${err.name}: ${err.message.split('\n')[0]}` };
+    return { worldProblem: `${err.name}: ${firstLine(err)}` };
   }
 }

@@ -1,4 +1,4 @@
-import { formatDuration } from '../plan/duration.js';
+import { formatDuration } from '../duration.js';
 
 /** `2026-01-05 09:03:01Z`: ISO 8601 in UTC, to the second, readable in a table. */
 export function formatUtc(ms: number): string {

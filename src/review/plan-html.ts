@@ -1,5 +1,5 @@
 import type { PermissionStatement } from '../plan/permissions.js';
-import { formatDuration } from '../plan/duration.js';
+import { formatDuration } from '../duration.js';
 import type { Plan } from '../plan/schema.js';
 import type { ClusterPreview, PlanPreview } from '../preview/plan-preview.js';
 import { groupName } from '../traffic/drift.js';

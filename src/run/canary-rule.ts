@@ -1,5 +1,6 @@
 import type { Check } from '../../machines/types.js';
-import { AwsCallError, QuiesceError, oneLine } from '../errors.js';
+import { AwsCallError, QuiesceError } from '../errors.js';
+import { redactedErrorLine } from '../one-line.js';
 import type { ProbeResult } from '../probes/probe-result.js';
 import { CANARY_RULE_TAG, type CanaryRule, type ListenerRule } from '../ports/traffic.js';
 import { canaryRulesOf, isCanaryShaped } from '../traffic/listener-rules.js';
@@ -15,7 +16,12 @@ import { check, clusterSpec, journal, type RunContext } from './run-context.js';
 /** The plan schema's default for verify.canary.headerName: leftovers are looked for under it when no canary is configured. */
 export const DEFAULT_CANARY_HEADER = 'X-Quiesce-Canary';
 
-export class CanaryRuleError extends QuiesceError {}
+export class CanaryRuleError extends QuiesceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CanaryRuleError';
+  }
+}
 
 export const canaryHeaderName = (ctx: RunContext): string => ctx.plan.verify.canary?.headerName ?? DEFAULT_CANARY_HEADER;
 
@@ -104,7 +110,7 @@ export async function canaryThroughRule(ctx: RunContext, cluster: string, probe:
     removed = check('canary.rule-removed', true, `rule at priority ${rule.priority} deleted`, 'removed after the canary');
   } catch (err) {
     if (!(err instanceof AwsCallError)) throw err;
-    if (probeError !== undefined) throw new CanaryRuleError(`the canary failed (${messageOf(probeError)}) and its rule ${rule.ruleArn} could not be deleted (${err.message})`, { cause: probeError });
+    if (probeError !== undefined) throw new CanaryRuleError(`the canary failed (${redactedErrorLine(probeError)}) and its rule ${rule.ruleArn} could not be deleted (${err.message})`, { cause: probeError });
     removed = notRemoved(rule.ruleArn, err);
   }
   if (probeError !== undefined) throw probeError;
@@ -129,5 +135,3 @@ export async function leftoverRulesRemoved(ctx: RunContext, cluster: string): Pr
 function notRemoved(rule: string, err: AwsCallError): Check {
   return check('canary.rule-removed', false, `delete failed: ${err.code}`, 'removed after the canary', `could not delete canary rule ${rule} (${err.message}); the next verification tries again`);
 }
-
-const messageOf = (err: unknown): string => oneLine(err instanceof Error ? err.message : String(err));

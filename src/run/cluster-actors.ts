@@ -20,6 +20,7 @@ import type { Check, TargetRef } from '../../machines/types.js';
 import type { ConfirmFleetInput, ConfirmFleetOutput } from '../../machines/fleet.machine.js';
 import { confirmFleet } from './capacity.js';
 import { AwsCallError } from '../errors.js';
+import { firstLine } from '../one-line.js';
 import { computeDrift } from '../traffic/drift.js';
 import { expectedInFull } from '../traffic/ramp-scale.js';
 import { runPreflight } from './preflight.js';
@@ -42,8 +43,6 @@ export interface EffectTracker {
   /** Resolves once the run record holding the state that invoked the effect is durable. */
   persisted(): Promise<void>;
 }
-
-const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
   // Journal a check only when its outcome changed since the last poll of the same phase: wait loops would
@@ -82,7 +81,7 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
         await journalNewChecks(input.cluster, name, out.checks);
         return out;
       } catch (err) {
-        await journal(ctx, 'error', `${input.cluster}: ${name} failed: ${oneLine(err)}`, { cluster: input.cluster, data: { error: oneLine(err), name: err instanceof Error ? err.name : 'unknown' } });
+        await journal(ctx, 'error', `${input.cluster}: ${name} failed: ${firstLine(err)}`, { cluster: input.cluster, data: { error: firstLine(err), name: err instanceof Error ? err.name : 'unknown' } });
         throw err;
       } finally {
         tracker.end();
@@ -125,7 +124,7 @@ export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
       try {
         return await confirmFleet(ctx, input.clusters);
       } catch (err) {
-        await journal(ctx, 'error', `fleet: confirmFleet failed: ${oneLine(err)}`, { data: { error: oneLine(err), name: err instanceof Error ? err.name : 'unknown' } });
+        await journal(ctx, 'error', `fleet: confirmFleet failed: ${firstLine(err)}`, { data: { error: firstLine(err), name: err instanceof Error ? err.name : 'unknown' } });
         throw err;
       } finally {
         tracker.end();
@@ -215,7 +214,7 @@ async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
       return { at: ctx.clock.now() };
     } catch (err) {
       if (!(err instanceof AwsCallError) || err.classification === 'fatal' || ctx.clock.now() >= deadline) throw err;
-      await journal(ctx, 'error', `${input.cluster}: securing failed (${oneLine(err)}); trying again until ${new Date(deadline).toISOString()}`, { cluster: input.cluster });
+      await journal(ctx, 'error', `${input.cluster}: securing failed (${firstLine(err)}); trying again until ${new Date(deadline).toISOString()}`, { cluster: input.cluster });
       await ctx.clock.sleep(Math.min(60_000, 15_000 * 2 ** attempt));
     }
   }

@@ -4,6 +4,7 @@ import { clusterMachine } from '../../machines/cluster.machine.js';
 import { fleetMachine, type FleetContext, type FleetOutput } from '../../machines/fleet.machine.js';
 import type { ClusterOutput } from '../../machines/cluster.contract.js';
 import { AwsCallError, QuiesceError } from '../errors.js';
+import { firstLine } from '../one-line.js';
 import type { Plan } from '../plan/schema.js';
 import type { CachePort } from '../ports/cache.js';
 import type { Clock } from '../ports/clock.js';
@@ -95,9 +96,8 @@ export interface DriveOptions {
   operator?: { type: 'APPROVE'; by: string };
 }
 
-// Defined in errors.ts so that the CLI can import them without loading the engine.
-import { LockHeldError, RunNotFoundError, RunStateError } from './errors.js';
-export { LockHeldError, RunNotFoundError, RunStateError };
+import { RunNotFoundError } from '../store/errors.js';
+import { LockHeldError, RunStateError } from './errors.js';
 
 const TERMINAL: ReadonlySet<RunStatus> = new Set(['done', 'held', 'aborted']);
 const DEFAULT_LEASE_MS = 60_000;
@@ -304,7 +304,7 @@ class RunDriver {
     } catch (err) {
       // Nothing has changed yet (the baseline precedes every change): end safely, saying why.
       if (!(err instanceof AwsCallError)) throw err;
-      return this.endBeforeStart(`could not read the listener and target groups at run start, so nothing was changed: ${err.message.split('\n')[0]}`);
+      return this.endBeforeStart(`could not read the listener and target groups at run start, so nothing was changed: ${firstLine(err)}`);
     }
 
     this.started = true;

@@ -1,5 +1,5 @@
 // The engine's errors, in a module of their own so that the CLI can tell them apart without loading the
-// engine (and with it XState, pino and the AWS SDK) for every command. engine.ts re-exports them.
+// engine (and with it XState, pino and the AWS SDK) for every command.
 import { QuiesceError } from '../errors.js';
 
 export class LockHeldError extends QuiesceError {
@@ -8,13 +8,13 @@ export class LockHeldError extends QuiesceError {
     listenerArn: string,
   ) {
     super(`another run holds the lock on ${listenerArn}: run ${holder.runId} (${holder.owner}), lease until ${new Date(holder.expiresAt).toISOString()}`);
+    this.name = 'LockHeldError';
   }
 }
 
-export class RunNotFoundError extends QuiesceError {
-  constructor(runId: string) {
-    super(`no run ${runId} in this state store`);
+export class RunStateError extends QuiesceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RunStateError';
   }
 }
-
-export class RunStateError extends QuiesceError {}

@@ -1,6 +1,7 @@
 import type { ClusterMachineInput, StepKind } from '../../machines/cluster.contract.js';
 import type { FleetInput } from '../../machines/fleet.machine.js';
 import type { MaintenanceStep, Plan } from '../plan/schema.js';
+import { READ_BACK_TIMEOUT_MS } from '../ports/traffic.js';
 
 // The plan, translated into what the pure machines need to know: names, kinds and timings only.
 
@@ -41,7 +42,7 @@ export function clusterMachineInput(plan: Plan, cluster: string): ClusterMachine
     drain: { minimumMs: plan.drain.minimum, timeoutMs: plan.drain.timeout },
     verify: { stableForMs: plan.verify.stableFor, timeoutMs: plan.verify.timeout },
     reactivate: { ramp: plan.reactivate.ramp, holdMs: plan.reactivate.hold },
-    readBackTimeoutMs: 120_000,
+    readBackTimeoutMs: READ_BACK_TIMEOUT_MS,
     pollMs: 15_000,
   };
 }

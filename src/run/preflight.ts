@@ -1,7 +1,7 @@
 import type { Check } from '../../machines/types.js';
 import type { PreflightOutput } from '../../machines/cluster.contract.js';
 import type { ClusterSpec } from '../plan/schema.js';
-import { formatDuration } from '../plan/duration.js';
+import { formatDuration } from '../duration.js';
 import { CANARY_RULE_TAG, type ForwardConfig, type ListenerRule } from '../ports/traffic.js';
 import type { ReplicationGroupView } from '../ports/cache.js';
 import { cacheReadiness, seconds, worstReading } from '../cache/readiness.js';

@@ -1,7 +1,7 @@
 import type { Drift } from '../../machines/types.js';
 import { RefusedError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
-import type { ForwardConfig, WeightGuard } from '../ports/traffic.js';
+import { READ_BACK_POLL_MS, READ_BACK_TIMEOUT_MS, type ForwardConfig, type WeightGuard } from '../ports/traffic.js';
 import { fleetHealth } from './fleet-health.js';
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 import { requiredHealthyTargets } from './capacity.js';
@@ -150,10 +150,6 @@ export async function reachableBeforeRegister(ctx: RunContext, cluster: string):
   throw new RefusedError(`${cluster}: reading the listener took ${Math.round(tookMs / 1000)}s ${FRESH_ATTEMPTS} times in a row; its targets were not registered on evidence that old`);
 }
 
-/** How long securing waits for its own weight 0 to read back before it registers targets. */
-const ZERO_READ_BACK_MS = 120_000;
-const ZERO_POLL_MS = [1_000, 2_000, 4_000, 5_000];
-
 /**
  * Securing sets the weight to 0, then registers the targets again: only once the 0 reads back. A stale
  * read (AWS is eventually consistent) is waited out; a weight that never reads 0 is not registered under.
@@ -165,9 +161,9 @@ export async function awaitWeightZero(ctx: RunContext, cluster: string): Promise
     const verdict = await ctx.traffic.verifyWeight(ctx.location, spec.targetGroupArn, 0);
     if (verdict.status === 'ok') return;
     const waited = ctx.clock.now() - started;
-    if (waited >= ZERO_READ_BACK_MS) {
+    if (waited >= READ_BACK_TIMEOUT_MS) {
       throw new RefusedError(`${cluster}'s weight still reads ${verdict.live ?? 'missing'} ${Math.round(waited / 1000)}s after it was set to 0; its targets were not registered under it`);
     }
-    await ctx.clock.sleep(Math.min(ZERO_POLL_MS[Math.min(attempt, ZERO_POLL_MS.length - 1)]!, ZERO_READ_BACK_MS - waited));
+    await ctx.clock.sleep(Math.min(READ_BACK_POLL_MS[Math.min(attempt, READ_BACK_POLL_MS.length - 1)]!, READ_BACK_TIMEOUT_MS - waited));
   }
 }

@@ -1,7 +1,7 @@
 // Entry points for building a world from a plan, with or without a world file.
 import { readFileSync } from 'node:fs';
 import type { SandboxPlan } from './plan-input.js';
-import { formatDuration, parseOffset } from './duration.js';
+import { formatDuration, parseOffset } from '../duration.js';
 import { HISTORY_MS } from './history.js';
 import { buildWorldState, DEFAULT_START } from './world-build.js';
 import { parseWorldFile, type WorldEvent, type WorldFile } from './world-file.js';

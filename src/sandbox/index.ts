@@ -4,7 +4,6 @@ export type { SandboxClient, SandboxClientOptions, SandboxClients } from './atta
 export { defaultWorldFromPlan, worldFromFile } from './create-world.js';
 export type { WorldOptions } from './create-world.js';
 export { HISTORY_MS } from './history.js';
-export { formatDuration, parseDuration } from './duration.js';
 export type { SimulatedRequest } from './elbv2-routing.js';
 export { loadWorld, saveWorld } from './persistence.js';
 export type { SandboxPlan, SandboxPlanCluster } from './plan-input.js';

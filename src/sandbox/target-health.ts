@@ -58,10 +58,6 @@ export function conditionOf(group: TargetGroupState, target: TargetState): Targe
   return 'ok';
 }
 
-export function isDraining(target: TargetState): boolean {
-  return target.drainUntil !== null;
-}
-
 const DESCRIPTIONS: Record<string, string> = {
   'Elb.RegistrationInProgress': 'Target registration is in progress',
   'Elb.InitialHealthChecking': 'Initial health checks in progress',

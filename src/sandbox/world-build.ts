@@ -2,7 +2,7 @@
 // exists, targets are healthy, caches are available, weights are 1.
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
-import { parseDuration } from './duration.js';
+import { parseWorldDuration } from '../duration.js';
 import { TARGET_GROUPS_PER_FORWARD, targetGroupsPerForward } from './elbv2-quotas.js';
 import { forwardAction, normalizeActions, recordShares } from './elbv2-routing.js';
 import { scheduleEvent } from './events.js';
@@ -27,7 +27,7 @@ import { ruleSpecOf, toScheduledEvent, validateWorldFile, WorldFileError, type C
 export const DEFAULT_START = '2026-01-05T09:00:00Z';
 const DAY_MS = 86_400_000;
 
-const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : parseDuration(text));
+const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : parseWorldDuration(text));
 
 function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
   const e = file.elbv2 ?? {};
@@ -49,7 +49,7 @@ function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
       failoverMs: ms(t.failover, 90_000),
       recoveryMs: ms(t.recovery, 600_000),
       modifyMs: ms(t.modify, 900_000),
-      modifyOutageMs: t.modifyOutage === undefined ? null : parseDuration(t.modifyOutage),
+      modifyOutageMs: t.modifyOutage === undefined ? null : parseWorldDuration(t.modifyOutage),
       rebootMs: ms(t.reboot, 120_000),
       promoteMs: ms(t.promote, 60_000),
       serviceUpdateStartMs: ms(t.serviceUpdateStart, 30_000),

@@ -3,7 +3,7 @@
 // clear line, because a silently ignored typo makes a test prove nothing.
 import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import * as z from 'zod';
-import { isDuration, isOffset, parseDuration, parseOffset } from './duration.js';
+import { isOffset, isWorldDuration, parseOffset, parseWorldDuration } from '../duration.js';
 import { TARGET_GROUPS_PER_FORWARD } from './elbv2-quotas.js';
 import { HISTORY_MS } from './history.js';
 import { parseGuardedYaml } from './safe-yaml.js';
@@ -26,11 +26,11 @@ function offset() {
 function duration(minMs = 0, maxMs = Number.POSITIVE_INFINITY) {
   return z
     .string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected a duration with a unit, e.g. "90s", "5m", "1h"') })
-    .refine(isDuration, { message: 'expected a duration with a unit, e.g. "90s", "5m", "1h"' })
+    .refine(isWorldDuration, { message: 'expected a duration with a unit, e.g. "90s", "5m", "1h"' })
     .refine(
       (text) => {
-        if (!isDuration(text)) return true;
-        const ms = parseDuration(text);
+        if (!isWorldDuration(text)) return true;
+        const ms = parseWorldDuration(text);
         return ms >= minMs && ms <= maxMs;
       },
       { message: `out of range (${minMs / 1000}s to ${maxMs === Number.POSITIVE_INFINITY ? 'unbounded' : `${maxMs / 1000}s`})` },
@@ -328,7 +328,7 @@ function bodyOf(event: WorldEvent): EventBody {
   }
   if (event.targetFlap) {
     const f = event.targetFlap;
-    return { type: 'targetFlap', cluster: f.cluster, count: f.count, periodMs: f.period ? parseDuration(f.period) : 60_000 };
+    return { type: 'targetFlap', cluster: f.cluster, count: f.count, periodMs: f.period ? parseWorldDuration(f.period) : 60_000 };
   }
   if (event.addRule) return { type: 'addRule', ...ruleSpecOf(event.addRule) };
   throw new WorldFileError('an event needs exactly one kind');

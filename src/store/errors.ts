@@ -5,10 +5,11 @@ import type { Lease } from './run-store.js';
 
 type Holder = { runId: string; owner: string; expiresAt: number };
 
+/** A run id the store does not hold: a store call on it, or an operator naming it (the CLI exits 2). */
 export class RunNotFoundError extends QuiesceError {
   readonly runId: string;
   constructor(runId: string, options?: ErrorOptions) {
-    super(`run ${runId} does not exist in the store`, options);
+    super(`no run ${runId} in this state store`, options);
     this.name = 'RunNotFoundError';
     this.runId = runId;
   }

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkElbArn, elbArnPattern, parseArn, type ElbResourceType } from '../../src/plan/arn.js';
-import { DURATION_JSON_PATTERN, parseDuration } from '../../src/plan/duration.js';
+import { DURATION_JSON_PATTERN, parseDuration } from '../../src/duration.js';
 import { PLAN_SCHEMA_FILE, planJsonSchemaText } from '../../src/plan/json-schema.js';
 import { parsePlan } from '../../src/plan/load.js';
 import { ROOT, runCli } from '../e2e/cli-harness.js';

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QuiesceError } from '../../errors.js';
+import { firstLine } from '../../one-line.js';
 import type { Plan } from '../../plan/schema.js';
 import { buildPreview, type PlanPreview } from '../../preview/plan-preview.js';
 import { loadRunReport } from '../../report/load-report.js';
@@ -48,6 +49,6 @@ async function previewFor(plan: Plan, sandbox: false | true | string, world: Wor
   } catch (err) {
     // Known failures (no credentials, access denied, AWS errors) fall back; anything else is a bug.
     if (!(err instanceof QuiesceError)) throw err;
-    return { preview: await buildPreview(plan), problem: `AWS could not be read (${err.message.split('\n')[0]})` };
+    return { preview: await buildPreview(plan), problem: `AWS could not be read (${firstLine(err)})` };
   }
 }

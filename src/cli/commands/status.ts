@@ -4,7 +4,7 @@ import { cliEnvironment } from '../environment.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
-import { RunNotFoundError } from '../../run/engine.js';
+import { RunNotFoundError } from '../../store/errors.js';
 
 export async function statusCommand({ values, positionals }: CommandInput<FlagsOf<'status'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length > 1) throw new UsageError('status takes at most one run id');
