@@ -12,7 +12,8 @@ import { probeResult, type ProbeResult } from '../probes/probe-result.js';
 import { probeRedis } from '../probes/redis-probe.js';
 import { resolveAuthToken } from '../probes/secrets.js';
 import type { SandboxWorld } from '../sandbox/index.js';
-import { check, type RunContext } from '../run/run-context.js';
+import { check } from '../run/checks.js';
+import type { RunContext } from '../run/run-context.js';
 
 // The data-plane probes a run's verification uses. Against AWS they are real: a Redis client on the
 // replication group's primary endpoint, HTTP requests to the load balancer's DNS name. In the sandbox

@@ -63,6 +63,20 @@ export const READ_BACK_TIMEOUT_MS = 120_000;
 /** The pauses between reads while a change has not read back yet. */
 export const READ_BACK_POLL_MS: readonly number[] = [1_000, 2_000, 4_000, 5_000];
 
+// A read is asked for many groups' weights (a fleet's preflight asks for every one): indexed once per read.
+// Keyed by the read itself, which nobody changes: a memo of a pure function, not state of a run.
+const weightIndexes = new WeakMap<ForwardConfig, Map<string, number>>();
+
+/** A group's weight in a read of the forward config; undefined when the group is not in it. */
+export function weightOf(forward: ForwardConfig, targetGroupArn: string): number | undefined {
+  let index = weightIndexes.get(forward);
+  if (!index) {
+    index = new Map(forward.targetGroups.map((g) => [g.targetGroupArn, g.weight]));
+    weightIndexes.set(forward, index);
+  }
+  return index.get(targetGroupArn);
+}
+
 /** A group's weight in a read of the forward config, judged against the weight set: a stale read is "not yet". */
 export function weightVerdict(forward: ForwardConfig, targetGroupArn: string, weight: number): WeightVerdict {
   const live = forward.targetGroups.find((g) => g.targetGroupArn === targetGroupArn)?.weight ?? null;

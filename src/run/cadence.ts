@@ -2,6 +2,7 @@ import type { TargetGroupSettings } from '../ports/traffic.js';
 import { waitIdle } from '../ports/clock.js';
 import { sharedPromise } from './shared-promise.js';
 import { clusterSpec, type RunContext } from './run-context.js';
+import type { Learned } from './run-memory.js';
 
 // When a wait loop looks again. Every wait knows, or learns, when the world can next have changed: the
 // loops sleep until then and look with one cheap call, and make the full evidence read only when the
@@ -22,41 +23,17 @@ export const INLINE_STEP_MS = 5_000;
 /** ...for up to this long, so that one-second looks cost no wake-up (a Step Functions round in Lambda). */
 export const INLINE_BUDGET_MS = 30_000;
 
-/** What a wait loop remembers between its observations, per process: lost on restart, which only costs a read. */
-interface LoopMemory {
-  weightReadAt: Map<string, number>;
-  fullReadAt: Map<string, number>;
-  /** Priors from earlier runs, which do not change while this run lasts: the store is listed once per wait kind. */
-  earlierPriors: Map<string, Promise<number | undefined>>;
-  /**
-   * This run's learned durations per wait kind and cluster, read from the store once per process and kept
-   * up to date by `learn` (this process holds the run's lease, so nobody else learns meanwhile): a prior
-   * was one store read per other cluster on every wait, O(N²) reads per run.
-   */
-  learned: Map<string, Promise<Map<string, Learned>>>;
-}
-const memories = new WeakMap<RunContext, LoopMemory>();
-
-function memory(ctx: RunContext): LoopMemory {
-  let m = memories.get(ctx);
-  if (!m) {
-    m = { weightReadAt: new Map(), fullReadAt: new Map(), earlierPriors: new Map(), learned: new Map() };
-    memories.set(ctx, m);
-  }
-  return m;
-}
-
 /**
  * Whether a wait loop reads the weight back now. Always when the loop is about to report done, and at
  * least every DRIFT_READ_MS otherwise, so a weight raised by hand mid-phase is caught within that.
  */
 export function weightReadDue(ctx: RunContext, cluster: string, now: number): boolean {
-  const last = memory(ctx).weightReadAt.get(cluster);
+  const last = ctx.memory.waits.weightReadAt.get(cluster);
   return last === undefined || now - last >= DRIFT_READ_MS || now < last;
 }
 
 export function noteWeightRead(ctx: RunContext, cluster: string, now: number): void {
-  memory(ctx).weightReadAt.set(cluster, now);
+  ctx.memory.waits.weightReadAt.set(cluster, now);
 }
 
 /**
@@ -64,12 +41,12 @@ export function noteWeightRead(ctx: RunContext, cluster: string, now: number): v
  * `since` (the wait's start) when this process has not read it yet.
  */
 export function fullReadDue(ctx: RunContext, key: string, now: number, since: number): boolean {
-  const last = memory(ctx).fullReadAt.get(key) ?? since;
+  const last = ctx.memory.waits.fullReadAt.get(key) ?? since;
   return now - last >= FULL_READ_MS || now < last;
 }
 
 export function noteFullRead(ctx: RunContext, key: string, now: number): void {
-  memory(ctx).fullReadAt.set(key, now);
+  ctx.memory.waits.fullReadAt.set(key, now);
 }
 
 /** No prior: one look every 10 s at first, slowing as the wait grows (a fifth of it) to one a minute. */
@@ -99,24 +76,18 @@ export function targetGroupSettings(ctx: RunContext, cluster: string): Promise<T
   return ctx.store.remember(ctx.runId, `cadence:tg:${cluster}`, () => ctx.traffic.describeTargetGroup(clusterSpec(ctx, cluster).targetGroupArn));
 }
 
-/** A duration learned from one finished wait, and what it was a duration of. */
-export interface Learned {
-  signature: string;
-  ms: number;
-}
-
 export const learnedKey = (cluster: string, what: string) => `cadence:learned:${cluster}:${what}`;
 
 /** Records how long a wait took on this cluster (write-once: the first completion stands). */
 export async function learn(ctx: RunContext, cluster: string, what: string, value: Learned): Promise<void> {
   const stored = await ctx.store.remember<Learned>(ctx.runId, learnedKey(cluster, what), async () => value);
-  const known = memory(ctx).learned.get(what);
+  const known = ctx.memory.waits.learned.get(what);
   if (known) (await waitIdle(ctx.clock, known)).set(cluster, stored);
 }
 
 /** This run's learned durations of one wait kind, by cluster. */
 function learnedInRun(ctx: RunContext, what: string): Promise<Map<string, Learned>> {
-  return sharedPromise(memory(ctx).learned, what, ctx.clock, async () => {
+  return sharedPromise(ctx.memory.waits.learned, what, ctx.clock, async () => {
     const byCluster = new Map<string, Learned>();
     for (const c of ctx.plan.fleet.clusters) {
       const learned = await ctx.store.recall<Learned>(ctx.runId, learnedKey(c.name, what));
@@ -137,7 +108,7 @@ const EARLIER_RUNS = 3;
 export async function prior(ctx: RunContext, cluster: string, what: string, signature: string): Promise<number | undefined> {
   const fromRun = [...(await learnedInRun(ctx, what))].filter(([name, learned]) => name !== cluster && usable(learned, signature)).map(([, learned]) => learned.ms);
   if (fromRun.length) return Math.min(...fromRun);
-  return sharedPromise(memory(ctx).earlierPriors, `${what}|${signature}`, ctx.clock, () => priorFromEarlierRuns(ctx, what, signature));
+  return sharedPromise(ctx.memory.waits.earlierPriors, `${what}|${signature}`, ctx.clock, () => priorFromEarlierRuns(ctx, what, signature));
 }
 
 async function priorFromEarlierRuns(ctx: RunContext, what: string, signature: string): Promise<number | undefined> {

@@ -4,7 +4,9 @@ import { redactedErrorLine } from '../one-line.js';
 import type { ProbeResult } from '../probes/probe-result.js';
 import { CANARY_RULE_TAG, type CanaryRule, type ListenerRule } from '../ports/traffic.js';
 import { canaryRulesOf, isCanaryShaped } from '../traffic/listener-rules.js';
-import { check, clusterSpec, journal, type RunContext } from './run-context.js';
+import { check } from './checks.js';
+import { clusterSpec, type RunContext } from './run-context.js';
+import { journal } from './journal.js';
 
 // The HTTP canary reaches a cluster that is still at weight 0 through a temporary listener rule that
 // matches one header value. The rule is compensation-managed: it is tagged with the run and the cluster,

@@ -1,8 +1,11 @@
 import type { ConfirmFleetOutput } from '../../machines/fleet.machine.js';
 import type { Check, Drift } from '../../machines/types.js';
-import type { ForwardConfig } from '../ports/traffic.js';
+import { weightOf, type ForwardConfig } from '../ports/traffic.js';
 import { computeDrift, type ExpectedTraffic } from '../traffic/drift.js';
-import { baseline, check, journal, weightOf, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import { check } from './checks.js';
+import { journal } from './journal.js';
+import type { RunContext } from './run-context.js';
 
 // The plan's capacity rules (capacity.minActiveClusters, maxOutOfService, minHealthyTargets) judged on
 // live reads of the whole fleet, for the clusters this run is not working on: a hand-made change to a

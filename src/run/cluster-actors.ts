@@ -29,7 +29,10 @@ import { driftOutput, observeDrain, observeRamp, weightEvidence } from './observ
 import { otherRoutes, readRules } from './other-rules.js';
 import { observeStep, startStep } from './maintenance-steps.js';
 import { removeLeftoverCanaryRules, verifyCluster } from './verification.js';
-import { baseline, check, clusterSpec, journal, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import { check } from './checks.js';
+import { clusterSpec, type RunContext } from './run-context.js';
+import { journal } from './journal.js';
 import { shareModel } from './forward-shares.js';
 import { setWeight } from './weight-change.js';
 

@@ -13,7 +13,9 @@ import type { TrafficPort } from '../ports/traffic.js';
 import type { JournalEntry, JournalKind, RunRecord, RunStatus, RunStore } from '../store/run-store.js';
 import { createClusterActors, createFleetActors } from './cluster-actors.js';
 import { clusterMachineInput, fleetInput } from './machine-input.js';
-import { baseline, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import type { RunContext } from './run-context.js';
+import { createRunMemory } from './run-memory.js';
 import type { VirtualClock } from '../connect/virtual-clock.js';
 
 // Drives one run: restores (or starts) the fleet and cluster machines, persists what moved (group
@@ -255,6 +257,7 @@ class RunDriver {
       heldOut: () => new Set([...this.clusters].filter(([, a]) => a.getSnapshot().status === 'done' && a.getSnapshot().output?.inRotation === false).map(([n]) => n)),
       probes: conn.probes,
       metricsLagMs: conn.metricsLagMs,
+      memory: createRunMemory(),
     };
     const tracker = {
       begin: () => {

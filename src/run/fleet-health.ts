@@ -1,8 +1,9 @@
 import type { ClusterSpec } from '../plan/schema.js';
-import type { MinuteSeries } from '../ports/metrics.js';
 import type { TargetHealth } from '../ports/traffic.js';
 import { targetGroupDimensions } from '../plan/arn.js';
-import { baseline, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import type { RunContext } from './run-context.js';
+import type { HostCounts } from './run-memory.js';
 import { sharedPromise } from './shared-promise.js';
 
 // The health of the other clusters, read before a cluster leaves rotation (preflight, and the capacity
@@ -88,10 +89,6 @@ async function vouchedByMetrics(ctx: RunContext, others: readonly ClusterSpec[])
   return { clusters, through };
 }
 
-type HostCounts = Record<'HealthyHostCount' | 'UnHealthyHostCount', MinuteSeries>;
-/** Per run context, the host counts of the latest published minute asked for (older ones are dropped). */
-const published = new WeakMap<RunContext, Map<number, Promise<Map<string, HostCounts>>>>();
-
 /**
  * Every plan cluster's host counts over the FLEET_SCAN_MINUTES minutes published by `through`. Minutes
  * that old are final (`metricsLagMs`), so one read serves every scan until the next minute is published:
@@ -99,11 +96,9 @@ const published = new WeakMap<RunContext, Map<number, Promise<Map<string, HostCo
  * stays unknown for that minute's scans too: those scans read it live.
  */
 function publishedHostCounts(ctx: RunContext, through: number): Promise<Map<string, HostCounts>> {
-  let memo = published.get(ctx);
-  if (!memo?.has(through)) {
-    memo = new Map();
-    published.set(ctx, memo);
-  }
+  // Only the latest minute asked for is kept: older ones are dropped.
+  const memo = ctx.memory.hostCounts;
+  if (!memo.has(through)) memo.clear();
   const clusters = ctx.plan.fleet.clusters;
   return sharedPromise(memo, through, ctx.clock, async () => {
     const perGroup = await ctx.metrics.targetGroupsMinutesOf(

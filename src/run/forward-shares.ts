@@ -1,26 +1,25 @@
 import { rampScale, type GroupRole, type ShareModel } from '../traffic/ramp-scale.js';
-import { baseline, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import type { RunContext } from './run-context.js';
 
 // The edge's view of the forward action for ramp scaling (src/traffic/ramp-scale.ts): every group's
 // weight at run start, the run's scale, and what each group is to the run at this moment.
-
-const scales = new WeakMap<RunContext, Promise<number>>();
 
 /**
  * The run's ramp scale, written to the store before the first weight change that uses it: a resumed run
  * (even by a newer quiesce) recognises the scaled weights as its own and keeps ramping at the same scale.
  */
 export function runScale(ctx: RunContext): Promise<number> {
-  const known = scales.get(ctx);
+  const known = ctx.memory.rampScale;
   if (known) return known;
   const reading = ctx.store
     .remember(ctx.runId, 'ramp-scale', async () => rampScale((await baseline(ctx)).forward.targetGroups.map((g) => g.weight)))
     .catch((err: unknown) => {
       // A failed read is not kept: the next caller reads again.
-      scales.delete(ctx);
+      ctx.memory.rampScale = undefined;
       throw err;
     });
-  scales.set(ctx, reading);
+  ctx.memory.rampScale = reading;
   return reading;
 }
 

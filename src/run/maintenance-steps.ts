@@ -7,7 +7,9 @@ import { runCommandStep, type CommandStepResult } from '../runbook/command-step.
 import { runHttpStep, type HttpStepResult } from '../runbook/http-step.js';
 import { redactHeaders } from '../runbook/redaction.js';
 import type { Check } from '../../machines/types.js';
-import { check, clusterSpec, journal, type RunContext } from './run-context.js';
+import { check } from './checks.js';
+import { clusterSpec, type RunContext } from './run-context.js';
+import { journal } from './journal.js';
 import { driftOutput, weightEvidence } from './observations.js';
 import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../cache/elasticache-evidence.js';
 import type { CacheEvent, ReplicationGroupView } from '../ports/cache.js';

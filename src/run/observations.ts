@@ -3,10 +3,11 @@ import type { Check, Drift, TargetRef } from '../../machines/types.js';
 import { targetGroupDimensions } from '../plan/arn.js';
 import { firstUnknown } from '../ports/metrics.js';
 import { computeDrift } from '../traffic/drift.js';
-import { weightVerdict, type ForwardConfig } from '../ports/traffic.js';
+import { weightOf, weightVerdict, type ForwardConfig } from '../ports/traffic.js';
 import { neighbourDrift } from './capacity.js';
 import { expectedShare } from '../traffic/ramp-scale.js';
-import { check, clusterSpec, weightOf, type RunContext } from './run-context.js';
+import { check } from './checks.js';
+import { clusterSpec, type RunContext } from './run-context.js';
 import { shareModel } from './forward-shares.js';
 import { noteWeightRead, targetGroupSettings } from './cadence.js';
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
@@ -139,8 +140,7 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
   // the end of the hold, which bounds a hand-made change to half a hold before it is caught.
   if (!mid) {
     const step = `${input.cluster}|${input.percent}|${input.since}`;
-    const seen = readBackSteps.get(ctx) ?? new Set<string>();
-    readBackSteps.set(ctx, seen);
+    const seen = ctx.memory.readBackSteps;
     const read = await rampWeightEvidence(ctx, input.cluster, input.percent);
     noteWeightRead(ctx, input.cluster, now);
     checks.push(read.check);
@@ -199,9 +199,6 @@ export async function observeRamp(ctx: RunContext, input: { cluster: string; per
   // Before the hold ends, done means "nothing breached so far"; the machine holds until holdUntil.
   return { at: now, status: 'done', recheckAt: final ? now : holdEnd, checks: stamped };
 }
-
-/** Ramp steps whose weights have read back as set, per run (per process: a restart only costs waiting). */
-const readBackSteps = new WeakMap<RunContext, Set<string>>();
 
 /**
  * A ramp step's read-back: the cluster's weight at its percent of its share (mid-ramp at the run's scale:

@@ -20,17 +20,15 @@ import { clusterSpec, type RunContext } from './run-context.js';
  */
 export const LISTENERS_REREAD_MS = 30 * 60_000;
 
-const listed = new WeakMap<RunContext, { at: number; listeners: Promise<string[]> }>();
-
 function listeners(ctx: RunContext): Promise<string[]> {
   const now = ctx.clock.now();
-  const known = listed.get(ctx);
+  const known = ctx.memory.listeners;
   if (known && now - known.at < LISTENERS_REREAD_MS && now >= known.at) return waitIdle(ctx.clock, known.listeners);
   const entry = { at: now, listeners: ctx.traffic.listenersOf(ctx.location.listenerArn) };
-  listed.set(ctx, entry);
+  ctx.memory.listeners = entry;
   // A failed listing is not kept: the next look asks again.
   entry.listeners.catch(() => {
-    if (listed.get(ctx) === entry) listed.delete(ctx);
+    if (ctx.memory.listeners === entry) ctx.memory.listeners = undefined;
   });
   return entry.listeners;
 }

@@ -2,7 +2,7 @@ import type { Check } from '../../machines/types.js';
 import type { PreflightOutput } from '../../machines/cluster.contract.js';
 import type { ClusterSpec } from '../plan/schema.js';
 import { formatDuration } from '../duration.js';
-import { CANARY_RULE_TAG, type ForwardConfig, type ListenerRule } from '../ports/traffic.js';
+import { CANARY_RULE_TAG, weightOf, type ForwardConfig, type ListenerRule } from '../ports/traffic.js';
 import type { ReplicationGroupView } from '../ports/cache.js';
 import { cacheReadiness, seconds, worstReading } from '../cache/readiness.js';
 import { serviceUpdateRefusal } from '../cache/elasticache-evidence.js';
@@ -14,7 +14,9 @@ import { stepKey } from './maintenance-steps.js';
 import { targetGroupSettings } from './cadence.js';
 import { fleetHealth, type FleetHealth } from './fleet-health.js';
 import { requiredHealthyTargets } from './capacity.js';
-import { baseline, check, clusterSpec, percent, weightOf, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import { check, percent } from './checks.js';
+import { clusterSpec, type RunContext } from './run-context.js';
 
 // Before a cluster leaves rotation. Each check reports what it observed, so a refusal explains itself.
 // A cluster never leaves while another is unhealthy: the rest would carry its traffic with one of them

@@ -1,11 +1,12 @@
 import type { Drift } from '../../machines/types.js';
 import { RefusedError } from '../errors.js';
 import { computeDrift } from '../traffic/drift.js';
-import { READ_BACK_POLL_MS, READ_BACK_TIMEOUT_MS, type ForwardConfig, type WeightGuard } from '../ports/traffic.js';
+import { READ_BACK_POLL_MS, READ_BACK_TIMEOUT_MS, weightOf, type ForwardConfig, type WeightGuard } from '../ports/traffic.js';
 import { fleetHealth } from './fleet-health.js';
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 import { requiredHealthyTargets } from './capacity.js';
-import { baseline, clusterSpec, weightOf, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import { clusterSpec, type RunContext } from './run-context.js';
 
 // Checked right as a weight changes a cluster's place in rotation, against the live listener: the
 // last word on the two promises the audit holds quiesce to (nothing back into rotation unhealthy, never

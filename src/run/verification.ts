@@ -6,7 +6,9 @@ import { cacheReadiness, seconds, worstReading } from '../cache/readiness.js';
 import { canaryThroughRule, leftoverRulesRemoved } from './canary-rule.js';
 import { driftOutput, weightEvidence } from './observations.js';
 import { modifyRequest, stepKey, type StepIntent } from './maintenance-steps.js';
-import { baseline, check, clusterSpec, percent, type RunContext } from './run-context.js';
+import { baseline } from './baseline.js';
+import { check, percent } from './checks.js';
+import { clusterSpec, type RunContext } from './run-context.js';
 import type { TargetGroupSettings } from '../ports/traffic.js';
 import { INLINE_BUDGET_MS, INLINE_STEP_MS, learn, noteWeightRead, prior, recheckAround, targetGroupSettings, weightReadDue } from './cadence.js';
 
@@ -39,10 +41,11 @@ export async function verifyCluster(ctx: RunContext, input: { cluster: string; e
     const now = ctx.clock.now();
     const targets = await targetChecks(ctx, spec);
     if (targets.checks.every((c) => c.ok)) {
-      await learnHealthyAfter(ctx, input.cluster, lastNotHealthy.get(ctx)?.get(input.cluster) ?? now);
+      await learnHealthyAfter(ctx, input.cluster, ctx.memory.lastNotHealthy.get(input.cluster) ?? now);
       return fullLook(ctx, spec, input, settings, targets.checks);
     }
-    notHealthyAt(ctx, input.cluster, now);
+    // The last look that found them not yet healthy, per process: the healthy instant is after it.
+    ctx.memory.lastNotHealthy.set(input.cluster, now);
     const checks: Check[] = [...targets.checks];
     if (weightReadDue(ctx, input.cluster, now)) {
       const weight = await weightEvidence(ctx, input.cluster, input.expectedWeight, 'verify.weight');
@@ -130,14 +133,6 @@ async function targetChecks(ctx: RunContext, spec: ClusterSpec): Promise<{ check
 }
 
 const HEALTHY_AFTER = 'targets-healthy';
-
-/** The last look that found the targets not yet healthy, per process: the healthy instant is after it. */
-const lastNotHealthy = new WeakMap<RunContext, Map<string, number>>();
-function notHealthyAt(ctx: RunContext, cluster: string, at: number): void {
-  const seen = lastNotHealthy.get(ctx) ?? new Map<string, number>();
-  seen.set(cluster, at);
-  lastNotHealthy.set(ctx, seen);
-}
 
 /**
  * When to look at the targets again. Targets just registered (state initial) are healthy after their

@@ -1,11 +1,12 @@
 import type { SetWeightInput, SetWeightOutput } from '../../machines/cluster.contract.js';
-import type { ForwardConfig } from '../ports/traffic.js';
+import { weightOf, type ForwardConfig } from '../ports/traffic.js';
 import { TARGET_GROUPS_PER_FORWARD } from '../plan/schema.js';
 import { groupName } from '../traffic/drift.js';
 import { planShare, type WeightPlan } from '../traffic/ramp-scale.js';
 import { rolesNow, shareModel } from './forward-shares.js';
 import { capacityWithout, readyForTraffic } from './rotation-guards.js';
-import { clusterSpec, journal, weightOf, type RunContext } from './run-context.js';
+import { clusterSpec, type RunContext } from './run-context.js';
+import { journal } from './journal.js';
 
 // A cluster's weight change (the setWeight actor, and securing's): guarded, planned on the live forward it
 // replaces, journaled as intent before the write and as an effect after it.

@@ -9,7 +9,7 @@ import { buildRunReport } from '../../src/report/timeline.js';
 import type { JournalEntry, RunRecord } from '../../src/store/run-store.js';
 import type { TimelineItem } from '../../src/report/run-report.js';
 import { createClusterActors } from '../../src/run/cluster-actors.js';
-import { baseline } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
 import { PLAN, REPO_ROOT } from '../helpers/sandbox-runs.js';
 import { targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun, settle } from '../run/sandbox-context.js';

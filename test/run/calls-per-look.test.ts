@@ -5,7 +5,7 @@ import { observeStep, startStep } from '../../src/run/maintenance-steps.js';
 import { observeRamp } from '../../src/run/observations.js';
 import { runPreflight } from '../../src/run/preflight.js';
 import { assertOutOfRotation, capacityWithout, readyForTraffic } from '../../src/run/rotation-guards.js';
-import { baseline } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
 import { verifyCluster } from '../../src/run/verification.js';
 import { sandboxRun, settle, takeOut, type SandboxRun } from './sandbox-context.js';
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RefusedError } from '../../src/errors.js';
 import { runPreflight } from '../../src/run/preflight.js';
 import { capacityWithout } from '../../src/run/rotation-guards.js';
-import { baseline, clusterSpec } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
+import { clusterSpec } from '../../src/run/run-context.js';
 import { sandboxRun, settle } from './sandbox-context.js';
 
 // capacity.minHealthyTargets is judged with minActiveClusters and maxOutOfService inside the weight

@@ -5,7 +5,8 @@ import { RefusedError } from '../../src/errors.js';
 import { fleetHealth, type FleetHealth } from '../../src/run/fleet-health.js';
 import { runPreflight } from '../../src/run/preflight.js';
 import { capacityWithout } from '../../src/run/rotation-guards.js';
-import { baseline, type RunContext } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
+import type { RunContext } from '../../src/run/run-context.js';
 import { LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun, type SandboxRun } from './sandbox-context.js';
 

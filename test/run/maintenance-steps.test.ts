@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { observeStep, startStep, stepKey, type StepIntent } from '../../src/run/maintenance-steps.js';
+import { createRunMemory } from '../../src/run/run-memory.js';
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun, takeOut } from './sandbox-context.js';
@@ -173,7 +174,7 @@ describe('waiting for an ElastiCache operation', () => {
     clock.advanceTo(first.requestedAt + FAILOVER_DONE_MS);
     expect((await observe(run, 'blue')).status).toBe('done');
 
-    const later = { ...ctx, runId: 'run-later' };
+    const later = { ...ctx, runId: 'run-later', memory: createRunMemory() };
     const now = clock.now();
     await store.createRun({ runId: later.runId, planName: ctx.plan.name, listenerArn: ctx.plan.fleet.listenerArn, plan: ctx.plan, status: 'running', createdAt: now, updatedAt: now, target: { kind: 'sandbox' } });
     await startStep(later, { cluster: 'green', stepIndex: 0 });

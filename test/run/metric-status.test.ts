@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fleetHealth } from '../../src/run/fleet-health.js';
-import { baseline } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
 import { observeDrain, observeRamp } from '../../src/run/observations.js';
 import { verifyCluster } from '../../src/run/verification.js';
 import { sandboxRun, settle, takeOut } from './sandbox-context.js';

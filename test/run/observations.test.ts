@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { observeRamp } from '../../src/run/observations.js';
-import { baseline } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
 import { sandboxRun, settle } from './sandbox-context.js';
 
 // observeRamp called directly: before the hold ends it judges the minutes CloudWatch has published and

@@ -2,7 +2,7 @@ import { CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createActor, toPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createClusterActors } from '../../src/run/cluster-actors.js';
-import { baseline } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
 import { LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
 import { sandboxRun, settle, takeOut } from './sandbox-context.js';
 

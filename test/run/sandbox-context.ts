@@ -3,11 +3,12 @@
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../src/logger.js';
-import { baseline } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
 import { SHARED_READ_MS } from '../../src/adapters/shared-reads.js';
 import { planSchemaAllowing, type Plan } from '../../src/plan/schema.js';
 import { connectToWorld } from '../../src/connect/index.js';
 import type { RunContext } from '../../src/run/run-context.js';
+import { createRunMemory } from '../../src/run/run-memory.js';
 import type { VirtualClock } from '../../src/connect/virtual-clock.js';
 import { createSandboxClients, defaultWorldFromPlan, HISTORY_MS, parseWorldFile, type SandboxClients, type SandboxWorld } from '../../src/sandbox/index.js';
 import { createMemoryStore, type MemoryRunStore } from '../../src/store/memory-store.js';
@@ -64,6 +65,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
     heldOut: () => new Set(),
     probes: conn.probes,
     metricsLagMs: conn.metricsLagMs,
+    memory: createRunMemory(),
   };
   return { ctx, world, clock: conn.virtual, store, operator: createSandboxClients(world, { region: plan.region, caller: 'operator' }), calls };
 }

@@ -1,7 +1,7 @@
 import { CreateRuleCommand, DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RebootCacheClusterCommand, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
-import { baseline } from '../../src/run/run-context.js';
+import { baseline } from '../../src/run/baseline.js';
 import { verifyCluster, windowStep } from '../../src/run/verification.js';
 import type { TargetGroupSettings } from '../../src/ports/traffic.js';
 import { stepKey, type StepIntent } from '../../src/run/maintenance-steps.js';
