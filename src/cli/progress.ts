@@ -1,4 +1,4 @@
-import type { RunView } from '../run/engine.js';
+import type { RunView } from '../run/run-view.js';
 import type { CliIo } from './io.js';
 
 // Human progress on stderr: a live view redrawn in place on a terminal, plain lines otherwise.

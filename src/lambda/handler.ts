@@ -7,6 +7,7 @@ import { planSchema } from '../plan/schema.js';
 import { awsConnector } from '../connect/aws.js';
 import * as engine from '../run/engine.js';
 import { LockHeldError, RunStateError } from '../run/errors.js';
+import { viewOfRecord } from '../run/run-view.js';
 import { RunNotFoundError } from '../store/errors.js';
 import type { Connection, DriveResult } from '../run/engine.js';
 import { createDynamoStore } from '../store/dynamo-store.js';
@@ -109,7 +110,7 @@ export function createHandler(deps: HandlerDeps) {
         case 'status': {
           const record = await deps.store.loadRun(event.runId);
           if (!record) return { error: { code: 'NotFound', message: `no run ${event.runId}` } };
-          const view = engine.viewOfRecord(record);
+          const view = viewOfRecord(record);
           return { runId: view.runId, status: view.status, ...(view.reason ? { reason: view.reason } : {}), clusters: view.clusters };
         }
       }

@@ -1,4 +1,4 @@
-import { viewOfRecord } from '../../run/engine.js';
+import { viewOfRecord } from '../../run/run-view.js';
 import type { CommandInput, FlagsOf } from '../command-table.js';
 import { cliEnvironment } from '../environment.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
