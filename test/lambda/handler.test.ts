@@ -92,3 +92,15 @@ describe('Lambda handler: plans AWS could not run', () => {
     expect(await store.listRuns()).toEqual([]);
   });
 });
+
+// Found by the hostile inputs: a Lambda plan whose step action was an object without a prototype (nothing
+// String() can print) crashed the handler.
+
+describe('a step action without a prototype', () => {
+  it('a Lambda start whose step names an action String() cannot print gets a BadRequest, not a crash', async () => {
+    const handler = createHandler({ store: createMemoryStore(), logger: pino({ level: 'silent' }), connect: async () => Promise.reject(new Error('never')) });
+    const plan = { ...examplePlan().document, maintenance: [{ elasticache: Object.create(null) }] };
+    const result = await handler({ action: 'start', plan, idempotencyKey: 'k' });
+    expect(result.error).toEqual({ code: 'BadRequest', message: 'plan.maintenance[0]: elasticache: "an object" is not a known action (failover, modify, reboot, service-update)' });
+  });
+});

@@ -8,7 +8,8 @@ import { capacityWithout } from '../../src/run/rotation-guards.js';
 import { baseline } from '../../src/run/baseline.js';
 import type { RunContext } from '../../src/run/run-context.js';
 import { LISTENER_ARN, targetGroupArn } from '../e2e/deep-checks-harness.js';
-import { sandboxRun, type SandboxRun } from './sandbox-context.js';
+import { sandboxRun, settle, type SandboxRun } from './sandbox-context.js';
+import { runSchedule } from '../chaos/schedule-run.js';
 
 // The fleet scan before a cluster leaves rotation, on a sandbox world of four clusters: read live up to
 // capacity.liveScanLimit other clusters, above it one CloudWatch read vouching for the steady ones and a
@@ -297,5 +298,62 @@ describe('capacityWithout above liveScanLimit', () => {
     await expect(refusal).rejects.toThrow(
       'taking blue out of rotation would leave 2 cluster(s) in rotation (green, amber) and 2 out (gray, blue); the plan allows at least 1 in and at most 1 out, so blue stays in rotation',
     );
+  });
+});
+
+// Found by npm run chaos: with the other clusters' health read CloudWatch first, two clusters leaving at
+// once asked for the same published minute. The first read was asleep in a retry backoff (GetMetricData
+// answering 503) on the virtual clock; the second waited on it without counting as idle, so the clock
+// never moved and the run hung. Waiting on another effect's read now counts as idle.
+
+describe('the fleet scan while GetMetricData fails for a while', () => {
+  it('two clusters leaving at once, GetMetricData answering 503: the run ends, with no violation', async () => {
+    const outcome = await runSchedule({
+      plan: { clusters: 3, mode: 'weight', steps: 'failover+modify', maxOutOfService: 2, fleetScan: 'metrics' },
+      seed: 1,
+      events: [{ from: '0s', to: '5m', apiFault: { service: 'cloudwatch', operation: 'GetMetricData', kind: 'http503', rate: 1, when: 'before' } }],
+    });
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.problems).toEqual([]);
+    expect(['done', 'held']).toContain(outcome.status);
+  }, 20_000);
+
+  it('the schedule chaos found (seed 20260106) ends held: gray stays out, its cache memory at 100%', async () => {
+    const outcome = await runSchedule({
+      plan: { clusters: 3, mode: 'weight', steps: 'failover+modify', maxOutOfService: 2, fleetScan: 'metrics' },
+      seed: 155706,
+      events: [
+        { from: '301s', to: '555s', apiFault: { service: 'cloudwatch', operation: 'GetMetricData', kind: 'http503', rate: 1, when: 'before' } },
+        { from: '103s', to: '966s', memory: { replicationGroupId: 'chaos-gray', percent: 100 } },
+        { from: '751s', to: '1025s', throttle: { service: 'elasticache', rate: 0.2 } },
+        { from: '2126s', to: '2473s', targetUnhealthy: { cluster: 'gray', count: 1 } },
+      ],
+      onPause: 'abort',
+    });
+    expect(outcome.violations).toEqual([]);
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.status).toBe('held');
+  }, 20_000);
+});
+
+// A GetMetricData result that is not Complete (InternalError, Forbidden, PartialData without the rest) is
+// unknown, never evidence: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
+// The world's `metricStatus` fault makes CloudWatch answer so; every judgement built on metrics must wait.
+
+const fault = (status: string, metric?: string) => `events:\n  - { from: "-10m", to: "3h", metricStatus: { status: ${status}${metric ? `, metric: ${metric}` : ''} } }\n`;
+
+describe('CloudWatch results that are not Complete', () => {
+  it('the fleet scan vouches for no neighbour whose host counts are not Complete: each is read live', async () => {
+    const run = await sandboxRun({ capacity: { maxOutOfService: 1, minActiveClusters: 1, liveScanLimit: 0 } }, fault('InternalError', 'HealthyHostCount'), { clusters: ['blue', 'green', 'gray'] });
+    const others = run.ctx.plan.fleet.clusters.filter((c) => c.name !== 'blue');
+    await baseline(run.ctx);
+    run.calls.length = 0;
+    const fleet = await settle(run.clock, fleetHealth(run.ctx, others));
+    expect(fleet.clusters.map((c) => [c.name, c.source])).toEqual([
+      ['green', 'live'],
+      ['gray', 'live'],
+    ]);
+    expect(run.calls.filter((c) => c === 'DescribeTargetHealth')).toHaveLength(2);
+    expect(run.calls).toContain('GetMetricData');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { observeRamp } from '../../src/run/observations.js';
+import { observeDrain, observeRamp } from '../../src/run/observations.js';
 import { baseline } from '../../src/run/baseline.js';
-import { sandboxRun, settle } from './sandbox-context.js';
+import { sandboxRun, settle, takeOut } from './sandbox-context.js';
 
 // observeRamp called directly: before the hold ends it judges the minutes CloudWatch has published and
 // returns at once; at the end of the hold it waits until the hold's last minute is published.
@@ -64,5 +64,34 @@ describe('observeRamp', () => {
       ['ramp.5xx', true],
       ['ramp.unhealthy-host-count', true],
     ]);
+  });
+});
+
+// A GetMetricData result that is not Complete (InternalError, Forbidden, PartialData without the rest) is
+// unknown, never evidence: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
+// The world's `metricStatus` fault makes CloudWatch answer so; every judgement built on metrics must wait.
+
+const fault = (status: string, metric?: string) => `events:\n  - { from: "-10m", to: "3h", metricStatus: { status: ${status}${metric ? `, metric: ${metric}` : ''} } }\n`;
+
+describe('CloudWatch results that are not Complete', () => {
+  it('a drain whose RequestCount comes back InternalError is not drained, however long it has been quiet', async () => {
+    const run = await sandboxRun({ drain: { mode: 'weight', minimum: '30s', timeout: '30m', quietMinutes: 1 } }, fault('InternalError', 'RequestCount'));
+    await takeOut(run, 'blue');
+    const removedAt = run.clock.now();
+    run.clock.advanceTo(removedAt + 6 * MINUTE);
+    const out = await settle(run.clock, observeDrain(run.ctx, { cluster: 'blue', mode: 'weight', removedAt, minimumMs: 30_000 }));
+    expect(out.status).toBe('not-yet');
+    expect(out.checks!.find((c) => c.name === 'drain.request-count')).toMatchObject({ ok: false, observed: expect.stringContaining('StatusCode InternalError for RequestCount') });
+    expect(out.recheckAt).toBeGreaterThan(out.at);
+  });
+
+  it('a ramp step whose 5xx come back Forbidden does not pass at the end of its hold', async () => {
+    const run = await sandboxRun({ reactivate: { ramp: [50, 100], hold: '1m' } }, fault('Forbidden', 'HTTPCode_Target_5XX_Count'));
+    const since = run.clock.now();
+    run.clock.advanceTo(since + MINUTE);
+    const out = await settle(run.clock, observeRamp(run.ctx, { cluster: 'blue', percent: 100, since }));
+    expect(out.status).toBe('not-yet');
+    expect(out.reason).toMatch(/^ramp.metrics: CloudWatch returned StatusCode Forbidden for HTTPCode_Target_5XX_Count/);
+    expect(out.checks!.map((c) => c.name)).not.toContain('ramp.5xx');
   });
 });

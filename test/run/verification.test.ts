@@ -190,3 +190,20 @@ describe('verifyCluster', () => {
     expect(windowStep(45_000, settings(10, 5))).toBe(45_000);
   });
 });
+
+// A GetMetricData result that is not Complete (InternalError, Forbidden, PartialData without the rest) is
+// unknown, never evidence: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataResult.html
+// The world's `metricStatus` fault makes CloudWatch answer so; every judgement built on metrics must wait.
+
+const fault = (status: string, metric?: string) => `events:\n  - { from: "-10m", to: "3h", metricStatus: { status: ${status}${metric ? `, metric: ${metric}` : ''} } }\n`;
+
+describe('CloudWatch results that are not Complete', () => {
+  it('verification does not pass on cache metrics that are not Complete', async () => {
+    const run = await sandboxRun({ verify: { stableFor: '1m', timeout: '15m' } }, fault('InternalError', 'DatabaseMemoryUsagePercentage'));
+    await takeOut(run, 'blue');
+    const out = await settle(run.clock, verifyCluster(run.ctx, { cluster: 'blue', expectedWeight: 0, maintenanceRan: false }));
+    expect(out.status).toBe('not-yet');
+    expect(out.checks!.find((c) => c.name === 'verify.cache.metrics')).toMatchObject({ ok: false, observed: expect.stringContaining('StatusCode InternalError for DatabaseMemoryUsagePercentage') });
+    expect(out.checks!.map((c) => c.name)).not.toContain('verify.cache.memory');
+  });
+});

@@ -7,16 +7,20 @@ import {
   DescribeUpdateActionsCommand,
   InvalidParameterCombinationException,
   ModifyReplicationGroupCommand,
+  NodeGroupNotFoundFault,
   RebootCacheClusterCommand,
+  ServiceUpdateNotFoundFault,
   TestFailoverCommand,
   TestFailoverNotAvailableFault,
-  NodeGroupNotFoundFault,
-  ServiceUpdateNotFoundFault,
   type ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
+import pino from 'pino';
 import { createSandboxClients, defaultWorldFromPlan, type SandboxWorld, type WorldFile } from '../../src/sandbox/index.js';
-import { REGION, minutes, planOf, seconds, twoClusters } from './fixtures.js';
+import { minutes, planOf, REGION, seconds, twoClusters } from './fixtures.js';
+import { createElastiCacheCache } from '../../src/adapters/elasticache-cache.js';
+import { DEFAULT_RETRY_BUDGET } from '../../src/aws/retry-budget.js';
+import { VirtualClock } from '../../src/connect/virtual-clock.js';
 
 function setup(file: WorldFile = {}, plan = twoClusters()) {
   const world = defaultWorldFromPlan(plan, file);
@@ -234,5 +238,41 @@ describe('service updates', () => {
     at(world, seconds(30) + minutes(20));
     expect(await status()).toEqual([['blue-cache', 'complete', '3/3']]);
     expect((await group(elasticache)).rg?.Status).toBe('available');
+  });
+});
+
+// Found by the crash sweep: killed right after it requested a modify, a resumed run requested it again,
+// got InvalidReplicationGroupState (the group was modifying) and held the cluster. AWS documents
+// PendingModifiedValues as settings "applied in the future, or that are currently being applied"; the
+// sandbox showed nothing pending during an immediate modify, so the resend looked necessary.
+
+function withAdapter() {
+  const world = defaultWorldFromPlan(planOf(['blue', 'green']));
+  const { elasticache } = createSandboxClients(world, { region: 'eu-west-1' });
+  const clock = new VirtualClock(() => world.now(), (t) => world.advanceTo(t));
+  const cache = createElastiCacheCache({ client: elasticache, clock, budget: DEFAULT_RETRY_BUDGET, logger: pino({ level: 'silent' }) });
+  return { world, elasticache, cache };
+}
+
+const pendingOf = async (client: ReturnType<typeof withAdapter>['elasticache']) =>
+  ((await client.send(new DescribeCacheClustersCommand({}))).CacheClusters ?? []).filter((c) => c.ReplicationGroupId === 'blue-cache').map((c) => c.PendingModifiedValues);
+
+describe('a modify in progress', () => {
+  it('shows the version it is applying in PendingModifiedValues until it completes', async () => {
+    const { world, elasticache } = withAdapter();
+    await elasticache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'blue-cache', EngineVersion: '7.1', ApplyImmediately: true }));
+    expect(await pendingOf(elasticache)).toEqual([{ EngineVersion: '7.1' }, { EngineVersion: '7.1' }, { EngineVersion: '7.1' }]);
+    world.advanceBy(16 * 60_000);
+    expect(await pendingOf(elasticache)).toEqual([{}, {}, {}]);
+  });
+
+  it('is not requested again by a resumed run: the second modify sends nothing and the first completes', async () => {
+    const { world, cache } = withAdapter();
+    await cache.modify('blue-cache', { engineVersion: '7.1' });
+    world.advanceBy(60_000);
+    await cache.modify('blue-cache', { engineVersion: '7.1' });
+    expect(world.mutations.filter((m) => m.command === 'ModifyReplicationGroup')).toHaveLength(1);
+    world.advanceBy(15 * 60_000);
+    expect((await cache.observeModify('blue-cache', { engineVersion: '7.1' })).status).toBe('complete');
   });
 });

@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DescribeTargetGroupAttributesCommand, DescribeTargetHealthCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeCacheClustersCommand } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
 import { createSandboxClients, defaultWorldFromPlan, parseWorldFile, SandboxWorld, WorldFileError } from '../../src/sandbox/index.js';
 import { LISTENER_ARN, planOf, REGION, tgArn, twoClusters } from './fixtures.js';
+import { loadPlanFile } from '../../src/plan/load.js';
+import { ROOT } from '../chaos/child-cli.js';
+import { CRASH_SWEEP_FIXTURE } from '../chaos/crash-sweep.js';
 
 const docs = readFileSync(new URL('../../docs/sandbox.md', import.meta.url), 'utf8');
 
@@ -106,5 +110,20 @@ describe('target groups per forward action (ALB quota: 5, not adjustable)', () =
       'world.yaml: elbv2.syntheticTargetGroupsPerForward: only raises AWS\'s limit of 5 target groups per forward action, as a synthetic stress setting (a topology AWS does not allow): use 6 or more, or leave it out',
     );
     expect(errorOf('elbv2: { maxTargetGroupsPerForward: 5 }\n')).toBe('world.yaml: unknown key "maxTargetGroupsPerForward" in elbv2');
+  });
+});
+
+// Found by the hostile inputs: names that are also properties of Object.prototype. A memory event on
+// replication group "__proto__" passed the world's "does it exist" check (a plain lookup found
+// Object.prototype) and wrote memoryPercent onto every object of the process.
+
+describe('names that are also Object.prototype properties', () => {
+  it('an event naming replication group "__proto__" is refused, and pollutes nothing', () => {
+    const plan = loadPlanFile(join(ROOT, CRASH_SWEEP_FIXTURE.plan));
+    const file = parseWorldFile('events:\n  - { at: "-2m", memory: { replicationGroupId: __proto__, percent: 85 } }\n', 'w.yaml');
+    expect(() => defaultWorldFromPlan(plan, file, 'w.yaml')).toThrow(WorldFileError);
+    expect(() => defaultWorldFromPlan(plan, file, 'w.yaml')).toThrow(/no such replication group "__proto__"/);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    expect(({} as Record<string, unknown>).memoryPercent).toBeUndefined();
   });
 });

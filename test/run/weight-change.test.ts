@@ -1,5 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { runSchedule } from '../schedule-run.js';
+import { RefusedError } from '../../src/errors.js';
+import { baseline } from '../../src/run/baseline.js';
+import { setWeight } from '../../src/run/weight-change.js';
+import { sandboxRun, settle } from './sandbox-context.js';
+import { runSchedule } from '../chaos/schedule-run.js';
+
+// setWeight on a sandbox world: guarded, journaled as intent before the write and as an effect after it,
+// and idempotent (a weight already set sends nothing).
+
+describe('setWeight', () => {
+  it('journals the intent before the write and the effect after it, then sends nothing when the weight is already set', async () => {
+    const run = await sandboxRun();
+    await baseline(run.ctx);
+    const out = await settle(run.clock, setWeight(run.ctx, { cluster: 'blue', percent: 0, purpose: 'remove' }));
+    expect(out).toMatchObject({ before: 1, after: 0, changed: true });
+    expect(run.world.weights()).toEqual({ blue: 0, green: 1 });
+    const entries = (await run.store.readJournal(run.ctx.runId)).map((e) => `${e.kind} ${e.message}`);
+    expect(entries).toEqual(['intent blue: set weight to 0 (remove)', 'effect blue: weight 1 -> 0']);
+
+    const again = await settle(run.clock, setWeight(run.ctx, { cluster: 'blue', percent: 0, purpose: 'remove' }));
+    expect(again).toMatchObject({ before: 0, after: 0, changed: false });
+    expect((await run.store.readJournal(run.ctx.runId)).at(-1)!.message).toBe('blue: weight 0 -> 0 (already set: nothing sent)');
+    expect(run.world.mutations.filter((m) => m.caller === 'quiesce' && m.command === 'ModifyListener')).toHaveLength(1);
+  });
+
+  it('refuses to take the last cluster in rotation out, and writes nothing', async () => {
+    const run = await sandboxRun({ capacity: { maxOutOfService: 1, minActiveClusters: 1 } });
+    await baseline(run.ctx);
+    await settle(run.clock, setWeight(run.ctx, { cluster: 'blue', percent: 0, purpose: 'remove' }));
+    const refused = await settle(run.clock, setWeight(run.ctx, { cluster: 'green', percent: 0, purpose: 'remove' }).then(() => undefined, (err: unknown) => err));
+    expect(refused).toBeInstanceOf(RefusedError);
+    expect((refused as Error).message).toMatch(/taking green out of rotation would leave 0 cluster\(s\) in rotation/);
+    expect(run.world.weights()).toEqual({ blue: 0, green: 1 });
+  });
+});
 
 // Found by the benchmark at 50 clusters, maxOutOfService 10: ModifyListener replaces the whole forward
 // action, so two clusters' weight changes interleaved and the second write put the first cluster's old

@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseWorldFile, WorldFileError } from '../../../src/sandbox/index.js';
-import { installAwsCallSpy, type AwsCallSpy } from '../aws-call-spy.js';
-import { scratchDir, removeScratchDirs } from '../child-cli.js';
-import { CRASH_SWEEP_FIXTURE } from '../crash-sweep.js';
-import { EXAMPLE_PLAN_TEXT } from '../hostile-corpus.js';
-import { quiesce } from '../in-process-cli.js';
-import { refusalProblems } from '../hostile-inputs.js';
+import { parseWorldFile, WorldFileError } from '../../src/sandbox/index.js';
+import { installAwsCallSpy, type AwsCallSpy } from '../chaos/aws-call-spy.js';
+import { removeScratchDirs, scratchDir } from '../chaos/child-cli.js';
+import { CRASH_SWEEP_FIXTURE } from '../chaos/crash-sweep.js';
+import { EXAMPLE_PLAN_TEXT } from '../chaos/hostile-corpus.js';
+import { quiesce } from '../chaos/in-process-cli.js';
+import { refusalProblems } from '../chaos/hostile-inputs.js';
 
 // Found by the hostile inputs. Each was a crash with a stack trace, an input that could rewrite the
 // user's terminal, or a typo silently accepted.
