@@ -119,6 +119,8 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
   };
 }
 
+export type ClusterActors = ReturnType<typeof createClusterActors>;
+
 /** The fleet machine's one effect: its last look before it ends done (a read; nothing to write ahead). */
 export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
   return {
@@ -135,6 +137,8 @@ export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
     }),
   };
 }
+
+export type FleetActors = ReturnType<typeof createFleetActors>;
 
 /**
  * Compares the live listener with what the run expects before `cluster` leaves rotation: it and every

@@ -5,7 +5,7 @@ import { fleetMachine, type FleetContext, type FleetOutput } from '../../machine
 import type { ClusterOutput } from '../../machines/cluster.contract.js';
 import type { Clock } from '../ports/clock.js';
 import type { RunRecord, RunStatus, RunStore } from '../store/run-store.js';
-import type { createClusterActors, createFleetActors } from './cluster-actors.js';
+import type { ClusterActors, FleetActors } from './cluster-actors.js';
 import type { ClusterSummary, GroupCommit, SavedMachines } from './group-commit.js';
 import { clusterMachineInput, fleetInput } from './machine-input.js';
 import type { RunView } from './run-view.js';
@@ -32,8 +32,8 @@ export interface FleetBridgeDeps {
   logger: Logger;
   /** Where transitions are journaled and machines marked for saving; the engine's own notes go through it too. */
   commits: Pick<GroupCommit, 'add' | 'note' | 'clusterAdded' | 'clusterMoved' | 'fleetMoved' | 'fail'>;
-  clusterActors: ReturnType<typeof createClusterActors>;
-  fleetActors: ReturnType<typeof createFleetActors>;
+  clusterActors: ClusterActors;
+  fleetActors: FleetActors;
 }
 
 export class FleetBridge implements SavedMachines {
