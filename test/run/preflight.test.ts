@@ -65,22 +65,6 @@ describe('runPreflight', () => {
     expect(headerRules(world)).toHaveLength(1);
   });
 
-  it('knows a leftover tagged by an earlier version (the tag was the header value) for its own', async () => {
-    const { ctx, operator, world } = await sandboxRun({ verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } });
-    await operator.elbv2.send(
-      new CreateRuleCommand({
-        ListenerArn: LISTENER_ARN,
-        Priority: 3,
-        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Quiesce-Canary', Values: [canaryHeaderValue(ctx.runId, 'green')] } }],
-        Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn('green'), Weight: 1 }] } }],
-        Tags: [{ Key: 'quiesce:canary', Value: canaryHeaderValue(ctx.runId, 'green') }],
-      }),
-    );
-    const out = await runPreflight(ctx, 'blue');
-    expect(checkNamed(out, 'preflight.canary-rule')).toMatchObject({ ok: true, observed: 'none' });
-    expect(headerRules(world)).toEqual([]);
-  });
-
   it('leaves alone the canary rule of another cluster of this run that is in flight (it may be mid-canary)', async () => {
     const { ctx, operator, world } = await sandboxRun({ capacity: { maxOutOfService: 2, minActiveClusters: 1 }, verify: { stableFor: '1m', timeout: '10m', canary: { requests: 3 } } }, '', { clusters: ['blue', 'green', 'gray'] });
     ctx.inFlight = () => new Set(['blue', 'green']);
