@@ -81,6 +81,18 @@ const modifyStep = z
   .strictObject({
     elasticache: z.literal('modify'),
     name: optionalString(),
+    /**
+     * An engine switch in place. AWS documents one: Redis OSS to Valkey, "by specifying the new engine and
+     * major engine version" (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/VersionManagement.HowTo.html).
+     */
+    engine: z.optional(
+      hint(
+        z.literal('valkey', {
+          error: 'must be valkey: the one engine switch ElastiCache makes in place is from Redis OSS to Valkey (to change the version only, leave engine out)',
+        }),
+        { description: 'valkey: switch a Redis OSS group to Valkey in place (needs engineVersion, e.g. "8.0"; a custom parameter group needs a Valkey one in cacheParameterGroupName)' },
+      ),
+    ),
     engineVersion: z.optional(versionString),
     cacheNodeType: z.optional(regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'must look like "cache.r7g.large"')),
     cacheParameterGroupName: optionalString(),
@@ -97,13 +109,19 @@ const modifyStep = z
     timeout: timeout('60m'),
   })
   .check(
-    z.refine((s) => s.engineVersion ?? s.cacheNodeType ?? s.cacheParameterGroupName, {
+    // An engine without its version is refused below, with its own reason.
+    z.refine((s) => s.engine ?? s.engineVersion ?? s.cacheNodeType ?? s.cacheParameterGroupName, {
       message: 'must change at least one of engineVersion, cacheNodeType, cacheParameterGroupName',
+    }),
+    // ModifyReplicationGroup takes Engine only with an EngineVersion of that engine.
+    z.refine((s) => s.engine === undefined || s.engineVersion !== undefined, {
+      message: `engine: valkey needs engineVersion too (e.g. "8.0"): ElastiCache switches the engine only together with a version of it`,
     }),
   );
 hint(modifyStep, {
-  description: 'ModifyReplicationGroup, applied immediately: changes at least one of engineVersion, cacheNodeType, cacheParameterGroupName',
+  description: 'ModifyReplicationGroup, applied immediately: changes at least one of engineVersion, cacheNodeType, cacheParameterGroupName (engine: valkey with an engineVersion switches the engine)',
   anyOf: [{ required: ['engineVersion'] }, { required: ['cacheNodeType'] }, { required: ['cacheParameterGroupName'] }],
+  dependencies: { engine: ['engineVersion'] },
 });
 
 const rebootStep = z.strictObject({

@@ -86,6 +86,8 @@ describe('the plan JSON Schema', () => {
     ['a ramp step above 100', edit(EXAMPLE, 'ramp: [10, 50, 100]', 'ramp: [10, 150, 100]')],
     ['applyImmediately: false', edit(EXAMPLE, 'applyImmediately: true', 'applyImmediately: false')],
     ['a modify that changes nothing', edit(EXAMPLE, '    engineVersion: "7.1"\n', '')],
+    ['an engine switch without its version', edit(EXAMPLE, '    engineVersion: "7.1"\n', '    engine: valkey\n')],
+    ['an engine switch to redis', edit(EXAMPLE, '    engineVersion: "7.1"\n', '    engine: redis\n    engineVersion: "7.1"\n')],
     ['an unknown ElastiCache action', edit(EXAMPLE, 'elasticache: failover', 'elasticache: upgrade')],
     ['a step of no known kind', edit(EXAMPLE, '  - elasticache: failover', '  - script: ./patch.sh')],
     ['a cluster without a cache when a step is ElastiCache', edit(EXAMPLE, '      cache: { replicationGroupId: payments-blue }\n', '')],
@@ -120,6 +122,7 @@ describe('the plan JSON Schema', () => {
   // And what quiesce accepts, the schema accepts: no false alarms in an editor.
   const VARIANTS: [string, string][] = [
     ['a patch-level version', edit(EXAMPLE, 'engineVersion: "7.1"', 'engineVersion: "7.1.2"')],
+    ['an engine switch to Valkey with its parameter group', edit(EXAMPLE, 'engineVersion: "7.1"', 'engine: valkey\n    engineVersion: "8.0"\n    cacheParameterGroupName: payments-valkey8')],
     ['a duration in parts, with spaces around', edit(EXAMPLE, 'minimum: 60s', 'minimum: " 1m30s "')],
     ['a two-step ramp', edit(EXAMPLE, 'ramp: [10, 50, 100]', 'ramp: [25, 100]')],
     ['minHealthyTargets as a percentage', edit(EXAMPLE, 'maxOutOfService: 1', 'maxOutOfService: 1\n  minHealthyTargets: "60%"')],

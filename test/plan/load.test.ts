@@ -129,6 +129,21 @@ describe('plan files', () => {
     expect(rejects(withHost('https://api.example.com/')).message).toMatch(/verify\.canary\.host: must be a DNS name/);
   });
 
+  it('an engine switch: engine valkey with a quoted engineVersion is taken as written', () => {
+    const plan = parsePlan(edit('engineVersion: "7.1"', 'engine: valkey\n    engineVersion: "8.0"'), 'plan.yaml');
+    expect(plan.maintenance[1]).toMatchObject({ elasticache: 'modify', engine: 'valkey', engineVersion: '8.0' });
+  });
+
+  it('an engine switch needs its version, and goes to Valkey only: each refused in one line', () => {
+    expect(rejects(edit('engineVersion: "7.1"', 'engine: valkey')).message).toBe(
+      'plan.yaml:28: maintenance[1]: engine: valkey needs engineVersion too (e.g. "8.0"): ElastiCache switches the engine only together with a version of it',
+    );
+    expect(rejects(edit('engineVersion: "7.1"', 'engine: redis\n    engineVersion: "7.1"')).message).toMatch(
+      /^plan\.yaml:29: maintenance\[1\]\.engine: must be valkey: the one engine switch ElastiCache makes in place is from Redis OSS to Valkey/,
+    );
+    expect(rejects(edit('engineVersion: "7.1"', 'engine: valkey\n    engineVersion: 8.0')).message).toMatch(/engineVersion: must be a quoted string/);
+  });
+
   it('rejects a command step written as a shell string', () => {
     expect(rejects(edit('  - elasticache: failover        # move the primary to a replica and prove it moved', '  - command: "rm -rf /tmp/x && echo done"')).message).toMatch(
       /maintenance\[0\].command: must be an argv array/,
