@@ -38,6 +38,7 @@ import {
 import { regionShortCode } from './arns.js';
 import { command, paginate, type CommandSpec } from './command-spec.js';
 import { opsOn } from './elasticache-ops.js';
+import { crossEngineOutageMs, engineSwitchReadCommands, parameterGroupAfterModify } from './elasticache-engine-switch.js';
 import { sdkError } from './sdk-errors.js';
 import type { CacheClusterState, ReplicationGroupState, ServiceUpdateState } from './state.js';
 import { compareEngineVersions, reportedEngineVersion } from './versions.js';
@@ -367,9 +368,16 @@ function requestedChanges(core: WorldCore, rg: ReplicationGroupState, input: Mod
     }
     if (input.CacheNodeType !== rg.cacheNodeType) changes.cacheNodeType = input.CacheNodeType;
   }
-  if (input.CacheParameterGroupName !== undefined && input.CacheParameterGroupName !== primary?.parameterGroup.name) {
-    changes.parameterGroup = input.CacheParameterGroupName;
-  }
+  // The group must fit the engine and version the members run afterwards (elasticache-engine-switch.ts).
+  const currentGroup = primary?.parameterGroup.name ?? '';
+  const afterGroup = parameterGroupAfterModify(
+    core,
+    rg,
+    currentGroup,
+    { engine: changes.engine ?? rg.engine, version: input.EngineVersion ?? currentVersion, engineChanges: changes.engine !== undefined },
+    input.CacheParameterGroupName,
+  );
+  if (afterGroup !== currentGroup) changes.parameterGroup = afterGroup;
   return changes;
 }
 
@@ -459,6 +467,15 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
   const hasModify = Object.values(changes).some((v) => v !== undefined);
   if (hasModify) {
     const disruptive = changes.engine !== undefined || changes.engineVersion !== undefined || changes.cacheNodeType !== undefined;
+    const ends = now + settings.modifyMs;
+    // An engine switch: no downtime from Redis OSS 5.0.6 on, a failover near its end from older versions.
+    const crossEngineOutage = changes.engine !== undefined ? crossEngineOutageMs(cache.cacheClusters[rg.primaryClusterId]?.engineVersion ?? '') : undefined;
+    const outage =
+      crossEngineOutage !== undefined
+        ? crossEngineOutage > 0
+          ? { outageFrom: ends - crossEngineOutage, outageUntil: ends }
+          : { outageUntil: now }
+        : { outageUntil: disruptive ? now + (settings.modifyOutageMs ?? settings.modifyMs) : now };
     rg.status = 'modifying';
     for (const cluster of members) {
       cluster.status = 'modifying';
@@ -468,8 +485,8 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
       kind: 'modify',
       id: core.randomHex(8),
       replicationGroupId: rg.id,
-      nextAt: now + settings.modifyMs,
-      outageUntil: disruptive ? now + (settings.modifyOutageMs ?? settings.modifyMs) : now,
+      nextAt: ends,
+      ...outage,
       changes: definedChanges(changes),
       // One operation at a time per group: a requested promotion happens when the modify ends.
       promoteTo: promoteTo !== null && !noop ? promoteTo : null,
@@ -619,7 +636,7 @@ function describeUpdateActions(core: WorldCore, input: DescribeUpdateActionsMess
         ServiceUpdateReleaseDate: new Date(update.releaseDate),
         ServiceUpdateSeverity: update.severity,
         ServiceUpdateStatus: 'available',
-        ServiceUpdateType: update.type,
+        ...serviceUpdateType(update),
         UpdateActionAvailableDate: new Date(update.releaseDate),
         UpdateActionStatus: status,
         NodesUpdated: `${state?.nodesUpdated ?? 0}/${rg.members.length}`,
@@ -648,6 +665,16 @@ function describeUpdateActions(core: WorldCore, input: DescribeUpdateActionsMess
   return { UpdateActions: page.items, Marker: page.next };
 }
 
+/**
+ * The user guide names three types (security-update, engine-update, engine-major-version-update:
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Self-Service-Updates.html) while the SDK's model
+ * of ServiceUpdateType declares security-update only: the other two are left out of the answer rather than
+ * given a value the SDK's model does not know.
+ */
+function serviceUpdateType(update: ServiceUpdateState): { ServiceUpdateType?: 'security-update' } {
+  return update.type === 'security-update' ? { ServiceUpdateType: update.type } : {};
+}
+
 function describeServiceUpdates(core: WorldCore, input: DescribeServiceUpdatesMessage): ServiceUpdatesMessage {
   const updates =
     input.ServiceUpdateName === undefined ? core.state.elasticache.serviceUpdates : [findServiceUpdate(core, input.ServiceUpdateName)];
@@ -658,7 +685,7 @@ function describeServiceUpdates(core: WorldCore, input: DescribeServiceUpdatesMe
       ServiceUpdateReleaseDate: new Date(u.releaseDate),
       ServiceUpdateSeverity: u.severity,
       ServiceUpdateStatus: 'available',
-      ServiceUpdateType: u.type,
+      ...serviceUpdateType(u),
       Engine: u.engine,
       AutoUpdateAfterRecommendedApplyByDate: false,
     })),
@@ -678,4 +705,5 @@ export const elasticacheCommands: Record<string, CommandSpec> = {
   BatchApplyUpdateAction: command(true, batchApplyUpdateAction, (i: BatchApplyUpdateActionMessage) =>
     (i.ReplicationGroupIds ?? []).join(','),
   ),
+  ...engineSwitchReadCommands,
 };

@@ -3,6 +3,7 @@
 import type { CacheOp, ElastiCacheState, ReplicationGroupState } from './state.js';
 import type { WorldCore } from './world-core.js';
 import { reportedEngineVersion } from './versions.js';
+import { defaultParameterGroup, isDefaultParameterGroup, parameterGroupFamily } from './elasticache-engine-switch.js';
 
 /** Memory use left on a primary whose data was lost. */
 const EMPTY_MEMORY_PERCENT = 1;
@@ -26,7 +27,7 @@ export function primaryServing(cache: ElastiCacheState, replicationGroupId: stri
         if (op.to !== null) return false;
         break;
       case 'modify':
-        if (now < op.outageUntil) return false;
+        if (now >= (op.outageFrom ?? 0) && now < op.outageUntil) return false;
         break;
       case 'reboot':
         if (op.wasPrimary) return false;
@@ -64,6 +65,7 @@ export function nextOpAt(cache: ElastiCacheState, now: number): number {
   let next = Number.POSITIVE_INFINITY;
   for (const op of cache.ops) {
     next = Math.min(next, op.nextAt);
+    if (op.kind === 'modify' && op.outageFrom !== undefined && op.outageFrom > now) next = Math.min(next, op.outageFrom);
     if (op.kind === 'modify' && op.outageUntil > now) next = Math.min(next, op.outageUntil);
   }
   return next;
@@ -105,6 +107,24 @@ function switchPrimary(core: WorldCore, rg: ReplicationGroupState, to: string, m
   const message = `Failover from primary node ${from} to replica node ${to} completed`;
   if (memberEvent) core.cacheEvent('cache-cluster', from, message);
   core.cacheEvent('replication-group', rg.id, message);
+}
+
+/**
+ * An engine-major-version-update "contains a major version or engine type change"
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Self-Service-Updates.html): the members run
+ * the new engine and version, a default parameter group follows to the new family's default. How AWS
+ * picks a custom group's successor is not documented: a custom group is kept (unconfirmed).
+ */
+function switchEngine(cache: ElastiCacheState, rg: ReplicationGroupState, to: { engine: string; engineVersion: string }): void {
+  rg.engine = to.engine;
+  const family = parameterGroupFamily(to.engine, to.engineVersion);
+  for (const id of rg.members) {
+    const cluster = cache.cacheClusters[id];
+    if (!cluster) continue;
+    cluster.engine = to.engine;
+    cluster.engineVersion = reportedEngineVersion(to.engine, to.engineVersion);
+    if (family !== undefined && isDefaultParameterGroup(cluster.parameterGroup.name)) cluster.parameterGroup = { name: defaultParameterGroup(family), applyStatus: 'in-sync' };
+  }
 }
 
 function advance(core: WorldCore, op: CacheOp): void {
@@ -197,6 +217,8 @@ function advance(core: WorldCore, op: CacheOp): void {
       } else {
         rg.status = 'available';
         setMembers(cache, rg, 'available');
+        const update = cache.serviceUpdates.find((u) => u.name === op.serviceUpdateName);
+        if (update?.upgradesTo) switchEngine(cache, rg, update.upgradesTo);
         action.status = 'complete';
         action.modifiedAt = op.nextAt;
         action.nodesUpdated = rg.members.length;

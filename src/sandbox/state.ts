@@ -201,6 +201,8 @@ export type CacheOp =
       replicationGroupId: string;
       nextAt: number;
       outageUntil: number;
+      /** When the primary's outage starts; absent = when the modify starts. */
+      outageFrom?: number;
       changes: { engine?: string; engineVersion?: string; cacheNodeType?: string; parameterGroup?: string };
       promoteTo: string | null;
     }
@@ -226,8 +228,11 @@ export interface ServiceUpdateState {
   name: string;
   releaseDate: number;
   severity: 'critical' | 'important' | 'medium' | 'low';
-  type: 'security-update';
+  /** The user guide's three types (Self-Service-Updates); the SDK's model declares only security-update. */
+  type: 'security-update' | 'engine-update' | 'engine-major-version-update';
   engine: string;
+  /** What an engine-major-version-update moves the group to; null for the other types. */
+  upgradesTo: { engine: string; engineVersion: string } | null;
   /** Replication groups it applies to; null = all. */
   replicationGroups: string[] | null;
 }
@@ -248,6 +253,19 @@ export interface ElastiCacheState {
   serviceUpdates: ServiceUpdateState[];
   /** Keyed `${serviceUpdateName}|${replicationGroupId}`; absent = not-applied. */
   updateActions: Record<string, UpdateActionState>;
+  /** Custom cache parameter groups by name: their family (valkey8, redis7, ...). Default groups are implied. */
+  parameterGroups: Record<string, string>;
+  /** Serverless caches by name: no replication group, no members. */
+  serverlessCaches: Record<string, ServerlessCacheState>;
+}
+
+export interface ServerlessCacheState {
+  name: string;
+  arn: string;
+  engine: string;
+  majorEngineVersion: string;
+  fullEngineVersion: string;
+  createdAt: number;
 }
 
 // ---------------------------------------------------------------- metrics and traffic

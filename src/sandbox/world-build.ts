@@ -22,6 +22,7 @@ import type {
   WorldState,
 } from './state.js';
 import { DEFAULT_ENGINE_VERSIONS, reportedEngineVersion } from './versions.js';
+import { defaultParameterGroup, isDefaultParameterGroup, parameterGroupFamily } from './elasticache-engine-switch.js';
 import { ruleSpecOf, toScheduledEvent, validateWorldFile, WorldFileError, type ClusterOverrides, type WorldFile } from './world-file.js';
 
 export const DEFAULT_START = '2026-01-05T09:00:00Z';
@@ -192,6 +193,8 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
       testFailovers: [],
       serviceUpdates: [],
       updateActions: {},
+      parameterGroups: { ...(file.elasticache?.parameterGroups ?? {}) },
+      serverlessCaches: {},
     },
     metrics: {
       minuteStart: Math.floor(startedAt / 60_000) * 60_000,
@@ -258,7 +261,9 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
     tuples.push({ TargetGroupArn: group.arn, Weight: o.weight ?? 1 });
 
     let replicationGroupId: string | null = null;
-    if (planCluster.cache) {
+    if (planCluster.cache?.replicationGroupId !== undefined && o.cache?.serverless) {
+      buildServerlessCache(state, planCluster.cache.replicationGroupId, o, partition);
+    } else if (planCluster.cache) {
       replicationGroupId = planCluster.cache.replicationGroupId;
       if (Object.hasOwn(state.elasticache.replicationGroups, replicationGroupId)) fail(`plan: replication group used twice: ${replicationGroupId}`);
       buildCache(state, replicationGroupId, o, partition, zones);
@@ -284,7 +289,11 @@ function buildCache(state: WorldState, id: string, o: ClusterOverrides, partitio
   const engine = c.engine ?? 'redis';
   const engineVersion = c.engineVersion ?? (engine === 'valkey' ? '8.0' : '7.0');
   const nodeType = c.nodeType ?? 'cache.r7g.large';
-  const parameterGroup = c.parameterGroup ?? `default.${engine}${engineVersion.split('.')[0] ?? ''}`;
+  const family = parameterGroupFamily(engine, engineVersion);
+  const parameterGroup = c.parameterGroup ?? (family !== undefined ? defaultParameterGroup(family) : `default.${engine}${engineVersion}`);
+  if (c.parameterGroup !== undefined && !isDefaultParameterGroup(c.parameterGroup) && !Object.hasOwn(state.elasticache.parameterGroups, c.parameterGroup)) {
+    fail(`${id}: cache.parameterGroup ${c.parameterGroup} is not a default group (default.<family>) nor declared in elasticache.parameterGroups`);
+  }
   const members: string[] = [];
   const createdAt = state.startedAt - 30 * DAY_MS;
   for (let i = 0; i <= (c.replicas ?? 2); i++) {
@@ -403,6 +412,21 @@ export function ruleFromSpec(state: WorldState, spec: RuleSpec, arn: string, whe
   return { arn, listenerArn: state.fleet.listenerArn, priority: spec.priority, conditions, actions: normalizeActions([forward]), tags: [] };
 }
 
+/** A plan's replicationGroupId that names a serverless cache (`cache.serverless`): there is no replication group. */
+function buildServerlessCache(state: WorldState, name: string, o: ClusterOverrides, partition: string): void {
+  if (Object.hasOwn(state.elasticache.serverlessCaches, name)) fail(`plan: serverless cache used twice: ${name}`);
+  const engine = o.cache?.engine ?? 'valkey';
+  const version = o.cache?.engineVersion ?? (engine === 'valkey' ? '8.0' : '7.1');
+  state.elasticache.serverlessCaches[name] = {
+    name,
+    arn: `arn:${partition}:elasticache:${state.region}:${state.accountId}:serverlesscache:${name}`,
+    engine,
+    majorEngineVersion: version.split('.')[0] ?? version,
+    fullEngineVersion: reportedEngineVersion(engine, version),
+    createdAt: state.startedAt - 30 * DAY_MS,
+  };
+}
+
 function buildServiceUpdates(state: WorldState, file: WorldFile, startedAt: number): void {
   for (const u of file.elasticache?.serviceUpdates ?? []) {
     for (const id of u.replicationGroups ?? []) {
@@ -412,8 +436,9 @@ function buildServiceUpdates(state: WorldState, file: WorldFile, startedAt: numb
       name: u.name,
       releaseDate: u.releasedAt ? Date.parse(u.releasedAt) : startedAt - 7 * DAY_MS,
       severity: u.severity ?? 'important',
-      type: 'security-update',
+      type: u.type ?? 'security-update',
       engine: u.engine ?? 'redis',
+      upgradesTo: u.upgradesTo ?? null,
       replicationGroups: u.replicationGroups ?? null,
     });
   }

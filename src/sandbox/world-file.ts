@@ -5,6 +5,7 @@ import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import * as z from 'zod';
 import { isOffset, isWorldDuration, parseOffset, parseWorldDuration } from '../duration.js';
 import { TARGET_GROUPS_PER_FORWARD } from './elbv2-quotas.js';
+import { PARAMETER_GROUP_FAMILIES } from './elasticache-engine-switch.js';
 import { HISTORY_MS } from './history.js';
 import { parseGuardedYaml } from './safe-yaml.js';
 import type { EventBody, RuleSpec, ScheduledEvent } from './state.js';
@@ -71,6 +72,8 @@ const cache = z
     automaticFailover: z.boolean(),
     multiAZ: z.boolean(),
     parameterGroup: z.string(),
+    /** The plan's replicationGroupId names a serverless cache: no replication group exists under that name. */
+    serverless: z.boolean(),
   })
   .partial();
 
@@ -161,6 +164,11 @@ const serviceUpdate = z.strictObject({
   engine: z.enum(['redis', 'valkey']).optional(),
   releasedAt: z.iso.datetime({ offset: true }).optional(),
   replicationGroups: z.array(z.string()).optional(),
+  type: z.enum(['security-update', 'engine-update', 'engine-major-version-update']).optional(),
+  /** Where an engine-major-version-update takes the group (engine and version). */
+  upgradesTo: z.strictObject({ engine: z.enum(['redis', 'valkey']), engineVersion: version }).optional(),
+}).refine((u) => (u.type === 'engine-major-version-update') === (u.upgradesTo !== undefined), {
+  message: 'upgradesTo goes with type engine-major-version-update, and only with it',
 });
 
 export const worldFileSchema = z
@@ -202,6 +210,8 @@ export const worldFileSchema = z
           .partial(),
         testFailoverLimit: z.strictObject({ count: int(1, 1000), window: duration(1_000), scope: z.enum(['account', 'replicationGroup']) }).partial(),
         engineVersions: z.record(z.string(), z.array(version)),
+        /** Custom cache parameter groups: name -> family. Default groups (default.<family>) always exist. */
+        parameterGroups: z.record(z.string(), z.enum(PARAMETER_GROUP_FAMILIES)),
         serviceUpdates: z.array(serviceUpdate),
         staleReads: duration(),
         throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial(),
