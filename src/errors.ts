@@ -76,6 +76,14 @@ export class RefusedError extends QuiesceError {
   }
 }
 
+/** The plan names a cache that is not a replication group (a serverless cache): nothing to maintain there. */
+export class NotAReplicationGroupError extends RefusedError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotAReplicationGroupError';
+  }
+}
+
 /** The environment cannot be used: no region, no credentials, a malformed ARN in the configuration. */
 export class ConfigError extends QuiesceError {
   constructor(message: string, options?: ErrorOptions) {

@@ -29,6 +29,7 @@ import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js'
 import { engineVersionMatches } from '../plan/engine-version.js';
 import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches, serviceUpdateRefusal } from '../cache/elasticache-evidence.js';
 import { SharedReads, SHARED_READ_MS } from './shared-reads.js';
+import { engineVersionFamily, notAReplicationGroup, parameterGroupFamily } from './elasticache-engine-reads.js';
 
 export interface ElastiCacheCacheOptions {
   client: ElastiCacheClient;
@@ -54,7 +55,7 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
   async function describeGroup(replicationGroupId: string): Promise<ReplicationGroup> {
     const out = await call('DescribeReplicationGroups', replicationGroupId, () =>
       client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })),
-    );
+    ).catch((err: unknown) => notAReplicationGroup(client, call, replicationGroupId, err));
     const rg = out.ReplicationGroups?.find((g) => g.ReplicationGroupId === replicationGroupId);
     if (!rg) throw new UnexpectedResponseError(`DescribeReplicationGroups returned no group ${replicationGroupId}`);
     return rg;
@@ -365,6 +366,9 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
 
     updateActionStatus,
 
+    parameterGroupFamily: (name) => parameterGroupFamily(client, call, name),
+    engineVersionFamily: (engine, engineVersion) => engineVersionFamily(client, call, engine, engineVersion),
+
     async applyServiceUpdate(replicationGroupId, serviceUpdateName) {
       const status = await updateActionStatus(replicationGroupId, serviceUpdateName);
       const refusal = serviceUpdateRefusal(replicationGroupId, serviceUpdateName, status);
@@ -427,8 +431,9 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
   return port;
 }
 
-function definedChanges(request: ModifyRequest): { EngineVersion?: string; CacheNodeType?: string; CacheParameterGroupName?: string } {
+function definedChanges(request: ModifyRequest): { Engine?: string; EngineVersion?: string; CacheNodeType?: string; CacheParameterGroupName?: string } {
   return {
+    ...(request.engine !== undefined ? { Engine: request.engine } : {}),
     ...(request.engineVersion !== undefined ? { EngineVersion: request.engineVersion } : {}),
     ...(request.cacheNodeType !== undefined ? { CacheNodeType: request.cacheNodeType } : {}),
     ...(request.cacheParameterGroupName !== undefined ? { CacheParameterGroupName: request.cacheParameterGroupName } : {}),
@@ -439,11 +444,15 @@ const versionIs = (requested: string, shown: unknown): boolean => typeof shown =
 
 /** Every member shows each requested value either live or as its pending value. */
 function requestedAlreadyPending(view: ReplicationGroupView, changes: ReturnType<typeof definedChanges>): boolean {
-  if (changes.CacheParameterGroupName !== undefined || view.members.length === 0) return false;
+  // An engine switch sends its parameter group in the same call: its version pending stands for all of it.
+  if ((changes.CacheParameterGroupName !== undefined && changes.Engine === undefined) || view.members.length === 0) return false;
   return view.members.every((m) => {
     const pending = m.pendingModifiedValues ?? {};
-    const engineOk = changes.EngineVersion === undefined || versionIs(changes.EngineVersion, m.engineVersion) || versionIs(changes.EngineVersion, pending['EngineVersion']);
+    const pendingVersion = changes.EngineVersion !== undefined && versionIs(changes.EngineVersion, pending['EngineVersion']);
+    const engineOk = changes.EngineVersion === undefined || versionIs(changes.EngineVersion, m.engineVersion) || pendingVersion;
+    // PendingModifiedValues has no Engine: an engine switch on its way shows as its version pending.
+    const switchOk = changes.Engine === undefined || (m.engine === changes.Engine && versionIs(changes.EngineVersion ?? '', m.engineVersion)) || pendingVersion;
     const typeOk = changes.CacheNodeType === undefined || m.cacheNodeType === changes.CacheNodeType || pending['CacheNodeType'] === changes.CacheNodeType;
-    return engineOk && typeOk;
+    return engineOk && switchOk && typeOk;
   });
 }

@@ -20,6 +20,7 @@ export function toReplicationGroupView(rg: ReplicationGroup, clusters: readonly 
       nodeGroupId: group?.NodeGroupId ?? '',
       role,
       status: cluster?.CacheClusterStatus ?? 'unknown',
+      ...(cluster?.Engine !== undefined ? { engine: cluster.Engine } : {}),
       ...(cluster?.EngineVersion !== undefined ? { engineVersion: cluster.EngineVersion } : {}),
       ...(cluster?.CacheNodeType !== undefined ? { cacheNodeType: cluster.CacheNodeType } : {}),
       ...(cluster?.CacheParameterGroup?.CacheParameterGroupName !== undefined

@@ -81,6 +81,8 @@ const equal = (wanted: string, live: string) => wanted === live;
 export function modifyMismatches(view: ReplicationGroupView, request: ModifyRequest): string[] {
   const out: string[] = [];
   const fields = [
+    // Each member's engine as Describe reports it: a Modify response can still show the old one.
+    ['engine', request.engine, (m: Member) => m.engine, equal],
     ['engine version', request.engineVersion, (m: Member) => m.engineVersion, engineVersionMatches],
     ['node type', request.cacheNodeType, (m: Member) => m.cacheNodeType, equal],
     ['parameter group', request.cacheParameterGroupName, (m: Member) => m.cacheParameterGroupName, equal],

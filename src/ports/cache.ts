@@ -5,6 +5,8 @@ export interface CacheMember {
   nodeGroupId: string;
   role: 'primary' | 'replica' | 'unknown';
   status: string;
+  /** `redis` or `valkey`, as DescribeCacheClusters reports it for this member. */
+  engine?: string;
   engineVersion?: string;
   cacheNodeType?: string;
   cacheParameterGroupName?: string;
@@ -44,6 +46,8 @@ export type FailoverRequest =
   | { method: 'primary-cluster-id'; primaryClusterId: string };
 
 export interface ModifyRequest {
+  /** An engine switch (Redis OSS to Valkey): always with `engineVersion`. */
+  engine?: string;
   engineVersion?: string;
   cacheNodeType?: string;
   cacheParameterGroupName?: string;
@@ -97,4 +101,9 @@ export interface CachePort {
   updateActionStatus(replicationGroupId: string, serviceUpdateName: string): Promise<string | undefined>;
   /** Update actions currently in progress (or scheduling/stopping) for the group. */
   updateActionsInProgress(replicationGroupId: string): Promise<UpdateActionView[]>;
+
+  /** A cache parameter group's family (e.g. `valkey8`); undefined when no group has that name. */
+  parameterGroupFamily(name: string): Promise<string | undefined>;
+  /** The parameter group family of an engine version ElastiCache offers; undefined when it offers no such version. */
+  engineVersionFamily(engine: string, engineVersion: string): Promise<string | undefined>;
 }
