@@ -195,6 +195,7 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
 
 export function modifyRequest(step: Extract<MaintenanceStep, { elasticache: 'modify' }>) {
   return {
+    ...(step.engine ? { engine: step.engine } : {}),
     ...(step.engineVersion ? { engineVersion: step.engineVersion } : {}),
     ...(step.cacheNodeType ? { cacheNodeType: step.cacheNodeType } : {}),
     ...(step.cacheParameterGroupName ? { cacheParameterGroupName: step.cacheParameterGroupName } : {}),

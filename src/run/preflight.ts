@@ -11,6 +11,8 @@ import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 import { canaryPlacement, placementRefusal } from '../traffic/listener-rules.js';
 import { groupName } from '../traffic/drift.js';
 import { stepKey } from './maintenance-steps.js';
+import { checkEngineSwitch } from './engine-switch-preflight.js';
+import { NotAReplicationGroupError } from '../errors.js';
 import { targetGroupSettings } from './cadence.js';
 import { fleetHealth, type FleetHealth } from './fleet-health.js';
 import { requiredHealthyTargets } from './capacity.js';
@@ -43,7 +45,17 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
   // Every cache this preflight looks at, its own and those of the clusters in rotation, in one read.
   const others = ctx.plan.fleet.clusters.filter((c) => c.name !== spec.name && (weightOf(live, c.targetGroupArn) ?? 0) > 0);
   const groupIds = [spec, ...others].flatMap((c) => (c.cache ? [c.cache.replicationGroupId] : []));
-  const caches = new Map((await ctx.cache.describeMany(groupIds)).map((v) => [v.replicationGroupId, v]));
+  const described = await ctx.cache.describeMany(groupIds).catch((err: unknown) => {
+    // A serverless cache in the plan: nothing of the fleet is taken out while it names one.
+    if (err instanceof NotAReplicationGroupError) return err;
+    throw err;
+  });
+  if (described instanceof NotAReplicationGroupError) {
+    const at = ctx.clock.now();
+    const refusal = check('preflight.cache.replication-group', false, described.message, 'a replication group', described.message);
+    return { at, passed: false, reason: `${refusal.name}: ${described.message}`, originalWeight, checks: [{ ...refusal, at }] };
+  }
+  const caches = new Map(described.map((v) => [v.replicationGroupId, v]));
   const viewOf = (id: string): ReplicationGroupView => {
     const view = caches.get(id);
     if (!view) throw new Error(`describeMany returned no view of ${id}`);
@@ -206,6 +218,7 @@ async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, view: Replicati
     check('preflight.cache.update-actions', updates.length === 0, updates.length ? updates.map((u) => `${u.serviceUpdateName} ${u.status}`).join(', ') : 'none in progress', 'none in progress', `${rg} has a service update in progress (${updates.map((u) => `${u.serviceUpdateName} ${u.status}`).join(', ')})`),
   );
   await checkServiceUpdates(ctx, rg, checks);
+  await checkEngineSwitch(ctx, view, checks);
 }
 
 /**
