@@ -13,6 +13,7 @@ import { journal } from './journal.js';
 import { driftOutput, weightEvidence } from './observations.js';
 import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../cache/elasticache-evidence.js';
 import type { CacheEvent, ReplicationGroupView } from '../ports/cache.js';
+import { engineNow } from '../cache/engine-switch.js';
 import {
   backoffWithoutPrior,
   earlyMargin,
@@ -43,6 +44,8 @@ export interface StepIntent {
   signature?: string;
   /** How long the same operation took on another cluster (this run or an earlier one); absent at first. */
   expectedMs?: number;
+  /** The engine and version the members ran before a modify or a service update ("redis 7.0.7"): either may change it. */
+  engineBefore?: string;
 }
 
 type RunbookResult =
@@ -91,6 +94,7 @@ async function captureIntent(ctx: RunContext, spec: ClusterSpec, step: Maintenan
   if (previousPrimary !== undefined) intent.previousPrimary = previousPrimary;
   intent.memberIds = view.members.map((m) => m.cacheClusterId);
   intent.signature = operationSignature(step, view);
+  if (step.elasticache === 'modify' || step.elasticache === 'service-update') intent.engineBefore = engineNow(view);
   const expectedMs = await prior(ctx, spec.name, `step:${index}`, intent.signature);
   if (expectedMs !== undefined) intent.expectedMs = expectedMs;
   if (step.elasticache === 'failover' && step.method === 'primary-cluster-id') {
@@ -190,7 +194,8 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
       await ctx.cache.applyServiceUpdate(rg, step.serviceUpdateName);
       break;
   }
-  await journal(ctx, 'effect', `${spec.name}: ElastiCache ${step.elasticache} requested on ${rg}`, { cluster: spec.name, data: { step, intent } });
+  const change = step.elasticache === 'modify' && step.engine !== undefined && intent.engineBefore ? `: ${intent.engineBefore} → ${step.engine} ${step.engineVersion ?? ''}`.trimEnd() : '';
+  await journal(ctx, 'effect', `${spec.name}: ElastiCache ${step.elasticache} requested on ${rg}${change}`, { cluster: spec.name, data: { step, intent } });
 }
 
 export function modifyRequest(step: Extract<MaintenanceStep, { elasticache: 'modify' }>) {

@@ -10,6 +10,8 @@ import { baseline } from './baseline.js';
 import { check, percent } from './checks.js';
 import { clusterSpec, type RunContext } from './run-context.js';
 import type { TargetGroupSettings } from '../ports/traffic.js';
+import type { ReplicationGroupView } from '../ports/cache.js';
+import { engineNow } from '../cache/engine-switch.js';
 import { INLINE_BUDGET_MS, INLINE_STEP_MS, learn, noteWeightRead, prior, recheckAround, targetGroupSettings, weightReadDue } from './cadence.js';
 
 // "Healthy" means the cluster serves: every target healthy and as many as before, the cache on the
@@ -101,6 +103,14 @@ async function fullLook(
   if (permanent.length) return { at: now, status: 'failed', reason: permanent.map((c) => `${c.name}: ${c.message ?? c.observed}`).join('; '), checks: stamped };
   if (failed.length) return { at: now, status: 'not-yet', recheckAt: now + Math.min(step, settings.healthCheck.intervalSeconds * SECOND), reason: failed.map((c) => `${c.name}: ${c.message ?? c.observed}`).join('; '), checks: stamped };
   return { at: now, status: 'done', recheckAt: now + step, checks: stamped };
+}
+
+/** One engine and one version on every member after a service update, and the change from before it, if any. */
+function engineAfterUpdate(rg: string, view: ReplicationGroupView, before: string | undefined): Check {
+  const now = engineNow(view);
+  const uniform = new Set(view.members.map((m) => m.engine)).size === 1 && new Set(view.members.map((m) => m.engineVersion)).size === 1 && view.members.every((m) => m.engine && m.engineVersion);
+  const observed = before !== undefined && before !== now ? `${before} → ${now}` : now;
+  return check('verify.cache.engine-after-update', uniform, observed, 'one engine and version on every member', `${rg} members run ${now} after the service update`);
 }
 
 /**
@@ -199,6 +209,8 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
         const request = modifyRequest(step);
         const exactly = (wanted: string) => `"${wanted}" exactly`;
         const fields: Array<[string, string | undefined, string[], (wanted: string, live: string) => boolean, (wanted: string) => string]> = [
+          // Each member's engine as Describe reports it: a Modify response can still show the engine before.
+          ['engine', request.engine, view.members.map((m) => m.engine ?? ''), (a, b) => a === b, (wanted) => `"${wanted}" on every member`],
           // Strings, never numbers: "7.10" is not "7.1", while "7.1.0" is how AWS reports "7.1".
           ['engine-version', request.engineVersion, view.engineVersions, engineVersionMatches, describeEngineVersionRule],
           ['node-type', request.cacheNodeType, view.cacheNodeTypes, (a, b) => a === b, exactly],
@@ -209,6 +221,11 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
           const shown = live.length ? [...new Set(live)].map((v) => `"${v}"`).join(', ') : 'unknown';
           judged(check(`verify.cache.${field}`, live.length > 0 && live.every((v) => matches(wanted, v)), shown, rule(wanted), `${rg} reports ${shown}, requested "${wanted}"`));
         }
+      }
+      // A service update may change the engine (engine-major-version-update): read what every member runs now.
+      if (step.elasticache === 'service-update') {
+        const intent = await ctx.store.recall<StepIntent>(ctx.runId, stepKey(spec.name, index));
+        judged(engineAfterUpdate(rg, view, intent?.engineBefore));
       }
     }
   }
