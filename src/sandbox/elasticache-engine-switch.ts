@@ -104,6 +104,11 @@ export function crossEngineOutageMs(fromVersion: string): number {
   return compareEngineVersions(fromVersion, '5.0.6') >= 0 ? 0 : CROSS_ENGINE_FAILOVER_MS;
 }
 
+/** A scripted engineSwitchNoop is in effect for the group: a switch it is asked for runs but changes nothing. */
+export function engineSwitchIsNoop(core: WorldCore, replicationGroupId: string): boolean {
+  return core.state.events.active.some((e) => e.body.type === 'engineSwitchNoop' && e.body.replicationGroupId === replicationGroupId);
+}
+
 // ---------------------------------------------------------------- reads
 
 function maxRecords(value: number | undefined): number {

@@ -38,7 +38,7 @@ import {
 import { regionShortCode } from './arns.js';
 import { command, paginate, type CommandSpec } from './command-spec.js';
 import { opsOn } from './elasticache-ops.js';
-import { crossEngineOutageMs, engineSwitchReadCommands, parameterGroupAfterModify } from './elasticache-engine-switch.js';
+import { crossEngineOutageMs, engineSwitchIsNoop, engineSwitchReadCommands, parameterGroupAfterModify } from './elasticache-engine-switch.js';
 import { sdkError } from './sdk-errors.js';
 import type { CacheClusterState, ReplicationGroupState, ServiceUpdateState } from './state.js';
 import { compareEngineVersions, reportedEngineVersion } from './versions.js';
@@ -487,7 +487,8 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
       replicationGroupId: rg.id,
       nextAt: ends,
       ...outage,
-      changes: definedChanges(changes),
+      // engineSwitchNoop: the switch runs its course, and changes neither engine, version nor parameter group.
+      changes: changes.engine !== undefined && engineSwitchIsNoop(core, rg.id) ? {} : definedChanges(changes),
       // One operation at a time per group: a requested promotion happens when the modify ends.
       promoteTo: promoteTo !== null && !noop ? promoteTo : null,
     });

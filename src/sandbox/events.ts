@@ -28,6 +28,7 @@ function serviceOf(body: EventBody): SandboxService {
     case 'slowReads':
       return body.service;
     case 'failoverNoop':
+    case 'engineSwitchNoop':
     case 'memory':
     case 'versionReported':
     case 'replicationLag':
@@ -174,6 +175,7 @@ function start(host: EventHost, event: ScheduledEvent): void {
       scheduleTick(host, event, host.now() + body.periodMs);
       break;
     case 'failoverNoop':
+    case 'engineSwitchNoop':
     case 'apiFault':
     case 'staleReads':
     case 'replicationLag':

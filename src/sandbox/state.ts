@@ -356,6 +356,8 @@ export type ApiFaultKind = 'http500' | 'http503' | 'econnreset' | 'timeout';
 export type EventBody =
   | { type: 'manualWeight'; cluster: string; weight: number }
   | { type: 'failoverNoop'; replicationGroupId: string }
+  /** A ModifyReplicationGroup with Engine is accepted and runs, but the members keep their engine and version. */
+  | { type: 'engineSwitchNoop'; replicationGroupId: string }
   | { type: 'throttle'; service: SandboxService; rate: number }
   | { type: 'targetUnhealthy'; cluster: string; count: number }
   | { type: 'memory'; replicationGroupId: string; percent: number }

@@ -105,6 +105,7 @@ const listenerRule = z
 const eventKinds = {
   manualWeight: z.strictObject({ cluster: z.string(), weight: int(0, 999) }),
   failoverNoop: z.strictObject({ replicationGroupId: z.string() }),
+  engineSwitchNoop: z.strictObject({ replicationGroupId: z.string() }),
   throttle: z.strictObject({ service: services, rate: z.number().min(0) }),
   targetUnhealthy: z.strictObject({ cluster: z.string(), count: int(1, 1000) }),
   memory: z.strictObject({ replicationGroupId: z.string(), percent: z.number().min(0).max(100) }),
@@ -320,6 +321,7 @@ export function parseWorldFile(text: string, source = 'world file'): WorldFile {
 function bodyOf(event: WorldEvent): EventBody {
   if (event.manualWeight) return { type: 'manualWeight', ...event.manualWeight };
   if (event.failoverNoop) return { type: 'failoverNoop', ...event.failoverNoop };
+  if (event.engineSwitchNoop) return { type: 'engineSwitchNoop', ...event.engineSwitchNoop };
   if (event.throttle) return { type: 'throttle', ...event.throttle };
   if (event.targetUnhealthy) return { type: 'targetUnhealthy', ...event.targetUnhealthy };
   if (event.memory) return { type: 'memory', ...event.memory };

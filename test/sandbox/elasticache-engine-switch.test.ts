@@ -111,6 +111,16 @@ describe('Redis OSS to Valkey with ModifyReplicationGroup', () => {
   });
 });
 
+describe('engineSwitchNoop (a scripted fault)', () => {
+  it('ModifyReplicationGroup with Engine is accepted and the group goes modifying, but the members keep their engine and version', async () => {
+    const { world, elasticache } = setup({ events: [{ at: '0s', engineSwitchNoop: { replicationGroupId: 'blue-cache' } }] });
+    await elasticache.send(switchToValkey());
+    expect((await engines(elasticache)).status).toBe('modifying');
+    at(world, minutes(15));
+    expect(await engines(elasticache)).toEqual({ group: 'redis', status: 'available', members: Array(3).fill('redis 7.0.7 default.redis7') });
+  });
+});
+
 describe('the reads an engine switch needs', () => {
   it('DescribeCacheParameterGroups: the default group of every family and the world\'s own, by name or all; an unknown name is CacheParameterGroupNotFound', async () => {
     const { elasticache } = setup({ elasticache: { parameterGroups: { 'payments-valkey8': 'valkey8' } } });
