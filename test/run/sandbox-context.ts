@@ -23,6 +23,8 @@ export interface SandboxRun {
   operator: SandboxClients;
   /** Every API call quiesce made through its clients, in order: `DescribeListeners`, ... */
   calls: string[];
+  /** What each of those calls answered, in the same order (the SDK's output, `undefined` for a failed call). */
+  answers: Array<{ command: string; output: unknown }>;
 }
 
 export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', options: { clusters?: string[]; logger?: Logger; runId?: string } = {}): Promise<SandboxRun> {
@@ -32,6 +34,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
   const world = defaultWorldFromPlan(plan, file, 'world.yaml', { historyMs: HISTORY_MS });
   const logger = options.logger ?? silentLogger;
   const calls: string[] = [];
+  const answers: SandboxRun['answers'] = [];
   const conn = connectToWorld(world, plan, logger, {
     configure: (client) => {
       const stack = client.middlewareStack as unknown as {
@@ -39,8 +42,13 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
       };
       stack.add(
         (next, context) => async (args) => {
-          calls.push((context.commandName ?? 'Unknown').replace(/Command$/, ''));
-          return next(args);
+          const command = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+          calls.push(command);
+          const answer = { command, output: undefined as unknown };
+          answers.push(answer);
+          const out = await next(args);
+          answer.output = (out as { output?: unknown }).output;
+          return out;
         },
         { step: 'initialize', name: 'testCallRecorder' },
       );
@@ -67,7 +75,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
     metricsLagMs: conn.metricsLagMs,
     memory: createRunMemory(),
   };
-  return { ctx, world, clock: conn.virtual, store, operator: createSandboxClients(world, { region: plan.region, caller: 'operator' }), calls };
+  return { ctx, world, clock: conn.virtual, store, operator: createSandboxClients(world, { region: plan.region, caller: 'operator' }), calls, answers };
 }
 
 /** Runs an actor call to completion on the virtual clock, waking whatever it sleeps on as the engine would. */
