@@ -4,6 +4,8 @@ import type { ClusterSpec, MaintenanceStep, Plan } from '../plan/schema.js';
 import type { CachePort, ReplicationGroupView } from '../ports/cache.js';
 import type { ForwardConfig, TargetGroupSettings, TrafficPort } from '../ports/traffic.js';
 import { stepLabel } from '../run/machine-input.js';
+import { describeEngineChange, engineNow, engineSwitched, judgeEngineSwitch, readEngineSwitchFacts, type EngineSwitchRequest } from '../cache/engine-switch.js';
+import { NotAReplicationGroupError } from '../errors.js';
 import { rampScale, shareWeight } from '../traffic/ramp-scale.js';
 
 // What a plan would do, cluster by cluster, with the values read now. Shared by `quiesce plan` and the
@@ -30,7 +32,7 @@ export interface ClusterPreview {
     weight: number | undefined;
     healthyTargets: number;
     targets: number;
-    cache?: { status: string; engineVersions: string[]; primary?: string; automaticFailover: string };
+    cache?: { status: string; engine?: string; engineVersions: string[]; primary?: string; automaticFailover: string };
   };
   phases: PhasePreview[];
   notes: string[];
@@ -121,13 +123,20 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     settings = await live.traffic.describeTargetGroup(spec.targetGroupArn);
     const health = await live.traffic.describeTargetHealth(spec.targetGroupArn);
     const registered = health.filter((h) => h.state !== 'unused');
-    if (spec.cache) view = await live.cache.describe(spec.cache.replicationGroupId);
+    if (spec.cache) {
+      view = await live.cache.describe(spec.cache.replicationGroupId).catch((err: unknown) => {
+        // A serverless cache: the preview goes on without it, and says preflight will refuse.
+        if (!(err instanceof NotAReplicationGroupError)) throw err;
+        notes.push(`${err.message} (preflight will refuse)`);
+        return undefined;
+      });
+    }
     livePart = {
       weight,
       healthyTargets: registered.filter((h) => h.state === 'healthy').length,
       targets: registered.length,
       ...(view
-        ? { cache: { status: view.status, engineVersions: [...new Set(view.engineVersions)], ...(view.primaries['0001'] ? { primary: view.primaries['0001'] } : {}), automaticFailover: view.automaticFailover } }
+        ? { cache: { status: view.status, ...(view.engine ? { engine: view.engine } : {}), engineVersions: [...new Set(view.engineVersions)], ...(view.primaries['0001'] ? { primary: view.primaries['0001'] } : {}), automaticFailover: view.automaticFailover } }
         : {}),
     };
     if (weight === undefined) notes.push(`${spec.name}'s target group is not in the listener's forward action: preflight will refuse`);
@@ -135,6 +144,7 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     if (view && failoverMethods(plan).has('primary-cluster-id') && (view.automaticFailover !== 'disabled' || (view.multiAZ ?? 'disabled') !== 'disabled')) {
       notes.push(`${spec.cache?.replicationGroupId} has Multi-AZ with automatic failover enabled: ElastiCache refuses a promotion (primary-cluster-id), so preflight will refuse`);
     }
+    if (view) notes.push(...(await engineSwitchNotes(plan, view, live.cache)));
   }
   const w = weight ?? 1;
   const hc = settings.healthCheck;
@@ -238,6 +248,33 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
   };
 }
 
+/**
+ * What preflight will say of an engine switch on this group, read now; and the failover AWS documents for a
+ * switch from Redis OSS older than 5.0.6 ("30 to 60 seconds during DNS propagation", VersionManagement.HowTo).
+ */
+async function engineSwitchNotes(plan: Plan, view: ReplicationGroupView, cache: CachePort): Promise<string[]> {
+  const notes: string[] = [];
+  for (const step of plan.maintenance) {
+    if (!('elasticache' in step) || step.elasticache !== 'modify' || step.engine === undefined) continue;
+    const request = switchRequest(step);
+    const verdict = judgeEngineSwitch(request, await readEngineSwitchFacts(cache, view, request));
+    if (!verdict.ok) notes.push(`${view.replicationGroupId}: preflight will refuse: ${verdict.refusal}`);
+    const old = view.members.find((m) => m.engine === 'redis' && m.engineVersion !== undefined && olderThan506(m.engineVersion));
+    if (old) notes.push(`${view.replicationGroupId} runs Redis OSS ${old.engineVersion}: AWS documents a 30 to 60 second failover for a switch from before 5.0.6 (the cluster is out of rotation then)`);
+  }
+  return notes;
+}
+
+function switchRequest(step: Extract<MaintenanceStep, { elasticache: 'modify' }>): EngineSwitchRequest {
+  return { engine: step.engine, engineVersion: step.engineVersion, cacheParameterGroupName: step.cacheParameterGroupName };
+}
+
+/** Part by part, as numbers: "4.0.10" is older than "5.0.6", "5.0.10" is not. */
+function olderThan506(version: string): boolean {
+  const [a = 0, b = 0, c = 0] = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  return a < 5 || (a === 5 && b === 0 && c < 6);
+}
+
 function failoverMethods(plan: Plan): Set<string> {
   return new Set(plan.maintenance.flatMap((s) => ('elasticache' in s && s.elasticache === 'failover' ? [s.method] : [])));
 }
@@ -247,6 +284,11 @@ function serviceUpdateNames(plan: Plan): string[] {
 }
 
 function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefined): string {
+  if ('elasticache' in step && step.elasticache === 'modify' && step.engine !== undefined && view) {
+    const request = switchRequest(step);
+    if (engineSwitched(view, request)) return `${stepLabel(step)}: already ${engineNow(view)} on every member`;
+    return `${stepLabel(step)}: ${describeEngineChange(view, request)} (ApplyImmediately)`;
+  }
   if ('elasticache' in step && step.elasticache === 'modify' && step.engineVersion && view) {
     const live = [...new Set(view.engineVersions)];
     const wanted = step.engineVersion;
@@ -265,7 +307,7 @@ function stepEvidence(step: MaintenanceStep): string {
       case 'failover':
         return `primary changed, "Failover ... completed" event, group and members available, nothing pending (timeout ${formatDuration(step.timeout)})`;
       case 'modify':
-        return `status available, nothing pending, live values match the request as strings (an engine version "7.1" also accepts its patch level "7.1.N") (timeout ${formatDuration(step.timeout)})`;
+        return `status available, nothing pending, live values match the request as strings${step.engine ? ` (the engine of every member, as Describe reports it)` : ''} (an engine version "7.1" also accepts its patch level "7.1.N") (timeout ${formatDuration(step.timeout)})`;
       case 'reboot':
         return `members rebooted and available again (timeout ${formatDuration(step.timeout)})`;
       case 'service-update':
@@ -296,7 +338,9 @@ function verifyChecks(plan: Plan, spec: ClusterSpec, view: ReplicationGroupView 
     for (const step of plan.maintenance) {
       if (!('elasticache' in step)) continue;
       if (step.elasticache === 'failover') checks.push(`primary is not ${view?.primaries[step.nodeGroupId] ?? 'the primary before the failover'}`);
+      if (step.elasticache === 'modify' && step.engine) checks.push(`engine is ${step.engine} on every member`);
       if (step.elasticache === 'modify' && step.engineVersion) checks.push(`engine version is ${describeEngineVersionRule(step.engineVersion)}`);
+      if (step.elasticache === 'service-update') checks.push('one engine and version on every member (a service update may change the engine)');
       if (step.elasticache === 'modify' && step.cacheNodeType) checks.push(`node type is ${step.cacheNodeType}`);
     }
     checks.push(`memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`);

@@ -50,15 +50,17 @@ function cacheCall(entry: JournalEntry, step: Record<string, unknown>, intent: u
     if (k === 'elasticache' || k === 'timeout' || v === undefined) continue;
     request[k] = Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? `"${v}"` : String(v);
   }
+  let change: string | undefined;
   if (isRecord(intent)) {
     for (const k of ['previousPrimary', 'expectedPrimary'] as const) if (typeof intent[k] === 'string') request[k] = intent[k];
+    if (action === 'modify' && typeof step.engine === 'string' && typeof intent.engineBefore === 'string') change = `${intent.engineBefore} → ${step.engine} ${String(step.engineVersion ?? '')}`.trimEnd();
     if (Array.isArray(intent.rebootIds)) request.rebootIds = intent.rebootIds.join(', ');
   }
   const spec = plan.fleet.clusters.find((c) => c.name === entry.cluster);
   return {
     call: CACHE_CALL[key] ?? `ElastiCache ${action}`,
     changed: true,
-    cache: { operation: action, ...(spec?.cache ? { replicationGroupId: spec.cache.replicationGroupId } : {}), request },
+    cache: { operation: action, ...(spec?.cache ? { replicationGroupId: spec.cache.replicationGroupId } : {}), request, ...(change ? { change } : {}) },
   };
 }
 

@@ -83,7 +83,7 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemT
   }
   if (item.cache) {
     return {
-      headline: `${item.call} on ${item.cache.replicationGroupId ?? 'the cache'} (${item.cache.operation} requested)`,
+      headline: `${item.call} on ${item.cache.replicationGroupId ?? 'the cache'} (${item.cache.operation} requested)${item.cache.change ? `: ${item.cache.change}` : ''}`,
       tone: 'normal',
       details: Object.entries(item.cache.request).map(([k, v]) => ({ text: `${k}: ${v}`, tone: 'normal' as const })),
     };

@@ -104,7 +104,8 @@ export type TimelineItem = Base &
         /** A weight change that ramps (percent of the cluster's share) or ends a ramp, and the scale of every weight before and after. */
         ramp?: { percent: number; scaleBefore: number; scaleAfter: number };
         targets?: { before: string[]; after: string[] };
-        cache?: { operation: string; replicationGroupId?: string; request: Record<string, string> };
+        /** `change`: an engine switch, from the engine recorded before it ("redis 7.1.0 → valkey 8.0"). */
+        cache?: { operation: string; replicationGroupId?: string; request: Record<string, string>; change?: string };
       }
     | { kind: 'intent'; message: string }
     | { kind: 'checks'; cluster: string; phase: string; checks: CheckRow[] }

@@ -17,7 +17,7 @@ export function stepLabel(step: MaintenanceStep): string {
   if ('elasticache' in step) {
     if (step.elasticache === 'modify') {
       const changes = [
-        step.engineVersion && `engine ${step.engineVersion}`,
+        step.engineVersion && `engine ${step.engine ? `${step.engine} ` : ''}${step.engineVersion}`,
         step.cacheNodeType && `node type ${step.cacheNodeType}`,
         step.cacheParameterGroupName && `parameter group ${step.cacheParameterGroupName}`,
       ].filter(Boolean);
