@@ -164,6 +164,9 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
       ...(failoverMethods(plan).has('test-failover') ? ['automatic failover enabled; TestFailover budget (15 node groups / 24h) not exhausted'] : []),
       ...(failoverMethods(plan).has('primary-cluster-id') ? ['Multi-AZ and automatic failover disabled (ElastiCache refuses a promotion otherwise)'] : []),
       ...(spec.cache ? serviceUpdateNames(plan).map((name) => `service update ${name} exists and applies to the group (an update action not not-applicable or stopping)`) : []),
+      ...(spec.cache && plan.maintenance.some((s) => 'elasticache' in s && s.elasticache === 'modify' && s.engine !== undefined)
+        ? ['the engine switch is one ElastiCache accepts: a version it offers, a parameter group of that version\'s family (a custom Redis OSS group needs a Valkey one named in the step)']
+        : []),
       `forward-action stickiness shorter than drain.timeout ${formatDuration(plan.drain.timeout)}`,
       'no other rule of the load balancer forwards to its target group with a weight above 0 (weight 0 in the fleet would not stop it)',
       ...(plan.verify.canary ? ['no canary rule on the listener but this run\'s; a free rule priority ahead of every rule that could take the canary request'] : []),

@@ -47,6 +47,8 @@ describe('examples/valkey.plan.yaml', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('ElastiCache modify (engine valkey 8.0, parameter group payments-valkey8): redis 7.1.0 → valkey 8.0 (ApplyImmediately)');
     expect(r.stdout).toContain('engine is valkey on every member');
+    expect(r.stdout).toContain('cache available, engine redis "7.1.0", primary payments-blue-001');
+    expect(r.stdout).toContain('the engine switch is one ElastiCache accepts');
     expect(r.stdout).toContain('engine version is "8.0" or "8.0.N"');
   });
 
