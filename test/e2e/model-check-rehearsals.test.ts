@@ -11,14 +11,30 @@ const plans = [
   ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.plan.yaml')).map((f) => `examples/${f}`),
   ...readdirSync(join(ROOT, 'examples/seeds')).filter((f) => f.endsWith('.plan.yaml')).map((f) => `examples/seeds/${f}`),
 ].sort();
-const worlds = readdirSync(join(ROOT, 'examples/seeds')).filter((f) => f.endsWith('.world.yaml')).map((f) => `examples/seeds/${f}`).sort();
+const worlds = [
+  ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.world.yaml')).map((f) => `examples/${f}`),
+  ...readdirSync(join(ROOT, 'examples/seeds')).filter((f) => f.endsWith('.world.yaml')).map((f) => `examples/seeds/${f}`),
+].sort();
 
 const seedNumber = (file: string): string | undefined => /\/(\d{3})-[^/]+$/.exec(file)?.[1];
+/** examples/valkey-no-switch.world.yaml and examples/valkey.world.yaml go with examples/valkey.plan.yaml. */
+const examplePlanOf = (world: string): string | undefined => {
+  const m = /^examples\/([a-z0-9]+)(?:-[a-z0-9-]+)?\.world\.yaml$/.exec(world);
+  return m ? `examples/${m[1]}.plan.yaml` : undefined;
+};
 
-/** Each plan with the default world; each seed world with the plans of its seed number, else the payments example. */
+/**
+ * Each plan with the default world; each example world with the plan it is named after; each seed world
+ * with the plans of its seed number, else the payments example.
+ */
 function rehearsals(): Array<{ plan: string; world: string | undefined }> {
   const pairs: Array<{ plan: string; world: string | undefined }> = plans.map((plan) => ({ plan, world: undefined }));
   for (const world of worlds) {
+    const named = examplePlanOf(world);
+    if (named !== undefined && plans.includes(named)) {
+      pairs.push({ plan: named, world });
+      continue;
+    }
     const number = seedNumber(world);
     const matching = number === undefined ? [] : plans.filter((p) => seedNumber(p) === number);
     for (const plan of matching.length > 0 ? matching : ['examples/payments.plan.yaml']) pairs.push({ plan, world });
@@ -30,7 +46,7 @@ describe('every example and seed rehearsal fits the AWS SDK model', () => {
   it('covers every plan and every world shipped in examples/', () => {
     const all = rehearsals();
     expect(plans.length).toBeGreaterThanOrEqual(7);
-    expect(worlds.length).toBeGreaterThanOrEqual(7);
+    expect(worlds.length).toBeGreaterThanOrEqual(16);
     for (const world of worlds) expect(all.some((r) => r.world === world), world).toBe(true);
   });
 
