@@ -34,9 +34,10 @@ export async function engineVersionFamily(client: ElastiCacheClient, call: AwsCa
 }
 
 /**
- * DescribeReplicationGroups answered `err` for `id`. A serverless cache has no replication group, so AWS
- * answers ReplicationGroupNotFound for one: DescribeServerlessCaches tells the two apart, and a serverless
- * cache is refused in one line. Anything else is rethrown as it came.
+ * DescribeReplicationGroups answered `err` for `id`. A serverless cache has no replication group (it is the
+ * other deployment option: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/WhatIs.deployment.html),
+ * so AWS answers ReplicationGroupNotFound for one: DescribeServerlessCaches tells the two apart, and a
+ * serverless cache is refused in one line. Anything else is rethrown as it came.
  */
 export async function notAReplicationGroup(client: ElastiCacheClient, call: AwsCall, id: string, err: unknown): Promise<never> {
   if (!notFound(err, 'ReplicationGroupNotFound')) throw err;

@@ -2,7 +2,8 @@ import type { Check } from '../../machines/types.js';
 import { judgeEngineSwitch, readEngineSwitchFacts } from '../cache/engine-switch.js';
 import type { ReplicationGroupView } from '../ports/cache.js';
 import { modifyRequest } from './maintenance-steps.js';
-import { check, type RunContext } from './run-context.js';
+import { check } from './checks.js';
+import type { RunContext } from './run-context.js';
 
 /**
  * An engine switch the plan asks for must be one ElastiCache accepts for this group (its parameter group,

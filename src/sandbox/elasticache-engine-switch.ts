@@ -97,7 +97,10 @@ export function parameterGroupAfterModify(
  * How long the primary is out during an engine switch from `fromVersion`: "When upgrading from Redis OSS
  * 5.0.6 and above, you will experience no downtime"; from earlier versions "a failover time of 30 to 60
  * seconds during DNS propagation" (VersionManagement.HowTo). The sandbox takes the 60 s, at the end of the
- * modify; when in the modify the failover falls is not documented (unconfirmed).
+ * modify; when in the modify the failover falls is not documented (unconfirmed). A version upgrade within one
+ * engine pauses writes for a few seconds from 5.0.6 on
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/VersionManagement-upgrade-considerations.html);
+ * for a switch the cross-engine page says no downtime, and that is what is modelled.
  */
 export const CROSS_ENGINE_FAILOVER_MS = 60_000;
 export function crossEngineOutageMs(fromVersion: string): number {
@@ -186,8 +189,12 @@ function renderServerless(core: WorldCore, cache: ServerlessCacheState) {
 }
 
 /**
- * A serverless cache has no replication group (DescribeReplicationGroups answers ReplicationGroupNotFound);
- * an unknown name is ServerlessCacheNotFoundFault. Paged by MaxResults / NextToken
+ * A serverless cache is the other deployment option, not a node-based replication group
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/WhatIs.deployment.html): DescribeReplicationGroups
+ * answers ReplicationGroupNotFound for its name (the fault it declares for a name it does not know,
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeReplicationGroups.html; AWS
+ * does not say so of serverless names in words: unconfirmed). An unknown name is ServerlessCacheNotFoundFault.
+ * Paged by MaxResults / NextToken
  * (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeServerlessCaches.html).
  */
 function describeServerlessCaches(core: WorldCore, input: DescribeServerlessCachesRequest): DescribeServerlessCachesResponse {

@@ -492,6 +492,8 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
       // One operation at a time per group: a requested promotion happens when the modify ends.
       promoteTo: promoteTo !== null && !noop ? promoteTo : null,
     });
+    // An engine switch writes these too: AWS's list of ElastiCache events names none of its own
+    // (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ElastiCacheSNS.html); the wording is the sandbox's.
     core.cacheEvent('replication-group', rg.id, `Modification of replication group ${rg.id} started`);
   }
   if (promoteTo !== null && !hasModify) {
@@ -504,6 +506,9 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
       to: noop ? null : promoteTo,
     });
   }
+  // The group as it is when the call returns: a switch still shows its old Engine. AWS's API reference does
+  // not say (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ModifyReplicationGroup.html);
+  // users report the stale engine (github.com/aws-controllers-k8s/elasticache-controller/pull/188).
   return { ReplicationGroup: renderGroup(core, view(core, rg)) };
 }
 

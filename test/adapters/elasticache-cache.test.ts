@@ -36,6 +36,8 @@ interface GroupShape {
   pending?: ReplicationGroup['PendingModifiedValues'];
   /** AutomaticFailover and MultiAZ together; enabled unless said otherwise. */
   failover?: 'enabled' | 'disabled';
+  /** The group-level Engine; redis unless said otherwise. */
+  engine?: string;
 }
 
 function group(shape: GroupShape = {}): ReplicationGroup {
@@ -47,7 +49,7 @@ function group(shape: GroupShape = {}): ReplicationGroup {
     ClusterEnabled: shape.clusterEnabled ?? false,
     AutomaticFailover: shape.failover ?? 'enabled',
     MultiAZ: shape.failover ?? 'enabled',
-    Engine: 'redis',
+    Engine: shape.engine ?? 'redis',
     PendingModifiedValues: shape.pending ?? {},
     TransitEncryptionEnabled: true,
     AuthTokenEnabled: true,
@@ -358,6 +360,63 @@ describe('createElastiCacheCache: modify', () => {
     await expect(port.observeModify(RG, { engineVersion: '7.1', cacheNodeType: 'cache.r7g.large' })).resolves.toMatchObject({
       status: 'complete',
     });
+  });
+});
+
+// A Redis OSS to Valkey switch: Engine sent with its version, judged on every member's Engine and
+// EngineVersion as Describe reports them (never on the Modify response), no second Modify once the engine
+// is live or on its way.
+describe('createElastiCacheCache: engine switch', () => {
+  const toValkey = { engine: 'valkey', engineVersion: '8.0' } as const;
+  const onValkey = { Engine: 'valkey', EngineVersion: '8.0.1' };
+
+  it("reads each member's engine from DescribeCacheClusters", async () => {
+    world({}, { [P1]: { EngineVersion: '7.1.0' }, [P2]: onValkey });
+    const view = await makePort().port.describe(RG);
+    expect(view.members.map((m) => `${m.engine} ${m.engineVersion}`)).toEqual(['redis 7.1.0', 'valkey 8.0.1']);
+  });
+
+  it('sends Engine with its version (and the Valkey parameter group) in one ModifyReplicationGroup, ApplyImmediately', async () => {
+    world();
+    ec.on(ModifyReplicationGroupCommand).resolves({});
+    await makePort().port.modify(RG, { ...toValkey, cacheParameterGroupName: 'payments-valkey8' });
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 1);
+    expect(ec).toHaveReceivedCommandWith(ModifyReplicationGroupCommand, {
+      ReplicationGroupId: RG,
+      Engine: 'valkey',
+      EngineVersion: '8.0',
+      CacheParameterGroupName: 'payments-valkey8',
+      ApplyImmediately: true,
+    });
+  });
+
+  it('sends nothing when every member already runs Valkey at the requested version, or is being switched to it (a resumed run)', async () => {
+    world({}, { [P1]: onValkey, [P2]: onValkey });
+    await makePort().port.modify(RG, toValkey);
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
+
+    ec.reset();
+    const switching = { CacheClusterStatus: 'modifying', PendingModifiedValues: { EngineVersion: '8.0' } };
+    world({ status: 'modifying' }, { [P1]: switching, [P2]: switching });
+    await makePort().port.modify(RG, { ...toValkey, cacheParameterGroupName: 'payments-valkey8' });
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 0);
+  });
+
+  it('sends the switch when the version matches but the engine does not (a Redis OSS group never reports 8.0, but the engine decides)', async () => {
+    world({}, { [P1]: { EngineVersion: '8.0.1' }, [P2]: { EngineVersion: '8.0.1' } });
+    ec.on(ModifyReplicationGroupCommand).resolves({});
+    await makePort().port.modify(RG, toValkey);
+    expect(ec).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 1);
+  });
+
+  it('is complete only when every member reports valkey at the version, whatever the group-level Engine says', async () => {
+    world({ engine: 'redis' }, { [P1]: onValkey, [P2]: onValkey });
+    await expect(makePort().port.observeModify(RG, toValkey)).resolves.toMatchObject({ status: 'complete' });
+
+    ec.reset();
+    world({ engine: 'valkey' }, { [P1]: onValkey, [P2]: { EngineVersion: '7.1.0' } });
+    const settledOnRedis = await makePort().port.observeModify(RG, toValkey);
+    expect(settledOnRedis).toMatchObject({ status: 'failed', reason: `modification settled with engine requested "valkey", live ${P2}="redis"; engine version requested "8.0", live ${P2}="7.1.0"` });
   });
 });
 

@@ -3,7 +3,7 @@ import { runPreflight } from '../../src/run/preflight.js';
 import { sandboxRun } from './sandbox-context.js';
 
 // What ElastiCache would refuse of a Redis OSS to Valkey switch is refused before the cluster leaves
-// rotation, in one line with AWS's reason; and a serverless cache named as a replication group likewise.
+// rotation, in one line with AWS's reason.
 
 const toValkey = (extra: Record<string, unknown> = {}) => ({ maintenance: [{ elasticache: 'modify', engine: 'valkey', engineVersion: '8.0', ...extra }] });
 const checkNamed = (out: Awaited<ReturnType<typeof runPreflight>>, name: string) => out.checks!.find((c) => c.name === name);
@@ -45,17 +45,5 @@ describe('preflight of an engine switch', () => {
   it('a group already on Valkey at the version passes with nothing to switch (a resumed or repeated run)', async () => {
     const out = await runPreflight((await sandboxRun(toValkey(), 'defaults:\n  cache: { engine: valkey, engineVersion: "8.0" }\n')).ctx, 'blue');
     expect(checkNamed(out, 'preflight.cache.engine-switch')).toMatchObject({ ok: true, observed: 'already valkey 8.0.1 on every member' });
-  });
-});
-
-describe('a serverless cache named as a replication group', () => {
-  it('is refused before anything changes, in one line, whichever cluster names it', async () => {
-    const { ctx, calls } = await sandboxRun(toValkey(), 'clusters:\n  green:\n    cache: { serverless: true }\n');
-    for (const cluster of ['blue', 'green']) {
-      const out = await runPreflight(ctx, cluster);
-      expect(out.passed).toBe(false);
-      expect(out.reason).toBe('preflight.cache.replication-group: payments-green is a serverless cache: it has no replication group to maintain');
-    }
-    expect(calls).toContain('DescribeServerlessCaches');
   });
 });

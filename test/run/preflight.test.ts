@@ -207,3 +207,15 @@ describe('runPreflight', () => {
     expect(out.originalWeight).toBe(1);
   });
 });
+
+describe('a serverless cache named as a replication group', () => {
+  it('is refused before anything changes, in one line, whichever cluster names it', async () => {
+    const { ctx, calls } = await sandboxRun({}, 'clusters:\n  green:\n    cache: { serverless: true }\n');
+    for (const cluster of ['blue', 'green']) {
+      const out = await runPreflight(ctx, cluster);
+      expect(out.passed).toBe(false);
+      expect(out.reason).toBe('preflight.cache.replication-group: payments-green is a serverless cache: it has no replication group to maintain');
+    }
+    expect(calls).toContain('DescribeServerlessCaches');
+  });
+});

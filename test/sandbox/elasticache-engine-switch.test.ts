@@ -4,6 +4,7 @@ import {
   DescribeCacheClustersCommand,
   DescribeCacheEngineVersionsCommand,
   DescribeCacheParameterGroupsCommand,
+  DescribeEventsCommand,
   DescribeReplicationGroupsCommand,
   DescribeServerlessCachesCommand,
   DescribeServiceUpdatesCommand,
@@ -63,6 +64,17 @@ describe('Redis OSS to Valkey with ModifyReplicationGroup', () => {
 
     at(world, minutes(15));
     expect(await engines(elasticache)).toEqual({ group: 'valkey', status: 'available', members: Array(3).fill('valkey 8.0.1 default.valkey8') });
+  });
+
+  it('writes the events of any modify, started and completed with what changed: AWS lists none of its own for a switch', async () => {
+    const { world, elasticache } = setup();
+    await elasticache.send(switchToValkey());
+    at(world, minutes(15));
+    const events = (await elasticache.send(new DescribeEventsCommand({ SourceIdentifier: 'blue-cache', SourceType: 'replication-group', Duration: 60 }))).Events ?? [];
+    expect(events.map((e) => e.Message).sort()).toEqual([
+      'Modification of replication group blue-cache completed (engine valkey, engineVersion 8.0, parameterGroup default.valkey8)',
+      'Modification of replication group blue-cache started',
+    ]);
   });
 
   it('from Redis OSS 5.0.6 or later the cache serves throughout; from an older version the primary is out for a minute at the end', async () => {
