@@ -19,6 +19,7 @@ const ARGS: Record<string, unknown[]> = {
   AwsCallError: [{ service: 'ELBv2', operation: 'DescribeRules', resource: 'r', code: 'Throttling', classification: 'throttled', attempts: 1, awsMessage: 'm' }],
   BudgetExhaustedError: [{ service: 'ELBv2', operation: 'DescribeRules', resource: 'r', code: 'Throttling', classification: 'throttled', attempts: 1, awsMessage: 'm', budgetMs: 1, elapsedMs: 1 }],
   RefusedError: ['m'],
+  NotAReplicationGroupError: ['m'],
   ConfigError: ['m'],
   UnexpectedResponseError: ['m'],
   RunbookStepError: ['m'],
