@@ -50,6 +50,11 @@ describe('the machines’ view of a plan', () => {
     ]);
   });
 
+  it('an engine switch is labelled with the engine it switches to', () => {
+    const step = planSchema.parse(planDoc({ maintenance: [{ elasticache: 'modify', engine: 'valkey', engineVersion: '8.0', cacheParameterGroupName: 'pg-valkey8' }] })).maintenance[0]!;
+    expect(stepLabel(step)).toBe('ElastiCache modify (engine valkey 8.0, parameter group pg-valkey8)');
+  });
+
   it("a step's timeout is its own; an http step's includes its poll; an approval has none", () => {
     const input = clusterMachineInput(plan, 'green');
     expect(input.steps.map((s) => s.timeoutMs)).toEqual([20 * MINUTE, 60 * MINUTE, 5 * MINUTE, 30 * MINUTE, 120 * MINUTE, 10 * MINUTE, 20_000 + 5 * MINUTE, 30_000, 0, 0]);
