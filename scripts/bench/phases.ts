@@ -118,11 +118,19 @@ export function quiesceObservations(plan: Plan, journal: JournalEntry[], tap: Ta
       return at;
     };
 
-    // Every change of this cluster's weight that quiesce sent, in order.
+    // Every change of this cluster's weight that quiesce sent while the cluster was in flight, in order.
+    // Outside that window its weight moves only as another cluster's ramp rescales the whole forward
+    // action (1/1/1 ramps at 100/50/100): those writes are the other cluster's, read back as its ramp step.
     let weight = initialWeights[spec.targetGroupArn] ?? 1;
     const weightSets: Array<{ at: number; weight: number }> = [];
+    const inFlightFrom = transitions[0]?.at ?? Infinity;
+    const inFlightTo = transitions.at(-1)?.at ?? -Infinity;
     for (const call of tap) {
       if (call.caller !== 'quiesce' || !isWeightCall(call)) continue;
+      if (call.at < inFlightFrom || call.at > inFlightTo) {
+        weight = weightsIn(call)[spec.targetGroupArn] ?? weight;
+        continue;
+      }
       const w = weightsIn(call)[spec.targetGroupArn];
       if (w === undefined || w === weight) continue;
       weight = w;
