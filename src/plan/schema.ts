@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { DURATION_JSON_PATTERN, parseDuration } from '../duration.js';
+import { placeholderTexts, unknownPlaceholderMessage, unknownPlaceholders } from '../runbook/placeholders.js';
 import { checkElbArn, elbArnPattern, listenerOfRule, parseArn, type ElbResourceType } from './arn.js';
 
 // The plan file schema. Strict everywhere: an unknown key is a typo until proven otherwise
@@ -443,6 +444,13 @@ function planRules(allowances: PlanAllowances) {
 
     if (plan.drain.minimum > plan.drain.timeout) at(['drain', 'minimum'], 'is longer than drain.timeout');
     if (plan.verify.stableFor >= plan.verify.timeout) at(['verify', 'stableFor'], 'must be shorter than verify.timeout');
+
+    plan.maintenance.forEach((step, i) => {
+      for (const { path, text } of placeholderTexts(step)) {
+        const unknown = unknownPlaceholders(text);
+        if (unknown.length) at(['maintenance', i, ...path], unknownPlaceholderMessage(unknown));
+      }
+    });
 
     const usesCache = plan.maintenance.some((s) => 'elasticache' in s);
     if (usesCache) {

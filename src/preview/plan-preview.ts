@@ -6,6 +6,8 @@ import type { ForwardConfig, TargetGroupSettings, TrafficPort } from '../ports/t
 import { stepLabel } from '../run/machine-input.js';
 import { describeEngineChange, engineNow, engineSwitched, judgeEngineSwitch, readEngineSwitchFacts, type EngineSwitchRequest } from '../cache/engine-switch.js';
 import { NotAReplicationGroupError } from '../errors.js';
+import { fillStep, placeholderValues, type StepClusterValues } from '../runbook/placeholders.js';
+import { redactUrl } from '../runbook/redaction.js';
 import { rampScale, shareWeight } from '../traffic/ramp-scale.js';
 
 // What a plan would do, cluster by cluster, with the values read now. Shared by `quiesce plan` and the
@@ -119,10 +121,12 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
   let settings: Pick<TargetGroupSettings, 'deregistrationDelaySeconds' | 'healthCheck'> = DEFAULT_TG;
   let view: ReplicationGroupView | undefined;
   let livePart: ClusterPreview['live'];
+  let targets: StepClusterValues['targets'] | undefined;
   if (live) {
     settings = await live.traffic.describeTargetGroup(spec.targetGroupArn);
     const health = await live.traffic.describeTargetHealth(spec.targetGroupArn);
     const registered = health.filter((h) => h.state !== 'unused');
+    targets = registered.map((h) => h.target);
     if (spec.cache) {
       view = await live.cache.describe(spec.cache.replicationGroupId).catch((err: unknown) => {
         // A serverless cache: the preview goes on without it, and says preflight will refuse.
@@ -207,7 +211,7 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
 
   phases.push({
     phase: 'maintain',
-    changes: plan.maintenance.map((step, i) => `${i + 1}. ${describeStep(step, view)}`),
+    changes: plan.maintenance.map((step, i) => `${i + 1}. ${describeStep(step, view, stepValues(spec, view, targets))}`),
     checks: plan.maintenance.map((step, i) => `${i + 1}. ${stepEvidence(step)}`),
     estimateMs: plan.maintenance.reduce((n, s) => n + stepEstimate(s, timings), 0),
     basis: timings.source,
@@ -286,7 +290,34 @@ function serviceUpdateNames(plan: Plan): string[] {
   return [...new Set(plan.maintenance.flatMap((s) => ('elasticache' in s && s.elasticache === 'service-update' ? [s.serviceUpdateName] : [])))];
 }
 
-function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefined): string {
+/**
+ * A step's placeholders as this cluster's run fills them: the run id is not known before the run, and the
+ * targets and cache endpoint only when read live.
+ */
+function stepValues(spec: ClusterSpec, view: ReplicationGroupView | undefined, targets: StepClusterValues['targets'] | undefined): Record<string, string> {
+  const values = placeholderValues({
+    runId: 'RUN-ID', // not known before the run; uppercase so a URL shows it unencoded
+    cluster: spec.name,
+    targetGroupArn: spec.targetGroupArn,
+    targets: targets ?? [],
+    replicationGroupId: spec.cache?.replicationGroupId,
+    cacheEndpoint: view?.primaryEndpoint ? `${view.primaryEndpoint.address}:${view.primaryEndpoint.port}` : undefined,
+  });
+  if (!targets) values.targets = 'TARGETS-READ-AT-RUN-TIME';
+  if (spec.cache && !view?.primaryEndpoint) values.cacheEndpoint = 'CACHE-ENDPOINT-READ-AT-RUN-TIME';
+  return values;
+}
+
+function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefined, values: Record<string, string>): string {
+  // A step named in the plan keeps its name; the exact argv or URL this cluster runs follows it.
+  if ('command' in step) {
+    const argv = fillStep(step, values as ReturnType<typeof placeholderValues>).command;
+    return `${step.name ? `${step.name}: ` : ''}command ${argv.map(shellQuote).join(' ')}`;
+  }
+  if ('http' in step) {
+    const filled = fillStep(step, values as ReturnType<typeof placeholderValues>).http;
+    return `${step.name ? `${step.name}: ` : ''}${filled.method} ${redactUrl(filled.url)}${filled.poll ? `, then poll ${redactUrl(filled.poll.url)}` : ''}`;
+  }
   if ('elasticache' in step && step.elasticache === 'modify' && step.engine !== undefined && view) {
     const request = switchRequest(step);
     if (engineSwitched(view, request)) return `${stepLabel(step)}: already ${engineNow(view)} on every member`;
@@ -354,4 +385,9 @@ function verifyChecks(plan: Plan, spec: ClusterSpec, view: ReplicationGroupView 
     checks.push(`${c.requests} canary requests through the load balancer (${c.headerName} header rule, weight still 0) return ${c.expectStatus}`);
   }
   return checks;
+}
+
+/** An argv word as a reader would type it: quoted only when it holds something a shell would split or expand. */
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

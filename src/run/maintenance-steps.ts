@@ -6,6 +6,8 @@ import type { ClusterSpec, MaintenanceStep } from '../plan/schema.js';
 import { runCommandStep, type CommandStepResult } from '../runbook/command-step.js';
 import { runHttpStep, type HttpStepResult } from '../runbook/http-step.js';
 import { redactHeaders } from '../runbook/redaction.js';
+import { fillStep, placeholderValues, stepEnvironment } from '../runbook/placeholders.js';
+import { stepClusterValues } from './step-values.js';
 import type { Check } from '../../machines/types.js';
 import { check } from './checks.js';
 import { clusterSpec, type RunContext } from './run-context.js';
@@ -151,6 +153,12 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
   // A command or webhook acts in the real world, so its timeout and poll interval are real time, even in a
   // sandbox rehearsal whose virtual clock would otherwise race ahead while the process runs.
   const deps = { logger: ctx.logger, clock: systemClock };
+  if ('command' in step || 'http' in step) {
+    // The step as it runs for this cluster: its placeholders filled, a command told its cluster in QUIESCE_*.
+    const values = await stepClusterValues(ctx, spec);
+    step = fillStep(step, placeholderValues(values));
+    if ('command' in step) step = { ...step, env: { ...step.env, ...stepEnvironment(values) } };
+  }
   if ('command' in step) {
     const result = await runCommandStep({ argv: step.command, timeout: step.timeout, ...(step.cwd ? { cwd: step.cwd } : {}), ...(step.env ? { env: step.env } : {}) }, deps);
     await ctx.store.remember<RunbookResult>(ctx.runId, resultKey(spec.name, index), async () => ({ kind: 'command', result }));

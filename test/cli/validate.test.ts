@@ -25,6 +25,15 @@ describe('quiesce validate', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('exits 2 in one line for an unknown placeholder in a runbook step', async () => {
+    const file = join(dir, 'placeholder.yaml');
+    writeFileSync(file, readFileSync('examples/runbook.plan.yaml', 'utf8').replace(`command: ["node", "-e", "console.log('patched')"]`, 'command: ["./patch.sh", "{clusterName}"]'));
+    const r = await runCli(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/placeholder\.yaml:\d+: maintenance\[0\]\.command\[1\]: unknown placeholder \{clusterName\}; known: \{runId\}/);
+  });
+
   it('exits 2 for more than 5 clusters behind one forward action, naming the ALB quota in one line', async () => {
     const example = readFileSync('examples/payments.plan.yaml', 'utf8');
     const extra = ['c4', 'c5', 'c6']

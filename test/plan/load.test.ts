@@ -172,3 +172,22 @@ function withClusters(count: number): string {
   ]).flat();
   return edit('      cache: { replicationGroupId: payments-gray }\n', `      cache: { replicationGroupId: payments-gray }\n${extra.map((l) => `${l}\n`).join('')}`);
 }
+
+describe('runbook placeholders in a plan', () => {
+  it('accepts known placeholders in argv, url, headers and body', () => {
+    const plan = parsePlan(
+      edit('  - elasticache: failover', `  - command: ["./patch.sh", "--cluster", "{cluster}", "--tg={targetGroupArn}"]
+  - http: { url: "https://hooks.example.com/patch/{cluster}", headers: { X-Run: "{runId}" }, body: '{"targets": "{targets}"}' }
+  - elasticache: failover`),
+      'plan.yaml',
+    );
+    expect(plan.maintenance[0]).toMatchObject({ command: ['./patch.sh', '--cluster', '{cluster}', '--tg={targetGroupArn}'] });
+  });
+
+  it('refuses an unknown placeholder in one line naming the step field and the known names', () => {
+    const e = rejects(edit('  - elasticache: failover', '  - command: ["./patch.sh", "{clustr}"]\n  - elasticache: failover'));
+    expect(e.message).toMatch(/^plan\.yaml:\d+: maintenance\[0\]\.command\[1\]: unknown placeholder \{clustr\}; known: \{runId\}, \{cluster\}, \{targetGroupArn\}/);
+    const h = rejects(edit('  - elasticache: failover', '  - http: { url: "https://h.example.com/{tg}" }\n  - elasticache: failover'));
+    expect(h.message).toMatch(/maintenance\[0\]\.http\.url: unknown placeholder \{tg\}/);
+  });
+});

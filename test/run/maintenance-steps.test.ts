@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModifyReplicationGroupResult } from '@aws-sdk/client-elasticache';
@@ -37,6 +37,23 @@ describe('runbook steps across a restart', () => {
     const runs = (await ctx.store.readJournal(ctx.runId)).filter((e) => e.message.startsWith('blue: command node'));
     expect(runs).toHaveLength(1);
     expect((await observeStep(ctx, { cluster: 'blue', stepIndex: 0, startedAt: ctx.clock.now() })).status).toBe('done');
+  });
+
+  it('a command knows its cluster: placeholders in its argv and QUIESCE_* variables, targets as saved before the drain', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'quiesce-step-')), 'seen.json');
+    const script = `require('node:fs').writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('QUIESCE_'))) }))`;
+    const run = await sandboxRun({ maintenance: [{ command: ['node', '-e', script, out, '--cluster={cluster}', '{targetGroupArn}', '{replicationGroupId}', '{{literal}}'] }] });
+    const { ctx } = run;
+    await takeOut(run, 'green');
+    await startStep(ctx, { cluster: 'green', stepIndex: 0 });
+    const seen = JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> };
+    const green = ctx.plan.fleet.clusters.find((c) => c.name === 'green')!;
+    expect(seen.argv).toEqual(['--cluster=green', green.targetGroupArn, green.cache!.replicationGroupId, '{literal}']);
+    expect(seen.env).toMatchObject({ QUIESCE_RUN_ID: ctx.runId, QUIESCE_CLUSTER: 'green', QUIESCE_TARGET_GROUP_ARN: green.targetGroupArn, QUIESCE_REPLICATION_GROUP_ID: green.cache!.replicationGroupId });
+    expect(seen.env.QUIESCE_CACHE_ENDPOINT).toMatch(/^[a-z0-9.-]+:6379$/);
+    const targets = JSON.parse(seen.env.QUIESCE_TARGETS!) as Array<{ id: string; port: number }>;
+    expect(targets.map((t) => t.id)).toEqual((await ctx.traffic.listTargets(green.targetGroupArn)).map((t) => t.id));
+    expect(targets.length).toBe(3);
   });
 
   it('journals the step with secret-looking env and header values masked', async () => {
