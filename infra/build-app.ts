@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { App, type AppProps } from 'aws-cdk-lib';
 import { ConfigError } from '../src/errors.js';
-import { loadDeployedPlan, stackEnvironment, type DeployedPlan } from './deployed-plan.js';
+import { loadDeployedPlan, refuseLocalOnlySteps, stackEnvironment, type DeployedPlan } from './deployed-plan.js';
 import { DEFAULT_PLANS_DIR, EXAMPLE_PLAN } from './paths.js';
 import type { HandlerNetwork } from './constructs/handler-network.js';
 import { QuiesceStack, type QuiesceStackProps } from './quiesce-stack.js';
@@ -43,6 +43,7 @@ export interface BuildAppOptions {
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: QuiesceStack } {
   const app = new App(options.appProps);
   const plans = options.plans ?? resolvePlanFiles(app.node.tryGetContext('plans')).map(loadDeployedPlan);
+  refuseLocalOnlySteps(plans);
   const env = stackEnvironment(plans, process.env.CDK_DEFAULT_ACCOUNT);
   const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;

@@ -72,3 +72,19 @@ export function stackEnvironment(plans: readonly DeployedPlan[], fallbackAccount
 function describe(groups: Map<string, string[]>): string {
   return [...groups].map(([key, sources]) => `${key} (${sources.join(', ')})`).join('; ');
 }
+
+/**
+ * The deployed engine runs in Lambda: it cannot run the operator's scripts, so a plan with a `command` step
+ * would hold every cluster at its first step. Refused at synth, in one line naming the step.
+ */
+export function refuseLocalOnlySteps(plans: readonly DeployedPlan[]): void {
+  for (const { plan, source } of plans) {
+    const index = plan.maintenance.findIndex((s) => 'command' in s);
+    if (index === -1) continue;
+    const step = plan.maintenance[index]!;
+    const named = step.name ? ` ("${step.name}")` : '';
+    throw new ConfigError(
+      `${source}: maintenance[${index}]${named} is a command step, which the deployed engine (Lambda) cannot run; run the script on the instances with an ssm step (e.g. ssm: AWS-RunShellScript) or run this plan from the CLI`,
+    );
+  }
+}

@@ -2,7 +2,7 @@
 // Types only: the machine stays pure and the edge can be swapped (AWS, sandbox, tests).
 import type { Check, Drift, DrainMode, Millis, TargetRef } from './types.js';
 
-export type StepKind = 'elasticache' | 'command' | 'http' | 'approval';
+export type StepKind = 'elasticache' | 'command' | 'http' | 'ssm' | 'ecs' | 'approval';
 
 export interface ClusterMachineInput {
   name: string;

@@ -4,13 +4,14 @@
 // read actions that AWS does not scope by resource get "*".
 import { CANARY_RULE_TAG } from '../ports/traffic.js';
 import { parseArn } from './arn.js';
-import type { MaintenanceStep, Plan } from './schema.js';
+import { fillStep, placeholderValues } from '../runbook/placeholders.js';
+import type { ClusterSpec, EcsStep, MaintenanceStep, Plan, SsmStep } from './schema.js';
 
 export interface PermissionStatement {
   actions: string[];
   resources: string[];
   /** IAM condition block, when resources alone cannot scope the action narrowly enough. */
-  conditions?: Record<string, Record<string, string>>;
+  conditions?: Record<string, Record<string, string | string[]>>;
   /** Why quiesce needs it, in words a reviewer can check against the plan. */
   reason: string;
 }
@@ -127,9 +128,74 @@ function addPlan(out: StatementSet, plan: Plan, account: string): void {
     }
   }
 
+  for (const step of steps) {
+    if ('ssm' in step) addSsmStep(out, plan, step, partition, account);
+    if ('ecs' in step) addEcsStep(out, plan, step, partition, account);
+  }
+
   const secretId = plan.verify.redis?.authTokenSecretId;
   if (secretId) {
     out.add(['secretsmanager:GetSecretValue'], [secretArn(secretId, partition, region, account)], 'verify.redis: read the Redis AUTH token');
+  }
+}
+
+/** A step as it runs for one cluster: placeholders known before the run filled (the run id and targets are not). */
+function forCluster<S extends SsmStep | EcsStep>(step: S, spec: ClusterSpec): S {
+  return fillStep(step, placeholderValues({ runId: '*', cluster: spec.name, targetGroupArn: spec.targetGroupArn, targets: [], replicationGroupId: spec.cache?.replicationGroupId ?? '' }));
+}
+
+/**
+ * SSM Run Command. SendCommand is authorized on the document and on each instance, so each gets its own
+ * statement: a tag condition on the instances must not apply to the document, which carries no such tag.
+ * An AWS-owned document's ARN has no account. The instances: the ids named in the step, or those carrying
+ * the step's tags (condition ssm:resourceTag/<key>, as in "Restricting Run Command access based on tags",
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html), or, by
+ * default, the cluster's targets: known only when the run saves them, so every instance of the plan's
+ * account and region (never "*").
+ */
+function addSsmStep(out: StatementSet, plan: Plan, step: SsmStep, partition: string, account: string): void {
+  const region = plan.region;
+  const document = step.ssm.startsWith('arn:')
+    ? step.ssm
+    : `arn:${partition}:ssm:${region}:${step.ssm.startsWith('AWS-') || step.ssm.startsWith('AWSEC2-') ? '' : account}:document/${step.ssm}`;
+  out.add(['ssm:SendCommand'], [document], `ssm ${step.ssm}: run the document (SendCommand authorizes the document and each instance)`);
+  const instance = (id: string) => `arn:${partition}:ec2:${region}:${account}:instance/${id}`;
+  const allInstances = instance('*');
+  const reason = `ssm ${step.ssm}: send the command to the cluster's instances, and cancel it on an abort`;
+  for (const spec of plan.fleet.clusters) {
+    const targets = forCluster(step, spec).targets;
+    if (targets && 'instanceIds' in targets) {
+      out.add(['ssm:SendCommand', 'ssm:CancelCommand'], targets.instanceIds.map(instance), `${reason} (instance ids named in the step)`);
+    } else if (targets && 'tags' in targets) {
+      for (const [key, values] of Object.entries(targets.tags)) {
+        out.add(['ssm:SendCommand', 'ssm:CancelCommand'], [allInstances], `${reason} (instances tagged ${key})`, { StringEquals: { [`ssm:resourceTag/${key}`]: values } });
+      }
+    } else {
+      out.add(['ssm:SendCommand', 'ssm:CancelCommand'], [allInstances], `${reason} (the cluster's targets, known only when the run saves them: every instance of the account in ${region})`);
+    }
+  }
+  out.add(
+    ['ssm:ListCommands', 'ssm:ListCommandInvocations', 'ssm:GetCommandInvocation'],
+    ['*'],
+    'ssm: read the command and each invocation back (status and output); these reads do not support resource-level permissions',
+  );
+}
+
+/**
+ * ECS deployments: UpdateService and DescribeServices on each cluster's service; the running tasks are
+ * listed (ListTasks, scoped to the ECS cluster by the ecs:cluster condition) and described (tasks of that
+ * ECS cluster).
+ */
+function addEcsStep(out: StatementSet, plan: Plan, step: EcsStep, partition: string, account: string): void {
+  const region = plan.region;
+  for (const spec of plan.fleet.clusters) {
+    const filled = forCluster(step, spec);
+    const ecsCluster = filled.cluster.startsWith('arn:') ? filled.cluster.replace(/^.*:cluster\//, '') : filled.cluster;
+    const clusterArn = `arn:${partition}:ecs:${region}:${account}:cluster/${ecsCluster}`;
+    const service = `arn:${partition}:ecs:${region}:${account}:service/${ecsCluster}/${filled.service}`;
+    out.add(['ecs:UpdateService', 'ecs:DescribeServices'], [service], 'ecs deploy: update the service and read its deployments back');
+    out.add(['ecs:DescribeTasks'], [`arn:${partition}:ecs:${region}:${account}:task/${ecsCluster}/*`], "ecs deploy: read the running tasks' task definition and images (the identity gate)");
+    out.add(['ecs:ListTasks'], [`arn:${partition}:ecs:${region}:${account}:container-instance/${ecsCluster}/*`], 'ecs deploy: list the service\'s running tasks', { ArnEquals: { 'ecs:cluster': clusterArn } });
   }
 }
 

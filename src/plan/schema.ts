@@ -176,6 +176,56 @@ const httpStep = z.strictObject({
   name: optionalString(),
 });
 
+/** An SSM parameter value or tag value: a list of strings, as SendCommand takes them. */
+const stringList = () => z.array(z.string()).check(z.minLength(1));
+const concurrency = (what: string) =>
+  regex(/^([1-9]\d{0,3}|0|(100|[1-9]?\d)%)$/, `must be a count such as "10" or a percentage such as "25%" (${what}, as SSM takes it)`);
+
+/**
+ * SSM Run Command on the cluster's instances: SendCommand of a document with its parameters. Without
+ * `targets`, the instances are the cluster's targets as saved before the drain.
+ */
+const ssmStep = z.strictObject({
+  ssm: regex(/^(arn:[^\s]+|[A-Za-z0-9_.:/-]{3,128})$/, 'must be an SSM document name such as AWS-RunPatchBaseline, or its ARN'),
+  name: optionalString(),
+  documentVersion: z.optional(regex(/^(\$DEFAULT|\$LATEST|[0-9]+)$/, 'must be $DEFAULT, $LATEST or a version number')),
+  parameters: z.optional(z.record(z.string(), stringList())),
+  targets: z.optional(
+    z.union([
+      z.strictObject({ instanceIds: z.array(regex(/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17}|\{[A-Za-z]+\})$/, 'must be an instance id such as i-0abc12345678def90')).check(z.minLength(1), z.maxLength(50)) }),
+      z.strictObject({ tags: z.record(z.string().check(z.minLength(1)), stringList()) }),
+    ]),
+  ),
+  maxConcurrency: z._default(concurrency('maxConcurrency'), '50'),
+  maxErrors: z._default(concurrency('maxErrors'), '0'),
+  /** SendCommand TimeoutSeconds: how long SSM tries to deliver the command to an instance that does not answer. */
+  deliveryTimeout: z._default(duration('delivery timeout'), 600_000),
+  timeout: timeout('60m'),
+});
+
+/** An ECS service deployment: UpdateService with a task definition, or a forced new deployment of the current one. */
+const ecsStep = z
+  .strictObject({
+    ecs: z.literal('deploy', { error: 'must be "deploy" (UpdateService)' }),
+    name: optionalString(),
+    /** The ECS cluster (name or ARN); placeholders allowed, e.g. "payments-{cluster}". */
+    cluster: z.string().check(z.minLength(1)),
+    service: z.string().check(z.minLength(1)),
+    /** family:revision or a task definition ARN with its revision: the identity gate needs the exact revision. */
+    taskDefinition: z.optional(
+      regex(/^(arn:[^\s]+:task-definition\/[A-Za-z0-9_{}-]+:\d+|[A-Za-z0-9_{}-]{1,255}:\d+)$/, 'must be family:revision such as "payments-api:42" (or its ARN): a family alone would deploy whatever revision is latest'),
+    ),
+    /** The image every running task must run, as a string (a tag "1.20" never matches "1.2"). */
+    image: z.optional(z.string({ error: 'must be a quoted string such as "123456789012.dkr.ecr.us-east-1.amazonaws.com/payments:1.20"' }).check(z.minLength(1))),
+    forceNewDeployment: z._default(z.boolean(), false),
+    timeout: timeout('30m'),
+  })
+  .check(
+    z.refine((s) => s.taskDefinition !== undefined || s.forceNewDeployment, {
+      message: 'must give taskDefinition, or forceNewDeployment: true to redeploy the current one',
+    }),
+  );
+
 const approvalStep = z.strictObject({
   approval: z.union([z.string(), z.strictObject({ message: optionalString() })]),
   name: optionalString(),
@@ -189,6 +239,8 @@ export const STEP_SCHEMAS = {
   'elasticache:service-update': serviceUpdateStep,
   command: commandStep,
   http: httpStep,
+  ssm: ssmStep,
+  'ecs:deploy': ecsStep,
   approval: approvalStep,
 } as const;
 
@@ -199,6 +251,8 @@ export type ServiceUpdateStep = z.output<typeof serviceUpdateStep>;
 export type CommandStep = z.output<typeof commandStep>;
 export type HttpStep = z.output<typeof httpStep>;
 export type ApprovalStep = z.output<typeof approvalStep>;
+export type SsmStep = z.output<typeof ssmStep>;
+export type EcsStep = z.output<typeof ecsStep>;
 export type MaintenanceStep =
   | FailoverStep
   | ModifyStep
@@ -206,6 +260,8 @@ export type MaintenanceStep =
   | ServiceUpdateStep
   | CommandStep
   | HttpStep
+  | SsmStep
+  | EcsStep
   | ApprovalStep;
 
 /**
@@ -235,10 +291,12 @@ export const maintenanceStep = z.pipe(
         return fail(`elasticache: "${shown}" is not a known action (failover, modify, reboot, service-update)`);
       }
       key = candidate as keyof typeof STEP_SCHEMAS;
+    } else if ('ecs' in record) {
+      key = 'ecs:deploy';
     } else {
-      key = (['command', 'http', 'approval'] as const).find((k) => k in record);
+      key = (['command', 'http', 'ssm', 'approval'] as const).find((k) => k in record);
     }
-    if (!key) return fail('is not a known step: use elasticache, command, http or approval');
+    if (!key) return fail('is not a known step: use elasticache, command, http, ssm, ecs or approval');
     const result = STEP_SCHEMAS[key].safeParse(raw);
     if (!result.success) {
       for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: raw } as (typeof ctx.issues)[number]);

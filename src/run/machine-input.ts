@@ -9,6 +9,8 @@ export function stepKind(step: MaintenanceStep): StepKind {
   if ('elasticache' in step) return 'elasticache';
   if ('command' in step) return 'command';
   if ('http' in step) return 'http';
+  if ('ssm' in step) return 'ssm';
+  if ('ecs' in step) return 'ecs';
   return 'approval';
 }
 
@@ -29,6 +31,8 @@ export function stepLabel(step: MaintenanceStep): string {
   }
   if ('command' in step) return `command ${step.command.join(' ')}`;
   if ('http' in step) return `${step.http.method} ${step.http.url}`;
+  if ('ssm' in step) return `SSM Run Command ${step.ssm}`;
+  if ('ecs' in step) return `ECS deploy ${step.service}${step.taskDefinition ? ` -> ${step.taskDefinition}` : ' (new deployment)'}`;
   return typeof step.approval === 'string' ? step.approval : (step.approval.message ?? 'operator approval');
 }
 

@@ -81,7 +81,11 @@ export interface PlaceholderText {
 type StepWithTexts =
   | { command: string[] }
   | { http: { url: string; headers?: Record<string, string> | undefined; body?: string | undefined; poll?: { url: string } | undefined } }
+  | { ssm: string; parameters?: Record<string, string[]> | undefined; targets?: { instanceIds: string[] } | { tags: Record<string, string[]> } | undefined }
+  | { ecs: string; cluster: string; service: string; taskDefinition?: string | undefined; image?: string | undefined }
   | object;
+
+const ECS_FIELDS = ['cluster', 'service', 'taskDefinition', 'image'] as const;
 
 export function placeholderTexts(step: StepWithTexts): PlaceholderText[] {
   if ('command' in step) return step.command.map((text, i) => ({ path: ['command', i], text }));
@@ -94,6 +98,15 @@ export function placeholderTexts(step: StepWithTexts): PlaceholderText[] {
       ...(h.poll ? [{ path: ['http', 'poll', 'url'], text: h.poll.url }] : []),
     ];
   }
+  if ('ssm' in step) {
+    const t = step.targets;
+    return [
+      ...Object.entries(step.parameters ?? {}).flatMap(([name, list]) => list.map((text, i) => ({ path: ['parameters', name, i], text }))),
+      ...(t && 'instanceIds' in t ? t.instanceIds.map((text, i) => ({ path: ['targets', 'instanceIds', i], text })) : []),
+      ...(t && 'tags' in t ? Object.entries(t.tags).flatMap(([key, list]) => list.map((text, i) => ({ path: ['targets', 'tags', key, i], text }))) : []),
+    ];
+  }
+  if ('ecs' in step) return ECS_FIELDS.flatMap((f) => (step[f] !== undefined ? [{ path: [f], text: step[f] }] : []));
   return [];
 }
 
@@ -113,6 +126,20 @@ export function fillStep<S extends StepWithTexts>(step: S, values: Record<Placeh
         ...(h.poll ? { poll: { ...h.poll, url: fill(h.poll.url) } } : {}),
       },
     };
+  }
+  if ('ssm' in step) {
+    const t = step.targets;
+    const lists = (record: Record<string, string[]>) => Object.fromEntries(Object.entries(record).map(([k, list]) => [k, list.map(fill)]));
+    return {
+      ...step,
+      ...(step.parameters ? { parameters: lists(step.parameters) } : {}),
+      ...(t ? { targets: 'instanceIds' in t ? { instanceIds: t.instanceIds.map(fill) } : { tags: lists(t.tags) } } : {}),
+    };
+  }
+  if ('ecs' in step) {
+    const filled: Record<string, string> = {};
+    for (const f of ECS_FIELDS) if (step[f] !== undefined) filled[f] = fill(step[f]);
+    return { ...step, ...filled };
   }
   return step;
 }

@@ -122,4 +122,35 @@ describe('buildApp', () => {
     expect(path.endsWith('Quiesce.template.json')).toBe(true);
     expect(existsSync(join(out, 'Quiesce.template.json'))).toBe(true);
   }, 120_000);
+
+  it('refuses a plan with a command step in one line naming the step and suggesting ssm, before building anything', () => {
+    const withCommand = deployedPlanFromText(exampleText().replace('  - elasticache: failover', '  - name: patch the hosts\n    command: ["./patch.sh", "{cluster}"]\n  - elasticache: failover'), 'ops.plan.yaml');
+    let error: unknown;
+    try {
+      buildApp({ plans: [withCommand], appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, stack: { handler: handlerSource() } });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toMatch(/^ops\.plan\.yaml: maintenance\[0\] \("patch the hosts"\) is a command step, which the deployed engine \(Lambda\) cannot run; .*an ssm step/);
+  });
+
+  it.skipIf(!REAL_HANDLER_EXISTS)('`npx tsx infra/synth.ts` with a command-step plan exits 2 with that one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiesce-cmd-plan-'));
+    const file = join(dir, 'ops.plan.yaml');
+    writeFileSync(file, exampleText().replace('  - elasticache: failover', '  - command: ["./patch.sh"]\n  - elasticache: failover'));
+    let status: number | null = null;
+    let stderr = '';
+    try {
+      execFileSync('npx', ['tsx', 'infra/synth.ts', '-c', `plans=${file}`, '-o', join(dir, 'out')], { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CDK_DEFAULT_ACCOUNT: '' } });
+    } catch (err) {
+      status = (err as { status: number }).status;
+      stderr = (err as { stderr: string }).stderr;
+    }
+    expect(status).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/maintenance\[0\] is a command step.*ssm/);
+  }, 120_000);
 });

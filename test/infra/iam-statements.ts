@@ -33,6 +33,9 @@ export const QUIESCE_MUTATIONS = [
   'elasticache:RebootCacheCluster',
   'elasticache:BatchApplyUpdateAction',
   'secretsmanager:GetSecretValue',
+  'ssm:SendCommand',
+  'ssm:CancelCommand',
+  'ecs:UpdateService',
 ];
 
 /** Read-only by name: the part after "service:" starts with Describe, Get or List. Anything else mutates. */

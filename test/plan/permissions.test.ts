@@ -135,3 +135,44 @@ describe('secretArn', () => {
 function examplePlanText(): string {
   return readFileSync(EXAMPLE_PLAN, 'utf8');
 }
+
+describe('permissions of ssm and ecs steps', () => {
+  const withSteps = (steps: string) => parsePlan(readFileSync(EXAMPLE_PLAN, 'utf8').replace(/maintenance:\n(  - .*\n|    .*\n)+/, `maintenance:\n${steps}`));
+  const MUTATIONS = ['ssm:SendCommand', 'ssm:CancelCommand', 'ecs:UpdateService'];
+
+  it('sends the document to the cluster targets: the AWS document and the instances of the account and region, never "*"', () => {
+    const statements = permissionsForPlans([withSteps('  - ssm: AWS-RunPatchBaseline\n    parameters: { Operation: [Install] }\n')], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'ssm:SendCommand').sort()).toEqual(['arn:aws:ec2:us-east-1:123456789012:instance/*', 'arn:aws:ssm:us-east-1::document/AWS-RunPatchBaseline']);
+    expect(resourcesFor(statements, 'ssm:CancelCommand')).toEqual(['arn:aws:ec2:us-east-1:123456789012:instance/*']);
+    for (const action of MUTATIONS) expect(resourcesFor(statements, action)).not.toContain('*');
+  });
+
+  it('scopes named instances by ARN and tagged ones by a tag condition on the instances only; an own document carries the account', () => {
+    const ids = permissionsForPlans([withSteps('  - ssm: patch-app\n    targets: { instanceIds: [i-0123456789abcdef0] }\n')], { account: ACCOUNT });
+    expect(resourcesFor(ids, 'ssm:SendCommand').sort()).toEqual(['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0', 'arn:aws:ssm:us-east-1:123456789012:document/patch-app']);
+    const tagged = permissionsForPlans([withSteps('  - ssm: AWS-RunShellScript\n    parameters: { commands: ["systemctl restart app"] }\n    targets: { tags: { Cluster: ["{cluster}"] } }\n')], { account: ACCOUNT });
+    const onInstances = tagged.filter((s) => s.actions.includes('ssm:SendCommand') && s.resources.some((r) => r.includes(':instance/')));
+    expect(onInstances.map((s) => s.conditions)).toEqual([
+      { StringEquals: { 'ssm:resourceTag/Cluster': ['blue'] } },
+      { StringEquals: { 'ssm:resourceTag/Cluster': ['green'] } },
+      { StringEquals: { 'ssm:resourceTag/Cluster': ['gray'] } },
+    ]);
+    const onDocument = tagged.filter((s) => s.resources.some((r) => r.includes(':document/')));
+    expect(onDocument.every((s) => s.conditions === undefined)).toBe(true);
+  });
+
+  it('updates exactly each cluster\'s ECS service, with placeholders filled per cluster', () => {
+    const statements = permissionsForPlans([withSteps('  - ecs: deploy\n    cluster: payments\n    service: "api-{cluster}"\n    taskDefinition: "payments-api:42"\n')], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'ecs:UpdateService')).toEqual(['blue', 'green', 'gray'].map((c) => `arn:aws:ecs:us-east-1:${ACCOUNT}:service/payments/api-${c}`));
+    expect(resourcesFor(statements, 'ecs:DescribeTasks')).toEqual([`arn:aws:ecs:us-east-1:${ACCOUNT}:task/payments/*`]);
+    const onStar = statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
+    expect(onStar.filter((a) => a.startsWith('ecs:'))).toEqual([]);
+    for (const action of MUTATIONS) expect(resourcesFor(statements, action)).not.toContain('*');
+  });
+
+  it('puts "*" only on the reads SSM cannot scope', () => {
+    const statements = permissionsForPlans([withSteps('  - ssm: AWS-RunPatchBaseline\n  - ecs: deploy\n    cluster: payments\n    service: "{cluster}"\n    forceNewDeployment: true\n')], { account: ACCOUNT });
+    const onStar = statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
+    expect(onStar.sort()).toEqual(['cloudwatch:GetMetricData', 'elasticache:Describe*', 'elasticloadbalancing:Describe*', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands']);
+  });
+});
