@@ -3,6 +3,8 @@
 import { ElasticLoadBalancingV2Client, type ElasticLoadBalancingV2ClientConfig } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ElastiCacheClient, type ElastiCacheClientConfig } from '@aws-sdk/client-elasticache';
 import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
@@ -14,6 +16,9 @@ export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   elasticache: ElastiCacheClient;
   cloudwatch: CloudWatchClient;
+  /** SSM Run Command (ssm steps) and ECS deployments (ecs steps): called only by plans that have such steps. */
+  ssm: SSMClient;
+  ecs: ECSClient;
 }
 
 /** Settings every client accepts; used for the sandbox endpoint or a test request handler. */
@@ -48,8 +53,10 @@ export function createAwsClients(options: CreateAwsClientsOptions): AwsClients {
     elbv2: new ElasticLoadBalancingV2Client(config),
     elasticache: new ElastiCacheClient(config),
     cloudwatch: new CloudWatchClient(config),
+    ssm: new SSMClient(config),
+    ecs: new ECSClient(config),
   };
-  for (const client of [clients.elbv2, clients.elasticache, clients.cloudwatch]) {
+  for (const client of [clients.elbv2, clients.elasticache, clients.cloudwatch, clients.ssm, clients.ecs]) {
     dropSdkLogging(client);
     attachCallLog(client, options.logger);
   }

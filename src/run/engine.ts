@@ -6,6 +6,8 @@ import type { Plan } from '../plan/schema.js';
 import type { CachePort } from '../ports/cache.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetricsPort } from '../ports/metrics.js';
+import type { DeploymentPort } from '../ports/deployments.js';
+import type { RunCommandPort } from '../ports/run-command.js';
 import type { TrafficPort } from '../ports/traffic.js';
 import { RunNotFoundError } from '../store/errors.js';
 import type { RunRecord, RunStatus, RunStore } from '../store/run-store.js';
@@ -39,6 +41,8 @@ export interface Connection {
   traffic: TrafficPort;
   cache: CachePort;
   metrics: MetricsPort;
+  runCommand: RunCommandPort;
+  deployments: DeploymentPort;
   clock: Clock;
   /** Present for sandbox runs: the clock the engine moves. */
   virtual?: VirtualTime;
@@ -193,6 +197,8 @@ class RunDriver {
       traffic: conn.traffic,
       cache: conn.cache,
       metrics: conn.metrics,
+      runCommand: conn.runCommand,
+      deployments: conn.deployments,
       location: { listenerArn: plan.fleet.listenerArn, ...(plan.fleet.ruleArn ? { ruleArn: plan.fleet.ruleArn } : {}) },
       inFlight: () => this.machines.inFlight(),
       outcomes: () => this.machines.outcomes(),

@@ -3,6 +3,8 @@ import type { Plan, ClusterSpec } from '../plan/schema.js';
 import type { CachePort } from '../ports/cache.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetricsPort } from '../ports/metrics.js';
+import type { DeploymentPort } from '../ports/deployments.js';
+import type { RunCommandPort } from '../ports/run-command.js';
 import type { TrafficLocation, TrafficPort } from '../ports/traffic.js';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RunStore } from '../store/run-store.js';
@@ -18,6 +20,9 @@ export interface RunContext {
   traffic: TrafficPort;
   cache: CachePort;
   metrics: MetricsPort;
+  /** SSM Run Command (ssm steps) and ECS deployments (ecs steps). */
+  runCommand: RunCommandPort;
+  deployments: DeploymentPort;
   location: TrafficLocation;
   /** Clusters whose machines are running now: their weights are theirs to judge, not another cluster's. */
   inFlight: () => ReadonlySet<string>;

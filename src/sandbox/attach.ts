@@ -5,12 +5,14 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ElastiCacheClient, type ElastiCacheClientConfig } from '@aws-sdk/client-elasticache';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { errorProblems, operationCheck, SandboxModelError, type OperationCheck } from './model-check.js';
 import type { SandboxService } from './state.js';
 import { createVirtualRetryStrategy } from './virtual-retry.js';
 import type { SandboxWorld } from './world.js';
 
-export type SandboxClient = ElasticLoadBalancingV2Client | ElastiCacheClient | CloudWatchClient;
+export type SandboxClient = ElasticLoadBalancingV2Client | ElastiCacheClient | CloudWatchClient | SSMClient | ECSClient;
 
 export const SANDBOX_MIDDLEWARE_NAME = 'quiesceSandbox';
 
@@ -114,6 +116,8 @@ export interface SandboxClients {
   elbv2: ElasticLoadBalancingV2Client;
   elasticache: ElastiCacheClient;
   cloudwatch: CloudWatchClient;
+  ssm: SSMClient;
+  ecs: ECSClient;
 }
 
 export function createSandboxClients(world: SandboxWorld, options: SandboxClientOptions): SandboxClients {
@@ -128,11 +132,15 @@ export function createSandboxClients(world: SandboxWorld, options: SandboxClient
     elbv2: new ElasticLoadBalancingV2Client(config()),
     elasticache: new ElastiCacheClient(config()),
     cloudwatch: new CloudWatchClient(config()),
+    ssm: new SSMClient(config()),
+    ecs: new ECSClient(config()),
   };
   const services: Array<[SandboxClient, SandboxService]> = [
     [clients.elbv2, 'elbv2'],
     [clients.elasticache, 'elasticache'],
     [clients.cloudwatch, 'cloudwatch'],
+    [clients.ssm, 'ssm'],
+    [clients.ecs, 'ecs'],
   ];
   for (const [client, service] of services) {
     // Without a logger of ours the SDK's logger middleware only filters every response for its no-op logger.

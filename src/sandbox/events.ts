@@ -35,6 +35,12 @@ function serviceOf(body: EventBody): SandboxService {
       return 'elasticache';
     case 'metricStatus':
       return 'cloudwatch';
+    case 'ssmCommandFails':
+    case 'ssmAgentSilent':
+      return 'ssm';
+    case 'ecsCrashLoop':
+    case 'ecsImageDeployed':
+      return 'ecs';
     default:
       return 'elbv2';
   }
@@ -181,6 +187,11 @@ function start(host: EventHost, event: ScheduledEvent): void {
     case 'replicationLag':
     case 'slowReads':
     case 'metricStatus':
+    // The SSM and ECS effects are read when a command is sent or a deployment starts (ssm-model.ts, ecs-model.ts).
+    case 'ssmCommandFails':
+    case 'ssmAgentSilent':
+    case 'ecsCrashLoop':
+    case 'ecsImageDeployed':
       break;
   }
   if (isInstant(body) && event.to === null) return;

@@ -6,6 +6,8 @@
 import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import * as elasticacheSdk from '@aws-sdk/client-elasticache';
 import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as ecsSdk from '@aws-sdk/client-ecs';
+import * as ssmSdk from '@aws-sdk/client-ssm';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -14,6 +16,8 @@ const PACKAGES: Array<[string, Record<string, unknown>]> = [
   ['@aws-sdk/client-elastic-load-balancing-v2', elbv2Sdk],
   ['@aws-sdk/client-elasticache', elasticacheSdk],
   ['@aws-sdk/client-cloudwatch', cloudwatchSdk],
+  ['@aws-sdk/client-ssm', ssmSdk],
+  ['@aws-sdk/client-ecs', ecsSdk],
 ];
 
 /** `namespace#Structure.member` -> the values of the member's enum (for a list member, of its items). */

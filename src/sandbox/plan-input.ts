@@ -16,4 +16,6 @@ export interface SandboxPlan {
     clusters: SandboxPlanCluster[];
   };
   capacity?: { maxOutOfService?: number; minActiveClusters?: number };
+  /** Its ecs steps name the ECS services the world holds (one per plan cluster); other steps are not read. */
+  maintenance?: ReadonlyArray<object>;
 }

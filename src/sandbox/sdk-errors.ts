@@ -7,6 +7,8 @@
 import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as elasticacheSdk from '@aws-sdk/client-elasticache';
 import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
+import * as ecsSdk from '@aws-sdk/client-ecs';
+import * as ssmSdk from '@aws-sdk/client-ssm';
 import { NormalizedSchema } from '@smithy/core/schema';
 import type { ApiFaultKind, SandboxService } from './state.js';
 
@@ -48,6 +50,8 @@ function indexErrorSchemas(service: SandboxService, sdk: Record<string, unknown>
 indexErrorSchemas('elbv2', elbv2Sdk);
 indexErrorSchemas('elasticache', elasticacheSdk);
 indexErrorSchemas('cloudwatch', cloudwatchSdk);
+indexErrorSchemas('ssm', ssmSdk);
+indexErrorSchemas('ecs', ecsSdk);
 
 /** The traits the SDK's model gives an error shape, or undefined when no client package models it. */
 export function modeledErrorTraits(shapeId: string): ModeledErrorTraits | undefined {
@@ -112,6 +116,10 @@ export function commonError(service: SandboxService, code: CommonErrorCode, mess
       return asDeserialized(new elasticacheSdk.ElastiCacheServiceException(options), traits, message);
     case 'cloudwatch':
       return asDeserialized(new cloudwatchSdk.CloudWatchServiceException(options), traits, message);
+    case 'ssm':
+      return asDeserialized(new ssmSdk.SSMServiceException(options), traits, message);
+    case 'ecs':
+      return asDeserialized(new ecsSdk.ECSServiceException(options), traits, message);
   }
 }
 

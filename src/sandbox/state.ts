@@ -2,7 +2,7 @@
 // `toJSON()` / `fromJSON()` resume a world exactly; caches derived from it live elsewhere.
 import type { Action, RuleCondition, Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
 
-export type SandboxService = 'elbv2' | 'elasticache' | 'cloudwatch';
+export type SandboxService = 'elbv2' | 'elasticache' | 'cloudwatch' | 'ssm' | 'ecs';
 
 export interface BucketSettings {
   bucket: number;
@@ -36,6 +36,22 @@ export interface WorldSettings {
     publishDelayMs: number;
     retentionMs: number;
     throttle: BucketSettings;
+  };
+  ssm: {
+    /** From SendCommand to an instance's agent starting it (Pending, then InProgress). */
+    deliveryMs: number;
+    /** How long the document runs on one instance. */
+    commandMs: number;
+    throttle: { describe: BucketSettings; mutate: BucketSettings };
+  };
+  ecs: {
+    /** From UpdateService until the new tasks are all running and the deployment is COMPLETED. */
+    deploymentMs: number;
+    /** Between two failed task launches of a crash-looping deployment. */
+    taskFailureMs: number;
+    desiredCount: number;
+    circuitBreaker: { enable: boolean; rollback: boolean };
+    throttle: { describe: BucketSettings; mutate: BucketSettings };
   };
   traffic: {
     ratePerSecond: number;
@@ -377,6 +393,14 @@ export type EventBody =
   /** GetMetricData results of `metric` (null: every metric) come back with this StatusCode, at `rate`. */
   | { type: 'metricStatus'; status: 'PartialData' | 'InternalError' | 'Forbidden'; metric: string | null; rate: number }
   | { type: 'targetFlap'; cluster: string; count: number; periodMs: number }
+  /** Commands sent while active fail on the first `count` instances of the cluster, with this output. */
+  | { type: 'ssmCommandFails'; cluster: string; count: number; output: string }
+  /** The SSM agent of the first `count` instances of the cluster never picks a command up. */
+  | { type: 'ssmAgentSilent'; cluster: string; count: number }
+  /** Deployments of the cluster's service started while active: their new tasks exit at once. */
+  | { type: 'ecsCrashLoop'; cluster: string }
+  /** Deployments of the cluster's service started while active run this image, whatever was asked (seed 001). */
+  | { type: 'ecsImageDeployed'; cluster: string; image: string }
   | ({ type: 'addRule' } & RuleSpec);
 
 /** A listener rule of a world file or an addRule event: conditions, and a forward to clusters by name. */
@@ -442,6 +466,73 @@ export interface WorldState {
   events: { scheduled: ScheduledEvent[]; queue: QueueItem[]; active: ActiveEffect[]; seq: number };
   buckets: Record<string, BucketState>;
   stale: Record<string, StaleSnapshot>;
+  ssm: SsmState;
+  ecs: EcsState;
   requestSeq: number;
   idSeq: number;
+}
+
+// ---------------------------------------------------------------- SSM Run Command, ECS
+
+export type SsmFate = 'success' | 'fail' | 'silent';
+
+export interface SsmInvocationState {
+  instanceId: string;
+  fate: SsmFate;
+  output: string;
+  /** When the agent picks it up (its wave's start plus the delivery time); null: never sent (MaxErrors reached first). */
+  startAt: number | null;
+}
+
+export interface SsmCommandState {
+  commandId: string;
+  documentName: string;
+  documentVersion: string | null;
+  comment: string;
+  parameters: Record<string, string[]>;
+  requestedAt: number;
+  maxConcurrency: string;
+  maxErrors: string;
+  timeoutSeconds: number;
+  invocations: SsmInvocationState[];
+  cancelledAt: number | null;
+}
+
+export interface SsmState {
+  commands: SsmCommandState[];
+}
+
+export interface EcsDeploymentState {
+  id: string;
+  taskDefinition: string;
+  /** The image its tasks run (the task definition's, or a scripted one). */
+  image: string;
+  createdAt: number;
+  /** When its tasks are all running; null: never (a crash loop). */
+  completesAt: number | null;
+  /** When the circuit breaker fails it; null: it does not fail (or has failed). */
+  failsAt: number | null;
+  failed: boolean;
+  /** A rollback deployment, started when the one it rolls back failed. */
+  rollbackOf: string | null;
+}
+
+export interface EcsServiceState {
+  clusterName: string;
+  serviceName: string;
+  /** The plan cluster whose target group the service feeds. */
+  planCluster: string;
+  desiredCount: number;
+  /** The last deployment that completed: what a rollback returns to. */
+  stable: { taskDefinition: string; image: string };
+  deployments: EcsDeploymentState[];
+  events: Array<{ id: string; at: number; message: string }>;
+  createdAt: number;
+}
+
+export interface EcsState {
+  services: Record<string, EcsServiceState>;
+  /** Registered task definitions (`family:revision`) and the image their container runs. */
+  taskDefinitions: Record<string, { image: string }>;
+  seq: number;
 }

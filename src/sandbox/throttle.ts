@@ -17,6 +17,10 @@ function bucketSettings(state: WorldState, service: SandboxService, category: Bu
       return s.elasticache.throttle[category];
     case 'cloudwatch':
       return s.cloudwatch.throttle;
+    case 'ssm':
+      return s.ssm.throttle[category];
+    case 'ecs':
+      return s.ecs.throttle[category];
   }
 }
 

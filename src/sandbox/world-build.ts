@@ -1,5 +1,7 @@
 // Build the initial world from a plan and an optional world file: every ARN the plan names
 // exists, targets are healthy, caches are available, weights are 1.
+import { fillStep, placeholderValues } from '../runbook/placeholders.js';
+import { taskDefinitionKey } from './ecs-model.js';
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
 import { parseWorldDuration } from '../duration.js';
@@ -71,6 +73,25 @@ function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
       publishDelayMs: ms(cw.publishDelay, 60_000),
       retentionMs: ms(cw.retention, 3_600_000),
       throttle: cw.throttle ?? { bucket: 50, refillPerSecond: 50 },
+    },
+    ssm: {
+      // AWS documents no delivery or run time: a patch baseline run takes minutes; these are the sandbox's own.
+      deliveryMs: ms(file.ssm?.delivery, 5_000),
+      commandMs: ms(file.ssm?.commandDuration, 180_000),
+      throttle: {
+        describe: file.ssm?.throttle?.describe ?? { bucket: 40, refillPerSecond: 10 },
+        mutate: file.ssm?.throttle?.mutate ?? { bucket: 20, refillPerSecond: 5 },
+      },
+    },
+    ecs: {
+      deploymentMs: ms(file.ecs?.deployment, 180_000),
+      taskFailureMs: ms(file.ecs?.taskFailure, 30_000),
+      desiredCount: file.ecs?.desiredCount ?? 3,
+      circuitBreaker: file.ecs?.circuitBreaker ?? { enable: true, rollback: true },
+      throttle: {
+        describe: file.ecs?.throttle?.describe ?? { bucket: 40, refillPerSecond: 10 },
+        mutate: file.ecs?.throttle?.mutate ?? { bucket: 20, refillPerSecond: 5 },
+      },
     },
     traffic: {
       ratePerSecond: tr.ratePerSecond ?? 200,
@@ -205,6 +226,8 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
     },
     traffic: { perGroup: {}, perLoadBalancer: {}, unrouted: { requests: 0, failed: 0, target5xx: 0, elb5xx: 0 } },
     audit: { violations: [], mutations: [], initialTargets: {} },
+    ssm: { commands: [] },
+    ecs: { services: {}, taskDefinitions: {}, seq: 0 },
     events: { scheduled: [], queue: [], active: [], seq: 0 },
     buckets: {},
     stale: {},
@@ -275,6 +298,7 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
 
   buildListener(state, plan, file, source, tuples, listenerParts);
   buildServiceUpdates(state, file, startedAt);
+  buildEcsServices(state, plan, file);
   for (const [i, event] of (file.events ?? []).entries()) {
     const scheduled = toScheduledEvent(event, `event-${i + 1}`, startedAt);
     checkEventTargets(state, scheduled.body, `${source}: events[${i}]`);
@@ -282,6 +306,47 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
   }
   state.metrics.acc = freshAccumulator(state);
   return state;
+}
+
+type EcsStepInput = { ecs: string; cluster: string; service: string; taskDefinition?: string; image?: string };
+
+/**
+ * The ECS service each plan cluster's ecs step deploys, running the revision before the one asked (or
+ * revision 1 for a forced new deployment), with `desiredCount` tasks. The asked task definition is
+ * registered with the step's image (else `<family>:r<revision>`); the current one runs
+ * `ecs.currentImage.<cluster>` (else `<family>:r<revision>`).
+ */
+function buildEcsServices(state: WorldState, plan: SandboxPlan, file: WorldFile): void {
+  const steps = (plan.maintenance ?? []).filter((s): s is EcsStepInput => 'ecs' in s);
+  for (const step of steps) {
+    for (const c of plan.fleet.clusters) {
+      const values = placeholderValues({ runId: '', cluster: c.name, targetGroupArn: c.targetGroupArn, targets: [], replicationGroupId: c.cache?.replicationGroupId ?? '' });
+      const filled = fillStep(step, values);
+      const clusterName = filled.cluster.startsWith('arn:') ? filled.cluster.slice(filled.cluster.lastIndexOf('/') + 1) : filled.cluster;
+      const key = `${clusterName}/${filled.service}`;
+      if (Object.hasOwn(state.ecs.services, key)) continue;
+      const asked = filled.taskDefinition ? taskDefinitionKey(filled.taskDefinition) : `${filled.service}:1`;
+      const [family, revisionText] = [asked.slice(0, asked.lastIndexOf(':')), asked.slice(asked.lastIndexOf(':') + 1)];
+      const revision = Number(revisionText);
+      const current = filled.taskDefinition && revision > 1 ? `${family}:${revision - 1}` : asked;
+      state.ecs.taskDefinitions[asked] ??= { image: filled.image ?? `${family}:r${revision}` };
+      const currentImage = file.ecs?.currentImage?.[c.name] ?? (current === asked ? state.ecs.taskDefinitions[asked]!.image : `${family}:r${revision - 1}`);
+      state.ecs.taskDefinitions[current] ??= { image: currentImage };
+      state.ecs.services[key] = {
+        clusterName,
+        serviceName: filled.service,
+        planCluster: c.name,
+        desiredCount: state.settings.ecs.desiredCount,
+        stable: { taskDefinition: current, image: currentImage },
+        // AWS lists a service's current deployment as PRIMARY, COMPLETED once steady.
+        deployments: [
+          { id: `ecs-svc/${String(BigInt(`0x${stableHex(key, 15)}`)).padStart(19, '1').slice(0, 19)}`, taskDefinition: current, image: currentImage, createdAt: state.startedAt - DAY_MS, completesAt: state.startedAt - DAY_MS, failsAt: null, failed: false, rollbackOf: null },
+        ],
+        events: [],
+        createdAt: state.startedAt - 30 * DAY_MS,
+      };
+    }
+  }
 }
 
 function buildCache(state: WorldState, id: string, o: ClusterOverrides, partition: string, zones: string[]): void {

@@ -46,7 +46,7 @@ const version = z.string({
 });
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const services = z.enum(['elbv2', 'elasticache', 'cloudwatch']);
+const services = z.enum(['elbv2', 'elasticache', 'cloudwatch', 'ssm', 'ecs']);
 const bucket = z.strictObject({ bucket: int(1, 100_000), refillPerSecond: z.number().positive() });
 
 const healthCheck = z
@@ -129,6 +129,11 @@ const eventKinds = {
   }),
   targetFlap: z.strictObject({ cluster: z.string(), count: int(1, 1000), period: duration(1_000).optional() }),
   addRule: listenerRule,
+  ssmCommandFails: z.strictObject({ cluster: z.string(), count: int(1, 1000).optional(), output: z.string().optional() }),
+  ssmAgentSilent: z.strictObject({ cluster: z.string(), count: int(1, 1000).optional() }),
+  ecsCrashLoop: z.strictObject({ cluster: z.string() }),
+  // An image is a string, never a number: "1.20" is not "1.2" (seed 001).
+  ecsImageDeployed: z.strictObject({ cluster: z.string(), image: z.string().min(1) }),
 };
 
 type EventKind = keyof typeof eventKinds;
@@ -219,6 +224,18 @@ export const worldFileSchema = z
       })
       .partial(),
     cloudwatch: z.strictObject({ publishDelay: duration(), retention: duration(60_000), throttle: bucket }).partial(),
+    ssm: z.strictObject({ delivery: duration(), commandDuration: duration(1_000), throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial() }).partial(),
+    ecs: z
+      .strictObject({
+        deployment: duration(1_000),
+        taskFailure: duration(1_000),
+        desiredCount: int(1, 1000),
+        circuitBreaker: z.strictObject({ enable: z.boolean(), rollback: z.boolean() }),
+        /** The image each plan cluster's service runs before the deployment (default `<family>:current`). */
+        currentImage: z.record(z.string(), z.string().min(1)),
+        throttle: z.strictObject({ describe: bucket, mutate: bucket }).partial(),
+      })
+      .partial(),
     traffic: z
       .strictObject({
         ratePerSecond: z.number().min(0),
@@ -343,6 +360,13 @@ function bodyOf(event: WorldEvent): EventBody {
     return { type: 'targetFlap', cluster: f.cluster, count: f.count, periodMs: f.period ? parseWorldDuration(f.period) : 60_000 };
   }
   if (event.addRule) return { type: 'addRule', ...ruleSpecOf(event.addRule) };
+  if (event.ssmCommandFails) {
+    const f = event.ssmCommandFails;
+    return { type: 'ssmCommandFails', cluster: f.cluster, count: f.count ?? 1, output: f.output ?? 'Failed to run commands: exit status 1' };
+  }
+  if (event.ssmAgentSilent) return { type: 'ssmAgentSilent', cluster: event.ssmAgentSilent.cluster, count: event.ssmAgentSilent.count ?? 1 };
+  if (event.ecsCrashLoop) return { type: 'ecsCrashLoop', ...event.ecsCrashLoop };
+  if (event.ecsImageDeployed) return { type: 'ecsImageDeployed', ...event.ecsImageDeployed };
   throw new WorldFileError('an event needs exactly one kind');
 }
 

@@ -8,6 +8,8 @@ import type { CommandSpec } from './command-spec.js';
 import { primaryServing, nextOpAt, stepCacheOps } from './elasticache-ops.js';
 import { elasticacheCommands } from './elasticache-model.js';
 import { elbv2Commands } from './elbv2-model.js';
+import { ecsCommands } from './ecs-model.js';
+import { ssmCommands } from './ssm-model.js';
 import { syntheticSettings } from './elbv2-quotas.js';
 import {
   forwardAction,
@@ -47,6 +49,8 @@ const COMMANDS: Record<SandboxService, Record<string, CommandSpec>> = {
   elbv2: elbv2Commands,
   elasticache: elasticacheCommands,
   cloudwatch: cloudwatchCommands,
+  ssm: ssmCommands,
+  ecs: ecsCommands,
 };
 
 const EVENT_RETENTION_MS = 14 * 86_400_000;

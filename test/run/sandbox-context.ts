@@ -67,6 +67,8 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
     traffic: conn.traffic,
     cache: conn.cache,
     metrics: conn.metrics,
+    runCommand: conn.runCommand,
+    deployments: conn.deployments,
     location: { listenerArn: plan.fleet.listenerArn },
     inFlight: () => new Set(),
     outcomes: () => new Map(),
