@@ -28,6 +28,7 @@ import { assertOutOfRotation, awaitWeightZero, reachableBeforeRegister } from '.
 import { driftOutput, observeDrain, observeRamp, weightEvidence } from './observations.js';
 import { otherRoutes, readRules } from './other-rules.js';
 import { observeStep, startStep } from './maintenance-steps.js';
+import { cancelUnfinishedCommands } from './compute-steps.js';
 import { removeLeftoverCanaryRules, verifyCluster } from './verification.js';
 import { baseline } from './baseline.js';
 import { check } from './checks.js';
@@ -218,6 +219,8 @@ async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
       }
       // A canary rule of this cluster (a crash mid-canary) would route its header to a held cluster.
       await removeLeftoverCanaryRules(ctx, (c) => c === input.cluster);
+      // An abort, a failure or a timeout mid-step: no SSM command keeps running on a held cluster's instances.
+      await cancelUnfinishedCommands(ctx, input.cluster);
       return { at: ctx.clock.now() };
     } catch (err) {
       if (!(err instanceof AwsCallError) || err.classification === 'fatal' || ctx.clock.now() >= deadline) throw err;

@@ -8,6 +8,7 @@ import { runHttpStep, type HttpStepResult } from '../runbook/http-step.js';
 import { redactHeaders } from '../runbook/redaction.js';
 import { fillStep, placeholderValues, stepEnvironment } from '../runbook/placeholders.js';
 import { stepClusterValues } from './step-values.js';
+import { computeIntent, isComputeStep, observeComputeStep, startComputeStep, type ComputeIntent } from './compute-steps.js';
 import type { Check } from '../../machines/types.js';
 import { check } from './checks.js';
 import { clusterSpec, type RunContext } from './run-context.js';
@@ -48,6 +49,8 @@ export interface StepIntent {
   expectedMs?: number;
   /** The engine and version the members ran before a modify or a service update ("redis 7.0.7"): either may change it. */
   engineBefore?: string;
+  /** An ssm or ecs step: the command or deployment about to be started, for this cluster. */
+  compute?: ComputeIntent;
 }
 
 type RunbookResult =
@@ -88,6 +91,7 @@ export async function startStep(ctx: RunContext, input: { cluster: string; stepI
 
 async function captureIntent(ctx: RunContext, spec: ClusterSpec, step: MaintenanceStep, index: number, nonce: string): Promise<StepIntent> {
   const intent: StepIntent = { nonce, requestedAt: ctx.clock.now() };
+  if (isComputeStep(step)) return { ...intent, compute: await computeIntent(ctx, spec, step, index, nonce) };
   if (!('elasticache' in step) || !spec.cache) return intent;
   const view = await ctx.cache.describe(spec.cache.replicationGroupId);
   const nodeGroupId = step.elasticache === 'failover' ? step.nodeGroupId : '0001';
@@ -183,6 +187,10 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
     await journal(ctx, 'effect', `${spec.name}: ${h.method} ${result.request.url} ${result.ok ? `returned ${result.status}${result.poll ? `; ${h.poll?.field} matched after ${result.poll.attempts} poll(s)` : ''}` : `failed: ${result.reason}`}`, { cluster: spec.name, data: { step: index + 1, ...result } });
     return;
   }
+  if (isComputeStep(step)) {
+    await startComputeStep(ctx, spec, step, intent, index);
+    return;
+  }
   if (!('elasticache' in step)) throw new Error('approval steps are machine states, never started as effects');
   const rg = spec.cache!.replicationGroupId;
   switch (step.elasticache) {
@@ -222,6 +230,11 @@ export async function observeStep(ctx: RunContext, input: { cluster: string; ste
   if (!('elasticache' in step)) {
     const weight = await readWeight(ctx, input.cluster, now);
     if (weight.drift) return weight.drift;
+    if (isComputeStep(step)) {
+      const intent = await ctx.store.recall<StepIntent>(ctx.runId, stepKey(input.cluster, input.stepIndex));
+      if (!intent) throw new Error(`no recorded intent for ${input.cluster} step ${input.stepIndex + 1}: the step was never started`);
+      return observeComputeStep(ctx, input.cluster, input.stepIndex, step, intent);
+    }
     if (!('command' in step || 'http' in step)) return { at: now, status: 'done', checks: [] };
     const stored = await ctx.store.recall<RunbookResult>(ctx.runId, resultKey(input.cluster, input.stepIndex));
     if (!stored) throw new Error(`no recorded result for ${input.cluster} step ${input.stepIndex + 1}: the step was never started`);
