@@ -17,10 +17,20 @@ const worlds = [
 ].sort();
 
 const seedNumber = (file: string): string | undefined => /\/(\d{3})-[^/]+$/.exec(file)?.[1];
-/** examples/valkey-no-switch.world.yaml and examples/valkey.world.yaml go with examples/valkey.plan.yaml. */
+/**
+ * examples/valkey-no-switch.world.yaml and examples/valkey.world.yaml go with examples/valkey.plan.yaml;
+ * examples/patch-instances-agent-silent.world.yaml with examples/patch-instances.plan.yaml: the longest
+ * example plan name the world's name is, or starts with followed by "-".
+ */
 const examplePlanOf = (world: string): string | undefined => {
-  const m = /^examples\/([a-z0-9]+)(?:-[a-z0-9-]+)?\.world\.yaml$/.exec(world);
-  return m ? `examples/${m[1]}.plan.yaml` : undefined;
+  const m = /^examples\/([a-z0-9-]+)\.world\.yaml$/.exec(world);
+  if (!m) return undefined;
+  const named = plans
+    .filter((p) => /^examples\/[^/]+\.plan\.yaml$/.test(p))
+    .map((p) => p.slice('examples/'.length, -'.plan.yaml'.length))
+    .filter((name) => m[1] === name || m[1]!.startsWith(`${name}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  return named === undefined ? undefined : `examples/${named}.plan.yaml`;
 };
 
 /**
@@ -48,6 +58,9 @@ describe('every example and seed rehearsal fits the AWS SDK model', () => {
     expect(plans.length).toBeGreaterThanOrEqual(7);
     expect(worlds.length).toBeGreaterThanOrEqual(16);
     for (const world of worlds) expect(all.some((r) => r.world === world), world).toBe(true);
+    expect(all).toContainEqual({ plan: 'examples/patch-instances.plan.yaml', world: 'examples/patch-instances-agent-silent.world.yaml' });
+    expect(all).toContainEqual({ plan: 'examples/ecs-deploy.plan.yaml', world: 'examples/ecs-deploy-wrong-image.world.yaml' });
+    expect(all).toContainEqual({ plan: 'examples/valkey.plan.yaml', world: 'examples/valkey.world.yaml' });
   });
 
   it.each(rehearsals().map((r) => [`${r.plan}${r.world ? ` with ${r.world}` : ''}`, r] as const))('%s', async (_name, { plan, world }) => {
