@@ -115,12 +115,24 @@ describe('quiesce run --sandbox', () => {
     expectNoViolations(r);
   });
 
+  it('seed 001: an ECS deployment whose tasks run "1.2" when "1.20" was asked holds the cluster at the identity gate', async () => {
+    const stateDir = tempStateDir();
+    const r = await runCli(['run', seed('001-image.plan.yaml'), '--sandbox', seed('001-image.world.yaml'), '--json', '--state-dir', stateDir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.json.clusters.map((c: any) => c.state)).toEqual(['held', 'pending', 'pending']);
+    expect(r.json.clusters[0].reason).toBe('maintenance step failed: 3 of 3 running tasks run image "registry.example.com/worker:1.2", not "registry.example.com/worker:1.20" (compared as strings)');
+    expect(r.json.sandbox.weights.blue).toBe(0);
+    expectNoViolations(r);
+  });
+
   it('seed 002: a shard that breaks after maintenance is held at verification; the other shards stay untouched', async () => {
     const stateDir = tempStateDir();
     const r = await runCli(['run', seed('002-rolling-shards.plan.yaml'), '--sandbox', seed('002-rolling-shards.world.yaml'), '--json', '--state-dir', stateDir]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.json.clusters.map((c: any) => c.state)).toEqual(['held', 'pending', 'pending', 'pending']);
     expect(r.json.clusters[0].reason).toMatch(/verification/);
+    // The deployment itself was one UpdateService, on shard-a's service only.
+    expect(worldOf(stateDir, r.json.runId).mutations.filter((m) => m.command === 'UpdateService').map((m) => m.resource)).toEqual(['chat/chat-shard-a']);
     expectNoViolations(r);
   });
 });

@@ -8,7 +8,7 @@ import { App } from 'aws-cdk-lib';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aslDefinition, type AslDefinition } from '../../infra/asl.js';
-import { stackEnvironment } from '../../infra/deployed-plan.js';
+import { loadDeployedPlan, stackEnvironment } from '../../infra/deployed-plan.js';
 import { QuiesceStack } from '../../infra/quiesce-stack.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
 import { sandboxConnector } from '../../src/connect/index.js';
@@ -50,14 +50,14 @@ function handlerFactory(options: { shared?: string; inlineWaitMs?: number } = {}
     });
 }
 
-async function execute(idempotencyKey: string, makeHandler: () => ReturnType<typeof createHandler>) {
+async function execute(idempotencyKey: string, makeHandler: () => ReturnType<typeof createHandler>, plan: unknown = examplePlan().document) {
   const calls: Array<{ action: string; result: HandlerResult }> = [];
   const invoke = async (input: unknown) => {
     const result = await makeHandler()(input, { awsRequestId: `req-${calls.length}` });
     calls.push({ action: (input as { action: string }).action, result });
     return result as never;
   };
-  const { output, transitions } = await runLocally(definition, { plan: examplePlan().document, idempotencyKey }, invoke);
+  const { output, transitions } = await runLocally(definition, { plan, idempotencyKey }, invoke);
   return { output, calls, transitions };
 }
 
@@ -76,6 +76,21 @@ describe('Step Functions loop, locally', () => {
     expect(sandbox.violations).toEqual([]);
     expect(sandbox.traffic.failed).toBe(0);
     console.log(`local Step Functions run: ${calls.length} Lambda invocations, ${transitions} state transitions (${(transitions / 3).toFixed(1)} per cluster)`);
+  });
+
+  it.each([
+    ['an ssm step (patch-instances: SSM Run Command per cluster)', 'examples/patch-instances.plan.yaml', 'SendCommand'],
+    ['an ecs step (ecs-deploy: an ECS deployment per cluster)', 'examples/ecs-deploy.plan.yaml', 'UpdateService'],
+  ])('takes %s to done, every call made from the Lambda handler', async (_name, file, call) => {
+    const plan = loadDeployedPlan(file);
+    const { output } = await execute(`${plan.plan.name}-2026-01-05T03:00:00Z`, handlerFactory(), plan.document);
+    expect(output.run.status).toBe('done');
+    const record = await recordOf(output.run.runId!);
+    expect((record!.sandbox as { violations: unknown[] }).violations).toEqual([]);
+    const journal = await createDynamoStore({ client: dynamo.client, tableName: dynamo.tableName }).readJournal(output.run.runId!);
+    const calls = journal.filter((e) => e.kind === 'effect' && e.message.includes(call === 'SendCommand' ? 'SSM SendCommand' : 'ECS UpdateService'));
+    expect(calls.map((e) => e.cluster)).toEqual(['blue', 'green']);
+    expect(journal.filter((e) => e.kind === 'check' && /step\.1\.(ssm|ecs): ok/.test(e.message)).map((e) => e.cluster)).toEqual(['blue', 'green']);
   });
 
   it('a duplicate start with the same idempotency key yields one run', async () => {
