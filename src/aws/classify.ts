@@ -23,6 +23,10 @@ const THROTTLING_CODES = new Set([
   'SlowDown',
   // ElastiCache, HTTP 400: the SDK does not retry it, so quiesce must.
   'APICallRateForCustomerExceeded',
+  // SSM, HTTP 400: "There are concurrent updates for a resource that supports one update at a time"
+  // (https://docs.aws.amazon.com/systems-manager/latest/APIReference/CommonErrors.html lists no such code;
+  // the SSM model declares TooManyUpdates): a wait and a retry, not a refusal.
+  'TooManyUpdates',
 ]);
 
 const TRANSIENT_CODES = new Set([

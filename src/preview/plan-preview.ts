@@ -318,6 +318,18 @@ function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefi
     const filled = fillStep(step, values as ReturnType<typeof placeholderValues>).http;
     return `${step.name ? `${step.name}: ` : ''}${filled.method} ${redactUrl(filled.url)}${filled.poll ? `, then poll ${redactUrl(filled.poll.url)}` : ''}`;
   }
+  if ('ssm' in step) {
+    const filled = fillStep(step, values as ReturnType<typeof placeholderValues>);
+    const t = filled.targets;
+    const to = !t ? `the cluster's targets (${values.targets})` : 'instanceIds' in t ? t.instanceIds.join(', ') : `instances tagged ${Object.entries(t.tags).map(([k, v]) => `${k}=${v.join('|')}`).join(', ')}`;
+    const parameters = filled.parameters ? ` ${JSON.stringify(filled.parameters)}` : '';
+    return `${step.name ? `${step.name}: ` : ''}SSM SendCommand ${filled.ssm}${parameters} to ${to} (MaxConcurrency ${filled.maxConcurrency}, MaxErrors ${filled.maxErrors})`;
+  }
+  if ('ecs' in step) {
+    const filled = fillStep(step, values as ReturnType<typeof placeholderValues>);
+    const what = filled.taskDefinition ? `taskDefinition ${filled.taskDefinition}` : 'a new deployment of the current task definition';
+    return `${step.name ? `${step.name}: ` : ''}ECS UpdateService ${filled.cluster}/${filled.service}: ${what}${filled.image ? `, image "${filled.image}"` : ''}`;
+  }
   if ('elasticache' in step && step.elasticache === 'modify' && step.engine !== undefined && view) {
     const request = switchRequest(step);
     if (engineSwitched(view, request)) return `${stepLabel(step)}: already ${engineNow(view)} on every member`;
@@ -350,6 +362,10 @@ function stepEvidence(step: MaintenanceStep): string {
   }
   if ('command' in step) return `exits 0 within ${formatDuration(step.timeout)}; output kept in the journal`;
   if ('http' in step) return `returns ${JSON.stringify(step.http.expectStatus)}${step.http.poll ? `, then ${step.http.poll.field} equals ${JSON.stringify(step.http.poll.equals)}` : ''}`;
+  if ('ssm' in step) return `every invocation reads back Success; a Failed, timed-out or undeliverable one holds the cluster with the instance and its output (timeout ${formatDuration(step.timeout)})`;
+  if ('ecs' in step) {
+    return `the primary deployment reads COMPLETED and every running task runs exactly ${step.taskDefinition ?? 'the current revision'}${step.image ? ` and image "${step.image}" (compared as strings)` : ''}; a FAILED or rolled-back deployment holds the cluster (timeout ${formatDuration(step.timeout)})`;
+  }
   return 'the run pauses (exit 3) until quiesce approve';
 }
 
@@ -362,6 +378,9 @@ function stepEstimate(step: MaintenanceStep, t: CacheTimings): number {
   }
   if ('command' in step) return Math.min(step.timeout, 60_000);
   if ('http' in step) return step.http.poll ? step.http.poll.interval * 3 : 5_000;
+  // AWS publishes neither: a patch baseline run or a rolling deployment takes minutes.
+  if ('ssm' in step) return Math.min(step.timeout, 10 * 60_000);
+  if ('ecs' in step) return Math.min(step.timeout, 5 * 60_000);
   return 0;
 }
 

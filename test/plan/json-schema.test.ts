@@ -95,6 +95,8 @@ describe('the plan JSON Schema', () => {
     ['a region that is not one', edit(EXAMPLE, 'region: us-east-1', 'region: virginia')],
     ['a missing maintenance', EXAMPLE.replace(/\nmaintenance:[\s\S]*?\nverify:/, '\nverify:')],
     ['an http step to a non-http URL', edit(EXAMPLE, '  - elasticache: failover', '  - http: { url: "ftp://ops.example.com/drain" }\n  - elasticache: failover')],
+    ['an ecs step with a task definition family but no revision', edit(EXAMPLE, '  - elasticache: failover', '  - { ecs: deploy, cluster: payments, service: "api-{cluster}", taskDefinition: "payments-api" }\n  - elasticache: failover')],
+    ['an ssm step with maxErrors as a word', edit(EXAMPLE, '  - elasticache: failover', '  - { ssm: AWS-RunPatchBaseline, maxErrors: "none" }\n  - elasticache: failover')],
     ['a command as a shell string', edit(RUNBOOK, /command: \[[^\]]*\]/.exec(RUNBOOK)![0], 'command: "./patch.sh --all"')],
     ['a canary header name with a space', edit(RUNBOOK, 'canary:', 'canary:\n    headerName: "X Quiesce"')],
     [

@@ -29,3 +29,22 @@ describe('runbook steps in the preview', () => {
     expect(preview.clusters[0]!.phases.find((p) => p.phase === 'maintain')!.changes[0]).toBe("1. command ./patch.sh --cluster blue --targets=TARGETS-READ-AT-RUN-TIME 'two words'");
   });
 });
+
+describe('ssm and ecs steps in the preview', () => {
+  it('shows each cluster its own instances and its own service', async () => {
+    const run = await sandboxRun({
+      maintenance: [
+        { ssm: 'AWS-RunPatchBaseline', parameters: { Operation: ['Install'] } },
+        { ecs: 'deploy', cluster: 'payments', service: 'api-{cluster}', taskDefinition: 'payments-api:20', image: 'repo/api:1.20' },
+      ],
+    });
+    const preview = await buildPreview(run.ctx.plan, { traffic: run.ctx.traffic, cache: run.ctx.cache, source: 'sandbox', timings: { failoverMs: 1, recoveryMs: 1, modifyMs: 1, rebootMs: 1, serviceUpdateMs: 1, source: 'test' }, metricsLagMs: 60_000 });
+    for (const cluster of preview.clusters) {
+      const maintain = cluster.phases.find((p) => p.phase === 'maintain')!;
+      const ids = (await run.ctx.traffic.listTargets(cluster.targetGroupArn)).map((t) => t.id).join(',');
+      expect(maintain.changes[0]).toBe(`1. SSM SendCommand AWS-RunPatchBaseline {"Operation":["Install"]} to the cluster's targets (${ids}) (MaxConcurrency 50, MaxErrors 0)`);
+      expect(maintain.changes[1]).toBe(`2. ECS UpdateService payments/api-${cluster.name}: taskDefinition payments-api:20, image "repo/api:1.20"`);
+      expect(maintain.checks[1]).toContain('exactly payments-api:20 and image "repo/api:1.20" (compared as strings)');
+    }
+  });
+});
