@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, inlineWaitFromContext, networkFromContext, resolvePlanFiles } from '../../infra/build-app.js';
 import { flexibleWindow, scheduleName } from '../../infra/constructs/plan-schedules.js';
-import { deployedPlanFromText, stackEnvironment } from '../../infra/deployed-plan.js';
+import { deployedPlanFromText, loadDeployedPlan, stackEnvironment } from '../../infra/deployed-plan.js';
+import { actionsOf, allStatements, mutatingOnStar, resourcesOf } from './iam-statements.js';
 import { executionInput } from '../../infra/execution-input.js';
 import { EXAMPLE_PLAN, REPO_ROOT } from '../../infra/paths.js';
 import { ConfigError } from '../../src/errors.js';
@@ -153,4 +154,18 @@ describe('buildApp', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/maintenance\[0\] is a command step.*ssm/);
   }, 120_000);
+
+  it('grants the ssm and ecs plans SendCommand, CancelCommand and UpdateService on named resources only, never "*"', () => {
+    const plans = ['examples/patch-instances.plan.yaml', 'examples/ecs-deploy.plan.yaml'].map((f) => loadDeployedPlan(join(REPO_ROOT, f)));
+    const { stack } = buildApp({ plans, appProps: { context: { 'aws:cdk:bundling-stacks': [] } }, stack: { handler: handlerSource() } });
+    const template = Template.fromStack(stack);
+    const granted = new Map<string, unknown[]>();
+    for (const { statement } of allStatements(template)) {
+      for (const action of actionsOf(statement)) granted.set(action, [...(granted.get(action) ?? []), ...resourcesOf(statement)]);
+    }
+    expect(new Set(granted.get('ssm:SendCommand'))).toEqual(new Set(['arn:aws:ssm:us-east-1::document/AWS-RunPatchBaseline', 'arn:aws:ec2:us-east-1:123456789012:instance/*']));
+    expect(granted.get('ssm:CancelCommand')).toEqual(['arn:aws:ec2:us-east-1:123456789012:instance/*']);
+    expect(new Set(granted.get('ecs:UpdateService'))).toEqual(new Set(['blue', 'green'].map((c) => `arn:aws:ecs:us-east-1:123456789012:service/payments/payments-${c}`)));
+    expect(mutatingOnStar(template).filter((line) => /\b(ssm|ecs):/.test(line))).toEqual([]);
+  });
 });

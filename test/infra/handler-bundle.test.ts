@@ -27,7 +27,7 @@ describe('the Lambda handler bundle, built as deployed (HANDLER_BUNDLING)', () =
 
   it('keeps only the SDK commands quiesce calls: no aggregated client, paginator or waiter (a dynamic import() would bring them all)', () => {
     const whole = inputs.filter((p) =>
-      /^node_modules\/@aws-sdk\/client-[^/]+\/dist-es\/((ElastiCache|ElasticLoadBalancingV2|CloudWatch|SecretsManager|DynamoDB)\.js|pagination\/|waiters\/)/.test(p),
+      /^node_modules\/@aws-sdk\/client-[^/]+\/dist-es\/((ElastiCache|ElasticLoadBalancingV2|CloudWatch|SecretsManager|DynamoDB|SSM|ECS)\.js|pagination\/|waiters\/)/.test(p),
     );
     expect(whole).toEqual([]);
   });
