@@ -148,8 +148,9 @@ function forCluster<S extends SsmStep | EcsStep>(step: S, spec: ClusterSpec): S 
  * SSM Run Command. SendCommand is authorized on the document and on each instance, so each gets its own
  * statement: a tag condition on the instances must not apply to the document, which carries no such tag.
  * An AWS-owned document's ARN has no account. The instances: the ids named in the step, or those carrying
- * the step's tags (condition ssm:resourceTag/<key>, as in "Restricting Run Command access based on tags",
- * https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-rc-setting-up-cmdsec.html), or, by
+ * the step's tags (condition aws:ResourceTag/<key> on `instance/*`, the form AWS's own managed policies
+ * use to allow SendCommand to tagged instances; the SSM user guide's page for it was not found to cite:
+ * unconfirmed), or, by
  * default, the cluster's targets: known only when the run saves them, so every instance of the plan's
  * account and region (never "*").
  */
@@ -168,7 +169,7 @@ function addSsmStep(out: StatementSet, plan: Plan, step: SsmStep, partition: str
       out.add(['ssm:SendCommand', 'ssm:CancelCommand'], targets.instanceIds.map(instance), `${reason} (instance ids named in the step)`);
     } else if (targets && 'tags' in targets) {
       for (const [key, values] of Object.entries(targets.tags)) {
-        out.add(['ssm:SendCommand', 'ssm:CancelCommand'], [allInstances], `${reason} (instances tagged ${key})`, { StringEquals: { [`ssm:resourceTag/${key}`]: values } });
+        out.add(['ssm:SendCommand', 'ssm:CancelCommand'], [allInstances], `${reason} (instances tagged ${key})`, { StringEquals: { [`aws:ResourceTag/${key}`]: values } });
       }
     } else {
       out.add(['ssm:SendCommand', 'ssm:CancelCommand'], [allInstances], `${reason} (the cluster's targets, known only when the run saves them: every instance of the account in ${region})`);

@@ -153,9 +153,9 @@ describe('permissions of ssm and ecs steps', () => {
     const tagged = permissionsForPlans([withSteps('  - ssm: AWS-RunShellScript\n    parameters: { commands: ["systemctl restart app"] }\n    targets: { tags: { Cluster: ["{cluster}"] } }\n')], { account: ACCOUNT });
     const onInstances = tagged.filter((s) => s.actions.includes('ssm:SendCommand') && s.resources.some((r) => r.includes(':instance/')));
     expect(onInstances.map((s) => s.conditions)).toEqual([
-      { StringEquals: { 'ssm:resourceTag/Cluster': ['blue'] } },
-      { StringEquals: { 'ssm:resourceTag/Cluster': ['green'] } },
-      { StringEquals: { 'ssm:resourceTag/Cluster': ['gray'] } },
+      { StringEquals: { 'aws:ResourceTag/Cluster': ['blue'] } },
+      { StringEquals: { 'aws:ResourceTag/Cluster': ['green'] } },
+      { StringEquals: { 'aws:ResourceTag/Cluster': ['gray'] } },
     ]);
     const onDocument = tagged.filter((s) => s.resources.some((r) => r.includes(':document/')));
     expect(onDocument.every((s) => s.conditions === undefined)).toBe(true);
