@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { requestAbort } from '../../src/run/engine.js';
 import { createFileStore } from '../../src/store/file-store.js';
-import { runCli, tempStateDir, worldOf } from './cli-harness.js';
+import { runCli, runRecord, tempStateDir, waitFor, worldOf } from './cli-harness.js';
+import { finalWorld, planDoc, runScenario, scenario } from './deep-checks-harness.js';
 
 // The compute-tier examples rehearsed through the CLI against the sandbox: patching instances through SSM
 // Run Command and deploying an ECS service, each with its good world and a world per failure.
@@ -69,5 +71,23 @@ describe('ecs-deploy: an ECS service deployment on each cluster', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.json.clusters[0].reason).toContain('run image "123456789012.dkr.ecr.us-east-1.amazonaws.com/payments-api:1.2", not "123456789012.dkr.ecr.us-east-1.amazonaws.com/payments-api:1.20"');
     expect(r.json.sandbox.weights.blue).toBe(0);
+  });
+});
+
+describe('an abort during an ssm step', () => {
+  it('holds the cluster out of rotation and cancels the command on its instances', async () => {
+    // A long command, paced in real time, so the abort lands while blue's instances run it.
+    const s = scenario(planDoc({ maintenance: [{ ssm: 'AWS-RunPatchBaseline', parameters: { Operation: ['Install'] } }] }), 'ssm: { commandDuration: "40m" }\n');
+    const running = runScenario(s, ['--speed', '300']);
+    await waitFor('blue to be maintaining', () => /maintaining/.test(String(runRecord(s.stateDir, s.runId).clusters?.blue?.state ?? '')));
+    await requestAbort({ store: createFileStore(s.stateDir) }, s.runId, 'alice', 'change freeze', Date.now());
+    const r = await running;
+    expect(r.json.clusters[0], r.stderr).toMatchObject({ name: 'blue', state: 'held' });
+    expect(r.json.clusters[0].reason).toMatch(/^aborted by alice during maintenance \(change freeze\); held out of rotation/);
+    const world = finalWorld(s);
+    expect(world.mutations.filter((m) => m.command === 'CancelCommand' && m.caller === 'quiesce')).toHaveLength(1);
+    expect(world.state.ssm.commands[0]!.cancelledAt).not.toBeNull();
+    expect(r.json.sandbox.weights.blue).toBe(0);
+    expect(r.json.sandbox.violations).toEqual([]);
   });
 });
