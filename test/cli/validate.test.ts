@@ -27,7 +27,10 @@ describe('quiesce validate', () => {
 
   it('exits 2 in one line for an unknown placeholder in a runbook step', async () => {
     const file = join(dir, 'placeholder.yaml');
-    writeFileSync(file, readFileSync('examples/runbook.plan.yaml', 'utf8').replace(`command: ["node", "-e", "console.log('patched')"]`, 'command: ["./patch.sh", "{clusterName}"]'));
+    const runbook = readFileSync('examples/runbook.plan.yaml', 'utf8');
+    const edited = runbook.replace(/command: \[.*\]/, 'command: ["./patch.sh", "{clusterName}"]');
+    expect(edited).not.toBe(runbook);
+    writeFileSync(file, edited);
     const r = await runCli(['validate', file]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
