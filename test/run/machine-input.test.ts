@@ -55,6 +55,15 @@ describe('the machines’ view of a plan', () => {
     expect(stepLabel(step)).toBe('ElastiCache modify (engine valkey 8.0, parameter group pg-valkey8)');
   });
 
+  it('ssm and ecs steps have their own kinds, labels and timeouts', () => {
+    const steps = planSchema.parse(
+      planDoc({ maintenance: [{ ssm: 'AWS-RunPatchBaseline', timeout: '45m' }, { ecs: 'deploy', cluster: 'payments', service: 'api-{cluster}', taskDefinition: 'api:20' }, { ecs: 'deploy', cluster: 'payments', service: 'api', forceNewDeployment: true }] }),
+    ).maintenance;
+    expect(steps.map(stepKind)).toEqual(['ssm', 'ecs', 'ecs']);
+    expect(steps.map(stepLabel)).toEqual(['SSM Run Command AWS-RunPatchBaseline', 'ECS deploy api-{cluster} -> api:20', 'ECS deploy api (new deployment)']);
+    expect(steps.map((s) => ('timeout' in s ? s.timeout : 0))).toEqual([45 * MINUTE, 30 * MINUTE, 30 * MINUTE]);
+  });
+
   it("a step's timeout is its own; an http step's includes its poll; an approval has none", () => {
     const input = clusterMachineInput(plan, 'green');
     expect(input.steps.map((s) => s.timeoutMs)).toEqual([20 * MINUTE, 60 * MINUTE, 5 * MINUTE, 30 * MINUTE, 120 * MINUTE, 10 * MINUTE, 20_000 + 5 * MINUTE, 30_000, 0, 0]);
