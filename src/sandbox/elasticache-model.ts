@@ -37,6 +37,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { regionShortCode } from './arns.js';
 import { command, paginate, type CommandSpec } from './command-spec.js';
+import { clusterModeEnabled, clusterModeModifyRefusal, findNodeGroup, nodeGroupsOf, renderNodeGroups } from './elasticache-node-groups.js';
 import { opsOn } from './elasticache-ops.js';
 import { crossEngineOutageMs, engineSwitchIsNoop, engineSwitchReadCommands, parameterGroupAfterModify } from './elasticache-engine-switch.js';
 import { sdkError } from './sdk-errors.js';
@@ -47,7 +48,6 @@ import type { WorldCore } from './world-core.js';
 /** localeCompare's order, without building a collator on every comparison (a fleet's describe sorts hundreds). */
 const byId = new Intl.Collator().compare;
 
-const NODE_GROUP_ID = '0001';
 const CACHE_NODE_ID = '0001';
 const EVENT_RETENTION_MS = 14 * 86_400_000;
 const NODE_TYPE = /^cache\.[a-z0-9-]+\.[a-z0-9]+$/;
@@ -96,10 +96,10 @@ function busy(core: WorldCore, rg: ReplicationGroupState): boolean {
 
 // ---------------------------------------------------------------- rendering
 
-/** AWS shape: `<name>.<hash>.<ng.0001 | 0001>.<euw1>.cache.amazonaws.com`. */
-function endpoint(core: WorldCore, rg: ReplicationGroupState, name: string, suffix: string): { Address: string; Port: number } {
+/** AWS shape: `<name>.<hash>.<ng.0001 | 0001>.<euw1>.cache.amazonaws.com` (no suffix: a configuration endpoint). */
+function endpoint(core: WorldCore, rg: ReplicationGroupState, name: string, suffix: string | null): { Address: string; Port: number } {
   return {
-    Address: `${name}.${rg.endpointHash}.${suffix}.${regionShortCode(core.state.region)}.cache.amazonaws.com`,
+    Address: `${name}.${rg.endpointHash}.${suffix === null ? '' : `${suffix}.`}${regionShortCode(core.state.region)}.cache.amazonaws.com`,
     Port: rg.port,
   };
 }
@@ -111,27 +111,11 @@ function renderGroup(core: WorldCore, { rg, clusters }: GroupView): ReplicationG
     Status: rg.status,
     PendingModifiedValues: rg.pendingPrimaryClusterId ? { PrimaryClusterId: rg.pendingPrimaryClusterId } : {},
     MemberClusters: [...rg.members],
-    NodeGroups: [
-      {
-        NodeGroupId: NODE_GROUP_ID,
-        Status: rg.status === 'modifying' ? 'modifying' : 'available',
-        PrimaryEndpoint: endpoint(core, rg, rg.id, `ng.${NODE_GROUP_ID}`),
-        ReaderEndpoint: endpoint(core, rg, `${rg.id}-ro`, `ng.${NODE_GROUP_ID}`),
-        NodeGroupMembers: rg.members.map((id) => ({
-          CacheClusterId: id,
-          CacheNodeId: CACHE_NODE_ID,
-          ReadEndpoint: endpoint(core, rg, id, CACHE_NODE_ID),
-          PreferredAvailabilityZone: clusters[id]?.az,
-          CurrentRole: id === rg.primaryClusterId ? 'primary' : 'replica',
-        })),
-      },
-    ],
+    ...renderNodeGroups(rg, clusters, (name, suffix) => endpoint(core, rg, name, suffix)),
     AutomaticFailover: rg.automaticFailover,
     MultiAZ: rg.multiAZ,
     SnapshotRetentionLimit: 0,
     SnapshotWindow: '03:00-04:00',
-    ClusterEnabled: false,
-    ClusterMode: 'disabled',
     CacheNodeType: rg.cacheNodeType,
     AuthTokenEnabled: false,
     TransitEncryptionEnabled: false,
@@ -278,12 +262,15 @@ function testFailover(core: WorldCore, input: TestFailoverMessage): TestFailover
   const cache = core.state.elasticache;
   const settings = core.state.settings.elasticache;
   const now = core.now();
-  if (input.NodeGroupId !== NODE_GROUP_ID) {
+  const nodeGroup = findNodeGroup(rg, input.NodeGroupId);
+  if (!nodeGroup) {
     throw sdkError(NodeGroupNotFoundFault, `Node group ${String(input.NodeGroupId)} not found in replication group ${rg.id}`);
   }
   if (rg.status !== 'available') {
     throw sdkError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is not in available state (${rg.status})`);
   }
+  // Also between the shards of a cluster mode enabled group: "the first node replacement must complete
+  // before a subsequent call can be made" (TestFailover API reference); the error code is not documented.
   if (busy(core, rg)) {
     throw sdkError(InvalidReplicationGroupStateFault, `Another operation is in progress on replication group ${rg.id}`);
   }
@@ -300,20 +287,21 @@ function testFailover(core: WorldCore, input: TestFailoverMessage): TestFailover
       `TestFailover has been called on ${recent.length} node groups in the last 24 hours; the limit is ${limit.count}`,
     );
   }
-  const replica = rg.members.find((id) => id !== rg.primaryClusterId && cache.cacheClusters[id]?.status === 'available');
-  if (!replica) throw sdkError(InvalidCacheClusterStateFault, `No available replica in replication group ${rg.id}`);
+  const replica = nodeGroup.members.find((id) => id !== nodeGroup.primaryClusterId && cache.cacheClusters[id]?.status === 'available');
+  if (!replica) throw sdkError(InvalidCacheClusterStateFault, `No available replica in node group ${nodeGroup.id} of replication group ${rg.id}`);
   rememberGroup(core, rg);
   cache.testFailovers = [...recent, { at: now, replicationGroupId: rg.id }];
-  core.cacheEvent('replication-group', rg.id, `Test Failover API called for node group ${NODE_GROUP_ID}`);
+  core.cacheEvent('replication-group', rg.id, `Test Failover API called for node group ${nodeGroup.id}`);
   // failoverNoop: accepted, but nothing moves and no completion event follows.
-  if (!core.failoverIsNoop(rg.id)) {
+  if (!core.failoverIsNoop(rg.id, nodeGroup.id)) {
     cache.ops.push({
       kind: 'failover',
       id: core.randomHex(8),
       replicationGroupId: rg.id,
+      nodeGroupId: nodeGroup.id,
       phase: 'switching',
       nextAt: now + settings.failoverMs,
-      from: rg.primaryClusterId,
+      from: nodeGroup.primaryClusterId,
       to: replica,
     });
   }
@@ -399,6 +387,8 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
   if (rg.status !== 'available' || busy(core, rg)) {
     throw sdkError(InvalidReplicationGroupStateFault, `Replication group ${rg.id} is not in available state (${rg.status})`);
   }
+  const refusal = clusterModeModifyRefusal(rg, input);
+  if (refusal) throw refusal;
   const changes = requestedChanges(core, rg, input);
   let promoteTo: string | null = null;
   if (input.PrimaryClusterId !== undefined) {
@@ -515,6 +505,12 @@ function modifyReplicationGroup(core: WorldCore, input: ModifyReplicationGroupMe
 function rebootCacheCluster(core: WorldCore, input: RebootCacheClusterMessage): RebootCacheClusterResult {
   const cluster = findCluster(core, input.CacheClusterId);
   const rg = findGroup(core, cluster.replicationGroupId);
+  // "Rebooting is not supported on Valkey or Redis OSS (cluster mode enabled) clusters"
+  // (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_RebootCacheCluster.html). The error
+  // code is not documented: InvalidCacheClusterState, one the operation declares (unconfirmed).
+  if (clusterModeEnabled(rg)) {
+    throw sdkError(InvalidCacheClusterStateFault, `Rebooting is not supported on cluster mode enabled clusters: ${cluster.id} belongs to ${rg.id}, which has cluster mode enabled.`);
+  }
   const nodes = input.CacheNodeIdsToReboot ?? [];
   if (nodes.length === 0 || nodes.some((n) => n !== CACHE_NODE_ID)) {
     throw sdkError(InvalidParameterValueException, `Invalid cache node ids: ${nodes.join(', ')}`);
@@ -653,16 +649,14 @@ function describeUpdateActions(core: WorldCore, input: DescribeUpdateActionsMess
       };
       if (input.ShowNodeLevelUpdateStatus) {
         const nodeStatus = status === 'complete' ? 'complete' : status === 'in-progress' ? 'in-progress' : 'not-applied';
-        action.NodeGroupUpdateStatus = [
-          {
-            NodeGroupId: NODE_GROUP_ID,
-            NodeGroupMemberUpdateStatus: rg.members.map((id) => ({
-              CacheClusterId: id,
-              CacheNodeId: CACHE_NODE_ID,
-              NodeUpdateStatus: nodeStatus,
-            })),
-          },
-        ];
+        action.NodeGroupUpdateStatus = nodeGroupsOf(rg).map((g) => ({
+          NodeGroupId: g.id,
+          NodeGroupMemberUpdateStatus: g.members.map((id) => ({
+            CacheClusterId: id,
+            CacheNodeId: CACHE_NODE_ID,
+            NodeUpdateStatus: nodeStatus,
+          })),
+        }));
       }
       actions.push(action);
     }

@@ -2,6 +2,7 @@
 // what they mean for the cache's ability to serve requests.
 import type { CacheOp, ElastiCacheState, ReplicationGroupState } from './state.js';
 import type { WorldCore } from './world-core.js';
+import { FIRST_NODE_GROUP, findNodeGroup, setNodeGroupPrimary } from './elasticache-node-groups.js';
 import { reportedEngineVersion } from './versions.js';
 import { defaultParameterGroup, isDefaultParameterGroup, parameterGroupFamily } from './elasticache-engine-switch.js';
 
@@ -12,8 +13,11 @@ export function opsOn(cache: ElastiCacheState, replicationGroupId: string): Cach
   return cache.ops.filter((op) => op.replicationGroupId === replicationGroupId);
 }
 
-/** Whether the replication group has a primary that accepts reads and writes now. */
-export function primaryServing(cache: ElastiCacheState, replicationGroupId: string, now: number): boolean {
+/**
+ * Whether the replication group has a primary that accepts reads and writes now; with a node group, whether
+ * that shard does (another shard's failover does not take its primary away).
+ */
+export function primaryServing(cache: ElastiCacheState, replicationGroupId: string, now: number, nodeGroupId?: string): boolean {
   const rg = cache.replicationGroups[replicationGroupId];
   if (!rg) return true;
   if (rg.memoryPercent >= 100) return false;
@@ -21,7 +25,7 @@ export function primaryServing(cache: ElastiCacheState, replicationGroupId: stri
     switch (op.kind) {
       case 'failover':
         // Between the API call and the switch there is no healthy primary.
-        if (op.phase === 'switching') return false;
+        if (op.phase === 'switching' && (nodeGroupId === undefined || (op.nodeGroupId ?? FIRST_NODE_GROUP) === nodeGroupId)) return false;
         break;
       case 'promote':
         if (op.to !== null) return false;
@@ -101,9 +105,9 @@ function setMembers(cache: ElastiCacheState, rg: ReplicationGroupState, status: 
  * the cache cluster message names as its source is not documented: the sandbox uses the old primary.
  * A promotion (PrimaryClusterId) writes the group's message only; AWS does not document its events.
  */
-function switchPrimary(core: WorldCore, rg: ReplicationGroupState, to: string, memberEvent: boolean): void {
-  const from = rg.primaryClusterId;
-  rg.primaryClusterId = to;
+function switchPrimary(core: WorldCore, rg: ReplicationGroupState, to: string, memberEvent: boolean, nodeGroupId = FIRST_NODE_GROUP): void {
+  const from = findNodeGroup(rg, nodeGroupId)?.primaryClusterId ?? rg.primaryClusterId;
+  setNodeGroupPrimary(rg, nodeGroupId, to);
   const message = `Failover from primary node ${from} to replica node ${to} completed`;
   if (memberEvent) core.cacheEvent('cache-cluster', from, message);
   core.cacheEvent('replication-group', rg.id, message);
@@ -139,7 +143,7 @@ function advance(core: WorldCore, op: CacheOp): void {
     case 'failover': {
       const old = cache.cacheClusters[op.from];
       if (op.phase === 'switching') {
-        switchPrimary(core, rg, op.to, true);
+        switchPrimary(core, rg, op.to, true, op.nodeGroupId);
         core.cacheEvent('cache-cluster', op.from, 'Recovering cache nodes 0001');
         if (old) {
           old.status = 'rebooting cluster nodes';

@@ -1,5 +1,6 @@
 // Per-minute metric rows, written when a minute ends. Counters are differences of floored
 // cumulative counts, so minutes add up exactly; gauges are time-weighted over the minute.
+import { isPrimaryMember } from './elasticache-node-groups.js';
 import type { AlbMinuteRow, CacheMinuteRow, CounterState, MinuteAccumulator, WorldState } from './state.js';
 import type { WorldCore } from './world-core.js';
 
@@ -77,7 +78,7 @@ export function closeMinute(core: WorldCore): void {
     for (const id of rg.members) {
       const node = state.elasticache.cacheClusters[id];
       if (!node) continue;
-      const primary = id === rg.primaryClusterId;
+      const primary = isPrimaryMember(rg, id);
       const row: CacheMinuteRow = [
         start,
         rg.memoryPercent,

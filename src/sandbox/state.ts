@@ -188,7 +188,10 @@ export interface ReplicationGroupState {
   automaticFailover: 'enabled' | 'disabled';
   multiAZ: 'enabled' | 'disabled';
   members: string[];
+  /** Cluster mode disabled: the primary. Cluster mode enabled: node group 0001's (elasticache-node-groups.ts keeps it). */
   primaryClusterId: string;
+  /** Present only when cluster mode is enabled: the shards, each with its own primary. */
+  nodeGroups?: NodeGroupState[];
   pendingPrimaryClusterId: string | null;
   endpointHash: string;
   port: number;
@@ -200,11 +203,21 @@ export interface ReplicationGroupState {
   versionReported: string | null;
 }
 
+export interface NodeGroupState {
+  id: string;
+  /** The keyspace it serves, as AWS writes it: "0-5461". */
+  slots: string;
+  members: string[];
+  primaryClusterId: string;
+}
+
 export type CacheOp =
   | {
       kind: 'failover';
       id: string;
       replicationGroupId: string;
+      /** Absent in worlds saved before node groups were modelled: node group 0001. */
+      nodeGroupId?: string;
       phase: 'switching' | 'recovering';
       nextAt: number;
       from: string;
@@ -371,7 +384,8 @@ export type ApiFaultKind = 'http500' | 'http503' | 'econnreset' | 'timeout';
 
 export type EventBody =
   | { type: 'manualWeight'; cluster: string; weight: number }
-  | { type: 'failoverNoop'; replicationGroupId: string }
+  /** Without a node group: every TestFailover and promotion on the group; with one: that node group's TestFailover. */
+  | { type: 'failoverNoop'; replicationGroupId: string; nodeGroupId?: string }
   /** A ModifyReplicationGroup with Engine is accepted and runs, but the members keep their engine and version. */
   | { type: 'engineSwitchNoop'; replicationGroupId: string }
   | { type: 'throttle'; service: SandboxService; rate: number }

@@ -5,6 +5,7 @@ import { taskDefinitionKey } from './ecs-model.js';
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
 import { parseWorldDuration } from '../duration.js';
+import { findNodeGroup, nodeGroupLayout } from './elasticache-node-groups.js';
 import { TARGET_GROUPS_PER_FORWARD, targetGroupsPerForward } from './elbv2-quotas.js';
 import { forwardAction, normalizeActions, recordShares } from './elbv2-routing.js';
 import { scheduleEvent } from './events.js';
@@ -359,11 +360,14 @@ function buildCache(state: WorldState, id: string, o: ClusterOverrides, partitio
   if (c.parameterGroup !== undefined && !isDefaultParameterGroup(c.parameterGroup) && !Object.hasOwn(state.elasticache.parameterGroups, c.parameterGroup)) {
     fail(`${id}: cache.parameterGroup ${c.parameterGroup} is not a default group (default.<family>) nor declared in elasticache.parameterGroups`);
   }
-  const members: string[] = [];
+  // "AutomaticFailoverEnabled must be enabled for Valkey or Redis OSS (cluster mode enabled) replication groups"
+  // (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html).
+  if (c.shards !== undefined && c.automaticFailover === false) fail(`cache ${id}: shards (cluster mode enabled) needs automaticFailover: AWS requires it for cluster mode enabled groups`);
   const createdAt = state.startedAt - 30 * DAY_MS;
-  for (let i = 0; i <= (c.replicas ?? 2); i++) {
-    const clusterId = `${id}-${String(i + 1).padStart(3, '0')}`;
-    members.push(clusterId);
+  const { members, nodeGroups } = nodeGroupLayout(id, c.shards, c.replicas ?? 2);
+  for (const clusterId of members) {
+    // Each node group's members spread over the zones the same way, its first member in the first zone.
+    const i = nodeGroups ? (nodeGroups.find((g) => g.members.includes(clusterId))?.members.indexOf(clusterId) ?? 0) : members.indexOf(clusterId);
     const cluster: CacheClusterState = {
       id: clusterId,
       replicationGroupId: id,
@@ -391,6 +395,7 @@ function buildCache(state: WorldState, id: string, o: ClusterOverrides, partitio
     multiAZ: c.multiAZ === false ? 'disabled' : 'enabled',
     members,
     primaryClusterId: members[0] ?? '',
+    ...(nodeGroups ? { nodeGroups } : {}),
     pendingPrimaryClusterId: null,
     endpointHash: stableHex(`${state.seed}:${id}`, 6),
     port: 6379,
@@ -519,6 +524,9 @@ export function checkEventTargets(state: WorldState, body: ScheduledBody, where:
   // replication group "__proto__" wrote memoryPercent onto every object of the process).
   if ('replicationGroupId' in body && !Object.hasOwn(state.elasticache.replicationGroups, body.replicationGroupId)) {
     fail(`${where}: ${body.type}: no such replication group "${body.replicationGroupId}"`);
+  }
+  if (body.type === 'failoverNoop' && body.nodeGroupId !== undefined && !findNodeGroup(state.elasticache.replicationGroups[body.replicationGroupId]!, body.nodeGroupId)) {
+    fail(`${where}: failoverNoop: replication group "${body.replicationGroupId}" has no node group "${body.nodeGroupId}"`);
   }
 }
 

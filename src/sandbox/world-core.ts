@@ -24,5 +24,6 @@ export interface WorldCore {
   rememberStale(service: 'elbv2' | 'elasticache', key: string, value: () => unknown): void;
   staleValue<T>(key: string): T | undefined;
   cacheEvent(sourceType: 'replication-group' | 'cache-cluster', sourceId: string, message: string): void;
-  failoverIsNoop(replicationGroupId: string): boolean;
+  /** A failoverNoop event holds for the group, or for this node group of it (default 0001: a promotion's). */
+  failoverIsNoop(replicationGroupId: string, nodeGroupId?: string): boolean;
 }

@@ -68,6 +68,8 @@ const cache = z
     engineVersion: version,
     nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a node type such as "cache.r7g.large"'),
     replicas: int(1, 5),
+    /** Node groups of a cluster mode enabled group (AWS: 1 to 90); absent: cluster mode disabled. */
+    shards: int(1, 90),
     memoryPercent: z.number().min(0).max(100),
     automaticFailover: z.boolean(),
     multiAZ: z.boolean(),
@@ -104,7 +106,7 @@ const listenerRule = z
 
 const eventKinds = {
   manualWeight: z.strictObject({ cluster: z.string(), weight: int(0, 999) }),
-  failoverNoop: z.strictObject({ replicationGroupId: z.string() }),
+  failoverNoop: z.strictObject({ replicationGroupId: z.string(), nodeGroupId: z.string().regex(/^\d{4}$/, 'expected a node group id such as "0002"').optional() }),
   engineSwitchNoop: z.strictObject({ replicationGroupId: z.string() }),
   throttle: z.strictObject({ service: services, rate: z.number().min(0) }),
   targetUnhealthy: z.strictObject({ cluster: z.string(), count: int(1, 1000) }),

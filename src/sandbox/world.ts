@@ -5,6 +5,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { auditModelMismatch, auditNewCacheOps, auditRotationChange, fleetActions, fleetWeights, finalAudit, rotation, type AuditContext } from './audit.js';
 import { cloudwatchCommands } from './cloudwatch-model.js';
 import type { CommandSpec } from './command-spec.js';
+import { FIRST_NODE_GROUP } from './elasticache-node-groups.js';
 import { primaryServing, nextOpAt, stepCacheOps } from './elasticache-ops.js';
 import { elasticacheCommands } from './elasticache-model.js';
 import { elbv2Commands } from './elbv2-model.js';
@@ -77,6 +78,8 @@ export interface CacheProbe {
   /** Changes when the primary's data is lost: a value written before is gone. */
   dataGeneration: number;
   reason: string | null;
+  /** Cluster mode enabled: a write and read through each node group's primary. */
+  shards?: Array<{ nodeGroupId: string; slots: string; primaryClusterId: string; ok: boolean; reason: string | null }>;
 }
 
 function isWorldState(json: unknown): json is WorldState {
@@ -424,8 +427,10 @@ export class SandboxWorld implements EventHost {
     while (cache.events.length > 0 && cache.events[0]!.at < oldest) cache.events.shift();
   }
 
-  failoverIsNoop(replicationGroupId: string): boolean {
-    return this.state.events.active.some((e) => e.body.type === 'failoverNoop' && e.body.replicationGroupId === replicationGroupId);
+  failoverIsNoop(replicationGroupId: string, nodeGroupId = FIRST_NODE_GROUP): boolean {
+    return this.state.events.active.some(
+      (e) => e.body.type === 'failoverNoop' && e.body.replicationGroupId === replicationGroupId && (e.body.nodeGroupId ?? nodeGroupId) === nodeGroupId,
+    );
   }
 
   settleBuckets(service: SandboxService): void {
@@ -581,13 +586,20 @@ export class SandboxWorld implements EventHost {
     const groups = this.state.elasticache.replicationGroups;
     const rg = Object.hasOwn(groups, replicationGroupId) ? groups[replicationGroupId] : undefined;
     if (!rg) throw new RangeError(`no such replication group: ${replicationGroupId}`);
-    const ok = primaryServing(this.state.elasticache, replicationGroupId, this.state.now);
+    const cache = this.state.elasticache;
+    const why = (ok: boolean) => (ok ? null : rg.memoryPercent >= 100 ? 'OOM command not allowed when used memory > maxmemory' : 'no healthy primary');
+    const shards = rg.nodeGroups?.map((g) => {
+      const ok = primaryServing(cache, replicationGroupId, this.state.now, g.id);
+      return { nodeGroupId: g.id, slots: g.slots, primaryClusterId: g.primaryClusterId, ok, reason: why(ok) };
+    });
+    const ok = shards ? shards.every((s) => s.ok) : primaryServing(cache, replicationGroupId, this.state.now);
     return {
       ok,
       replicationGroupId,
       primaryClusterId: rg.primaryClusterId,
       dataGeneration: rg.dataGeneration,
-      reason: ok ? null : rg.memoryPercent >= 100 ? 'OOM command not allowed when used memory > maxmemory' : 'no healthy primary',
+      reason: shards ? (shards.find((s) => !s.ok)?.reason ?? null) : why(ok),
+      ...(shards ? { shards } : {}),
     };
   }
 
