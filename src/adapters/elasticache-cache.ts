@@ -28,6 +28,7 @@ import { silentLogger } from '../logger.js';
 import { memberClusterIds, toReplicationGroupView } from './elasticache-view.js';
 import { engineVersionMatches } from '../plan/engine-version.js';
 import { judgeFailover, judgeModify, judgeReboot, judgeServiceUpdate, modifyMismatches, serviceUpdateRefusal } from '../cache/elasticache-evidence.js';
+import { promotionRefusal } from '../cache/node-group-evidence.js';
 import { SharedReads, SHARED_READ_MS } from './shared-reads.js';
 import { engineVersionFamily, notAReplicationGroup, parameterGroupFamily } from './elasticache-engine-reads.js';
 
@@ -286,6 +287,7 @@ export function createElastiCacheCache(options: ElastiCacheCacheOptions): CacheP
       if (!view.members.some((m) => m.cacheClusterId === request.primaryClusterId)) {
         throw new RefusedError(`${request.primaryClusterId} is not a member of ${replicationGroupId}`);
       }
+      if (view.clusterMode === 'enabled') throw new RefusedError(promotionRefusal(request.primaryClusterId, replicationGroupId));
       if (Object.values(view.primaries).includes(request.primaryClusterId)) {
         logger.info({ replicationGroupId, primaryClusterId: request.primaryClusterId }, 'already primary; nothing sent');
         return;

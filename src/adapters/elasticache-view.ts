@@ -38,6 +38,11 @@ export function toReplicationGroupView(rg: ReplicationGroup, clusters: readonly 
     primaries[id] = group.NodeGroupMembers?.find((m) => m.CurrentRole === 'primary')?.CacheClusterId;
   }
 
+  const groups = nodeGroups.map((g) => ({
+    nodeGroupId: g.NodeGroupId ?? '',
+    ...(g.Slots ? { slots: g.Slots } : {}),
+    memberIds: (g.NodeGroupMembers ?? []).map((m) => m.CacheClusterId).filter((id): id is string => !!id),
+  }));
   const endpoint = clusterMode === 'enabled' ? rg.ConfigurationEndpoint : nodeGroups[0]?.PrimaryEndpoint;
   const engine = rg.Engine ?? clusters.find((c) => c.Engine)?.Engine;
   return {
@@ -45,6 +50,7 @@ export function toReplicationGroupView(rg: ReplicationGroup, clusters: readonly 
     status: rg.Status ?? 'unknown',
     clusterMode,
     members,
+    nodeGroups: groups,
     primaries,
     pendingModifiedValues: prunePending(rg.PendingModifiedValues),
     ...(engine ? { engine } : {}),

@@ -2,6 +2,7 @@
 // and its events. An accepted API call is never evidence. Pure functions, so each rule is testable alone.
 import type { CacheEvent, ModifyRequest, OperationVerdict, ReplicationGroupView } from '../ports/cache.js';
 import { engineVersionMatches } from '../plan/engine-version.js';
+import { nodeGroupPrimaryFromEvents } from './node-group-evidence.js';
 
 /** "Failover from primary node p to replica node r completed", and the older "Failover to replica node r completed". */
 export const FAILOVER_COMPLETED = /failover.*\bcomplete(d)?\b/i;
@@ -27,21 +28,29 @@ export interface FailoverSince {
 }
 
 export function judgeFailover(view: ReplicationGroupView, events: readonly CacheEvent[], since: FailoverSince): OperationVerdict {
-  const current = view.primaries[since.nodeGroupId];
+  // A cluster mode enabled group reports no role per member: the completion event naming this node group's
+  // nodes says where its primary went (node-group-evidence.ts).
+  const byEvents = view.primaries[since.nodeGroupId] === undefined && view.clusterMode === 'enabled';
+  const fromEvents = byEvents ? nodeGroupPrimaryFromEvents(view, events, since) : undefined;
+  const previous = since.previousPrimary || fromEvents?.from || '';
+  const current = view.primaries[since.nodeGroupId] ?? fromEvents?.to;
   const now = current ?? 'not reported';
-  const changed = current !== undefined && current !== since.previousPrimary;
+  const changed = current !== undefined && current !== previous;
+  const source = byEvents ? ', as the failover event names it: AWS reports no role per member of a cluster mode enabled group' : '';
   const primary: Condition = {
     ok: changed && (since.expectedPrimary === undefined || current === since.expectedPrimary),
-    evidence: `primary of node group ${since.nodeGroupId}: ${now} (was ${since.previousPrimary}${since.expectedPrimary ? `, expected ${since.expectedPrimary}` : ''})`,
+    evidence: `primary of node group ${since.nodeGroupId}: ${now} (was ${previous || 'not reported'}${since.expectedPrimary ? `, expected ${since.expectedPrimary}` : ''})${source}`,
     waitingFor: since.expectedPrimary
       ? `primary of node group ${since.nodeGroupId} to become ${since.expectedPrimary} (now ${now})`
-      : `primary of node group ${since.nodeGroupId} to change from ${since.previousPrimary} (now ${now})`,
+      : `primary of node group ${since.nodeGroupId} to change from ${previous || 'the one before the failover'} (now ${now})`,
   };
-  const completed = events.filter((e) => e.date >= since.requestedAt && FAILOVER_COMPLETED.test(e.message));
+  const completed = byEvents ? (fromEvents?.completions ?? []) : events.filter((e) => e.date >= since.requestedAt && FAILOVER_COMPLETED.test(e.message));
   const event: Condition = {
     ok: completed.length > 0,
     evidence: completed.length > 0 ? `event: ${describeEvent(completed[completed.length - 1]!)}` : 'no failover-completed event yet',
-    waitingFor: `a "failover ... completed" event since ${iso(since.requestedAt)}`,
+    waitingFor: byEvents
+      ? `a "failover ... completed" event naming a member of node group ${since.nodeGroupId} since ${iso(since.requestedAt)}`
+      : `a "failover ... completed" event since ${iso(since.requestedAt)}`,
   };
   const conditions = [primary, event, ...settledConditions(view)];
 
@@ -51,7 +60,8 @@ export function judgeFailover(view: ReplicationGroupView, events: readonly Cache
   if (changed && since.expectedPrimary !== undefined && current !== since.expectedPrimary && settled(view)) {
     return failed(`primary of node group ${since.nodeGroupId} is ${current}, expected ${since.expectedPrimary}`, conditions);
   }
-  return verdict(conditions);
+  const out = verdict(conditions);
+  return out.status === 'complete' && current !== undefined ? { ...out, moved: { ...(previous ? { from: previous } : {}), to: current } } : out;
 }
 
 export function judgeModify(view: ReplicationGroupView, request: ModifyRequest): OperationVerdict {

@@ -20,7 +20,12 @@ export interface ReplicationGroupView {
   status: string;
   clusterMode: 'enabled' | 'disabled';
   members: CacheMember[];
-  /** cache cluster id of the primary per node group (cluster mode disabled: one entry). */
+  /** The node groups (shards) in AWS's order, with their keyspace when AWS gives it (cluster mode enabled). */
+  nodeGroups: Array<{ nodeGroupId: string; slots?: string; memberIds: string[] }>;
+  /**
+   * cache cluster id of the primary per node group (cluster mode disabled: one entry). Undefined for every
+   * node group of a cluster mode enabled group: AWS reports CurrentRole for cluster mode disabled only.
+   */
   primaries: Record<string, string | undefined>;
   pendingModifiedValues: Record<string, unknown>;
   engine?: string;
@@ -30,6 +35,7 @@ export interface ReplicationGroupView {
   cacheParameterGroupNames: string[];
   automaticFailover: string;
   multiAZ?: string;
+  /** The primary endpoint; for a cluster mode enabled group, the configuration endpoint. */
   primaryEndpoint?: { address: string; port: number };
   transitEncryption: boolean;
   authTokenEnabled: boolean;
@@ -55,7 +61,8 @@ export interface ModifyRequest {
 
 /** The verdict of one observation of a long operation; `failed` is terminal. */
 export type OperationVerdict =
-  | { status: 'complete'; evidence: string[] }
+  /** `moved`: for a failover, the node group's primary before (when known) and after. */
+  | { status: 'complete'; evidence: string[]; moved?: { from?: string; to: string } }
   | { status: 'not-yet'; waitingFor: string; evidence: string[] }
   | { status: 'failed'; reason: string; evidence: string[] };
 

@@ -147,6 +147,7 @@ describe('createElastiCacheCache: describe and events', () => {
           pendingModifiedValues: { EngineVersion: '7.10' },
         },
       ],
+      nodeGroups: [{ nodeGroupId: '0001', memberIds: [P1, P2] }],
       primaries: { '0001': P1 },
       pendingModifiedValues: {},
       engine: 'redis',
