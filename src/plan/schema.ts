@@ -72,7 +72,12 @@ const failoverStep = z.strictObject({
   name: optionalString(),
   /** test-failover: TestFailover on the node group; primary-cluster-id: ModifyReplicationGroup PrimaryClusterId. */
   method: z._default(z.enum(['test-failover', 'primary-cluster-id']), 'test-failover'),
-  nodeGroupId: z._default(regex(/^\d{4}$/, 'must be a 4-digit node group id such as "0001"'), '0001'),
+  /** Without it, every node group: one on a cluster mode disabled group, each in turn on a cluster mode enabled one. */
+  nodeGroupId: z.optional(
+    hint(z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit node group id such as "0001"')), {
+      description: 'a 4-digit node group id such as "0002"; without it, every node group (on a cluster mode enabled group, each in turn)',
+    }),
+  ),
   /** For primary-cluster-id: the member to promote. Without it quiesce picks the first available replica. */
   targetPrimary: optionalString(),
   timeout: timeout('20m'),

@@ -343,7 +343,7 @@ function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefi
     }
     return `${stepLabel(step)}: engine "${live.join('", "')}" -> "${wanted}" (ApplyImmediately)`;
   }
-  if ('elasticache' in step && step.elasticache === 'failover' && view) return `${stepLabel(step)}: primary ${view.primaries[step.nodeGroupId] ?? '?'} -> ${step.targetPrimary ?? 'a replica'}`;
+  if ('elasticache' in step && step.elasticache === 'failover' && view) return `${stepLabel(step)}: primary ${view.primaries[step.nodeGroupId ?? '0001'] ?? '?'} -> ${step.targetPrimary ?? 'a replica'}`;
   return stepLabel(step);
 }
 
@@ -390,7 +390,7 @@ function verifyChecks(plan: Plan, spec: ClusterSpec, view: ReplicationGroupView 
     checks.push('cache available, every member available, nothing pending');
     for (const step of plan.maintenance) {
       if (!('elasticache' in step)) continue;
-      if (step.elasticache === 'failover') checks.push(`primary is not ${view?.primaries[step.nodeGroupId] ?? 'the primary before the failover'}`);
+      if (step.elasticache === 'failover') checks.push(`primary is not ${view?.primaries[step.nodeGroupId ?? '0001'] ?? 'the primary before the failover'}`);
       if (step.elasticache === 'modify' && step.engine) checks.push(`engine is ${step.engine} on every member`);
       if (step.elasticache === 'modify' && step.engineVersion) checks.push(`engine version is ${describeEngineVersionRule(step.engineVersion)}`);
       if (step.elasticache === 'service-update') checks.push('one engine and version on every member (a service update may change the engine)');

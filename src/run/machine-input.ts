@@ -25,7 +25,7 @@ export function stepLabel(step: MaintenanceStep): string {
       ].filter(Boolean);
       return `ElastiCache modify (${changes.join(', ')})`;
     }
-    if (step.elasticache === 'failover') return `ElastiCache failover (${step.method}, node group ${step.nodeGroupId})`;
+    if (step.elasticache === 'failover') return `ElastiCache failover (${step.method}, ${step.nodeGroupId ? `node group ${step.nodeGroupId}` : 'every node group'})`;
     if (step.elasticache === 'reboot') return `ElastiCache reboot (${Array.isArray(step.nodes) ? step.nodes.join(', ') : step.nodes})`;
     return `ElastiCache service update ${step.serviceUpdateName}`;
   }

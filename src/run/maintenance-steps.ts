@@ -17,6 +17,7 @@ import { driftOutput, weightEvidence } from './observations.js';
 import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../cache/elasticache-evidence.js';
 import type { CacheEvent, ReplicationGroupView } from '../ports/cache.js';
 import { engineNow } from '../cache/engine-switch.js';
+import { FIRST_NODE_GROUP, nodeGroupsToMove, observeNodeGroups, startNextNodeGroup, type OperationSeen } from './node-group-failover.js';
 import {
   backoffWithoutPrior,
   earlyMargin,
@@ -40,6 +41,11 @@ export interface StepIntent {
   previousPrimary?: string;
   expectedPrimary?: string;
   nodeGroupId?: string;
+  /**
+   * A failover of a cluster mode enabled group: the node groups it moves, one at a time, in this order. Each
+   * has its own intent, written before its TestFailover (node-group-failover.ts).
+   */
+  nodeGroupIds?: string[];
   rebootIds?: string[];
   /** Members when the step started: whose events the cheap look reads. */
   memberIds?: string[];
@@ -76,6 +82,11 @@ export async function startStep(ctx: RunContext, input: { cluster: string; stepI
   const nonce = randomUUID();
   const intent = await ctx.store.remember<StepIntent>(ctx.runId, stepKey(input.cluster, input.stepIndex), () => captureIntent(ctx, spec, step, input.stepIndex, nonce));
   const resumed = intent.nonce !== nonce;
+  if (intent.nodeGroupIds && 'elasticache' in step && step.elasticache === 'failover') {
+    if (!resumed) await journal(ctx, 'intent', `${input.cluster}: start step ${input.stepIndex + 1}: fail over ${intent.nodeGroupIds.length} node group(s) one at a time (${intent.nodeGroupIds.join(', ')})`, { cluster: input.cluster, data: { step: journaledStep(step), intent } });
+    await startNextNodeGroup(ctx, spec, step, stepKey(input.cluster, input.stepIndex), intent);
+    return { at: ctx.clock.now() };
+  }
   if (resumed && ('command' in step || 'http' in step)) {
     await settleInterruptedRunbookStep(ctx, input.cluster, input.stepIndex, intent);
     return { at: ctx.clock.now() };
@@ -94,15 +105,19 @@ async function captureIntent(ctx: RunContext, spec: ClusterSpec, step: Maintenan
   if (isComputeStep(step)) return { ...intent, compute: await computeIntent(ctx, spec, step, index, nonce) };
   if (!('elasticache' in step) || !spec.cache) return intent;
   const view = await ctx.cache.describe(spec.cache.replicationGroupId);
-  const nodeGroupId = step.elasticache === 'failover' ? step.nodeGroupId : '0001';
-  intent.nodeGroupId = nodeGroupId;
-  const previousPrimary = view.primaries[nodeGroupId];
-  if (previousPrimary !== undefined) intent.previousPrimary = previousPrimary;
   intent.memberIds = view.members.map((m) => m.cacheClusterId);
   intent.signature = operationSignature(step, view);
   if (step.elasticache === 'modify' || step.elasticache === 'service-update') intent.engineBefore = engineNow(view);
   const expectedMs = await prior(ctx, spec.name, `step:${index}`, intent.signature);
   if (expectedMs !== undefined) intent.expectedMs = expectedMs;
+  if (step.elasticache === 'failover' && step.method === 'test-failover' && view.clusterMode === 'enabled') {
+    intent.nodeGroupIds = nodeGroupsToMove(step, view);
+    return intent;
+  }
+  const nodeGroupId = step.elasticache === 'failover' ? (step.nodeGroupId ?? FIRST_NODE_GROUP) : FIRST_NODE_GROUP;
+  intent.nodeGroupId = nodeGroupId;
+  const previousPrimary = view.primaries[nodeGroupId];
+  if (previousPrimary !== undefined) intent.previousPrimary = previousPrimary;
   if (step.elasticache === 'failover' && step.method === 'primary-cluster-id') {
     const candidate = step.targetPrimary ?? view.members.find((m) => m.role === 'replica' && m.status === 'available')?.cacheClusterId;
     if (candidate === undefined) throw new Error(`${spec.cache.replicationGroupId} has no available replica to promote`);
@@ -197,7 +212,7 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
     case 'failover':
       await ctx.cache.startFailover(
         rg,
-        step.method === 'test-failover' ? { method: 'test-failover', nodeGroupId: step.nodeGroupId } : { method: 'primary-cluster-id', primaryClusterId: intent.expectedPrimary! },
+        step.method === 'test-failover' ? { method: 'test-failover', nodeGroupId: intent.nodeGroupId ?? FIRST_NODE_GROUP } : { method: 'primary-cluster-id', primaryClusterId: intent.expectedPrimary! },
       );
       break;
     case 'modify':
@@ -246,7 +261,7 @@ export async function observeStep(ctx: RunContext, input: { cluster: string; ste
   const rg = spec.cache!.replicationGroupId;
   const loopStart = now;
   for (;;) {
-    const out = await lookAtOperation(ctx, input, step, rg, intent);
+    const out = intent.nodeGroupIds && step.elasticache === 'failover' ? await observeNodeGroups(ctx, input, step, rg, intent, stepKey(input.cluster, input.stepIndex), lookAtOperation) : await lookAtOperation(ctx, input, step, rg, intent);
     const next = out.recheckAt;
     if (out.status !== 'not-yet' || next === undefined) return out;
     const wait = next - out.at;
@@ -256,14 +271,15 @@ export async function observeStep(ctx: RunContext, input: { cluster: string; ste
   }
 }
 
-type ElastiCacheStep = Extract<MaintenanceStep, { elasticache: string }>;
+export type ElastiCacheStep = Extract<MaintenanceStep, { elasticache: string }>;
 
 /**
  * One look at a running ElastiCache operation: the cheap probe (one DescribeEvents since the request),
  * and the full evidence read only when the probe shows the completion event, or at least every few
- * minutes in case AWS words its events differently. Only the full read can end the step.
+ * minutes in case AWS words its events differently. Only the full read can end the step. `seen` receives,
+ * once the operation is complete, where a failover moved the primary and when the events say it ended.
  */
-async function lookAtOperation(ctx: RunContext, input: { cluster: string; stepIndex: number }, step: ElastiCacheStep, rg: string, intent: StepIntent): Promise<ObserveOutput> {
+export async function lookAtOperation(ctx: RunContext, input: { cluster: string; stepIndex: number }, step: ElastiCacheStep, rg: string, intent: StepIntent, seen?: OperationSeen): Promise<ObserveOutput> {
   const now = ctx.clock.now();
   const name = `step.${input.stepIndex + 1}.${step.elasticache}`;
   const loopKey = `step:${input.cluster}:${input.stepIndex}:${intent.nonce}`;
@@ -290,7 +306,7 @@ async function lookAtOperation(ctx: RunContext, input: { cluster: string; stepIn
         rg,
         {
           previousPrimary: intent.previousPrimary ?? '',
-          nodeGroupId: intent.nodeGroupId ?? step.nodeGroupId,
+          nodeGroupId: intent.nodeGroupId ?? step.nodeGroupId ?? FIRST_NODE_GROUP,
           requestedAt: intent.requestedAt,
           ...(intent.expectedPrimary ? { expectedPrimary: intent.expectedPrimary } : {}),
         },
@@ -319,6 +335,10 @@ async function lookAtOperation(ctx: RunContext, input: { cluster: string; stepIn
     }
     if (signal.completedAt !== undefined && intent.signature) {
       await learn(ctx, input.cluster, `step:${input.stepIndex}`, { signature: intent.signature, ms: signal.completedAt - intent.requestedAt });
+    }
+    if (seen) {
+      if (verdict.moved) seen.moved = verdict.moved;
+      if (signal.completedAt !== undefined) seen.completedAt = signal.completedAt;
     }
     return { at: now, status: 'done', checks: [{ ...check(name, true, verdict.evidence.join('; ') || 'complete', 'complete'), at: now }] };
   }

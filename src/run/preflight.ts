@@ -1,6 +1,6 @@
 import type { Check } from '../../machines/types.js';
 import type { PreflightOutput } from '../../machines/cluster.contract.js';
-import type { ClusterSpec } from '../plan/schema.js';
+import type { ClusterSpec, FailoverStep } from '../plan/schema.js';
 import { formatDuration } from '../duration.js';
 import { CANARY_RULE_TAG, weightOf, type ForwardConfig, type ListenerRule } from '../ports/traffic.js';
 import type { ReplicationGroupView } from '../ports/cache.js';
@@ -10,7 +10,9 @@ import { canaryHeaderName, canaryHeaderValue, foreignCanaryRules, removeLeftover
 import { otherRoutes, reaching, readRules, routesText } from './other-rules.js';
 import { canaryPlacement, placementRefusal } from '../traffic/listener-rules.js';
 import { groupName } from '../traffic/drift.js';
-import { stepKey } from './maintenance-steps.js';
+import { stepKey, type StepIntent } from './maintenance-steps.js';
+import { clusterModeChecks, nodeGroupsOfStep } from './cluster-mode-checks.js';
+import { nodeGroupCallsToMake } from './node-group-failover.js';
 import { checkEngineSwitch } from './engine-switch-preflight.js';
 import { NotAReplicationGroupError } from '../errors.js';
 import { targetGroupSettings } from './cadence.js';
@@ -67,7 +69,7 @@ export async function runPreflight(ctx: RunContext, name: string): Promise<Prefl
   await checkDrainCanFinish(ctx, spec, live, checks);
 
   if (spec.cache) await checkOwnCache(ctx, spec, viewOf(spec.cache.replicationGroupId), checks);
-  await checkTestFailoverBudget(ctx, checks);
+  await checkTestFailoverBudget(ctx, caches, checks);
   await checkCanaryRules(ctx, name, rules, checks);
   // After the canary checks: a stale canary rule forwarding to this group is named for what it is first.
   checkOtherRules(ctx, spec, rules, checks);
@@ -182,7 +184,9 @@ async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, view: Replicati
       check('preflight.cache.automatic-failover', view.automaticFailover === 'enabled', `AutomaticFailover ${view.automaticFailover}`, 'enabled', `the plan fails over ${rg} but its automatic failover is ${view.automaticFailover}`),
     );
   }
-  if (methods.has('primary-cluster-id')) {
+  // Reboot and promotion on a cluster mode enabled group, and a node group it lacks: refused with AWS's reason.
+  checks.push(...clusterModeChecks(ctx.plan, view));
+  if (methods.has('primary-cluster-id') && view.clusterMode !== 'enabled') {
     // ElastiCache refuses PrimaryClusterId while Multi-AZ with automatic failover is enabled (its user
     // guide, "Promoting a read replica to primary"). quiesce does not turn them off for the promotion: a
     // hold mid-sequence would leave the group without automatic failover.
@@ -204,7 +208,8 @@ async function checkOwnCache(ctx: RunContext, spec: ClusterSpec, view: Replicati
     checks.push(
       check('preflight.cache.memory', memory.value !== undefined && memory.value < max, `${percent(memory.value)}${memory.id ? ` on ${memory.id}` : ''}`, `< ${max}%`, memory.value === undefined ? `no DatabaseMemoryUsagePercentage datapoint for ${rg} in the last 10 minutes` : `memory ${percent(memory.value)} on ${memory.id} is at or above maxMemoryPercent ${max}%`),
     );
-    const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
+    // Cluster mode enabled: no role per member; primaries publish no ReplicationLag (CacheMetrics.Redis).
+    const replicas = view.members.filter((m) => m.role !== 'primary').map((m) => m.cacheClusterId);
     if (replicas.length) {
       const lag = worstReading(Object.fromEntries(replicas.map((id) => [id, latest.values.ReplicationLag[id]])));
       const maxLag = ctx.plan.verify.maxReplicationLagSeconds;
@@ -236,22 +241,33 @@ async function checkServiceUpdates(ctx: RunContext, rg: string, checks: Check[])
 
 /**
  * TestFailover is limited to 15 node groups per rolling 24 hours (per account): refuse a plan that would
- * run out mid-fleet. Used: the calls the plan's groups logged in the last 24 hours (this run's included).
- * Still needed: the failover steps of this run not yet started, this cluster's included.
+ * run out mid-fleet. Used: the calls the plan's groups logged in the last 24 hours (this run's included),
+ * one per node group. Still needed: per cluster, the failover steps of this run not yet started, each one
+ * call per node group it moves (every node group of a cluster mode enabled group), and the node groups of a
+ * step underway whose call is not made yet; this cluster's included.
  */
-async function checkTestFailoverBudget(ctx: RunContext, checks: Check[]): Promise<void> {
-  const failovers = [...ctx.plan.maintenance.entries()].filter(([, s]) => 'elasticache' in s && s.elasticache === 'failover' && s.method === 'test-failover');
+async function checkTestFailoverBudget(ctx: RunContext, known: ReadonlyMap<string, ReplicationGroupView>, checks: Check[]): Promise<void> {
+  const failovers = [...ctx.plan.maintenance.entries()].filter((e): e is [number, FailoverStep] => 'elasticache' in e[1] && e[1].elasticache === 'failover' && e[1].method === 'test-failover');
   if (failovers.length === 0) return;
   const now = ctx.clock.now();
   const groups = ctx.plan.fleet.clusters.flatMap((c) => (c.cache ? [c.cache.replicationGroupId] : []));
   // One read of the region's events (the "API called" event is the group's), not one per group and member.
   const events = groups.length ? await ctx.cache.recentEvents(groups, now - DAY_MS) : [];
   const used = events.filter((e) => /test failover api called/i.test(e.message)).length;
+  const unstarted: Array<{ rg: string; nodeGroupId: string | undefined }> = [];
   let needed = 0;
   for (const c of ctx.plan.fleet.clusters) {
     if (!c.cache) continue;
-    for (const [index] of failovers) if ((await ctx.store.recall(ctx.runId, stepKey(c.name, index))) === undefined) needed++;
+    for (const [index, step] of failovers) {
+      const intent = await ctx.store.recall<StepIntent>(ctx.runId, stepKey(c.name, index));
+      if (intent === undefined) unstarted.push({ rg: c.cache.replicationGroupId, nodeGroupId: step.nodeGroupId });
+      else if (intent.nodeGroupIds) needed += await nodeGroupCallsToMake(ctx, stepKey(c.name, index), intent);
+    }
   }
+  // The node groups of groups preflight did not read already (clusters out of rotation), in one more read.
+  const missing = [...new Set(unstarted.map((u) => u.rg).filter((rg) => !known.has(rg)))];
+  const views = new Map([...known, ...(missing.length ? (await ctx.cache.describeMany(missing)).map((v) => [v.replicationGroupId, v] as const) : [])]);
+  for (const u of unstarted) needed += nodeGroupsOfStep(u.nodeGroupId, views.get(u.rg));
   checks.push(
     check('preflight.test-failover-budget', used + needed <= TEST_FAILOVER_LIMIT, `${used} used in the last 24h, ${needed} still planned`, `<= ${TEST_FAILOVER_LIMIT} per rolling 24h`, `the plan needs ${needed} more TestFailover calls but ${used} of ${TEST_FAILOVER_LIMIT} were used in the last 24 hours: AWS would refuse mid-fleet; wait until earlier calls leave the 24-hour window, or split the fleet across days`),
   );

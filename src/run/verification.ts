@@ -9,6 +9,7 @@ import { modifyRequest, stepKey, type StepIntent } from './maintenance-steps.js'
 import { baseline } from './baseline.js';
 import { check, percent } from './checks.js';
 import { clusterSpec, type RunContext } from './run-context.js';
+import { FIRST_NODE_GROUP, nodeGroupPrimaryChecks } from './node-group-failover.js';
 import type { TargetGroupSettings } from '../ports/traffic.js';
 import type { ReplicationGroupView } from '../ports/cache.js';
 import { engineNow } from '../cache/engine-switch.js';
@@ -199,7 +200,11 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
       if (!('elasticache' in step)) continue;
       if (step.elasticache === 'failover') {
         const intent = await ctx.store.recall<StepIntent>(ctx.runId, stepKey(spec.name, index));
-        const primary = view.primaries[step.nodeGroupId];
+        if (intent?.nodeGroupIds) {
+          for (const c of await nodeGroupPrimaryChecks(ctx, stepKey(spec.name, index), intent, view)) judged(c);
+          continue;
+        }
+        const primary = view.primaries[intent?.nodeGroupId ?? step.nodeGroupId ?? FIRST_NODE_GROUP];
         const wanted = intent?.expectedPrimary;
         const before = intent?.previousPrimary;
         const moved = primary !== undefined && primary !== before && (wanted === undefined || primary === wanted);
@@ -230,7 +235,10 @@ async function cacheChecks(ctx: RunContext, spec: ClusterSpec, maintenanceRan: b
     }
   }
 
-  const replicas = view.members.filter((m) => m.role === 'replica').map((m) => m.cacheClusterId);
+  // A cluster mode enabled group reports no role: every member is read, and primaries publish no
+  // ReplicationLag ("only applicable for a node running as a read replica",
+  // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html).
+  const replicas = view.members.filter((m) => m.role !== 'primary').map((m) => m.cacheClusterId);
   // Memory of every member and lag of the replicas in one request.
   const ids = view.members.map((m) => m.cacheClusterId);
   const latest = await ctx.metrics.cacheNodeLatestOf(ids, ['DatabaseMemoryUsagePercentage', 'ReplicationLag'], now - CACHE_METRIC_WINDOW_MS, now);
