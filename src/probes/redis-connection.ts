@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from './errors.js';
 import { redactSecrets } from './redact.js';
@@ -67,6 +68,17 @@ export function redisClientOptions(endpoint: RedisEndpoint, timeoutMs: number): 
   return options;
 }
 
+/**
+ * Nodes reached by the address another node reports (often an IP: a replica the primary lists, a node a
+ * cluster announces) must still be verified against the name the client was given.
+ */
+export function announcedNodeTls(tls: RedisTls | undefined, givenHost: string): RedisTls | undefined {
+  if (!tls) return tls;
+  const options = tls === true ? {} : { ...tls };
+  if (options.servername === undefined && isIP(givenHost) === 0) options.servername = givenHost;
+  return options;
+}
+
 function tlsOptions(tls: Exclude<RedisTls, false>): ConnectionOptions {
   if (tls === true) return {};
   const out: ConnectionOptions = {};
@@ -121,7 +133,7 @@ export async function openRedisSession(endpoint: RedisEndpoint, timeoutMs: numbe
  * A TLS mismatch looks like a hang (plaintext server, TLS client) or an abrupt close (the reverse);
  * ElastiCache in-transit encryption is the usual cause, so say so.
  */
-function withTlsHint(failure: RedisIoFailure, tls: boolean): RedisIoFailure {
+export function withTlsHint(failure: RedisIoFailure, tls: boolean): RedisIoFailure {
   if (failure.kind === 'timeout' && tls) {
     return new RedisIoFailure(failure.kind, `${failure.message}; TLS is on: does the server use in-transit encryption?`, failure.code);
   }
@@ -136,7 +148,7 @@ class DeadlineExceeded extends Error {
 }
 
 /** ioredis's own timeouts do not cover every phase (a stalled handshake can outlive connectTimeout), so bound each call. */
-async function withDeadline<T>(op: Promise<T>, ms: number, onExpiry: () => void): Promise<T> {
+export async function withDeadline<T>(op: Promise<T>, ms: number, onExpiry: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expiry = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -151,7 +163,7 @@ async function withDeadline<T>(op: Promise<T>, ms: number, onExpiry: () => void)
   }
 }
 
-function toIoFailure(
+export function toIoFailure(
   err: unknown,
   lastError: Error | undefined,
   what: string,

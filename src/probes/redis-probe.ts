@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import type { Check } from '../../machines/types.js';
 import type { Clock } from '../ports/clock.js';
-import { ProbeError } from './errors.js';
-import { probeResult, type ProbeResult } from './probe-result.js';
-import { redactSecrets } from './redact.js';
-import { openRedisSession, RedisIoFailure, type RedisEndpoint, type RedisSession, type RedisTls } from './redis-connection.js';
+import type { ProbeResult } from './probe-result.js';
+import { ProbeSteps, type StepOutcome } from './probe-steps.js';
+import { announcedNodeTls, openRedisSession, RedisIoFailure, type RedisEndpoint, type RedisSession, type RedisTls } from './redis-connection.js';
 import { parseRole, replicaStateFromInfo, type ReplicaAddress } from './redis-replies.js';
 import { waitForReplicaOffsets } from './replica-catch-up.js';
 
@@ -32,8 +29,6 @@ export interface RedisProbeDeps {
   clock: Clock;
 }
 
-type Outcome = Omit<Check, 'name' | 'at'>;
-
 /**
  * Data-plane evidence that a Redis primary really serves: it answers, says it is the master,
  * takes a write and reads it back, and its replicas are linked and catch up with that write.
@@ -43,34 +38,10 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
   const { clock } = deps;
   const address = `${input.host}:${input.port}`;
   const log = deps.logger.child({ probe: 'redis', address });
-  const secrets = [input.authToken];
-  const checks: Check[] = [];
+  const steps = new ProbeSteps({ clock, log, secrets: [input.authToken], address });
   const sessions: RedisSession[] = [];
-  // A refused AUTH token stays refused: the caller should not wait for it to heal.
-  let authRefused = false;
-  const result = () => probeResult(checks, { permanent: authRefused });
-
-  /** Runs one step; a RedisIoFailure is the step's failed Check, anything else is a bug and is rethrown. */
-  const step = async (name: string, threshold: string | undefined, run: () => Promise<Outcome>): Promise<boolean> => {
-    let outcome: Outcome;
-    try {
-      outcome = await run();
-    } catch (err) {
-      if (!(err instanceof RedisIoFailure)) {
-        throw new ProbeError(`redis probe of ${address} failed unexpectedly in ${name}`, { cause: err });
-      }
-      if (err.kind === 'auth') authRefused = true;
-      outcome = { ok: false, observed: err.kind === 'timeout' ? 'no answer' : err.kind, message: err.message };
-    }
-    const check: Check = { name, ...outcome, at: clock.now() };
-    if (threshold !== undefined && check.threshold === undefined) check.threshold = threshold;
-    if (check.message !== undefined) check.message = redactSecrets(check.message, secrets);
-    check.observed = redactSecrets(check.observed, secrets);
-    checks.push(check);
-    if (check.ok) log.debug({ check }, `${name} ok: ${check.observed}`);
-    else log.warn({ check }, `${name} failed: ${check.message ?? check.observed}`);
-    return check.ok;
-  };
+  const result = () => steps.result();
+  const step = (name: string, threshold: string | undefined, run: () => Promise<StepOutcome>) => steps.run(name, threshold, run);
 
   const endpoint: RedisEndpoint = { host: input.host, port: input.port };
   if (input.tls !== undefined) endpoint.tls = input.tls;
@@ -148,7 +119,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
       ...endpoint,
       host: r.host,
       port: r.port,
-      tls: replicaTls(input.tls, input.host),
+      tls: announcedNodeTls(input.tls, input.host),
     });
     const replicaSessions: RedisSession[] = [];
     const linksOk = await step('redis.replica-link', 'master_link_status:up on every replica', async () => {
@@ -195,15 +166,7 @@ export async function probeRedis(input: RedisProbeInput, deps: RedisProbeDeps): 
   }
 }
 
-/** Replicas are reached by the address the primary reports (often an IP), so TLS must verify the primary's name. */
-function replicaTls(tls: RedisTls | undefined, primaryHost: string): RedisTls | undefined {
-  if (!tls) return tls;
-  const options = tls === true ? {} : { ...tls };
-  if (options.servername === undefined && isIP(primaryHost) === 0) options.servername = primaryHost;
-  return options;
-}
-
-function asText(reply: unknown): string {
+export function asText(reply: unknown): string {
   if (typeof reply === 'string') return reply;
   if (Buffer.isBuffer(reply)) return reply.toString('utf8');
   throw new RedisIoFailure('reply', `INFO answered a non-text reply (${typeof reply})`);

@@ -31,10 +31,14 @@ export interface RedisServerOptions {
   replicaOf?: RedisServer;
   /** Allow DEBUG (SLEEP) from loopback clients; off by default since Redis 7. */
   enableDebugCommand?: boolean;
+  /** A cluster mode node (cluster-enabled yes), its bus on a free port of its own; startCluster joins them. */
+  clusterEnabled?: boolean;
 }
 
 export interface RedisServer {
   readonly port: number;
+  /** The cluster bus port of a cluster mode node. */
+  readonly busPort: number | undefined;
   readonly pid: number;
   readonly password: string | undefined;
   /** The server's own log lines, for a failing test's message. */
@@ -65,6 +69,30 @@ export class RedisServers {
     throw new Error(`could not start redis-server after 3 attempts`, { cause: lastError });
   }
 
+  /**
+   * A cluster on loopback: `primaries` shards splitting the 16384 slots evenly, each primary with
+   * `replicasPerPrimary` replicas, joined by CLUSTER MEET, slots assigned with CLUSTER ADDSLOTSRANGE and
+   * replicas attached with CLUSTER REPLICATE. Resolves once every node says cluster_state:ok, knows every
+   * shard, and every replica's link is up.
+   */
+  async startCluster(options: { primaries: number; replicasPerPrimary: number; requirepass?: string }): Promise<RedisTestCluster> {
+    const serverOptions = { clusterEnabled: true, ...(options.requirepass !== undefined ? { requirepass: options.requirepass } : {}) };
+    const primaries: RedisServer[] = [];
+    const replicas: RedisServer[][] = [];
+    for (let i = 0; i < options.primaries; i++) {
+      primaries.push(await this.start(serverOptions));
+      const own: RedisServer[] = [];
+      for (let j = 0; j < options.replicasPerPrimary; j++) own.push(await this.start(serverOptions));
+      replicas.push(own);
+    }
+    const cluster = new RedisTestCluster(
+      primaries.map((primary, i) => ({ slots: slotRange(i, options.primaries), primary, replicas: replicas[i]! })),
+      options.requirepass,
+    );
+    await cluster.form();
+    return cluster;
+  }
+
   async stopAll(): Promise<void> {
     const servers = [...this.#running];
     this.#running.clear();
@@ -80,6 +108,7 @@ process.once('exit', () => {
 
 class RunningServer implements RedisServer {
   readonly port: number;
+  readonly busPort: number | undefined;
   readonly pid: number;
   readonly password: string | undefined;
   readonly #child: ChildProcess;
@@ -87,9 +116,10 @@ class RunningServer implements RedisServer {
   readonly #exited: Promise<void>;
   #log = '';
 
-  private constructor(child: ChildProcess, port: number, dir: string, password: string | undefined) {
+  private constructor(child: ChildProcess, port: number, dir: string, password: string | undefined, busPort: number | undefined) {
     this.#child = child;
     this.port = port;
+    this.busPort = busPort;
     this.pid = child.pid ?? -1;
     this.#dir = dir;
     this.password = password;
@@ -106,6 +136,12 @@ class RunningServer implements RedisServer {
     const dir = await mkdtemp(join(tmpdir(), 'quiesce-redis-'));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     args.push('--daemonize', 'no', '--protected-mode', 'no', '--dir', dir, '--loglevel', 'notice');
+    const busPort = options.clusterEnabled ? await freePort() : undefined;
+    if (busPort !== undefined) {
+      // The bus port is port + 10000 unless set (Redis 7.0+): a free one, so no two test files collide.
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort), '--cluster-node-timeout', '5000');
+      if (options.requirepass !== undefined) args.push('--masterauth', options.requirepass);
+    }
     if (options.enableDebugCommand) args.push('--enable-debug-command', 'local');
     if (options.requirepass !== undefined) args.push('--requirepass', options.requirepass);
     if (options.replicaOf) {
@@ -117,7 +153,7 @@ class RunningServer implements RedisServer {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    return new RunningServer(child, port, dir, options.requirepass);
+    return new RunningServer(child, port, dir, options.requirepass, busPort);
   }
 
   log(): string {
@@ -178,5 +214,113 @@ class RunningServer implements RedisServer {
     }
     everyChild.delete(this.#child);
     await rm(this.#dir, { recursive: true, force: true });
+  }
+}
+
+function slotRange(i: number, count: number): [number, number] {
+  const start = (k: number) => Math.ceil((k * 16384) / count);
+  return [start(i), start(i + 1) - 1];
+}
+
+/** Polls `ready` every 100 ms until it holds or `ms` passes; the last reason is in the error. */
+async function until(what: string, ms: number, ready: () => Promise<string | true>): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = 'not checked';
+  while (Date.now() < deadline) {
+    try {
+      const verdict = await ready();
+      if (verdict === true) return;
+      last = verdict;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} within ${ms / 1000}s: ${last}`);
+}
+
+export interface TestShard {
+  slots: [number, number];
+  primary: RedisServer;
+  replicas: RedisServer[];
+}
+
+/** A cluster of real redis-server processes; the shards are as formed, `failover` swaps one primary and replica. */
+export class RedisTestCluster {
+  constructor(
+    readonly shards: TestShard[],
+    private readonly password: string | undefined,
+  ) {}
+
+  get nodes(): RedisServer[] {
+    return this.shards.flatMap((s) => [s.primary, ...s.replicas]);
+  }
+
+  /** Runs `work` with an admin connection to one node. */
+  async on<T>(server: RedisServer, work: (client: Redis) => Promise<T>): Promise<T> {
+    const client = new Redis({ host: '127.0.0.1', port: server.port, password: this.password, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 2000 });
+    client.on('error', () => undefined); // a failure rejects the command below; this only keeps it from being unhandled
+    try {
+      await client.connect();
+      return await work(client);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  async form(): Promise<void> {
+    for (const shard of this.shards) await this.on(shard.primary, (c) => c.call('CLUSTER', 'ADDSLOTSRANGE', shard.slots[0], shard.slots[1]));
+    const [first, ...rest] = this.nodes;
+    for (const node of rest) await this.on(first!, (c) => c.call('CLUSTER', 'MEET', '127.0.0.1', node.port, node.busPort!));
+    await until('every node to know every other', 30_000, async () => {
+      for (const node of this.nodes) {
+        const known = ((await this.on(node, (c) => c.call('CLUSTER', 'NODES'))) as string).trim().split('\n').filter((l) => !/handshake|noaddr/.test(l));
+        if (known.length < this.nodes.length) return `127.0.0.1:${node.port} knows ${known.length} of ${this.nodes.length} nodes`;
+      }
+      return true;
+    });
+    for (const shard of this.shards) {
+      const id = (await this.on(shard.primary, (c) => c.call('CLUSTER', 'MYID'))) as string;
+      for (const replica of shard.replicas) {
+        await until(`127.0.0.1:${replica.port} to replicate ${shard.primary.port}`, 30_000, async () => {
+          await this.on(replica, (c) => c.call('CLUSTER', 'REPLICATE', id));
+          return true;
+        });
+      }
+    }
+    await this.waitStable();
+  }
+
+  /** Every node: cluster_state:ok and the shards' primaries as in `shards`; every replica linked to its primary. */
+  async waitStable(ms = 30_000): Promise<void> {
+    await until('the cluster to be stable', ms, async () => {
+      for (const node of this.nodes) {
+        const info = (await this.on(node, (c) => c.call('CLUSTER', 'INFO'))) as string;
+        if (!info.includes('cluster_state:ok')) return `127.0.0.1:${node.port} cluster_state not ok`;
+        const nodes = ((await this.on(node, (c) => c.call('CLUSTER', 'NODES'))) as string).trim().split('\n');
+        for (const shard of this.shards) {
+          const line = nodes.find((l) => l.includes(`127.0.0.1:${shard.primary.port}@`));
+          if (!line || !/\bmaster\b/.test(line) || /\bfail/.test(line)) return `127.0.0.1:${node.port} does not see ${shard.primary.port} as a healthy master: ${line ?? 'absent'}`;
+        }
+      }
+      for (const shard of this.shards) {
+        for (const replica of shard.replicas) {
+          const info = (await this.on(replica, (c) => c.info('replication'))) as string;
+          if (!info.includes('master_link_status:up') || !info.includes(`master_port:${shard.primary.port}`)) return `replica ${replica.port} not linked to ${shard.primary.port}`;
+        }
+      }
+      return true;
+    });
+  }
+
+  /** CLUSTER FAILOVER on `replica` (a coordinated manual failover); resolves once the cluster is stable with it as primary. */
+  async failover(replica: RedisServer): Promise<void> {
+    const shard = this.shards.find((s) => s.replicas.includes(replica));
+    if (!shard) throw new Error(`127.0.0.1:${replica.port} is not a replica of this cluster`);
+    const reply = await this.on(replica, (c) => c.call('CLUSTER', 'FAILOVER'));
+    if (reply !== 'OK') throw new Error(`CLUSTER FAILOVER answered ${String(reply)}`);
+    shard.replicas = [...shard.replicas.filter((r) => r !== replica), shard.primary];
+    shard.primary = replica;
+    await this.waitStable();
   }
 }
