@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createElastiCacheCache } from '../../src/adapters/elasticache-cache.js';
 import { DEFAULT_RETRY_BUDGET } from '../../src/aws/retry-budget.js';
 import { RefusedError } from '../../src/errors.js';
-import { VirtualClock } from '../../src/run/virtual-clock.js';
+import { VirtualClock } from '../../src/connect/virtual-clock.js';
 import { createSandboxClients, defaultWorldFromPlan, parseWorldFile } from '../../src/sandbox/index.js';
 import { planOf } from '../sandbox/fixtures.js';
 
