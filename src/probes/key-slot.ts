@@ -1,34 +1,11 @@
-// The hash slot of a key, as Valkey and Redis OSS clusters compute it: CRC16 (XMODEM: polynomial 0x1021,
-// initial value 0) of the key, modulo 16384; a key with a hash tag ("{...}", non-empty, the first "{" and the
-// next "}") hashes only the tag (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/,
-// "Key distribution model"). The probe uses it to pick a canary key on each shard without a round trip.
+// Choosing a canary key for one shard: the hash slot comes from cluster-key-slot, the function ioredis'
+// Cluster routes by (CRC16 of the key or of its "{hash tag}", modulo 16384:
+// https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/, "Key distribution model").
+import calculateSlot from 'cluster-key-slot';
 
 export const HASH_SLOTS = 16_384;
 
-const TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let crc = i << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    table[i] = crc;
-  }
-  return table;
-})();
-
-function crc16(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ byte) & 0xff]!;
-  return crc;
-}
-
-export function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  if (open !== -1) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) key = key.slice(open + 1, close);
-  }
-  return crc16(Buffer.from(key, 'utf8')) % HASH_SLOTS;
-}
+export const keySlot = (key: string): number => calculateSlot(key);
 
 /** Slot ranges as [start, end] pairs, inclusive. */
 export type SlotRanges = ReadonlyArray<readonly [number, number]>;

