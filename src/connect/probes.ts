@@ -9,6 +9,7 @@ import type { FetchFn } from '../probes/fetch-outcome.js';
 import { runHttpCanary } from '../probes/http-canary.js';
 import { pinnedFetch } from '../probes/pinned-fetch.js';
 import { probeResult, type ProbeResult } from '../probes/probe-result.js';
+import { probeRedisCluster } from '../probes/redis-cluster-probe.js';
 import { probeRedis } from '../probes/redis-probe.js';
 import { resolveAuthToken } from '../probes/secrets.js';
 import type { SandboxWorld } from '../sandbox/index.js';
@@ -59,7 +60,8 @@ function httpCanary(plan: Plan, traffic: TrafficPort, deps: { logger: Logger; cl
 
 /**
  * The real Redis probe of one replication group: its primary endpoint (or verify.redis.host), TLS and
- * AUTH as configured, and as many replicas as the group reports. A token that cannot be resolved is a
+ * AUTH as configured, and as many replicas as the group reports. A cluster mode enabled group is probed
+ * through its configuration endpoint with a cluster client, every shard against its node group. A token that cannot be resolved is a
  * failed check that waiting cannot fix; its value is never logged or returned.
  */
 export async function awsRedisProbe(plan: Plan, replicationGroupId: string, cache: CachePort, deps: AwsProbeDeps): Promise<ProbeResult> {
@@ -67,7 +69,8 @@ export async function awsRedisProbe(plan: Plan, replicationGroupId: string, cach
   if (!redis) throw new Error(`plan ${plan.name} has no verify.redis`);
   const view = await cache.describe(replicationGroupId);
   const endpoint = redis.host ? { host: redis.host, port: redis.port } : view.primaryEndpoint ? { host: view.primaryEndpoint.address, port: view.primaryEndpoint.port } : undefined;
-  if (!endpoint) return probeResult([check('redis.connect', false, 'no primary endpoint', 'an endpoint', `${replicationGroupId} reports no primary endpoint`)]);
+  const which = view.clusterMode === 'enabled' ? 'configuration endpoint' : 'primary endpoint';
+  if (!endpoint) return probeResult([check('redis.connect', false, `no ${which}`, 'an endpoint', `${replicationGroupId} reports no ${which}`)]);
   let authToken: string | undefined;
   try {
     authToken = await resolveAuthToken(redis, {
@@ -79,19 +82,21 @@ export async function awsRedisProbe(plan: Plan, replicationGroupId: string, cach
     if (!(err instanceof AuthTokenError)) throw err;
     return probeResult([check('redis.auth-token', false, `${err.source === 'env' ? 'environment variable' : 'secret'} ${err.ref} unusable`, 'an AUTH token', err.message)], { permanent: true });
   }
+  const connection = {
+    ...endpoint,
+    tls: redis.tls,
+    ...(authToken !== undefined ? { authToken } : {}),
+    ...(redis.username ? { username: redis.username } : {}),
+    timeoutMs: redis.timeout,
+    replicaCatchUpMs: redis.replicaCatchUp,
+  };
+  if (view.clusterMode === 'enabled') {
+    // Every shard, through the configuration endpoint: each node group's slots name its shard in the checks.
+    const expectShards = view.nodeGroups.map((g) => ({ nodeGroupId: g.nodeGroupId, ...(g.slots !== undefined ? { slots: g.slots } : {}), replicas: Math.max(0, g.memberIds.length - 1) }));
+    return probeRedisCluster({ ...connection, expectShards }, { logger: deps.logger, clock: deps.clock });
+  }
   const replicas = view.members.filter((m) => m.role === 'replica').length;
-  return probeRedis(
-    {
-      ...endpoint,
-      tls: redis.tls,
-      ...(authToken !== undefined ? { authToken } : {}),
-      ...(redis.username ? { username: redis.username } : {}),
-      timeoutMs: redis.timeout,
-      replicaCatchUpMs: redis.replicaCatchUp,
-      expectReplicas: replicas,
-    },
-    { logger: deps.logger, clock: deps.clock },
-  );
+  return probeRedis({ ...connection, expectReplicas: replicas }, { logger: deps.logger, clock: deps.clock });
 }
 
 /** The same checks against the sandbox world: a write and read through the primary, canary requests through its listener. */
@@ -106,6 +111,14 @@ export function sandboxProbes(world: SandboxWorld, plan: Plan, deps: { logger: L
   return {
     redis: async (cluster) => {
       const probe = world.probeCache(cluster.cache!.replicationGroupId);
+      if (probe.shards) {
+        // A cluster mode enabled group: the same per-shard checks the real cluster probe names.
+        return probeResult(
+          probe.shards.map((s) =>
+            check(`redis.shard.${s.nodeGroupId}.canary`, s.ok, s.ok ? `primary ${s.primaryClusterId} (slots ${s.slots}) took a canary key and served it back` : (s.reason ?? 'failed'), "a key in the shard's slots written and read back on its primary", s.reason ?? undefined),
+          ),
+        );
+      }
       return probeResult([
         check('redis.role', probe.ok, `primary ${probe.primaryClusterId}${probe.ok ? ' answers ROLE master' : ''}`, 'master', probe.reason ?? undefined),
         check('redis.canary', probe.ok, probe.ok ? 'canary key written and read back' : (probe.reason ?? 'failed'), 'round trip', probe.reason ?? undefined),
