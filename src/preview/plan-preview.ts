@@ -34,11 +34,23 @@ export interface ClusterPreview {
     weight: number | undefined;
     healthyTargets: number;
     targets: number;
-    cache?: { status: string; engine?: string; engineVersions: string[]; primary?: string; automaticFailover: string };
+    cache?: { status: string; engine?: string; engineVersions: string[]; primary?: string; automaticFailover: string; shards?: ShardPreview[] };
   };
   phases: PhasePreview[];
   notes: string[];
   totalMs: number;
+}
+
+/** A node group (shard) of a cluster mode enabled group, as the preview lists it. */
+export interface ShardPreview {
+  nodeGroupId: string;
+  slots?: string;
+  members: number;
+}
+
+/** "3 shards: 0001 (slots 0-5461, 2 nodes), ..." for the cluster lines of `quiesce plan` and the review page. */
+export function shardsText(shards: ShardPreview[]): string {
+  return `${shards.length} shard(s): ${shards.map((g) => `${g.nodeGroupId} (${g.slots ? `slots ${g.slots}, ` : ''}${g.members} node(s))`).join(', ')}`;
 }
 
 export interface PlanPreview {
@@ -140,7 +152,16 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
       healthyTargets: registered.filter((h) => h.state === 'healthy').length,
       targets: registered.length,
       ...(view
-        ? { cache: { status: view.status, ...(view.engine ? { engine: view.engine } : {}), engineVersions: [...new Set(view.engineVersions)], ...(view.primaries['0001'] ? { primary: view.primaries['0001'] } : {}), automaticFailover: view.automaticFailover } }
+        ? {
+            cache: {
+              status: view.status,
+              ...(view.engine ? { engine: view.engine } : {}),
+              engineVersions: [...new Set(view.engineVersions)],
+              ...(view.primaries['0001'] ? { primary: view.primaries['0001'] } : {}),
+              automaticFailover: view.automaticFailover,
+              ...(view.clusterMode === 'enabled' ? { shards: view.nodeGroups.map((g) => ({ nodeGroupId: g.nodeGroupId, ...(g.slots !== undefined ? { slots: g.slots } : {}), members: g.memberIds.length })) } : {}),
+            },
+          }
         : {}),
     };
     if (weight === undefined) notes.push(`${spec.name}'s target group is not in the listener's forward action: preflight will refuse`);
@@ -212,10 +233,16 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
   phases.push({
     phase: 'maintain',
     changes: plan.maintenance.map((step, i) => `${i + 1}. ${describeStep(step, view, stepValues(spec, view, targets))}`),
-    checks: plan.maintenance.map((step, i) => `${i + 1}. ${stepEvidence(step)}`),
-    estimateMs: plan.maintenance.reduce((n, s) => n + stepEstimate(s, timings), 0),
+    checks: plan.maintenance.map((step, i) => `${i + 1}. ${stepEvidence(step, view)}`),
+    estimateMs: plan.maintenance.reduce((n, s) => n + stepEstimate(s, timings, view), 0),
     basis: timings.source,
   });
+  for (const [i, step] of plan.maintenance.entries()) {
+    const shards = shardsMoved(step, view);
+    if (shards > 1 && 'timeout' in step && stepEstimate(step, timings, view) > step.timeout) {
+      notes.push(`step ${i + 1} fails over ${shards} node groups one after another, about ${formatDuration(stepEstimate(step, timings, view))}; its timeout ${formatDuration(step.timeout)} covers them all and is shorter: raise it`);
+    }
+  }
 
   // A registered target is healthy after ONE passing check; the healthy threshold governs later transitions:
   // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
@@ -343,14 +370,28 @@ function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefi
     }
     return `${stepLabel(step)}: engine "${live.join('", "')}" -> "${wanted}" (ApplyImmediately)`;
   }
+  if ('elasticache' in step && step.elasticache === 'failover' && view?.clusterMode === 'enabled') {
+    const ids = step.nodeGroupId !== undefined ? [step.nodeGroupId] : view.nodeGroups.map((g) => g.nodeGroupId);
+    const turn = ids.length > 1 ? ', one at a time (each TestFailover after the previous node replacement completed)' : '';
+    return `${stepLabel(step)}: TestFailover on node group(s) ${ids.join(', ')}${turn}: each node group's primary -> a replica of that node group`;
+  }
   if ('elasticache' in step && step.elasticache === 'failover' && view) return `${stepLabel(step)}: primary ${view.primaries[step.nodeGroupId ?? '0001'] ?? '?'} -> ${step.targetPrimary ?? 'a replica'}`;
   return stepLabel(step);
 }
 
-function stepEvidence(step: MaintenanceStep): string {
+/** Node groups a failover step moves on a cluster mode enabled group (1 otherwise, and for other steps). */
+function shardsMoved(step: MaintenanceStep, view: ReplicationGroupView | undefined): number {
+  if (!('elasticache' in step) || step.elasticache !== 'failover' || view?.clusterMode !== 'enabled' || step.nodeGroupId !== undefined) return 1;
+  return Math.max(1, view.nodeGroups.length);
+}
+
+function stepEvidence(step: MaintenanceStep, view: ReplicationGroupView | undefined): string {
   if ('elasticache' in step) {
     switch (step.elasticache) {
       case 'failover':
+        if (view?.clusterMode === 'enabled') {
+          return `per node group: the "Failover ... completed" event names one of its own nodes, then "Finished recovery"; group and members available, nothing pending (timeout ${formatDuration(step.timeout)} for all node groups together)`;
+        }
         return `primary changed, "Failover ... completed" event, group and members available, nothing pending (timeout ${formatDuration(step.timeout)})`;
       case 'modify':
         return `status available, nothing pending, live values match the request as strings${step.engine ? ` (the engine of every member, as Describe reports it)` : ''} (an engine version "7.1" also accepts its patch level "7.1.N") (timeout ${formatDuration(step.timeout)})`;
@@ -369,9 +410,9 @@ function stepEvidence(step: MaintenanceStep): string {
   return 'the run pauses (exit 3) until quiesce approve';
 }
 
-function stepEstimate(step: MaintenanceStep, t: CacheTimings): number {
+function stepEstimate(step: MaintenanceStep, t: CacheTimings, view: ReplicationGroupView | undefined): number {
   if ('elasticache' in step) {
-    if (step.elasticache === 'failover') return t.failoverMs + t.recoveryMs;
+    if (step.elasticache === 'failover') return shardsMoved(step, view) * (t.failoverMs + t.recoveryMs);
     if (step.elasticache === 'modify') return t.modifyMs;
     if (step.elasticache === 'reboot') return t.rebootMs;
     return t.serviceUpdateMs;
@@ -390,7 +431,10 @@ function verifyChecks(plan: Plan, spec: ClusterSpec, view: ReplicationGroupView 
     checks.push('cache available, every member available, nothing pending');
     for (const step of plan.maintenance) {
       if (!('elasticache' in step)) continue;
-      if (step.elasticache === 'failover') checks.push(`primary is not ${view?.primaries[step.nodeGroupId ?? '0001'] ?? 'the primary before the failover'}`);
+      if (step.elasticache === 'failover' && view?.clusterMode === 'enabled') {
+        const ids = step.nodeGroupId !== undefined ? [step.nodeGroupId] : view.nodeGroups.map((g) => g.nodeGroupId);
+        checks.push(`per node group (${ids.join(', ')}): its primary moved to another of its own members`);
+      } else if (step.elasticache === 'failover') checks.push(`primary is not ${view?.primaries[step.nodeGroupId ?? '0001'] ?? 'the primary before the failover'}`);
       if (step.elasticache === 'modify' && step.engine) checks.push(`engine is ${step.engine} on every member`);
       if (step.elasticache === 'modify' && step.engineVersion) checks.push(`engine version is ${describeEngineVersionRule(step.engineVersion)}`);
       if (step.elasticache === 'service-update') checks.push('one engine and version on every member (a service update may change the engine)');
@@ -398,7 +442,9 @@ function verifyChecks(plan: Plan, spec: ClusterSpec, view: ReplicationGroupView 
     }
     checks.push(`memory < ${plan.verify.maxMemoryPercent}%, replication lag <= ${plan.verify.maxReplicationLagSeconds}s`);
   }
-  if (plan.verify.redis) checks.push('Redis probe: ROLE master, canary key written and read back, replicas linked and caught up');
+  if (plan.verify.redis && view?.clusterMode === 'enabled') {
+    checks.push(`Redis cluster probe through the configuration endpoint: cluster_state ok, every slot served, ${view.nodeGroups.length} shard(s) as ElastiCache reports; per shard a canary key in its slots written and read back on its primary, replicas linked and caught up`);
+  } else if (plan.verify.redis) checks.push('Redis probe: ROLE master, canary key written and read back, replicas linked and caught up');
   if (plan.verify.canary) {
     const c = plan.verify.canary;
     checks.push(`${c.requests} canary requests through the load balancer (${c.headerName} header rule, weight still 0) return ${c.expectStatus}`);

@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration.js';
-import type { PlanPreview } from './plan-preview.js';
+import { shardsText, type PlanPreview } from './plan-preview.js';
 
 // A terraform-plan-like listing: what will change, in order, per cluster.
 
@@ -15,7 +15,7 @@ export function renderPlanText(preview: PlanPreview, options: { color: boolean }
   for (const cluster of preview.clusters) {
     const live = cluster.live;
     const liveText = live
-      ? ` weight ${live.weight ?? 'missing'}, ${live.healthyTargets}/${live.targets} healthy${live.cache ? `; cache ${live.cache.status}, engine ${live.cache.engine ? `${live.cache.engine} ` : ''}"${live.cache.engineVersions.join('", "')}", primary ${live.cache.primary ?? '?'}` : ''}`
+      ? ` weight ${live.weight ?? 'missing'}, ${live.healthyTargets}/${live.targets} healthy${live.cache ? `; cache ${live.cache.status}, engine ${live.cache.engine ? `${live.cache.engine} ` : ''}"${live.cache.engineVersions.join('", "')}", ${live.cache.shards ? `cluster mode enabled, ${shardsText(live.cache.shards)}` : `primary ${live.cache.primary ?? '?'}`}` : ''}`
       : '';
     lines.push(`  ${c('33', '~')} ${c('1', cluster.name)}  (${cluster.replicationGroupId ? `cache ${cluster.replicationGroupId}; ` : ''}est. ${formatDuration(cluster.totalMs)})${liveText}`);
     for (const phase of cluster.phases) {

@@ -1,7 +1,7 @@
 import type { PermissionStatement } from '../plan/permissions.js';
 import { formatDuration } from '../duration.js';
 import type { Plan } from '../plan/schema.js';
-import type { ClusterPreview, PlanPreview } from '../preview/plan-preview.js';
+import { shardsText, type ClusterPreview, type PlanPreview } from '../preview/plan-preview.js';
 import { groupName } from '../traffic/drift.js';
 import { esc } from './html.js';
 
@@ -24,7 +24,7 @@ export function fleetHtml(plan: Plan, preview: PlanPreview, account: string): st
   const clusters = preview.clusters.map((cl, i) => {
     const live = cl.live;
     const liveText = live
-      ? `weight ${esc(live.weight ?? 'missing')}; ${esc(live.healthyTargets)}/${esc(live.targets)} healthy${live.cache ? `; cache ${esc(live.cache.status)}, engine ${live.cache.engine ? `${esc(live.cache.engine)} ` : ''}${esc(live.cache.engineVersions.map((v) => `"${v}"`).join(', '))}, primary ${esc(live.cache.primary ?? '?')}` : ''}`
+      ? `weight ${esc(live.weight ?? 'missing')}; ${esc(live.healthyTargets)}/${esc(live.targets)} healthy${live.cache ? `; cache ${esc(live.cache.status)}, engine ${live.cache.engine ? `${esc(live.cache.engine)} ` : ''}${esc(live.cache.engineVersions.map((v) => `"${v}"`).join(', '))}, ${live.cache.shards ? `cluster mode enabled, ${esc(shardsText(live.cache.shards))}` : `primary ${esc(live.cache.primary ?? '?')}`}` : ''}`
       : '<span class="muted">not read</span>';
     return `<tr data-cluster="${esc(cl.name)}"><td class="num">${i + 1}</td><td><strong>${esc(cl.name)}</strong></td><td>${esc(groupName(cl.targetGroupArn))}<br><code>${esc(cl.targetGroupArn)}</code></td><td>${cl.replicationGroupId ? esc(cl.replicationGroupId) : '<span class="muted">none</span>'}</td><td>${liveText}</td></tr>`;
   });

@@ -119,3 +119,29 @@ describe('quiesce plan: the ramp at weights 1/1/1', () => {
     expect(blue.notes.join('\n')).not.toMatch(/collapses/);
   });
 });
+
+describe('quiesce plan: a cluster mode enabled group', () => {
+  const SHARDED = 'examples/sharded.plan.yaml';
+  const WORLD = 'examples/sharded.world.yaml';
+
+  it('lists the shards (node groups) with their slots, and fails over each one in turn', async () => {
+    const r = await cli(['plan', SHARDED, '--sandbox', WORLD], { stdoutIsTTY: false, env: envWith({}) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      '~ blue  (cache sessions-blue; est. 46m40s) weight 1, 3/3 healthy; cache available, engine "7.0.7", cluster mode enabled, 3 shard(s): 0001 (slots 0-5461, 2 node(s)), 0002 (slots 5462-10922, 2 node(s)), 0003 (slots 10923-16383, 2 node(s))',
+    );
+    expect(r.stdout).toContain('TestFailover on node group(s) 0001, 0002, 0003, one at a time');
+    expect(r.stdout).toContain('per node group (0001, 0002, 0003): its primary moved to another of its own members');
+    // Three node groups' failover and recovery, one after another (the sandbox's 90 s + 10 min each).
+    expect(r.stdout).toContain('maintain   ~34m30s');
+    expect(r.stdout).not.toContain('primary ?');
+  });
+
+  it('warns when the step timeout is shorter than its node groups take one after another', async () => {
+    const dir = tempDir('plan-sharded-');
+    const plan = writeWorld(dir, 'short.plan.yaml', readFileSync(SHARDED, 'utf8').replace('    timeout: 45m\n', ''));
+    const r = await cli(['plan', plan, '--sandbox', WORLD], { stdoutIsTTY: false, env: envWith({}) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('note: step 1 fails over 3 node groups one after another, about 34m30s; its timeout 20m covers them all and is shorter: raise it');
+  });
+});

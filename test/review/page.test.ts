@@ -8,7 +8,8 @@ import { buildReviewPage } from '../../src/review/build-review.js';
 import { clusterMarks } from '../../src/review/diagrams.js';
 import { REVIEW_CSP } from '../../src/review/page.js';
 import type { RunRecord } from '../../src/store/run-store.js';
-import { PLAN, REPO_ROOT } from '../helpers/sandbox-runs.js';
+import { cli, PLAN, REPO_ROOT, tempDir } from '../helpers/sandbox-runs.js';
+import { readFileSync } from 'node:fs';
 
 // The review page as text: escaped user data, the strict CSP, and nothing that could make a request.
 
@@ -59,5 +60,17 @@ describe('review page', () => {
       visited: ['preflight', 'removing.checkDrift', 'removing', 'draining.checking', 'draining'],
     });
     expect(clusterMarks({ visited: [] })).toEqual({ visited: [] });
+  });
+});
+
+describe('review page of a cluster mode enabled plan', () => {
+  it("lists each cluster's shards (node groups) and the failover of each in turn", async () => {
+    const out = join(tempDir('review-sharded-'), 'review.html');
+    const r = await cli(['review', 'examples/sharded.plan.yaml', '--sandbox', 'examples/sharded.world.yaml', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('cluster mode enabled, 3 shard(s): 0001 (slots 0-5461, 2 node(s)), 0002 (slots 5462-10922, 2 node(s)), 0003 (slots 10923-16383, 2 node(s))');
+    expect(html).toContain('TestFailover on node group(s) 0001, 0002, 0003, one at a time');
+    expect(html).toContain('per node group (0001, 0002, 0003): its primary moved to another of its own members');
   });
 });
