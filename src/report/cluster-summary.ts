@@ -1,6 +1,6 @@
 import type { RunRecord } from '../store/run-store.js';
 import { topOf } from './journal-order.js';
-import type { ClusterSummary } from './run-report.js';
+import type { ClusterSummary, ShardSummary } from './run-report.js';
 
 // Where each cluster went and how long it stayed, from its transitions. A process that resumes a run
 // journals "(start) -> <state it restored>": that is the same state, not a new phase.
@@ -14,6 +14,7 @@ interface ClusterTrack {
   visited: string[];
   checks: { total: number; failed: number };
   endedAt?: number;
+  shards?: ShardSummary[];
 }
 
 export interface TransitionStep {
@@ -47,6 +48,27 @@ export class ClusterTracker {
     if (failed) t.checks.failed++;
   }
 
+  /**
+   * A failover step's node groups, from its journal entries: the step's intent lists them (a new step starts
+   * them over), a node group's intent or request marks it requested, its "moved" effect records the move.
+   */
+  noteNodeGroups(cluster: string, data: Record<string, unknown>): void {
+    const t = this.of(cluster);
+    const intent = data.intent as { nodeGroupIds?: unknown; nodeGroupId?: unknown } | undefined;
+    const nodeGroup = data.nodeGroup as { id?: unknown; outcome?: unknown; from?: unknown; to?: unknown } | undefined;
+    if (Array.isArray(intent?.nodeGroupIds) && intent.nodeGroupId === undefined && !nodeGroup) {
+      t.shards = intent.nodeGroupIds.filter((id): id is string => typeof id === 'string').map((nodeGroupId) => ({ nodeGroupId, state: 'not started' }));
+      return;
+    }
+    const shard = typeof nodeGroup?.id === 'string' ? t.shards?.find((s) => s.nodeGroupId === nodeGroup.id) : undefined;
+    if (!shard || !nodeGroup) return;
+    if (nodeGroup.outcome === 'moved') {
+      shard.state = 'moved';
+      if (typeof nodeGroup.from === 'string') shard.from = nodeGroup.from;
+      if (typeof nodeGroup.to === 'string') shard.to = nodeGroup.to;
+    } else if (shard.state === 'not started') shard.state = 'requested';
+  }
+
   get(cluster: string): ClusterTrack | undefined {
     return this.tracks.get(cluster);
   }
@@ -77,6 +99,7 @@ export function summarizeClusters(record: RunRecord, tracker: ClusterTracker, un
       phases: t ? phaseTimes(t.segments, until) : [],
       visited: t ? [...t.visited] : [],
       checks: t ? { ...t.checks } : { total: 0, failed: 0 },
+      ...(t?.shards ? { shards: t.shards.map((s) => ({ ...s })) } : {}),
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { CheckRow, DriftDiff, TimelineItem, WeightChange } from './run-report.js';
+import type { CheckRow, DriftDiff, ShardSummary, TimelineItem, WeightChange } from './run-report.js';
 import { formatUtc } from './utc.js';
 
 // The words of each timeline item, shared by the markdown report and the HTML review page so both say
@@ -23,6 +23,13 @@ export function phaseRank(phase: string): number {
 }
 
 export const CHECK_LABEL: Record<CheckRow['status'], string> = { ok: 'ok', 'not yet': 'not yet', failed: 'FAILED' };
+
+/** One shard of a cluster mode enabled group, as the report lists it: "0001 moved (a -> b)". */
+export function describeShard(shard: ShardSummary): { text: string; tone: Tone } {
+  if (shard.state === 'moved') return { text: `${shard.nodeGroupId} moved (${shard.from ?? 'primary not reported'} -> ${shard.to ?? '?'})`, tone: 'ok' };
+  if (shard.state === 'requested') return { text: `${shard.nodeGroupId} failover requested, not completed`, tone: 'warn' };
+  return { text: `${shard.nodeGroupId} not started`, tone: 'normal' };
+}
 
 export function describeItem(item: TimelineItem): ItemText {
   const who = item.cluster ?? 'run';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { CHECK_LABEL, describeItem, phaseRank, type Tone } from './describe.js';
+import { CHECK_LABEL, describeItem, describeShard, phaseRank, type Tone } from './describe.js';
 import type { RunReport, SandboxSummary } from './run-report.js';
 import { shortArn } from './sandbox-summary.js';
 import { formatSpan, formatUtc } from './utc.js';
@@ -23,6 +23,12 @@ export function renderReportMarkdown(report: RunReport): string {
   lines.push(`**Status: ${report.status.toUpperCase()}**${report.reason ? ` - ${md(report.reason)}` : ''}`, '');
   lines.push(...header(report), '');
   lines.push('## Clusters', '', ...clusterTable(report), '');
+  const sharded = report.clusters.filter((c) => c.shards);
+  if (sharded.length) {
+    lines.push('## Shards', '', "_Node groups of each cluster mode enabled cache, failed over one at a time._", '');
+    for (const c of sharded) lines.push(`- **${md(c.name)}**: ${c.shards!.map((s) => md(describeShard(s).text)).join('; ')}`);
+    lines.push('');
+  }
   if (report.findings.length) lines.push('## Findings', '', ...report.findings.map((f) => `- ${md(f)}`), '');
   lines.push('## Timeline (UTC)', '');
   if (report.clock === 'sandbox') lines.push('_Times are on the sandbox world\'s virtual clock._', '');

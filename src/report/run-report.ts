@@ -45,6 +45,19 @@ export interface ClusterSummary {
   /** Every state recorded for the cluster, in order of first visit (dotted ids). */
   visited: string[];
   checks: { total: number; failed: number };
+  /**
+   * The node groups (shards) of a cluster mode enabled group that a failover step moves one at a time, in
+   * order, as the last such step left them; absent for any other cluster.
+   */
+  shards?: ShardSummary[];
+}
+
+export interface ShardSummary {
+  nodeGroupId: string;
+  /** `requested`: TestFailover sent, no completed move recorded (still running, or it never happened). */
+  state: 'moved' | 'requested' | 'not started';
+  from?: string;
+  to?: string;
 }
 
 export type CheckStatus = 'ok' | 'not yet' | 'failed';

@@ -81,12 +81,19 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
           timeline.push({ ...stamp(e), ...callOf(e, record.plan) });
           break;
         }
+        if (e.cluster) tracker.noteNodeGroups(e.cluster, data);
+        if (isRecord(data.intent) && Array.isArray(data.intent.nodeGroupIds) && !isRecord(data.nodeGroup)) {
+          // A failover step's plan for its node groups: each one's own intent and call follow it.
+          timeline.push({ ...stamp(e), kind: 'note', message: stripCluster(e) });
+          break;
+        }
         const item: Item = { ...stamp(e), kind: 'intent', message: stripCluster(e) };
         openIntent.set(e.cluster ?? '', item);
         timeline.push(item);
         break;
       }
       case 'effect': {
+        if (e.cluster) tracker.noteNodeGroups(e.cluster, data);
         const intent = openIntent.get(e.cluster ?? '');
         if (intent) fulfilled.add(intent);
         openIntent.delete(e.cluster ?? '');

@@ -6,7 +6,7 @@ import { formatSpan, formatUtc } from '../report/utc.js';
 import type { ReviewDiagrams } from './diagrams.js';
 import { esc, slug } from './html.js';
 import { clusterPlanHtml, estimatesHtml, fleetHtml, permissionsHtml } from './plan-html.js';
-import { checkObservationsHtml, runHeaderHtml, sandboxHtml, timelineHtml } from './run-html.js';
+import { checkObservationsHtml, runHeaderHtml, sandboxHtml, shardsHtml, timelineHtml } from './run-html.js';
 import { REVIEW_CSS } from './styles.js';
 
 // One self-contained HTML file for change review. It makes no request of any kind: inline CSS, inline
@@ -100,6 +100,7 @@ function clusterArticle(input: ReviewPageInput, name: string, index: number): st
     report && summary
       ? `<h3>In run ${esc(report.runId)}</h3>` +
         `<p>Current state: ${currentStateHtml(name, summary.current, drawing?.marks.current)}${summary.reason ? ` <span class="muted">${esc(summary.reason)}</span>` : ''}</p>` +
+        (summary.shards ? shardsHtml(summary.shards) : '') +
         `<p class="visited">States visited: ${summary.visited.length ? summary.visited.map((s) => `<code>${esc(s)}</code>`).join(' &rarr; ') : 'none'}</p>` +
         (drawing ? `<div class="diagram" data-machine="cluster" data-cluster="${esc(name)}">${drawing.svg}</div>` : '') +
         `<h4>Checks observed</h4>${checkObservationsHtml(report, name)}`

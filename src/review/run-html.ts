@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { CHECK_LABEL, checkTone, describeItem } from '../report/describe.js';
-import type { CheckRow, RunReport, SandboxSummary } from '../report/run-report.js';
+import { CHECK_LABEL, checkTone, describeItem, describeShard } from '../report/describe.js';
+import type { CheckRow, RunReport, SandboxSummary, ShardSummary } from '../report/run-report.js';
 import { shortArn } from '../report/sandbox-summary.js';
 import { formatSpan, formatUtc } from '../report/utc.js';
 import { esc } from './html.js';
@@ -37,6 +37,15 @@ export function timelineHtml(r: RunReport): string {
   });
   const note = r.clock === 'sandbox' ? '<p class="muted">Times are UTC on the sandbox world\'s virtual clock.</p>' : '<p class="muted">Times are UTC.</p>';
   return `${note}<ol class="timeline">${items.join('\n')}</ol>`;
+}
+
+/** The node groups of a cluster mode enabled cache, as the run's failover left them. */
+export function shardsHtml(shards: ShardSummary[]): string {
+  const items = shards.map((s) => {
+    const d = describeShard(s);
+    return `<li class="tone-${d.tone}" data-node-group="${esc(s.nodeGroupId)}">${esc(d.text)}</li>`;
+  });
+  return `<h4>Shards (node groups), failed over one at a time</h4><ul class="shards">${items.join('')}</ul>`;
 }
 
 /** Every check observation of one cluster, in time order, identical ones folded. */

@@ -170,3 +170,42 @@ describe('report usage', () => {
     expect(missing.stderr).toContain('no run run-nope');
   });
 });
+
+describe('a cluster mode enabled run where one shard does not fail over (examples/sharded-shard-stuck.world.yaml)', () => {
+  let stateDir = '';
+  beforeAll(async () => {
+    stateDir = tempDir('quiesce-report-sharded-');
+    const run = await cli(['run', 'examples/sharded.plan.yaml', '--sandbox', 'examples/sharded-shard-stuck.world.yaml', '--json', '--state-dir', stateDir, '--run-id', 'run-sharded']);
+    expect(run.code, run.stderr).toBe(1);
+  }, 120_000);
+
+  it('lists each cluster\'s shards and which ones moved', async () => {
+    const md = await cli(['report', 'run-sharded', '--state-dir', stateDir]);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain(
+      '- **blue**: 0001 moved (sessions-blue-0001-001 -> sessions-blue-0001-002); 0002 moved (sessions-blue-0002-001 -> sessions-blue-0002-002); 0003 moved (sessions-blue-0003-001 -> sessions-blue-0003-002)',
+    );
+    expect(md.stdout).toContain('- **green**: 0001 moved (sessions-green-0001-001 -> sessions-green-0001-002); 0002 failover requested, not completed; 0003 not started');
+    // gray never started: no shards line; the step's plan of its node groups is not an intent left without its call.
+    expect(md.stdout).not.toContain('- **gray**:');
+    expect(md.stdout).not.toMatch(/intent "start step 1: fail over 3 node group\(s\).*no completed call followed it/);
+
+    const data = JSON.parse((await cli(['report', 'run-sharded', '--format', 'json', '--state-dir', stateDir])).stdout) as RunReport;
+    expect(data.clusters.find((c) => c.name === 'green')?.shards).toEqual([
+      { nodeGroupId: '0001', state: 'moved', from: 'sessions-green-0001-001', to: 'sessions-green-0001-002' },
+      { nodeGroupId: '0002', state: 'requested' },
+      { nodeGroupId: '0003', state: 'not started' },
+    ]);
+    expect(data.clusters.find((c) => c.name === 'gray')?.shards).toBeUndefined();
+  });
+
+  it('the review page shows them in the run overlay', async () => {
+    const out = join(stateDir, 'review.html');
+    const r = await cli(['review', 'examples/sharded.plan.yaml', '--sandbox', 'examples/sharded-shard-stuck.world.yaml', '--run', 'run-sharded', '--state-dir', stateDir, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<li class="tone-ok" data-node-group="0001">0001 moved (sessions-green-0001-001 -&gt; sessions-green-0001-002)</li>');
+    expect(html).toContain('<li class="tone-warn" data-node-group="0002">0002 failover requested, not completed</li>');
+    expect(html).toContain('<li class="tone-normal" data-node-group="0003">0003 not started</li>');
+  });
+});
