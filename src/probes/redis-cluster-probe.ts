@@ -11,10 +11,11 @@ import { asText } from './redis-probe.js';
 import { parseRole, replicaStateFromInfo } from './redis-replies.js';
 import { waitForReplicaOffsets } from './replica-catch-up.js';
 
-// The data plane of a cluster mode enabled group, shard by shard: through the configuration endpoint with
-// a cluster-aware client, the cluster is whole (cluster_state ok, every slot served), each shard has a
-// primary that takes a write of a key in its own slots and serves it back, and each shard's replicas are
-// linked and catch up with that write. AWS reports no role per member of such a group, so this is where
+// The data plane of a cluster mode enabled group, shard by shard, through the configuration endpoint with a
+// cluster-aware client as AWS requires of clients of such groups
+// (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Endpoints.html): the cluster is whole (cluster_state
+// ok, every slot served), each shard has a primary that takes a write of a key in its own slots and serves it
+// back, and each shard's replicas are linked and catch up with that write. AWS reports no role per member of such a group, so this is where
 // quiesce sees each shard's primary from the engine's side (CLUSTER SHARDS, CLUSTER SLOTS before 7.0).
 
 export interface ExpectedShard {
