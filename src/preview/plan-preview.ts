@@ -3,6 +3,7 @@ import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-
 import type { ClusterSpec, MaintenanceStep, Plan } from '../plan/schema.js';
 import type { CachePort, ReplicationGroupView } from '../ports/cache.js';
 import type { ForwardConfig, TargetGroupSettings, TrafficPort } from '../ports/traffic.js';
+import { nodeGroupsOfStep } from '../run/cluster-mode-checks.js';
 import { stepLabel } from '../run/machine-input.js';
 import { describeEngineChange, engineNow, engineSwitched, judgeEngineSwitch, readEngineSwitchFacts, type EngineSwitchRequest } from '../cache/engine-switch.js';
 import { NotAReplicationGroupError } from '../errors.js';
@@ -238,7 +239,7 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     basis: timings.source,
   });
   for (const [i, step] of plan.maintenance.entries()) {
-    const shards = shardsMoved(step, view);
+    const shards = 'elasticache' in step && step.elasticache === 'failover' ? nodeGroupsOfStep(step.nodeGroupId, view) : 1;
     if (shards > 1 && 'timeout' in step && stepEstimate(step, timings, view) > step.timeout) {
       notes.push(`step ${i + 1} fails over ${shards} node groups one after another, about ${formatDuration(stepEstimate(step, timings, view))}; its timeout ${formatDuration(step.timeout)} covers them all and is shorter: raise it`);
     }
@@ -379,12 +380,6 @@ function describeStep(step: MaintenanceStep, view: ReplicationGroupView | undefi
   return stepLabel(step);
 }
 
-/** Node groups a failover step moves on a cluster mode enabled group (1 otherwise, and for other steps). */
-function shardsMoved(step: MaintenanceStep, view: ReplicationGroupView | undefined): number {
-  if (!('elasticache' in step) || step.elasticache !== 'failover' || view?.clusterMode !== 'enabled' || step.nodeGroupId !== undefined) return 1;
-  return Math.max(1, view.nodeGroups.length);
-}
-
 function stepEvidence(step: MaintenanceStep, view: ReplicationGroupView | undefined): string {
   if ('elasticache' in step) {
     switch (step.elasticache) {
@@ -412,7 +407,7 @@ function stepEvidence(step: MaintenanceStep, view: ReplicationGroupView | undefi
 
 function stepEstimate(step: MaintenanceStep, t: CacheTimings, view: ReplicationGroupView | undefined): number {
   if ('elasticache' in step) {
-    if (step.elasticache === 'failover') return shardsMoved(step, view) * (t.failoverMs + t.recoveryMs);
+    if (step.elasticache === 'failover') return nodeGroupsOfStep(step.nodeGroupId, view) * (t.failoverMs + t.recoveryMs);
     if (step.elasticache === 'modify') return t.modifyMs;
     if (step.elasticache === 'reboot') return t.rebootMs;
     return t.serviceUpdateMs;
