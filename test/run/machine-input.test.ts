@@ -37,7 +37,7 @@ describe('the machines’ view of a plan', () => {
   it('each step has its kind and a label an operator recognises (a name given in the plan wins)', () => {
     expect(plan.maintenance.map(stepKind)).toEqual(['elasticache', 'elasticache', 'elasticache', 'elasticache', 'elasticache', 'command', 'http', 'http', 'approval', 'approval']);
     expect(plan.maintenance.map(stepLabel)).toEqual([
-      'ElastiCache failover (test-failover, node group 0001)',
+      'ElastiCache failover (test-failover, every node group)',
       'ElastiCache modify (engine 7.1, parameter group pg-7)',
       'ElastiCache reboot (payments-blue-002, payments-blue-003)',
       'ElastiCache reboot (replicas)',
@@ -71,7 +71,7 @@ describe('the machines’ view of a plan', () => {
 
   it("a cluster machine gets the plan's phase timings, in milliseconds", () => {
     const { steps, ...rest } = clusterMachineInput(plan, 'green');
-    expect(steps[0]).toEqual({ kind: 'elasticache', label: 'ElastiCache failover (test-failover, node group 0001)', timeoutMs: 20 * MINUTE });
+    expect(steps[0]).toEqual({ kind: 'elasticache', label: 'ElastiCache failover (test-failover, every node group)', timeoutMs: 20 * MINUTE });
     expect(rest).toEqual({
       name: 'green',
       drainMode: 'deregister',
