@@ -128,7 +128,7 @@ describe('quiesce plan: a cluster mode enabled group', () => {
     const r = await cli(['plan', SHARDED, '--sandbox', WORLD], { stdoutIsTTY: false, env: envWith({}) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      '~ blue  (cache sessions-blue; est. 46m40s) weight 1, 3/3 healthy; cache available, engine "7.0.7", cluster mode enabled, 3 shard(s): 0001 (slots 0-5461, 2 node(s)), 0002 (slots 5462-10922, 2 node(s)), 0003 (slots 10923-16383, 2 node(s))',
+      '~ blue  (cache sessions-blue; est. 46m40s) weight 1, 3/3 healthy; cache available, engine redis "7.0.7", cluster mode enabled, 3 shard(s): 0001 (slots 0-5461, 2 node(s)), 0002 (slots 5462-10922, 2 node(s)), 0003 (slots 10923-16383, 2 node(s))',
     );
     expect(r.stdout).toContain('TestFailover on node group(s) 0001, 0002, 0003, one at a time');
     expect(r.stdout).toContain('per node group (0001, 0002, 0003): its primary moved to another of its own members');
