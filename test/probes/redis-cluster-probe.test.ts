@@ -94,11 +94,11 @@ describe('probeRedisCluster against a real three-shard cluster', () => {
       // A key of the second shard, written once so the client holds a connection to its primary.
       const key = `{tag-${[...Array(100000).keys()].find((i) => keySlot(`tag-${i}`) >= shard.slots[0] && keySlot(`tag-${i}`) <= shard.slots[1])}}:moved`;
       expect(await session.call('SET', key, 'before')).toBe('OK');
-      const movedBefore = await movedCount(oldPrimary.port);
+      const movedBefore = await errorCount(oldPrimary.port, 'MOVED');
       await cluster.failover(promoted);
       // The client's slot map still names the old primary: it answers MOVED, and the client follows it.
       expect(await session.call('SET', key, 'after')).toBe('OK');
-      expect(await movedCount(oldPrimary.port)).toBeGreaterThan(movedBefore);
+      expect(await errorCount(oldPrimary.port, 'MOVED')).toBeGreaterThan(movedBefore);
       expect(await cluster.on(promoted, (c) => c.get(key))).toBe('after');
     } finally {
       session.close();
@@ -115,6 +115,31 @@ describe('probeRedisCluster against a real three-shard cluster', () => {
     cluster.shards.forEach((s, i) => expect(after.checks.find((c) => c.name === `redis.shard.000${i + 1}.canary`)!.observed).toContain(`primary 127.0.0.1:${s.primary.port} `));
     expect(after.checks.find((c) => c.name === 'redis.shard.0002.canary')!.observed).toContain(`primary 127.0.0.1:${promoted.port}`);
     expect(after.checks.find((c) => c.name === 'redis.shard.0002.replicas')).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it('follows ASK while a slot migrates from one shard to another', async () => {
+    const from = cluster.shards[0]!;
+    const to = cluster.shards[2]!;
+    const key = keyInRanges('quiesce:ask:', [from.slots], randomUUID())!;
+    const slot = keySlot(key);
+    const fromId = (await cluster.on(from.primary, (c) => c.call('CLUSTER', 'MYID'))) as string;
+    const toId = (await cluster.on(to.primary, (c) => c.call('CLUSTER', 'MYID'))) as string;
+    await cluster.on(to.primary, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId));
+    await cluster.on(from.primary, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId));
+    const session = await openRedisClusterSession({ host: '127.0.0.1', port: cluster.shards[0]!.primary.port, authToken: TOKEN }, 3_000);
+    try {
+      const askBefore = await errorCount(from.primary.port, 'ASK');
+      // The migrating node does not hold the key: it answers ASK, and the client asks the importing node.
+      expect(await session.call('SET', key, 'during')).toBe('OK');
+      expect(await errorCount(from.primary.port, 'ASK')).toBeGreaterThan(askBefore);
+      const onTarget = await cluster.on(to.primary, (c) => c.pipeline().call('ASKING').get(key).exec());
+      expect(onTarget?.[1]).toEqual([null, 'during']);
+    } finally {
+      session.close();
+      await cluster.on(to.primary, (c) => c.pipeline().call('ASKING').del(key).exec());
+      for (const node of [to.primary, from.primary]) await cluster.on(node, (c) => c.call('CLUSTER', 'SETSLOT', slot, 'STABLE'));
+    }
+    await cluster.waitStable();
   }, 60_000);
 
   it('fails when ElastiCache reports more node groups than the engine has shards', async () => {
@@ -141,8 +166,9 @@ describe('probeRedisCluster against a real three-shard cluster', () => {
   }, 30_000);
 });
 
-async function movedCount(port: number): Promise<number> {
+/** How many error replies of this kind (MOVED, ASK) the node sent, from INFO errorstats. */
+async function errorCount(port: number, kind: string): Promise<number> {
   const node = cluster.nodes.find((n) => n.port === port)!;
   const stats = (await cluster.on(node, (c) => c.info('errorstats'))) as string;
-  return Number(/errorstat_MOVED:count=(\d+)/.exec(stats)?.[1] ?? 0);
+  return Number(new RegExp(`errorstat_${kind}:count=(\\d+)`).exec(stats)?.[1] ?? 0);
 }
