@@ -99,8 +99,20 @@ checks it would make, with the values read now. Mutates nothing.`,
     args: '<plan>',
     summary: 'run the maintenance, one cluster at a time',
     about: `Runs the plan. Progress goes to stderr (a live view on a terminal, plain lines otherwise).
+With --sandbox, a rehearsal never acts on the real world: the plan's command and http steps are simulated
+(the world file's runbook key scripts their outcome and duration) unless --real-steps is given.
 Exit 0 done, 1 held, 3 paused, 4 locked.`,
-    flags: { sandbox, profile, region, 'run-id': { type: 'string', value: 'ID', help: 'the run id (default: run-<time>-<random>)' }, ...driving },
+    flags: {
+      sandbox,
+      'real-steps': {
+        type: 'boolean',
+        help: "with --sandbox: run the plan's command and http steps for real (by default a rehearsal simulates them)",
+      },
+      profile,
+      region,
+      'run-id': { type: 'string', value: 'ID', help: 'the run id (default: run-<time>-<random>)' },
+      ...driving,
+    },
   }),
   demo: spec({
     args: '',

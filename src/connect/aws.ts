@@ -7,6 +7,7 @@ import type { RunRecord } from '../store/run-store.js';
 import { connectionPorts } from './ports.js';
 import type { Connection } from '../run/engine.js';
 import { awsProbes } from './probes.js';
+import { realRunbook } from './runbook.js';
 
 // A run against the real AWS through the default credential chain. Kept apart from the sandbox
 // connection so that the Lambda bundle, which only ever talks to AWS, does not carry the sandbox.
@@ -27,6 +28,7 @@ export function awsConnector(options: { logger: Logger; profile?: string }): (re
       ...p,
       clock,
       metricsLagMs: AWS_METRICS_LAG_MS,
+      runbook: realRunbook(options.logger),
       probes: awsProbes(record.plan, p, {
         logger: options.logger,
         clock,

@@ -9,6 +9,7 @@ import type { RunRecord } from '../store/run-store.js';
 import { connectionPorts } from './ports.js';
 import type { Connection, SandboxReport } from '../run/engine.js';
 import { sandboxProbes } from './probes.js';
+import { rehearsalRunbook } from './sandbox-runbook.js';
 import { VirtualClock } from './virtual-clock.js';
 
 // A run against a sandbox world saved beside the run: the same SDK clients and adapters as against
@@ -38,7 +39,10 @@ export function sandboxConnector(options: SandboxConnectorOptions): (record: Run
     const world = openWorld(record, path);
     world.setAutosave(path);
     return {
-      ...connectToWorld(world, record.plan, options.logger, options.configure ? { configure: options.configure } : {}),
+      ...connectToWorld(world, record.plan, options.logger, {
+        ...(options.configure ? { configure: options.configure } : {}),
+        realSteps: record.target.kind === 'sandbox' && record.target.realSteps === true,
+      }),
       sandboxReport: (final) => sandboxReport(world, final),
     };
   };
@@ -49,7 +53,8 @@ export function connectToWorld(
   world: SandboxWorld,
   plan: Plan,
   logger: Logger,
-  options: { configure?: (client: SandboxClient, service: SandboxService) => void } = {},
+  /** realSteps: run the plan's command and http steps for real (--real-steps); by default the world answers them. */
+  options: { configure?: (client: SandboxClient, service: SandboxService) => void; realSteps?: boolean } = {},
 ): Connection & { virtual: VirtualClock } {
   const clients = createSandboxClients(world, {
     region: plan.region,
@@ -66,6 +71,7 @@ export function connectToWorld(
     virtual: clock,
     metricsLagMs: world.state.settings.cloudwatch.publishDelayMs,
     probes: sandboxProbes(world, plan, { logger, clock, traffic: p.traffic }),
+    runbook: rehearsalRunbook(world, clock, logger, options.realSteps === true),
   };
 }
 
@@ -80,5 +86,6 @@ export function sandboxReport(world: SandboxWorld, final: boolean): SandboxRepor
     weights: world.weights(),
     mutations: world.mutations.length,
     ...(world.synthetic.length ? { synthetic: world.synthetic } : {}),
+    ...(world.runbookLog.length ? { runbook: [...world.runbookLog] } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MetricsPort } from '../ports/metrics.js';
 import type { DeploymentPort } from '../ports/deployments.js';
 import type { RunCommandPort } from '../ports/run-command.js';
+import type { RunbookPort } from '../ports/runbook.js';
 import type { TrafficPort } from '../ports/traffic.js';
 import { RunNotFoundError } from '../store/errors.js';
 import type { RunRecord, RunStatus, RunStore } from '../store/run-store.js';
@@ -35,6 +36,8 @@ export interface SandboxReport {
   mutations: number;
   /** The world's synthetic settings, each named as a topology AWS does not allow; absent when none. */
   synthetic?: string[];
+  /** The plan's command and http steps as rehearsed: each simulated by the world or (--real-steps) run for real. */
+  runbook?: Array<{ cluster: string; step: number; kind: 'command' | 'http'; what: string; mode: 'simulated' | 'real'; ok: boolean }>;
 }
 
 export interface Connection {
@@ -47,6 +50,8 @@ export interface Connection {
   /** Present for sandbox runs: the clock the engine moves. */
   virtual?: VirtualTime;
   probes: RunContext['probes'];
+  /** The plan's command and http steps: run for real against AWS, answered by the world in a rehearsal. */
+  runbook: RunbookPort;
   metricsLagMs: number;
   /** The sandbox's own audit, taken at the end of a run. */
   sandboxReport?(final: boolean): SandboxReport;
@@ -204,6 +209,7 @@ class RunDriver {
       outcomes: () => this.machines.outcomes(),
       heldOut: () => this.machines.heldOut(),
       probes: conn.probes,
+      runbook: conn.runbook,
       metricsLagMs: conn.metricsLagMs,
       memory: createRunMemory(),
     };

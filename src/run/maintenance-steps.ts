@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ObserveOutput, Stamped } from '../../machines/cluster.contract.js';
 import type { OperationVerdict } from '../ports/cache.js';
-import { systemClock } from '../ports/clock.js';
 import type { ClusterSpec, MaintenanceStep } from '../plan/schema.js';
-import { runCommandStep, type CommandStepResult } from '../runbook/command-step.js';
-import { runHttpStep, type HttpStepResult } from '../runbook/http-step.js';
+import type { CommandStepResult } from '../runbook/command-step.js';
+import type { HttpStepResult } from '../runbook/http-step.js';
 import { redactHeaders } from '../runbook/redaction.js';
 import { fillStep, placeholderValues, stepEnvironment } from '../runbook/placeholders.js';
 import { stepClusterValues } from './step-values.js';
@@ -169,9 +168,9 @@ async function alreadyStarted(ctx: RunContext, spec: ClusterSpec, step: Maintena
 }
 
 async function performStep(ctx: RunContext, spec: ClusterSpec, step: MaintenanceStep, intent: StepIntent, index: number): Promise<void> {
-  // A command or webhook acts in the real world, so its timeout and poll interval are real time, even in a
-  // sandbox rehearsal whose virtual clock would otherwise race ahead while the process runs.
-  const deps = { logger: ctx.logger, clock: systemClock };
+  // The runbook port runs a command or webhook for real, or (in a rehearsal) has the sandbox answer it.
+  const ref = { cluster: spec.name, stepIndex: index };
+  const simulated = ctx.runbook.mode === 'simulated' ? ' (simulated by the sandbox, not run)' : '';
   if ('command' in step || 'http' in step) {
     // The step as it runs for this cluster: its placeholders filled, a command told its cluster in QUIESCE_*.
     const values = await stepClusterValues(ctx, spec);
@@ -179,14 +178,14 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
     if ('command' in step) step = { ...step, env: { ...step.env, ...stepEnvironment(values) } };
   }
   if ('command' in step) {
-    const result = await runCommandStep({ argv: step.command, timeout: step.timeout, ...(step.cwd ? { cwd: step.cwd } : {}), ...(step.env ? { env: step.env } : {}) }, deps);
+    const result = await ctx.runbook.command({ argv: step.command, timeout: step.timeout, ...(step.cwd ? { cwd: step.cwd } : {}), ...(step.env ? { env: step.env } : {}) }, ref);
     await ctx.store.remember<RunbookResult>(ctx.runId, resultKey(spec.name, index), async () => ({ kind: 'command', result }));
-    await journal(ctx, 'effect', `${spec.name}: command ${step.command.join(' ')} ${result.ok ? 'exited 0' : `failed: ${result.reason}`}`, { cluster: spec.name, data: { step: index + 1, ...result } });
+    await journal(ctx, 'effect', `${spec.name}: command ${step.command.join(' ')} ${result.ok ? 'exited 0' : `failed: ${result.reason}`}${simulated}`, { cluster: spec.name, data: { step: index + 1, mode: ctx.runbook.mode, ...result } });
     return;
   }
   if ('http' in step) {
     const h = step.http;
-    const result = await runHttpStep(
+    const result = await ctx.runbook.http(
       {
         method: h.method,
         url: h.url,
@@ -196,10 +195,10 @@ async function performStep(ctx: RunContext, spec: ClusterSpec, step: Maintenance
         timeout: h.timeout,
         ...(h.poll ? { poll: h.poll } : {}),
       },
-      deps,
+      ref,
     );
     await ctx.store.remember<RunbookResult>(ctx.runId, resultKey(spec.name, index), async () => ({ kind: 'http', result }));
-    await journal(ctx, 'effect', `${spec.name}: ${h.method} ${result.request.url} ${result.ok ? `returned ${result.status}${result.poll ? `; ${h.poll?.field} matched after ${result.poll.attempts} poll(s)` : ''}` : `failed: ${result.reason}`}`, { cluster: spec.name, data: { step: index + 1, ...result } });
+    await journal(ctx, 'effect', `${spec.name}: ${h.method} ${result.request.url} ${result.ok ? `returned ${result.status}${result.poll ? `; ${h.poll?.field} matched after ${result.poll.attempts} poll(s)` : ''}` : `failed: ${result.reason}`}${simulated}`, { cluster: spec.name, data: { step: index + 1, mode: ctx.runbook.mode, ...result } });
     return;
   }
   if (isComputeStep(step)) {

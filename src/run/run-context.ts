@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MetricsPort } from '../ports/metrics.js';
 import type { DeploymentPort } from '../ports/deployments.js';
 import type { RunCommandPort } from '../ports/run-command.js';
+import type { RunbookPort } from '../ports/runbook.js';
 import type { TrafficLocation, TrafficPort } from '../ports/traffic.js';
 import type { ProbeResult } from '../probes/probe-result.js';
 import type { RunStore } from '../store/run-store.js';
@@ -35,6 +36,8 @@ export interface RunContext {
     redis?: (cluster: ClusterSpec) => Promise<ProbeResult>;
     canary?: (cluster: ClusterSpec, rule: { headerName: string; headerValue: string }) => Promise<ProbeResult>;
   };
+  /** The plan's command and http steps (real, or simulated by a rehearsal's world). */
+  runbook: RunbookPort;
   /** How long after a minute ends CloudWatch may still publish it: younger minutes are not evidence. */
   metricsLagMs: number;
   /** What this process remembers of the run between effects (run-memory.ts): this run's alone. */

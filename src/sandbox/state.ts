@@ -1,6 +1,7 @@
 // The whole sandbox world as plain JSON-safe data. Everything that changes lives here, so
 // `toJSON()` / `fromJSON()` resume a world exactly; caches derived from it live elsewhere.
 import type { Action, RuleCondition, Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { RunbookLogEntry, RunbookSettings } from './runbook-script.js';
 
 export type SandboxService = 'elbv2' | 'elasticache' | 'cloudwatch' | 'ssm' | 'ecs';
 
@@ -64,6 +65,8 @@ export interface WorldSettings {
     maxOutOfService: number;
     minActiveClusters: number;
   };
+  /** The rehearsal's answers to runbook steps; absent in worlds saved before it existed (the defaults apply). */
+  runbook?: RunbookSettings;
 }
 
 // ---------------------------------------------------------------- ELBv2
@@ -484,6 +487,8 @@ export interface WorldState {
   ecs: EcsState;
   requestSeq: number;
   idSeq: number;
+  /** Every runbook step rehearsed in this world, simulated or run for real (absent until the first). */
+  runbookLog?: RunbookLogEntry[];
 }
 
 // ---------------------------------------------------------------- SSM Run Command, ECS

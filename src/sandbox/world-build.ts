@@ -12,6 +12,7 @@ import { scheduleEvent } from './events.js';
 import { freshAccumulator } from './metrics-recorder.js';
 import type { SandboxPlan } from './plan-input.js';
 import { stableHex } from './random.js';
+import { resolveRunbook } from './runbook-script.js';
 import type {
   CacheClusterState,
   ClusterInfo,
@@ -104,6 +105,7 @@ function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
       maxOutOfService: file.audit?.maxOutOfService ?? plan.capacity?.maxOutOfService ?? 1,
       minActiveClusters: file.audit?.minActiveClusters ?? plan.capacity?.minActiveClusters ?? 1,
     },
+    runbook: resolveRunbook(file.runbook),
   };
 }
 
@@ -170,6 +172,9 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
   checkForwardQuota(plan, settings, source);
   for (const name of Object.keys(file.clusters ?? {})) {
     if (!names.has(name)) fail(`${source}: clusters.${name}: no such cluster in the plan`);
+  }
+  for (const [i, entry] of (file.runbook?.steps ?? []).entries()) {
+    if (entry.cluster !== undefined && !names.has(entry.cluster)) fail(`${source}: runbook.steps[${i}].cluster: no such cluster in the plan: ${entry.cluster}`);
   }
 
   const lbArn = loadBalancerArn(listenerParts);

@@ -7,6 +7,7 @@ import { isOffset, isWorldDuration, parseOffset, parseWorldDuration } from '../d
 import { TARGET_GROUPS_PER_FORWARD } from './elbv2-quotas.js';
 import { PARAMETER_GROUP_FAMILIES } from './elasticache-engine-switch.js';
 import { HISTORY_MS } from './history.js';
+import { runbookFileSchema } from './runbook-script.js';
 import { parseGuardedYaml } from './safe-yaml.js';
 import type { EventBody, RuleSpec, ScheduledEvent } from './state.js';
 import { WorldFileError } from './world-file-error.js';
@@ -247,6 +248,8 @@ export const worldFileSchema = z
       })
       .partial(),
     audit: z.strictObject({ maxOutOfService: int(0, 100_000), minActiveClusters: int(0, 100_000) }).partial(),
+    /** How a rehearsal answers the plan's command and http steps (runbook-script.ts). */
+    runbook: runbookFileSchema,
     events: z.array(worldEventSchema),
   })
   .partial();

@@ -26,6 +26,7 @@ import {
 import { nextEventAt, processEvents, scheduleEvent, type EventHost } from './events.js';
 import { closeMinute, MINUTE_MS } from './metrics-recorder.js';
 import { nextRandom } from './random.js';
+import { scriptedStep, type RunbookLogEntry, type RunbookStepKind, type ScriptedStep } from './runbook-script.js';
 import { injectedFault, SandboxUnsupportedError, throttlingError } from './sdk-errors.js';
 import type {
   ApiFaultKind,
@@ -520,6 +521,21 @@ export class SandboxWorld implements EventHost {
       perCluster[cluster.name] = { requests: Math.floor(c?.requests ?? 0), failed: Math.floor(c?.failed ?? 0) };
     }
     return { requests: Math.floor(requests), failed: Math.floor(failed), perCluster };
+  }
+
+  /** How the world file scripts this runbook step (a command or webhook the rehearsal does not run). */
+  scriptedRunbookStep(ref: { cluster: string; step: number; kind: RunbookStepKind }): ScriptedStep {
+    return scriptedStep(this.state.settings.runbook, ref);
+  }
+
+  /** Notes a runbook step rehearsed here, simulated or run for real; saved with the world. */
+  noteRunbookStep(entry: RunbookLogEntry): void {
+    (this.state.runbookLog ??= []).push(entry);
+    this.autosave();
+  }
+
+  get runbookLog(): readonly RunbookLogEntry[] {
+    return this.state.runbookLog ?? [];
   }
 
   /** The synthetic settings in force, each named as a topology AWS does not allow; empty for a faithful world. */

@@ -27,7 +27,7 @@ export interface RunRecord {
   version: number;
   snapshot?: RunSnapshot;
   /** Where the run's AWS lives: real AWS, or a sandbox world saved beside the run. */
-  target: { kind: 'aws'; region: string; profile?: string } | { kind: 'sandbox'; worldFile?: string };
+  target: { kind: 'aws'; region: string; profile?: string } | { kind: 'sandbox'; worldFile?: string; realSteps?: true };
   idempotencyKey?: string;
   /** Set when the run ends; the DynamoDB store derives its TTL from it, so finished runs do not pile up. */
   finishedAt?: number;

@@ -3,16 +3,18 @@ import { startHttpServer, type LocalHttpServer } from '../helpers/http-server.js
 import { runCli, tempStateDir, worldOf } from './cli-harness.js';
 import { checksOf, headerRules, journalOf, planDoc, runScenario, scenario } from './deep-checks-harness.js';
 
-// Runbook steps inside the machine, end to end on the sandbox: commands (argv, timeout, exit 0, output in
+// Runbook steps inside the machine, end to end on the sandbox with --real-steps: commands (argv, timeout, exit 0, output in
 // the journal), webhooks against a real local HTTP server (expected status, then a poll until a JSON field
 // matches) and operator approval (exit 3 until `quiesce approve`, recording who approved).
 
 const withSteps = (maintenance: unknown[]) => planDoc({ maintenance });
+// These steps act for real: a rehearsal runs them only when asked (test/e2e/rehearsal-steps.test.ts).
+const REAL = ['--real-steps'];
 
 describe('command steps', () => {
   it('a command that exits 0: its output is in the journal and the cluster continues', async () => {
     const s = scenario(withSteps([{ command: ['node', '-e', "process.stdout.write('patched 3 hosts\\n')"] }]));
-    const r = await runScenario(s);
+    const r = await runScenario(s, REAL);
     expect(r.code, r.stderr).toBe(0);
     const effect = (await journalOf(s)).find((e) => e.kind === 'effect' && e.cluster === 'blue' && e.message.startsWith('blue: command node'))!;
     expect(effect.message).toMatch(/exited 0$/);
@@ -22,7 +24,7 @@ describe('command steps', () => {
 
   it('a failing command holds the cluster out of rotation, with the exit code and the end of stderr', async () => {
     const s = scenario(withSteps([{ command: ['node', '-e', "console.error('checking disk'); console.error('disk full on /var'); process.exit(3)"] }]));
-    const r = await runScenario(s);
+    const r = await runScenario(s, REAL);
     expect(r.code, r.stderr).toBe(1);
     expect(r.json.clusters[0]).toMatchObject({ state: 'held', reason: 'maintenance step failed: "node" exited with code 3: disk full on /var' });
     expect(r.json.sandbox.weights).toEqual({ blue: 0, green: 1 });
@@ -34,14 +36,14 @@ describe('command steps', () => {
 
   it('a command past its timeout is stopped and holds the cluster; one inside it succeeds, in real time even in the sandbox', async () => {
     const slow = scenario(withSteps([{ command: ['node', '-e', 'setTimeout(() => {}, 60_000)'], timeout: '1s' }]));
-    const r = await runScenario(slow);
+    const r = await runScenario(slow, REAL);
     expect(r.code, r.stderr).toBe(1);
     expect(r.json.clusters[0].reason).toBe('maintenance step failed: "node" did not finish within 1000ms; sent SIGTERM');
     expect((await checksOf(slow, 'step.1.command'))[0]).toMatchObject({ ok: false, observed: 'timed out; killed by SIGTERM' });
 
     // The sandbox's virtual clock races ahead while a process runs; a command's timeout must not.
     const inTime = scenario(withSteps([{ command: ['node', '-e', 'setTimeout(() => {}, 700)'], timeout: '20s' }]), undefined, 'run-in-time');
-    const ok = await runScenario(inTime);
+    const ok = await runScenario(inTime, REAL);
     expect(ok.code, ok.stderr).toBe(0);
   });
 });
@@ -72,7 +74,7 @@ describe('http steps against a local server', () => {
   it('calls the webhook, then polls the status URL until the JSON field matches', async () => {
     const step = { http: { method: 'POST', url: `${server.origin}/deploy`, body: '{"cluster":"any"}', expectStatus: 202, poll: { url: `${server.origin}/status`, field: 'deploy.state', equals: 'succeeded', interval: '100ms', timeout: '30s' } } };
     const s = scenario(withSteps([step]));
-    const r = await runScenario(s);
+    const r = await runScenario(s, REAL);
     expect(r.code, r.stderr).toBe(0);
     const blue = (await checksOf(s, 'step.1.http')).find((c) => c.cluster === 'blue')!;
     expect(blue).toMatchObject({ ok: true, observed: 'status 202; deploy.state "succeeded" after 3 poll(s)', threshold: 'status 202 then deploy.state = "succeeded"' });
@@ -84,7 +86,7 @@ describe('http steps against a local server', () => {
 
   it('an unexpected status holds the cluster with the status in the reason', async () => {
     const s = scenario(withSteps([{ http: { method: 'POST', url: `${server.origin}/broken`, expectStatus: 200 } }]));
-    const r = await runScenario(s);
+    const r = await runScenario(s, REAL);
     expect(r.code, r.stderr).toBe(1);
     expect(r.json.clusters[0]).toMatchObject({ state: 'held', reason: `maintenance step failed: POST ${server.origin}/broken answered 500, expected 200` });
     expect((await checksOf(s, 'step.1.http'))[0]).toMatchObject({ ok: false, observed: 'status 500', threshold: 'status 200' });

@@ -15,7 +15,7 @@ import { sandboxRun, takeOut, type SandboxRun } from './sandbox-context.js';
 describe('runbook steps across a restart', () => {
   it('a command whose process died mid-run is not run again: the step fails with why', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'quiesce-step-')), 'ran');
-    const run = await sandboxRun({ maintenance: [{ command: ['node', '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`] }] });
+    const run = await sandboxRun({ maintenance: [{ command: ['node', '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`] }] }, '', { realSteps: true });
     const { ctx, store } = run;
     await takeOut(run);
     // What a crash leaves: the intent was recorded, the result never was.
@@ -29,7 +29,7 @@ describe('runbook steps across a restart', () => {
   });
 
   it('a command that finished before the restart keeps its recorded result and is not run again', async () => {
-    const run = await sandboxRun({ maintenance: [{ command: ['node', '-e', 'process.exit(0)'] }] });
+    const run = await sandboxRun({ maintenance: [{ command: ['node', '-e', 'process.exit(0)'] }] }, '', { realSteps: true });
     const { ctx } = run;
     await takeOut(run);
     await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
@@ -59,7 +59,7 @@ describe('runbook steps across a restart', () => {
   it('journals the step with secret-looking env and header values masked', async () => {
     const { ctx } = await sandboxRun({
       maintenance: [{ command: ['node', '-e', 'process.exit(0)'], env: { API_TOKEN: 'tok-123-secret', REGION: 'eu' } }],
-    });
+    }, '', { realSteps: true });
     await startStep(ctx, { cluster: 'blue', stepIndex: 0 });
     const text = JSON.stringify(await ctx.store.readJournal(ctx.runId));
     expect(text).not.toContain('tok-123-secret');

@@ -27,7 +27,7 @@ export interface SandboxRun {
   answers: Array<{ command: string; output: unknown }>;
 }
 
-export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', options: { clusters?: string[]; logger?: Logger; runId?: string } = {}): Promise<SandboxRun> {
+export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', options: { clusters?: string[]; logger?: Logger; runId?: string; realSteps?: boolean } = {}): Promise<SandboxRun> {
   // As the CLI does: the world file first, since only a world's synthetic setting lets a plan exceed AWS's limits.
   const file = parseWorldFile(worldText, 'world.yaml');
   const plan: Plan = planSchemaAllowing({ syntheticTargetGroupsPerForward: file.elbv2?.syntheticTargetGroupsPerForward }).parse(planDoc(overrides, options.clusters));
@@ -36,6 +36,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
   const calls: string[] = [];
   const answers: SandboxRun['answers'] = [];
   const conn = connectToWorld(world, plan, logger, {
+    realSteps: options.realSteps === true,
     configure: (client) => {
       const stack = client.middlewareStack as unknown as {
         add(mw: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }): void;
@@ -74,6 +75,7 @@ export async function sandboxRun(overrides: PlanDoc = {}, worldText = '', option
     outcomes: () => new Map(),
     heldOut: () => new Set(),
     probes: conn.probes,
+    runbook: conn.runbook,
     metricsLagMs: conn.metricsLagMs,
     memory: createRunMemory(),
   };

@@ -28,17 +28,25 @@ function operatorName(io: CliIo, by: string | undefined): string {
 }
 
 /** Input problems are found before the run exists: nothing is created, nothing changes. */
-async function targetFor(plan: Plan, sandbox: false | true | string, world: WorldFileInput | undefined, values: { profile?: string | undefined; region?: string | undefined }): Promise<RunRecord['target']> {
+async function targetFor(
+  plan: Plan,
+  sandbox: false | true | string,
+  world: WorldFileInput | undefined,
+  values: { profile?: string | undefined; region?: string | undefined; 'real-steps'?: boolean | undefined },
+): Promise<RunRecord['target']> {
+  const realSteps = values['real-steps'] === true ? { realSteps: true as const } : {};
   if (sandbox === false) {
+    // Against AWS every step is real: the flag says nothing there, and a flag that says nothing is a mistake.
+    if (values['real-steps']) throw new UsageError('--real-steps applies to sandbox runs only: against AWS every step runs for real');
     const region = planRegion(plan, values.region);
     await resolveAwsConfig({ region, ...(values.profile ? { profile: values.profile } : {}) });
     return { kind: 'aws', region, ...(values.profile ? { profile: values.profile } : {}) };
   }
-  if (!world) return { kind: 'sandbox' };
+  if (!world) return { kind: 'sandbox', ...realSteps };
   // Built once here and thrown away: a world file that names a cluster the plan lacks is bad input, found
   // before the run exists (else the run would start, fail to connect, and keep the listener's lock).
   defaultWorldFromPlan(plan, world.file, world.source);
-  return { kind: 'sandbox', worldFile: world.path };
+  return { kind: 'sandbox', worldFile: world.path, ...realSteps };
 }
 
 async function drive(env: CliEnvironment, io: CliIo, runId: string, options: Omit<DriveOptions, 'until'>, json: boolean): Promise<ExitCode> {
@@ -62,6 +70,7 @@ export function resultObject(result: DriveResult) {
             traffic: { requests: result.sandbox.traffic.requests, failed: result.sandbox.traffic.failed },
             weights: result.sandbox.weights,
             ...(result.sandbox.synthetic ? { synthetic: result.sandbox.synthetic } : {}),
+            ...(result.sandbox.runbook ? { runbook: result.sandbox.runbook } : {}),
           },
         }
       : {}),
@@ -81,6 +90,7 @@ function printResult(result: DriveResult, json: boolean, io: CliIo): void {
       `sandbox: ${s.traffic.requests.toLocaleString('en')} requests, ${s.traffic.failed} failed; ${s.violations.length} violations; weights ${Object.entries(s.weights).map(([k, v]) => `${k}=${v}`).join(' ')}`,
       ...s.violations.map((v) => `  violation ${v.kind}: ${v.message}`),
       ...(s.synthetic ?? []).map((line) => `  SYNTHETIC: ${line}`),
+      ...(s.runbook ?? []).map((r) => `  ${r.mode === 'simulated' ? 'simulated (not run)' : 'RAN FOR REAL'}: ${r.cluster} step ${r.step} ${r.kind} ${r.what}: ${r.ok ? 'ok' : 'failed'}`),
     );
   }
   if (result.status === 'paused') lines.push(`continue with: quiesce approve ${result.runId}   (or stop safely: quiesce abort ${result.runId})`);
@@ -92,7 +102,15 @@ async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true 
   const plan = loadPlanFor(io.cwd, planFile, world);
   const speed = positiveNumber(values.speed as string | undefined, '--speed');
   if (speed !== undefined && sandbox === false) throw new UsageError('--speed applies to sandbox runs only: AWS keeps its own time');
-  const target = await targetFor(plan, sandbox, world, values as { profile?: string; region?: string });
+  const target = await targetFor(plan, sandbox, world, values as { profile?: string; region?: string; 'real-steps'?: boolean });
+  const runbookSteps = plan.maintenance.filter((step) => 'command' in step || 'http' in step).length;
+  if (target.kind === 'sandbox' && runbookSteps > 0) {
+    io.stderr(
+      target.realSteps
+        ? `quiesce: --real-steps: this rehearsal RUNS the plan's ${runbookSteps} command/http step(s) for real, once per cluster\n`
+        : `quiesce: rehearsal: the plan's ${runbookSteps} command/http step(s) are simulated by the sandbox, not run (--real-steps runs them)\n`,
+    );
+  }
   const env = cliEnvironment(values as never, io);
   const runId = (values['run-id'] as string | undefined) ?? newRunId();
   await createRun(env, { runId, plan, target, now: Date.now() });
