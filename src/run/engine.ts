@@ -128,6 +128,9 @@ export async function requestAbort(deps: Pick<EngineDeps, 'store'>, runId: strin
 export async function driveRun(deps: EngineDeps, runId: string, options: DriveOptions): Promise<DriveResult> {
   const record = await deps.store.loadRun(runId);
   if (!record) throw new RunNotFoundError(runId);
+  if (options.operator?.type === 'APPROVE' && TERMINAL.has(record.status)) {
+    throw new RunStateError(`run ${runId} is finished (${record.status}): there is nothing to approve`);
+  }
   if (TERMINAL.has(record.status)) return { ...viewOfRecord(record), ...(record.sandbox ? { sandbox: record.sandbox as SandboxReport } : {}) };
   if (options.operator?.type === 'APPROVE' && record.status !== 'paused') {
     throw new RunStateError(`run ${runId} is ${record.status}, not paused: there is nothing to approve`);

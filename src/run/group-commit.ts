@@ -247,6 +247,8 @@ export class GroupCommit {
       summary[name] = part.summary;
     }
     const next: RunRecord = { ...this.current, ...change, updatedAt: this.deps.clock.now(), snapshot: { fleet: fleet!.snapshot, clusters }, clusters: summary };
+    // A status carries its own reason or none: a run done after a pause keeps no stale pause reason.
+    if (change.status !== undefined && change.reason === undefined) delete next.reason;
     // The hint is usable only when the stored record holds exactly these clusters' snapshots already.
     const sameClusters = this.current.snapshot !== undefined && Object.keys(this.current.snapshot.clusters).length === names.length && names.every((n) => this.savedClusters.has(n));
     this.dirty.clear();

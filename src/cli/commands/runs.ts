@@ -17,6 +17,9 @@ import { planRegion } from '../plan-region.js';
 import { createProgress } from '../progress.js';
 import { loadPlanFor, readWorldFile, type WorldFileInput } from '../sandbox-world.js';
 import { UsageError } from '../usage-error.js';
+import type { Drift } from '../../../machines/types.js';
+import { driftDiff, isRecord } from '../../report/calls.js';
+import { driftLines } from '../../report/describe.js';
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
@@ -49,11 +52,15 @@ async function targetFor(
   return { kind: 'sandbox', worldFile: world.path, ...realSteps };
 }
 
-async function drive(env: CliEnvironment, io: CliIo, runId: string, options: Omit<DriveOptions, 'until'>, json: boolean): Promise<ExitCode> {
+/** `after`: what the command adds to the result (approve: what still differs), as lines and as JSON. */
+type After = (result: DriveResult) => Promise<{ lines: string[]; json: Record<string, unknown> } | undefined>;
+
+async function drive(env: CliEnvironment, io: CliIo, runId: string, options: Omit<DriveOptions, 'until'>, json: boolean, after?: After): Promise<ExitCode> {
   const progress = createProgress(io);
   const result = await driveRun(env.deps(progress.onProgress), runId, { until: 'end', ...options });
   progress.done();
-  printResult(result, json, io);
+  const extra = await after?.(result);
+  printResult(result, json, io, extra);
   return exitForStatus(result.status);
 }
 
@@ -77,9 +84,9 @@ export function resultObject(result: DriveResult) {
   };
 }
 
-function printResult(result: DriveResult, json: boolean, io: CliIo): void {
+function printResult(result: DriveResult, json: boolean, io: CliIo, extra?: { lines: string[]; json: Record<string, unknown> }): void {
   if (json) {
-    io.stdout(`${JSON.stringify(resultObject(result))}\n`);
+    io.stdout(`${JSON.stringify({ ...resultObject(result), ...extra?.json })}\n`);
     return;
   }
   const lines = [`run ${result.runId}: ${result.status}${result.reason ? ` (${result.reason})` : ''}`];
@@ -93,7 +100,8 @@ function printResult(result: DriveResult, json: boolean, io: CliIo): void {
       ...(s.runbook ?? []).map((r) => `  ${r.mode === 'simulated' ? 'simulated (not run)' : 'RAN FOR REAL'}: ${r.cluster} step ${r.step} ${r.kind} ${r.what}: ${r.ok ? 'ok' : 'failed'}`),
     );
   }
-  if (result.status === 'paused') lines.push(`continue with: quiesce approve ${result.runId}   (or stop safely: quiesce abort ${result.runId})`);
+  if (extra) lines.push(...extra.lines);
+  else if (result.status === 'paused') lines.push(`continue with: quiesce approve ${result.runId}   (or stop safely: quiesce abort ${result.runId})`);
   io.stdout(`${lines.join('\n')}\n`);
 }
 
@@ -163,7 +171,36 @@ export async function approveCommand({ values, positionals }: CommandInput<Flags
   if (positionals.length !== 1) throw new UsageError('approve takes exactly one run id: quiesce approve <runId>');
   const env = cliEnvironment(values, io);
   const speed = positiveNumber(values.speed, '--speed');
-  return drive(env, io, positionals[0]!, { operator: { type: 'APPROVE', by: operatorName(io, values.by) }, ...(speed ? { speed } : {}) }, Boolean(values.json));
+  const runId = positionals[0]!;
+  const by = operatorName(io, values.by);
+  const before = await env.store.loadRun(runId);
+  const driftBefore = new Set(Object.entries(before?.clusters ?? {}).filter(([, c]) => c.state === 'paused' && c.reason?.startsWith('drift:')).map(([name]) => name));
+  return drive(env, io, runId, { operator: { type: 'APPROVE', by }, ...(speed ? { speed } : {}) }, Boolean(values.json), (result) => stillDiffers(env, result, driftBefore, by));
+}
+
+/**
+ * Approving a drift pause acknowledges it; it does not make the live state right. When a cluster paused on
+ * drift pauses again on drift, approving once more cannot help: say the approval was recorded, what still
+ * differs, and the two ways on.
+ */
+async function stillDiffers(env: CliEnvironment, result: DriveResult, driftBefore: ReadonlySet<string>, by: string): Promise<{ lines: string[]; json: Record<string, unknown> } | undefined> {
+  if (result.status !== 'paused') return undefined;
+  const again = result.clusters.filter((c) => c.state === 'paused' && c.reason?.startsWith('drift:') && driftBefore.has(c.name));
+  if (!again.length) return undefined;
+  const journal = await env.store.readJournal(result.runId);
+  const differs = again.map((c) => {
+    const entry = journal.findLast((e) => e.kind === 'transition' && e.cluster === c.name && isRecord(e.data) && isRecord(e.data.drift));
+    const drift = entry ? ((entry.data as { drift: Drift }).drift) : undefined;
+    return { cluster: c.name, diff: drift ? driftLines(driftDiff(drift)) : [c.reason!.slice('drift:'.length).trim()] };
+  });
+  const lines = [
+    `approval recorded (by ${by}), but the live state still differs from what the run expects, so it paused again:`,
+    ...differs.flatMap((d) => d.diff.map((line) => `  ${d.cluster}: ${line}`)),
+    'two ways on:',
+    `  restore it (put back what the run expects, shown above), then: quiesce approve ${result.runId}`,
+    `  or stop safely: quiesce abort ${result.runId}`,
+  ];
+  return { lines, json: { approval: { recorded: true, by, stillDiffers: differs } } };
 }
 
 export async function abortCommand({ values, positionals }: CommandInput<FlagsOf<'abort'>>, io: CliIo): Promise<ExitCode> {
