@@ -68,6 +68,21 @@ export class BudgetExhaustedError extends AwsCallError {
   }
 }
 
+/**
+ * AWS could not be reached at all (DNS, connection refused, timeout) before it had answered once: nothing
+ * can have changed, and waiting out a two-minute retry budget would only hide a network or region problem.
+ */
+export class AwsUnreachableError extends AwsCallError {
+  constructor(details: AwsCallErrorDetails & { network: string }, options?: ErrorOptions) {
+    super(details, options);
+    this.name = 'AwsUnreachableError';
+    const why = { dns: 'the endpoint name does not resolve', refused: 'the connection was refused', timeout: 'the connection timed out', unreachable: 'the network is unreachable' }[details.network] ?? details.network;
+    this.message = redactedLine(
+      `cannot reach AWS: ${details.service} ${details.operation} on ${details.resource}: ${why} (${details.code}, ${details.attempts} attempt${details.attempts === 1 ? '' : 's'}${details.awsMessage ? `: ${details.awsMessage}` : ''}); nothing was changed: check the network, a proxy, AWS_ENDPOINT_URL and the region`,
+    );
+  }
+}
+
 /** A precondition refused the operation (e.g. reboot on a cluster-mode-enabled group). */
 export class RefusedError extends QuiesceError {
   constructor(message: string, options?: ErrorOptions) {

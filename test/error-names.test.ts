@@ -17,6 +17,7 @@ const OUT = join(ROOT, 'test-artifacts', `error-names-${process.pid}`);
 const ARGS: Record<string, unknown[]> = {
   QuiesceError: ['m'],
   AwsCallError: [{ service: 'ELBv2', operation: 'DescribeRules', resource: 'r', code: 'Throttling', classification: 'throttled', attempts: 1, awsMessage: 'm' }],
+  AwsUnreachableError: [{ service: 'ELBv2', operation: 'DescribeRules', resource: 'r', code: 'ENOTFOUND', classification: 'transient', attempts: 1, awsMessage: 'm', network: 'dns' }],
   BudgetExhaustedError: [{ service: 'ELBv2', operation: 'DescribeRules', resource: 'r', code: 'Throttling', classification: 'throttled', attempts: 1, awsMessage: 'm', budgetMs: 1, elapsedMs: 1 }],
   RefusedError: ['m'],
   NotAReplicationGroupError: ['m'],

@@ -10,7 +10,23 @@ export interface ClassifiedAwsError {
   httpStatusCode: number | undefined;
   /** HTTP attempts the SDK made before giving up (its own retries). */
   attempts: number;
+  /** Set when the request never reached AWS: the name was not found, the connection refused or it timed out. */
+  network?: NetworkFailure;
 }
+
+/** Why a request never got an answer from AWS: the transport's own failure, before any HTTP status. */
+export type NetworkFailure = 'dns' | 'refused' | 'timeout' | 'unreachable';
+
+const NETWORK_CODES: Readonly<Record<string, NetworkFailure>> = {
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  ECONNREFUSED: 'refused',
+  ETIMEDOUT: 'timeout',
+  TimeoutError: 'timeout',
+  RequestTimeout: 'timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+};
 
 const THROTTLING_CODES = new Set([
   'Throttling',
@@ -31,6 +47,12 @@ const THROTTLING_CODES = new Set([
 
 const TRANSIENT_CODES = new Set([
   'ECONNRESET',
+  // A DNS failure or an unreachable network may pass (a resolver or a route flapping): retried in the
+  // budget, except before AWS has answered at all (retry-budget.ts: first contact fails fast).
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'ECONNREFUSED',
   'EPIPE',
   'ETIMEDOUT',
@@ -84,13 +106,20 @@ export function classifyAwsError(err: unknown): ClassifiedAwsError | undefined {
     classification = 'fatal';
   }
 
+  const network = isServiceError ? undefined : networkFailure(codes, e);
   return {
     classification,
     code: primaryCode(e, httpStatusCode),
     message: typeof e.message === 'string' ? e.message : '',
     httpStatusCode,
     attempts: Math.max(1, e.$metadata?.attempts ?? 1),
+    ...(network ? { network } : {}),
   };
+}
+
+function networkFailure(codes: string[], e: ErrorShape): NetworkFailure | undefined {
+  for (const c of codes) if (NETWORK_CODES[c]) return NETWORK_CODES[c];
+  return isTimeoutAbort(e) ? 'timeout' : undefined;
 }
 
 /** True when the error carries any of `codes` as wire code, SDK name (with or without Exception/Fault) or errno. */

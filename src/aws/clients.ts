@@ -40,6 +40,14 @@ export interface CreateAwsClientsOptions {
   clientConfig?: SharedClientConfig;
 }
 
+/**
+ * The SDK's Node handler waits forever by default: a blackholed endpoint would hang a run silently. A TCP
+ * connection to an AWS endpoint takes milliseconds; a control-plane answer, a few seconds at most, so a
+ * socket quiet for longer than this is stuck and is retried (the SDK's attempts, then quiesce's budget).
+ */
+export const AWS_CONNECTION_TIMEOUT_MS = 3_000;
+export const AWS_REQUEST_TIMEOUT_MS = 15_000;
+
 export function createAwsClients(options: CreateAwsClientsOptions): AwsClients {
   const credentials = options.credentials ?? fromNodeProviderChain(options.profile ? { profile: options.profile } : {});
   const config = {
@@ -47,6 +55,8 @@ export function createAwsClients(options: CreateAwsClientsOptions): AwsClients {
     credentials,
     maxAttempts: options.maxAttempts,
     retryMode: options.retryMode,
+    // throwOnRequestTimeout: without it the handler only prints a warning to the console and keeps waiting.
+    requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
     ...options.clientConfig,
   };
   const clients: AwsClients = {

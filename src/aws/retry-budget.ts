@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
 import {
   AwsCallError,
+  AwsUnreachableError,
   BudgetExhaustedError,
   ConfigError,
   QuiesceError,
@@ -25,6 +26,20 @@ export interface RetryBudget {
   throttledBaseDelayMs?: number;
   /** Jitter source in [0, 1); injectable for deterministic tests. */
   random?: () => number;
+  /**
+   * Shared by a connection's callers: until AWS has answered once, a request that never reached it (DNS,
+   * refused, timeout) fails at once, in seconds, instead of retrying for the budget. Once AWS answered,
+   * the same failure is a blip mid-run and is retried. Absent: always retried (the sandbox's injected faults).
+   */
+  firstContact?: FirstContact;
+}
+
+export interface FirstContact {
+  answered: boolean;
+}
+
+export function newFirstContact(): FirstContact {
+  return { answered: false };
 }
 
 export interface RetryBudgetOptions extends RetryBudget {
@@ -49,7 +64,9 @@ export async function withRetryBudget<T>(clock: Clock, options: RetryBudgetOptio
   let retries = 0;
   for (;;) {
     try {
-      return await fn();
+      const result = await fn();
+      if (options.firstContact) options.firstContact.answered = true;
+      return result;
     } catch (err) {
       // Already translated (a nested call, or a refusal raised inside fn): nothing to add.
       if (err instanceof QuiesceError) throw err;
@@ -72,6 +89,9 @@ export async function withRetryBudget<T>(clock: Clock, options: RetryBudgetOptio
         awsMessage: redactedLine(classified.message),
         httpStatusCode: classified.httpStatusCode,
       };
+      // A service error is an answer: AWS is reachable.
+      if (options.firstContact && !classified.network) options.firstContact.answered = true;
+      if (classified.network && options.firstContact && !options.firstContact.answered) throw new AwsUnreachableError({ ...details, network: classified.network }, { cause: err });
       if (classified.classification === 'fatal') throw new AwsCallError(details, { cause: err });
 
       const elapsedMs = clock.now() - started;

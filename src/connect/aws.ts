@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import { attachCallLog } from '../aws/call-log.js';
 import { createAwsClients, resolveAwsConfig } from '../aws/clients.js';
+import { newFirstContact } from '../aws/retry-budget.js';
 import { systemClock } from '../ports/clock.js';
 import type { RunRecord } from '../store/run-store.js';
 import { connectionPorts } from './ports.js';
@@ -22,7 +23,7 @@ export function awsConnector(options: { logger: Logger; profile?: string }): (re
     const config = await resolveAwsConfig({ region, ...(profile ? { profile } : {}) });
     const clients = createAwsClients({ region: config.region, credentials: config.credentials, maxAttempts: 3, retryMode: 'standard', logger: options.logger });
     const clock = systemClock;
-    const p = connectionPorts(clients, clock, options.logger);
+    const p = connectionPorts(clients, clock, options.logger, undefined, newFirstContact());
     let secretsManager: SecretsManagerClient | undefined;
     return {
       ...p,

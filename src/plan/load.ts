@@ -16,14 +16,19 @@ const VERSION_KEY = /version$/i;
 /** `allowances`: only for a sandbox run whose world declares a synthetic setting beyond AWS's limits. */
 export function loadPlanFile(file: string, allowances: PlanAllowances = {}): Plan {
   let size: number;
+  let text: string;
   try {
-    size = statSync(file).size;
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new PlanError(file, undefined, undefined, 'is a directory; give the plan file (plan.yaml or plan.json)');
+    size = stat.size;
+    if (size > MAX_PLAN_BYTES) throw new PlanError(file, undefined, undefined, `file is ${size} bytes; plans are limited to ${MAX_PLAN_BYTES}`);
+    text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof PlanError) throw err;
     // The CLI prints the cause after the message: "cannot read plan: ENOENT: no such file or directory, ...".
     throw new PlanError(file, undefined, undefined, 'cannot read plan', { cause: err });
   }
-  if (size > MAX_PLAN_BYTES) throw new PlanError(file, undefined, undefined, `file is ${size} bytes; plans are limited to ${MAX_PLAN_BYTES}`);
-  return parsePlan(readFileSync(file, 'utf8'), file, allowances);
+  return parsePlan(text, file, allowances);
 }
 
 /** Parses YAML or JSON plan text. Throws PlanError naming file, line and field; never returns a half-valid plan. */

@@ -39,6 +39,24 @@ describe('classifyAwsError', () => {
   });
 });
 
+describe('network failures: the request never reached AWS', () => {
+  it.each([
+    ['ENOTFOUND', 'dns'],
+    ['EAI_AGAIN', 'dns'],
+    ['ECONNREFUSED', 'refused'],
+    ['ETIMEDOUT', 'timeout'],
+    ['EHOSTUNREACH', 'unreachable'],
+    ['ENETUNREACH', 'unreachable'],
+  ])('%s is transient (retried mid-run) and says why: %s', (code, network) => {
+    expect(classifyAwsError(networkError(code))).toMatchObject({ classification: 'transient', code, network });
+  });
+
+  it('a timeout is a network failure; an answer from AWS never is', () => {
+    expect(classifyAwsError(timeoutError())).toMatchObject({ classification: 'transient', network: 'timeout' });
+    expect(classifyAwsError(awsServiceError({ name: 'ServiceUnavailable', Code: 'ServiceUnavailable', status: 503 }))?.network).toBeUndefined();
+  });
+});
+
 describe('hasAwsErrorCode', () => {
   it('matches the wire code and the SDK class name with or without its suffix', () => {
     const byClass = new PriorityInUseException({ message: 'in use', $metadata: {} });

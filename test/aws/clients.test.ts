@@ -90,3 +90,45 @@ describe('createAwsClients', () => {
     }
   });
 });
+
+describe('client timeouts', () => {
+  it('every client gives up on a connection after 3 s and on a silent request after 15 s, and throws (not just warns)', async () => {
+    const clients = createAwsClients({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 3, retryMode: 'standard', logger: captureLogger().logger });
+    for (const client of [clients.elbv2, clients.elasticache, clients.cloudwatch]) {
+      const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+      expect(await handler.configProvider).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 15_000, throwOnRequestTimeout: true });
+    }
+  });
+
+  it('an endpoint that accepts and never answers is a timeout, one line, in seconds (short timeouts here)', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const server = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const { createElbv2Traffic } = await import('../../src/adapters/elbv2-traffic.js');
+      const { DEFAULT_RETRY_BUDGET, newFirstContact } = await import('../../src/aws/retry-budget.js');
+      const { systemClock } = await import('../../src/ports/clock.js');
+      const { AwsUnreachableError } = await import('../../src/errors.js');
+      const logger = captureLogger().logger;
+      const clients = createAwsClients({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+        maxAttempts: 2,
+        retryMode: 'standard',
+        logger,
+        clientConfig: { endpoint: `http://127.0.0.1:${port}`, requestHandler: { connectionTimeout: 300, requestTimeout: 300, throwOnRequestTimeout: true } as never },
+      });
+      const traffic = createElbv2Traffic({ client: clients.elbv2, clock: systemClock, budget: { ...DEFAULT_RETRY_BUDGET, firstContact: newFirstContact() }, logger });
+      const started = Date.now();
+      const err = await traffic.loadBalancerDnsName('arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/payments/50dc6c495c0c9188/f2f7dc8efc522ab2').catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(err).toBeInstanceOf(AwsUnreachableError);
+      expect((err as Error).message).toMatch(/^cannot reach AWS: ELBv2 \w+ on .*: the connection timed out \(/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

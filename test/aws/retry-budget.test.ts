@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, withRetryBudget } from '../../src/aws/retry-budget.js';
-import { AwsCallError, BudgetExhaustedError, ConfigError } from '../../src/errors.js';
+import { backoffMs, newFirstContact, withRetryBudget } from '../../src/aws/retry-budget.js';
+import { AwsCallError, AwsUnreachableError, BudgetExhaustedError, ConfigError } from '../../src/errors.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { awsServiceError, networkError } from '../helpers/aws-fixtures.js';
@@ -104,6 +104,49 @@ describe('withRetryBudget', () => {
     }).catch((e: unknown) => e)) as AwsCallError;
     expect(err.message).not.toContain('hunter2-token');
     expect(err.message).toContain("Value '[REDACTED]' at 'authToken'");
+  });
+});
+
+describe('first contact: AWS that cannot be reached at all fails in seconds, not after the budget', () => {
+  it.each([
+    ['ENOTFOUND', 'the endpoint name does not resolve'],
+    ['ECONNREFUSED', 'the connection was refused'],
+    ['ETIMEDOUT', 'the connection timed out'],
+  ])('%s before AWS ever answered: one attempt, one line naming why, and that nothing changed', async (code, why) => {
+    const clock = new ManualClock(T0, { autoAdvance: true });
+    let calls = 0;
+    const err = await withRetryBudget(clock, { ...options, firstContact: newFirstContact() }, async () => {
+      calls += 1;
+      throw networkError(code, 3);
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AwsUnreachableError);
+    expect(calls).toBe(1);
+    expect(clock.sleeps).toEqual([]);
+    expect((err as Error).message).toMatch(new RegExp(`^cannot reach AWS: ELBv2 DescribeRules on arn:listener: ${why} \\(${code}, 3 attempts.*\\); nothing was changed: check the network, a proxy, AWS_ENDPOINT_URL and the region$`));
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('once AWS has answered, the same failure is a blip and is retried within the budget', async () => {
+    const clock = new ManualClock(T0, { autoAdvance: true });
+    const firstContact = newFirstContact();
+    await withRetryBudget(clock, { ...options, firstContact }, async () => 'answered');
+    let calls = 0;
+    const result = await withRetryBudget(clock, { ...options, firstContact }, async () => {
+      calls += 1;
+      if (calls < 3) throw networkError('ENOTFOUND', 1);
+      return 'ok';
+    });
+    expect(result).toBe('ok');
+    expect(calls).toBe(3);
+  });
+
+  it('a service error is an answer too: AWS is reachable', async () => {
+    const clock = new ManualClock(T0, { autoAdvance: true });
+    const firstContact = newFirstContact();
+    await expect(withRetryBudget(clock, { ...options, firstContact }, async () => {
+      throw awsServiceError({ name: 'ValidationError', Code: 'ValidationError', status: 400 });
+    })).rejects.toBeInstanceOf(AwsCallError);
+    expect(firstContact.answered).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createElastiCacheCache } from '../../adapters/elasticache-cache.js';
 import { createElbv2Traffic } from '../../adapters/elbv2-traffic.js';
 import { createAwsClients, resolveAwsConfig } from '../../aws/clients.js';
-import { DEFAULT_RETRY_BUDGET } from '../../aws/retry-budget.js';
+import { DEFAULT_RETRY_BUDGET, newFirstContact } from '../../aws/retry-budget.js';
 import type { Plan } from '../../plan/schema.js';
 import { systemClock } from '../../ports/clock.js';
 import { buildPreview, TYPICAL_AWS_TIMINGS, type LiveReaders } from '../../preview/plan-preview.js';
@@ -36,7 +36,7 @@ export async function awsReaders(plan: Plan, profile: string | undefined): Promi
   const config = await resolveAwsConfig({ region: plan.region, ...(profile ? { profile } : {}) });
   const logger = pino({ level: 'silent' });
   const clients = createAwsClients({ region: config.region, credentials: config.credentials, maxAttempts: 3, retryMode: 'standard', logger });
-  const common = { clock: systemClock, budget: DEFAULT_RETRY_BUDGET, logger };
+  const common = { clock: systemClock, budget: { ...DEFAULT_RETRY_BUDGET, firstContact: newFirstContact() }, logger };
   return {
     traffic: createElbv2Traffic({ client: clients.elbv2, ...common }),
     cache: createElastiCacheCache({ client: clients.elasticache, ...common }),
