@@ -138,7 +138,7 @@ function candidateCodes(e: ErrorShape): string[] {
 
 function primaryCode(e: ErrorShape, httpStatusCode: number | undefined): string {
   if (typeof e.Code === 'string' && e.Code) return e.Code;
-  if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code;
+  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
   const name = typeof e.name === 'string' ? e.name : '';
   // The SDK names an unparseable error body (an HTML 503 from a proxy) `Unknown`.
   if ((name === '' || name === 'Unknown' || name === 'Error') && httpStatusCode !== undefined) return `HTTP ${httpStatusCode}`;
