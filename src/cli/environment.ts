@@ -27,6 +27,12 @@ export function worldPathFor(stateDir: string, runId: string): string {
   return join(stateDir, 'runs', runId, 'world.json');
 }
 
+/** Each CLI sandbox run has a world of its own (worldPathFor): its listener's lock is that world's, not AWS's. */
+export function sandboxLockKey(record: RunRecord): { key: string; description: string } {
+  if (record.target.kind !== 'sandbox') return { key: record.listenerArn, description: record.listenerArn };
+  return { key: `sandbox:${record.runId}:${record.listenerArn}`, description: `${record.listenerArn} in the sandbox world of run ${record.runId}` };
+}
+
 /** Logs go where the user asked (a file, or JSON on stderr); otherwise the progress view speaks alone. */
 function createCliLogger(flags: EnvironmentFlags, io: CliIo): Logger {
   const redact = { paths: REDACT_PATHS, censor: '[redacted]' };
@@ -48,6 +54,6 @@ export function cliEnvironment(flags: EnvironmentFlags, io: CliIo): CliEnvironme
     store,
     logger,
     owner,
-    deps: (onProgress) => ({ store, logger, owner, connect, ...(onProgress ? { onProgress } : {}) }),
+    deps: (onProgress) => ({ store, logger, owner, connect, lockKey: sandboxLockKey, ...(onProgress ? { onProgress } : {}) }),
   };
 }

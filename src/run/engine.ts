@@ -71,6 +71,11 @@ export interface EngineDeps {
   owner: string;
   leaseMs?: number;
   onProgress?(view: RunView): void;
+  /**
+   * What a run's lock is on: by default its listener. A sandbox run acts on the listener of its own world,
+   * so its lock belongs to that world (a rehearsal never blocks another rehearsal, or a run against AWS).
+   */
+  lockKey?(record: RunRecord): { key: string; description: string };
 }
 
 export interface DriveOptions {
@@ -136,8 +141,9 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
     throw new RunStateError(`run ${runId} is ${record.status}, not paused: there is nothing to approve`);
   }
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  const lock = await deps.store.acquireLock(record.listenerArn, runId, deps.owner, leaseMs, Date.now());
-  if (!lock.acquired) throw new LockHeldError(lock.holder, record.listenerArn);
+  const on = deps.lockKey?.(record) ?? { key: record.listenerArn, description: record.listenerArn };
+  const lock = await deps.store.acquireLock(on.key, runId, deps.owner, leaseMs, Date.now());
+  if (!lock.acquired) throw new LockHeldError(lock.holder, on.description);
   let lease = lock.lease;
   let result: DriveResult | undefined;
   let driver: RunDriver | undefined;

@@ -6,25 +6,34 @@ import { loadWorld } from '../../src/sandbox/index.js';
 import { createDynamoStore } from '../../src/store/dynamo-store.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';
 import { examplePlan } from '../infra/fixtures.js';
-import { runCli, spawnCli, tempStateDir, worldOf } from './cli-harness.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPlanFile } from '../../src/plan/load.js';
+import { createRun } from '../../src/run/engine.js';
+import { createFileStore } from '../../src/store/file-store.js';
+import { ROOT, runCli, spawnCli, tempStateDir } from './cli-harness.js';
 
-// One run per listener, whoever starts it: real CLI processes racing on one file store (issue 4 and
-// issue 8.4), and Lambda invocations racing on one DynamoDB table (dynalite).
+// One process per lock, whoever starts it: real CLI processes racing on one file store (issue 4 and
+// issue 8.4; since issue 20.5 on one rehearsal, whose lock is its own world's), and Lambda invocations
+// racing on one DynamoDB table and one shared sandbox world (dynalite).
 
 const PLAN = 'examples/payments.plan.yaml';
 const LISTENER = /another run holds the lock on arn:aws:elasticloadbalancing:[^ ]+listener\/app\/payments\/[^:]+: run (\S+) \(/;
 
-/** Starts `n` `quiesce run` processes at once; the winner runs slowly (--speed 60) so every loser meets its lock. */
+/**
+ * One rehearsal driven by `n` processes at once (`quiesce resume`): the lock is on the listener of the
+ * run's sandbox world (a rehearsal's world is its own, so two rehearsals never meet; against AWS the key
+ * is the listener itself, through the same store primitive). The winner runs slowly (--speed 60) so every
+ * loser meets its lock.
+ */
 async function race(n: number) {
   const stateDir = tempStateDir('quiesce-race-');
-  const runIds = Array.from({ length: n }, (_, i) => `race-${i + 1}`);
-  const children = runIds.map((runId) => ({
-    runId,
-    child: spawnCli(['run', PLAN, '--sandbox', '--speed', '60', '--state-dir', stateDir, '--run-id', runId, '--json']),
-  }));
-  const exits = children.map(({ runId, child }) => child.exited.then((code) => ({ runId, code, ...child.output() })));
+  const runId = 'race';
+  await createRun({ store: createFileStore(stateDir) }, { runId, plan: loadPlanFile(join(ROOT, PLAN)), target: { kind: 'sandbox' }, now: Date.now() });
+  const children = Array.from({ length: n }, () => spawnCli(['resume', runId, '--speed', '60', '--state-dir', stateDir, '--json']));
+  const exits = children.map((child) => child.exited.then((code) => ({ pid: child.pid!, code, ...child.output() })));
   // Every loser exits 4 on its own; the winner is still running when the last of them has.
-  const settled: Array<{ runId: string; code: number | null; stdout: string; stderr: string }> = [];
+  const settled: Array<{ pid: number; code: number | null; stdout: string; stderr: string }> = [];
   for (const exit of exits) void exit.then((e) => settled.push(e));
   await new Promise<void>((resolve, reject) => {
     const poll = setInterval(() => {
@@ -35,27 +44,30 @@ async function race(n: number) {
     }, 25);
     Promise.all(exits).then(() => {
       clearInterval(poll);
-      reject(new Error(`all ${n} processes exited: ${JSON.stringify(settled.map((s) => [s.runId, s.code]))}`));
+      reject(new Error(`all ${n} processes exited: ${JSON.stringify(settled.map((s) => [s.pid, s.code]))}`));
     }, reject);
   });
   const losers = settled.slice(0, n - 1);
-  const winner = runIds.find((id) => !losers.some((l) => l.runId === id))!;
-  // Stop the winner safely, as an operator would, and let it finish.
-  const abort = await runCli(['abort', winner, '--state-dir', stateDir, '--by', 'test']);
+  const winner = children.find((c) => !losers.some((l) => l.pid === c.pid))!;
+  // Stop the run safely, as an operator would, and let the winner finish it.
+  const abort = await runCli(['abort', runId, '--state-dir', stateDir, '--by', 'test']);
   expect(abort.code, abort.stderr).toBe(0);
-  const won = await exits[runIds.indexOf(winner)]!;
-  return { stateDir, winner, losers, won };
+  const won = await exits[children.indexOf(winner)]!;
+  return { stateDir, runId, winnerPid: winner.pid!, losers, won };
 }
 
 function expectOneProceeded(result: Awaited<ReturnType<typeof race>>) {
-  const { stateDir, winner, losers, won } = result;
+  const { stateDir, runId, winnerPid, losers, won } = result;
   for (const loser of losers) {
     expect(loser.code, loser.stderr).toBe(4);
     expect(loser.stderr.trim().split('\n')).toHaveLength(1);
-    expect(LISTENER.exec(loser.stderr)?.[1]).toBe(winner);
-    // A loser never touched AWS: its sandbox world was never even opened.
-    expect(() => worldOf(stateDir, loser.runId)).toThrow(/ENOENT/);
+    expect(LISTENER.exec(loser.stderr)?.[1]).toBe(runId);
+    expect(loser.stderr).toContain(`(${winnerPid}@`);
   }
+  // Only the winner drove the run: one "resumed by" entry, its own.
+  const resumed = readFileSync(join(stateDir, 'runs', runId, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('run resumed by') || l.includes('run started by'));
+  expect(resumed.length, resumed.join('\n')).toBe(1);
+  expect(resumed[0]).toContain(`${winnerPid}@`);
   // Aborted (or held, if the abort landed during maintenance): exit 1, and the audit is clean.
   expect(won.code, won.stderr).toBe(1);
   const json = JSON.parse(won.stdout.trim().split('\n').at(-1)!);
@@ -63,8 +75,8 @@ function expectOneProceeded(result: Awaited<ReturnType<typeof race>>) {
   expect(json.sandbox.violations).toEqual([]);
 }
 
-describe('concurrent quiesce run on one plan (file store)', () => {
-  it('two at once: one runs, the other exits 4 naming the run that holds the listener', async () => {
+describe('concurrent quiesce processes on one run (file store)', () => {
+  it('two at once: one drives, the other exits 4 naming the process that holds the lock', async () => {
     expectOneProceeded(await race(2));
   }, 180_000);
 

@@ -130,7 +130,8 @@ async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true 
     const record = await env.store.loadRun(runId);
     if (record && record.status === 'running' && record.snapshot === undefined) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      await env.store.saveRun({ ...record, status: 'aborted', reason: `never started: ${why}`, finishedAt: Date.now() }, record.version);
+      const what = err instanceof LockHeldError ? 'refused' : 'failed before it started';
+      await env.store.saveRun({ ...record, status: 'aborted', reason: `${what}, nothing was changed: ${why}`, finishedAt: Date.now() }, record.version);
     }
     throw err;
   }
