@@ -4,6 +4,7 @@ import { attachCallLog } from '../aws/call-log.js';
 import { createAwsClients, resolveAwsConfig } from '../aws/clients.js';
 import { newFirstContact } from '../aws/retry-budget.js';
 import { systemClock } from '../ports/clock.js';
+import { AWS_METRICS_LAG_MS } from '../ports/metrics.js';
 import type { RunRecord } from '../store/run-store.js';
 import { connectionPorts } from './ports.js';
 import type { Connection } from '../run/engine.js';
@@ -13,8 +14,6 @@ import { realRunbook } from './runbook.js';
 // A run against the real AWS through the default credential chain. Kept apart from the sandbox
 // connection so that the Lambda bundle, which only ever talks to AWS, does not carry the sandbox.
 
-/** ALB metrics usually land within a couple of minutes; younger minutes are not evidence of zero. */
-const AWS_METRICS_LAG_MS = 180_000;
 
 export function awsConnector(options: { logger: Logger; profile?: string }): (record: RunRecord) => Promise<Connection> {
   return async (record) => {

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
 import type * as z from 'zod/mini';
 import { planSchemaAllowing, type Plan, type PlanAllowances } from './schema.js';
-import { PlanError } from './plan-error.js';
+import { PlanError, type PlanProblem } from './plan-error.js';
 
 // Plans are parsed with the yaml Document API rather than a plain YAML.parse so that every error can name
 // the line, and so that we can see how a scalar was written (quoted or not) before it becomes a number.
@@ -144,23 +144,27 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 }
 
 function planErrorFromIssue(issues: z.core.$ZodIssue[], doc: Document, raw: unknown, text: string, file: string): PlanError {
-  const issue = issues[0]!;
+  const problems = issues.map((issue) => problemOf(issue, doc, raw, text));
+  const first = problems[0]!;
+  return new PlanError(file, first.line, first.field, first.detail, { problems });
+}
+
+function problemOf(issue: z.core.$ZodIssue, doc: Document, raw: unknown, text: string): PlanProblem {
   let path = [...issue.path];
   let message = issue.message;
+  const problem = (line: number | undefined, field: string | undefined, detail: string): PlanProblem => ({ ...(line !== undefined ? { line } : {}), ...(field ? { field } : {}), detail });
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     const parent = doc.getIn(path, true) as Node | undefined;
     const known = knownKeys(path);
     const hint = closest(key, known);
-    message = `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    message = `unknown key "${key}"${hint && hint !== key ? ` (did you mean "${hint}"?)` : ''}`;
     path = [...path, key];
     const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
-    return new PlanError(file, pair ? lineAt(pair.key as Node, text) : lineNear(doc, path, text), formatIssuePath(path), message, {
-      more: issues.length - 1,
-    });
+    return problem(pair ? lineAt(pair.key as Node, text) : lineNear(doc, path, text), formatIssuePath(path), message);
   }
   if (issue.code === 'invalid_type' && valueAt(raw, path) === undefined) message = 'is required';
-  return new PlanError(file, lineNear(doc, path, text), formatIssuePath(path) || undefined, message, { more: issues.length - 1 });
+  return problem(lineNear(doc, path, text), formatIssuePath(path) || undefined, message);
 }
 
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { DURATION_JSON_PATTERN, parseDuration } from '../duration.js';
+import { DURATION_JSON_PATTERN, formatDuration, parseDuration } from '../duration.js';
+import { AWS_METRICS_LAG_MS } from '../ports/metrics.js';
 import { placeholderTexts, unknownPlaceholderMessage, unknownPlaceholders } from '../runbook/placeholders.js';
 import { checkElbArn, elbArnPattern, listenerOfRule, parseArn, type ElbResourceType } from './arn.js';
 
@@ -284,6 +285,8 @@ export const maintenanceStep = z.pipe(
       return fail('must be a mapping such as { elasticache: failover } or { command: [...] }');
     }
     const record = raw as Record<string, unknown>;
+    const kinds = ['elasticache', 'ecs', 'command', 'http', 'ssm', 'approval'].filter((k) => k in record);
+    if (kinds.length > 1) return fail(`has ${kinds.length} kinds (${kinds.join(' and ')}); a step is exactly one: split it into ${kinds.length} steps`);
     let key: keyof typeof STEP_SCHEMAS | undefined;
     if ('elasticache' in record) {
       const action = record.elasticache;
@@ -311,7 +314,7 @@ export const maintenanceStep = z.pipe(
   }),
 );
 
-const percentOrCount = z.union([int(0), regex(/^(100|[1-9]?\d)%$/, 'must be a count such as 4 or a percentage such as "60%"')]);
+const percentOrCount = z.union([int(0), regex(/^(100|[1-9]?\d)%$/, 'must be a count such as 4 or a percentage from 0% to 100% such as "60%"')]);
 
 const redisProbe = z.strictObject({
   /** Defaults to the replication group's primary endpoint. */
@@ -423,7 +426,7 @@ const planShape = z
       z.strictObject({
         stableFor: z._default(duration('stableFor'), 120_000),
         timeout: z._default(duration('verify timeout'), 1_200_000),
-        maxMemoryPercent: z._default(z.number().check(z.gte(1), z.lte(100)), 80),
+        maxMemoryPercent: z._default(z.number().check(z.gte(1, 'is a percentage: 1 to 100'), z.lte(100, 'is a percentage: at most 100')), 80),
         maxReplicationLagSeconds: z._default(z.number().check(z.gte(0)), 10),
         redis: z.optional(redisProbe),
         canary: z.optional(canaryProbe),
@@ -497,6 +500,26 @@ function planRules(allowances: PlanAllowances) {
         ['capacity', 'minActiveClusters'],
         `is ${plan.capacity.minActiveClusters} but the fleet has ${clusterCount} clusters: nothing could ever be maintained; use at most ${clusterCount - 1}`,
       );
+    }
+
+    if (plan.capacity.maxOutOfService > clusterCount) {
+      at(['capacity', 'maxOutOfService'], `is ${plan.capacity.maxOutOfService} but the fleet has ${clusterCount} clusters; use at most ${clusterCount}`);
+    }
+    // A percentage is of every target of the fleet: with any cluster out of rotation fewer stay, so 100% could never be met.
+    if (plan.capacity.minHealthyTargets === '100%') {
+      at(['capacity', 'minHealthyTargets'], 'is 100% of the fleet\'s targets: taking any cluster out of rotation leaves fewer, so no cluster could ever be maintained; use less');
+    }
+
+    // Weight mode ends a drain on CloudWatch's word: quietMinutes whole minutes with no request, each readable
+    // only once AWS has published it. A timeout shorter than that could never end in a drained cluster.
+    if (plan.drain.mode === 'weight') {
+      const shortest = plan.drain.quietMinutes * 60_000 + AWS_METRICS_LAG_MS;
+      if (plan.drain.timeout < shortest) {
+        at(
+          ['drain', 'timeout'],
+          `is ${formatDuration(plan.drain.timeout)}, shorter than the shortest possible drain: ${plan.drain.quietMinutes} quiet minute(s) plus CloudWatch's publication delay (${formatDuration(AWS_METRICS_LAG_MS)}) = ${formatDuration(shortest)}`,
+        );
+      }
     }
 
     const ramp = plan.reactivate.ramp;

@@ -1,5 +1,8 @@
 /** CloudWatch reads, one-minute resolution. Where AWS documents it, a missing datapoint means zero. */
 
+/** ALB metrics usually land within a couple of minutes; younger minutes are not evidence of zero. */
+export const AWS_METRICS_LAG_MS = 180_000;
+
 export interface MinuteValue {
   /** Start of the one-minute period, ms epoch. */
   minute: number;

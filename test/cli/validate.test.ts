@@ -20,7 +20,8 @@ describe('quiesce validate', () => {
     const r = await runCli(['validate', file]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // validate lists every problem, each one line; the first is the one other commands show.
+    for (const line of r.stderr.trim().split('\n')) expect(line).toMatch(/^quiesce: .*bad\.yaml:\d+: /);
     expect(r.stderr).toMatch(/^quiesce: .*bad.yaml:4: fleet.clusters: must list at least 2 clusters/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
@@ -80,5 +81,54 @@ describe('quiesce diagram', () => {
     const r = await runCli(['diagram', '--format', 'png']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--format must be one of mermaid, dot, json, svg/);
+  });
+});
+
+describe('quiesce validate catches what it can, each problem one line (issue 20.6)', () => {
+  const example = readFileSync('examples/payments.plan.yaml', 'utf8');
+  const variant = (name: string, edit: (text: string) => string) => {
+    const file = join(dir, `${name}.yaml`);
+    const text = edit(example);
+    expect(text).not.toBe(example);
+    writeFileSync(file, text);
+    return file;
+  };
+  const cases: Array<[string, (t: string) => string, RegExp]> = [
+    ['maxOutOfService larger than the fleet', (t) => t.replace('maxOutOfService: 1', 'maxOutOfService: 4').replace('minActiveClusters: 2', 'minActiveClusters: 1'), /:20: capacity\.maxOutOfService: is 4 but the fleet has 3 clusters; use at most 3$/],
+    ['minHealthyTargets the fleet can never satisfy', (t) => t.replace('minActiveClusters: 2', 'minActiveClusters: 2\n  minHealthyTargets: "100%"'), /:22: capacity\.minHealthyTargets: is 100% of the fleet's targets: taking any cluster out of rotation leaves fewer, so no cluster could ever be maintained; use less$/],
+    ['a percentage above 100%', (t) => t.replace('minActiveClusters: 2', 'minActiveClusters: 2\n  minHealthyTargets: "150%"'), /:22: capacity\.minHealthyTargets: must be a count such as 4 or a percentage from 0% to 100% such as "60%"$/],
+    ['a drain timeout shorter than the shortest possible drain', (t) => t.replace('timeout: 15m', 'timeout: 4m'), /:25: drain\.timeout: is 4m, shorter than the shortest possible drain: 2 quiet minute\(s\) plus CloudWatch's publication delay \(3m\) = 5m$/],
+    ['a step with two kinds', (t) => t.replace('  - elasticache: failover ', '  - command: ["./patch.sh"]\n    elasticache: failover '), /:27: maintenance\[0\]: has 2 kinds \(elasticache and command\); a step is exactly one: split it into 2 steps$/],
+  ];
+  it.each(cases)('%s', async (name, edit, expected) => {
+    const r = await runCli(['validate', variant(name.replace(/\W+/g, '-'), edit)]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(expected);
+  });
+
+  it('lists every problem: one line each, and with --json one object holding them all', async () => {
+    const file = variant('three-problems', (t) =>
+      t.replace('maxOutOfService: 1', 'maxOutOfService: 4').replace('minActiveClusters: 2', 'minActiveClusters: 1\n  minHealthyTargets: "100%"').replace('timeout: 15m', 'timeout: 4m'),
+    );
+    const text = await runCli(['validate', file]);
+    expect(text.code).toBe(2);
+    expect(text.stderr.trim().split('\n').map((l) => l.replace(/^quiesce: .*three-problems\.yaml:\d+: /, ''))).toEqual([
+      'capacity.maxOutOfService: is 4 but the fleet has 3 clusters; use at most 3',
+      "capacity.minHealthyTargets: is 100% of the fleet's targets: taking any cluster out of rotation leaves fewer, so no cluster could ever be maintained; use less",
+      "drain.timeout: is 4m, shorter than the shortest possible drain: 2 quiet minute(s) plus CloudWatch's publication delay (3m) = 5m",
+    ]);
+    const json = await runCli(['validate', file, '--json']);
+    expect(json.code).toBe(2);
+    expect(json.stdout.trim().split('\n')).toHaveLength(1);
+    expect(json.json).toMatchObject({ valid: false, file });
+    expect(json.json.problems.map((p: { field: string }) => p.field)).toEqual(['capacity.maxOutOfService', 'capacity.minHealthyTargets', 'drain.timeout']);
+    expect(json.json.problems[0]).toEqual({ line: 20, field: 'capacity.maxOutOfService', detail: 'is 4 but the fleet has 3 clusters; use at most 3', message: `${file}:20: capacity.maxOutOfService: is 4 but the fleet has 3 clusters; use at most 3` });
+    // Other commands keep to one line, and point to validate for the rest.
+    const run = await runCli(['run', file, '--sandbox']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/use at most 3 \(and 2 more problems; quiesce validate lists them all\)\n$/);
   });
 });

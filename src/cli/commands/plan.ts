@@ -4,6 +4,7 @@ import { createAwsClients, resolveAwsConfig } from '../../aws/clients.js';
 import { DEFAULT_RETRY_BUDGET, newFirstContact } from '../../aws/retry-budget.js';
 import type { Plan } from '../../plan/schema.js';
 import { systemClock } from '../../ports/clock.js';
+import { AWS_METRICS_LAG_MS } from '../../ports/metrics.js';
 import { buildPreview, TYPICAL_AWS_TIMINGS, type LiveReaders } from '../../preview/plan-preview.js';
 import { renderPlanText } from '../../preview/render-terminal.js';
 import { createSandboxClients, type SandboxWorld } from '../../sandbox/index.js';
@@ -41,7 +42,7 @@ export async function awsReaders(plan: Plan, profile: string | undefined): Promi
     traffic: createElbv2Traffic({ client: clients.elbv2, ...common }),
     cache: createElastiCacheCache({ client: clients.elasticache, ...common }),
     source: 'aws',
-    metricsLagMs: 180_000,
+    metricsLagMs: AWS_METRICS_LAG_MS,
     timings: TYPICAL_AWS_TIMINGS,
   };
 }
