@@ -6,6 +6,13 @@ export interface CliIo {
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The terminal's width, read at each redraw (it may be resized); absent or undefined: 80. */
+  stderrColumns?: () => number | undefined;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) instead of dying silently, then ends the process with 130 (the
+   * shell's code for it); returns the function that removes it. Absent in tests run in-process.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
 }
 
 export function processIo(): CliIo {
@@ -16,5 +23,15 @@ export function processIo(): CliIo {
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     env: process.env,
     cwd: process.cwd(),
+    stderrColumns: () => process.stderr.columns,
+    onInterrupt: (handler) => {
+      const listener = () => {
+        handler();
+        // The process adapter owns the process: it ends it as the signal would have, with the shell's code.
+        process.exit(130);
+      };
+      process.once('SIGINT', listener);
+      return () => process.off('SIGINT', listener);
+    },
   };
 }

@@ -44,6 +44,8 @@ export class FleetBridge implements SavedMachines {
   private readonly reported = new Set<string>();
   private readonly lastState = new Map<string, string>();
   private readonly phaseSince = new Map<string, number>();
+  /** When each cluster's machine started in this process: a finished cluster shows how long it took. */
+  private readonly startedAt = new Map<string, number>();
   private abortSent = false;
   private lastAbortPoll: number | undefined;
 
@@ -203,6 +205,7 @@ export class FleetBridge implements SavedMachines {
         const c = snap.context;
         const failing = c.lastChecks.find((check) => !check.ok);
         const since = this.phaseSince.get(name);
+        const started = this.startedAt.get(name);
         return {
           name,
           state: topState(snap),
@@ -210,6 +213,7 @@ export class FleetBridge implements SavedMachines {
           ...(c.reason && snap.status === 'done' ? { reason: c.reason } : c.pause?.reason ? { reason: c.pause.reason } : {}),
           ...(snap.status === 'active' && c.nextCheckAt !== undefined ? { nextCheckAt: c.nextCheckAt } : {}),
           ...(since !== undefined ? { phaseSince: since } : {}),
+          ...(started !== undefined ? { startedAt: started } : {}),
         };
       }),
     };
@@ -222,6 +226,7 @@ export class FleetBridge implements SavedMachines {
       ...(snapshot ? { snapshot: snapshot as never } : {}),
     });
     this.clusters.set(name, actor);
+    if (!snapshot) this.startedAt.set(name, this.deps.clock.now());
     this.deps.commits.clusterAdded(name);
     actor.subscribe({
       next: (snap) => this.onCluster(name, snap),

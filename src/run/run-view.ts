@@ -10,6 +10,8 @@ export interface ClusterView {
   reason?: string;
   nextCheckAt?: number;
   phaseSince?: number;
+  /** When its machine started in this process (absent when it was restored from a snapshot). */
+  startedAt?: number;
 }
 
 export interface RunView {

@@ -57,8 +57,17 @@ type After = (result: DriveResult) => Promise<{ lines: string[]; json: Record<st
 
 async function drive(env: CliEnvironment, io: CliIo, runId: string, options: Omit<DriveOptions, 'until'>, json: boolean, after?: After): Promise<ExitCode> {
   const progress = createProgress(io);
-  const result = await driveRun(env.deps(progress.onProgress), runId, { until: 'end', ...options });
-  progress.done();
+  // Ctrl-C stops this process, not the run: everything is saved, so say how to pick it up again.
+  const offInterrupt = io.onInterrupt?.(() => {
+    io.stderr(`\nquiesce: interrupted; run ${runId} is saved where it stood. Continue it with: quiesce resume ${runId} (this process's lease on the lock runs out within a minute), or stop it safely: quiesce abort ${runId}\n`);
+  });
+  let result: DriveResult;
+  try {
+    result = await driveRun(env.deps(progress.onProgress), runId, { until: 'end', ...options });
+  } finally {
+    offInterrupt?.();
+    progress.done();
+  }
   const extra = await after?.(result);
   printResult(result, json, io, extra);
   return exitForStatus(result.status);
@@ -94,7 +103,7 @@ function printResult(result: DriveResult, json: boolean, io: CliIo, extra?: { li
   if (result.sandbox) {
     const s = result.sandbox;
     lines.push(
-      `sandbox: ${s.traffic.requests.toLocaleString('en')} requests, ${s.traffic.failed} failed; ${s.violations.length} violations; weights ${Object.entries(s.weights).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+      `sandbox: ${s.traffic.requests.toLocaleString('en')} requests, ${s.traffic.failed.toLocaleString('en')} failed; ${s.violations.length} violations; weights ${Object.entries(s.weights).map(([k, v]) => `${k}=${v}`).join(' ')}`,
       ...s.violations.map((v) => `  violation ${v.kind}: ${v.message}`),
       ...(s.synthetic ?? []).map((line) => `  SYNTHETIC: ${line}`),
       ...(s.runbook ?? []).map((r) => `  ${r.mode === 'simulated' ? 'simulated (not run)' : 'RAN FOR REAL'}: ${r.cluster} step ${r.step} ${r.kind} ${r.what}: ${r.ok ? 'ok' : 'failed'}`),
