@@ -134,7 +134,8 @@ export const fleetMachine = setup({
     explainHeld: assign(({ context }) => {
       const untouched = names(context, 'pending');
       const holds = context.holds.map((h) => `${h.name}: ${h.reason}`).join('; ');
-      return { reason: `held (${holds})${untouched.length ? `; left untouched: ${untouched.join(', ')}` : ''}` };
+      // The run says "held (...)" around this reason: it names the holds, not the status again.
+      return { reason: `${holds}${untouched.length ? `; left untouched: ${untouched.join(', ')}` : ''}` };
     }),
     explainAborted: assign(({ context }) => {
       const untouched = names(context, 'pending');

@@ -95,7 +95,7 @@ function sandboxLines(s: SandboxSummary): string[] {
   if (s.problem) lines.push(`- **The sandbox world could not be read: ${md(s.problem)}**`);
   for (const line of s.synthetic ?? []) lines.push(`- **Synthetic stress setting: ${md(line)}**`);
   if (s.traffic) {
-    const per = s.traffic.perCluster ? ` (${Object.entries(s.traffic.perCluster).map(([n, t]) => `${md(n)} ${t.requests.toLocaleString('en')}/${t.failed}`).join(', ')})` : '';
+    const per = s.traffic.perCluster ? ` (${Object.entries(s.traffic.perCluster).map(([n, t]) => `${md(n)} ${t.requests.toLocaleString('en')}/${t.failed.toLocaleString('en')}`).join(', ')})` : '';
     lines.push(`- Traffic: ${s.traffic.requests.toLocaleString('en')} requests, ${strong(`${s.traffic.failed.toLocaleString('en')} failed`, s.traffic.failed > 0 ? 'failed' : 'normal')}${per}`);
   }
   lines.push(s.violations.length ? `- **Violations: ${s.violations.length}**` : '- Violations: none');

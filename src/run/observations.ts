@@ -97,7 +97,7 @@ export async function observeDrain(
       checks.push(check('drain.request-count', false, unknownReason, `${quiet} consecutive minutes with RequestCount 0`, unknownReason));
       waits.push(now + UNKNOWN_RECHECK_MS);
     } else {
-      checks.push(check('drain.request-count', quietMinutes >= quiet, `${quietMinutes} complete quiet minute(s)${lastRequests ? `; ${lastRequests} requests in the last busy minute` : ''}`, `${quiet} consecutive minutes with RequestCount 0`));
+      checks.push(check('drain.request-count', quietMinutes >= quiet, `${quietMinutes} complete quiet minute(s)${lastRequests ? `; ${lastRequests.toLocaleString('en')} requests in the last busy minute` : ''}`, `${quiet} consecutive minutes with RequestCount 0`));
       if (quietMinutes < quiet) waits.push(Math.max(usableEnd, first) + (quiet - quietMinutes) * MINUTE + ctx.metricsLagMs + 1000);
     }
   }

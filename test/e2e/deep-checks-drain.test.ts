@@ -48,7 +48,8 @@ describe('drain', () => {
     expect(r.json.sandbox.violations).toEqual([]);
     const last = (await checksOf(s, 'drain.request-count')).filter((c) => c.cluster === 'blue').at(-1)!;
     expect(last.ok).toBe(false);
-    expect(last.observed).toMatch(/^0 complete quiet minute\(s\); \d+ requests in the last busy minute$/);
+    // With thousands separators (issue 20.8): a number of four digits or more has its commas.
+    expect(last.observed).toMatch(/^0 complete quiet minute\(s\); \d{1,3}(,\d{3})* requests in the last busy minute$/);
     // Never reached maintenance.
     expect((await journalOf(s)).some((e) => e.message === 'blue: start step 1')).toBe(false);
   });

@@ -53,6 +53,10 @@ describe('SIGKILL and quiesce resume', () => {
   it('killed while a cluster drains: resume completes the run with zero violations and every weight back', async () => {
     const { stateDir, runId } = await killWhile('draining');
     expect(worldOf(stateDir, runId).weights().blue).toBe(0);
+    // status says nobody drives it, and how to go on (issue 20.8).
+    const status = await runCli(['status', runId, '--state-dir', stateDir]);
+    expect(status.stdout.split('\n')[1]).toMatch(new RegExp(`^its process \\(\\d+@.+\\) is no longer running: nothing drives the run; continue it with: quiesce resume ${runId} `));
+    expect((await runCli(['status', runId, '--state-dir', stateDir, '--json'])).json.driver).toMatchObject({ alive: false });
     await resumeAndCheck(stateDir, runId);
   }, 180_000);
 
