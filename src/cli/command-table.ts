@@ -76,11 +76,11 @@ const spec = <F extends Flags>(s: CommandSpec<F>): CommandSpec<F> => s;
 export const COMMANDS = {
   validate: spec({
     args: '<plan.yaml|plan.json>',
-    summary: 'check a plan file; exit 0 if valid, 2 with one line per problem, naming line and field, if not',
+    summary: 'check a plan file; exit 0 if valid, 2 with one line naming line and field if not (--json: every problem)',
     about: `Checks the plan without touching AWS. Versions must be quoted strings, keys must be known,
 ARNs must match the plan's region and resource types.
-Exit 0 when valid; 2 when not, with every problem on a line of its own ("file:line: field: problem");
-with --json, one object listing them all.`,
+Exit 0 when valid; 2 when not, with one line "file:line: field: problem" naming the first problem and how
+many more; with --json, one object listing every problem.`,
     flags: { json },
   }),
   plan: spec({

@@ -14,7 +14,7 @@ export function problemLine(file: string, p: PlanProblem): string {
 
 /**
  * Bad plan or world input: always one line, naming the file, line and field. The CLI maps it to exit 2.
- * `problems` holds every problem found (the first is the message's), for `validate` to list them all.
+ * `problems` holds every problem found (the first is the message's), for `validate --json` to list them all.
  */
 export class PlanError extends QuiesceError {
   readonly file: string;
@@ -33,7 +33,7 @@ export class PlanError extends QuiesceError {
     const first: PlanProblem = { ...(line !== undefined ? { line } : {}), ...(field ? { field } : {}), detail };
     const problems = options?.problems?.length ? options.problems : [first];
     const moreCount = options?.more ?? problems.length - 1;
-    const more = moreCount ? ` (and ${moreCount} more problem${moreCount > 1 ? 's' : ''}; quiesce validate lists them all)` : '';
+    const more = moreCount ? ` (and ${moreCount} more problem${moreCount > 1 ? 's' : ''}; quiesce validate --json lists them all)` : '';
     super(`${problemLine(file, first)}${more}`, options);
     this.name = 'PlanError';
     this.file = file;

@@ -14,6 +14,8 @@ export interface ReviewSources {
   preview: PlanPreview;
   estimateProblem?: string;
   run?: LoadedRun;
+  planSource?: { file: string; sha256: string; text: string };
+  nowLabel?: string;
   now: number;
 }
 
@@ -29,6 +31,8 @@ export async function buildReviewPage(sources: ReviewSources): Promise<string> {
     account,
     diagrams: await renderReviewDiagrams(run?.report),
     ...(run ? { run: { report: run.report, planDiffers: JSON.stringify(run.record.plan) !== JSON.stringify(plan) } } : {}),
+    ...(sources.planSource ? { planSource: sources.planSource } : {}),
+    ...(sources.nowLabel ? { nowLabel: sources.nowLabel } : {}),
     generatedAt: sources.now,
   });
 }

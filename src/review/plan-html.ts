@@ -10,7 +10,7 @@ import { esc } from './html.js';
 
 const span = (ms: number) => esc(formatDuration(Math.round(ms / 1000) * 1000));
 
-export function fleetHtml(plan: Plan, preview: PlanPreview, account: string): string {
+export function fleetHtml(plan: Plan, preview: PlanPreview, account: string, nowLabel?: string): string {
   const c = plan.capacity;
   const rows: Array<[string, string]> = [
     ['Region', esc(plan.region)],
@@ -31,7 +31,7 @@ export function fleetHtml(plan: Plan, preview: PlanPreview, account: string): st
   return (
     `<table class="fleet"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join('')}</tbody></table>` +
     `<h3>Clusters, in the order they are maintained</h3>` +
-    `<table class="clusters"><thead><tr><th class="num">#</th><th>Cluster</th><th>Target group</th><th>ElastiCache replication group</th><th>Now (${esc(preview.source)})</th></tr></thead><tbody>${clusters.join('')}</tbody></table>`
+    `<table class="clusters"><thead><tr><th class="num">#</th><th>Cluster</th><th>Target group</th><th>ElastiCache replication group</th><th>${esc(nowLabel ?? `Now (${preview.source})`)}</th></tr></thead><tbody>${clusters.join('')}</tbody></table>`
   );
 }
 

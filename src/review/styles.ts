@@ -43,6 +43,10 @@ ol.timeline time { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, m
 ol.timeline .who { font-weight: 600; margin-right: 6px; }
 ol.timeline ul { font-size: 13px; }
 details > summary { cursor: pointer; color: var(--blue); }
+p.change { font-size: 16px; margin: 6px 0; }
+p.plan-id { margin: 4px 0; }
+pre.plan-text { background: #f8fafc; border: 1px solid var(--line); border-radius: 8px; padding: 10px; overflow-x: auto; font-size: 12.5px; }
+.diagram.overview svg { width: 100%; max-width: 1000px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 @media print { body { background: #fff; } section, article.cluster { break-inside: avoid-page; border-color: #cbd5e1; } nav.toc { display: none; } }
 `;

@@ -171,3 +171,50 @@ describe('review page without sandbox and without AWS credentials', () => {
     await page.close();
   });
 });
+
+describe('the cluster machine, readable at page width (issue 20.7)', () => {
+  it('draws the main path and the grouped exceptions with labels of a readable size, each inside its box', async () => {
+    const v = await visit(planPage);
+    const { page } = v;
+    const overview = page.locator('#machines [data-machine="cluster-overview"] svg');
+    expect(await overview.isVisible()).toBe(true);
+    // The main path, in order, one box each.
+    expect(await overview.locator('g.step').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-step')))).toEqual(['preflight', 'removing', 'confirming', 'draining', 'maintaining', 'verifying', 'reactivating', 'done']);
+    expect(await overview.locator('g.group').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-group')))).toEqual(expect.arrayContaining(['held', 'aborted', 'paused', 'deregister']));
+    // As drawn at this page width: every label at least 12 CSS pixels tall and inside its box, no two boxes overlapping.
+    const boxes = (await page.evaluate(`[...document.querySelectorAll('#machines [data-machine="cluster-overview"] svg g.step, #machines [data-machine="cluster-overview"] svg g.group')].map((g) => {
+      const r = g.querySelector('rect').getBoundingClientRect();
+      return { id: g.getAttribute('data-step') || g.getAttribute('data-group'), box: [r.left, r.top, r.right, r.bottom], texts: [...g.querySelectorAll('text')].map((t) => { const b = t.getBoundingClientRect(); return { text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * (r.width / g.querySelector('rect').width.baseVal.value), box: [b.left, b.top, b.right, b.bottom] }; }) };
+    })`)) as Array<{ id: string; box: number[]; texts: Array<{ text: string; px: number; box: number[] }> }>;
+    expect(boxes.length).toBeGreaterThanOrEqual(12);
+    for (const b of boxes) {
+      for (const t of b.texts) {
+        expect(t.px, `${b.id}: "${t.text}"`).toBeGreaterThanOrEqual(12);
+        expect(t.box[3]! - t.box[1]!, `${b.id}: "${t.text}" height`).toBeGreaterThanOrEqual(12);
+        expect(t.box[0]! >= b.box[0]! - 0.5 && t.box[2]! <= b.box[2]! + 0.5 && t.box[1]! >= b.box[1]! - 0.5 && t.box[3]! <= b.box[3]! + 0.5, `${b.id}: "${t.text}" inside its box`).toBe(true);
+      }
+    }
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) {
+        const apart = a.box[2]! <= b.box[0]! || b.box[2]! <= a.box[0]! || a.box[3]! <= b.box[1]! || b.box[3]! <= a.box[1]!;
+        expect(apart, `${a.id} and ${b.id} overlap`).toBe(true);
+      }
+    }
+    // The full wiring diagram is still there, folded.
+    expect(await page.locator('#machines details.full-machine [data-machine="cluster"] svg g.state').count()).toBeGreaterThan(10);
+    expect(await page.locator('#machines details.full-machine').getAttribute('open')).toBeNull();
+    const file = join(ARTIFACTS, 'review-cluster-machine.png');
+    await overview.screenshot({ path: file });
+    expect(readFileSync(file).subarray(0, 8).equals(PNG)).toBe(true);
+    expectSelfContained(v);
+    await page.close();
+  });
+
+  it('with a run, the overview outlines where each cluster is and fills the phases it went through', async () => {
+    const v = await visit(runPage);
+    const blue = v.page.locator('article.cluster[data-cluster="blue"] [data-machine="cluster-overview"] svg');
+    expect(await blue.locator('g.highlight').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-group') ?? g.getAttribute('data-step')))).toEqual(['paused']);
+    expect(await blue.locator('g.step.visited').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-step')))).toEqual(['preflight', 'removing', 'confirming', 'draining']);
+    await v.page.close();
+  });
+});

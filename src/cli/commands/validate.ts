@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { loadPlanFile } from '../../plan/load.js';
 import { PlanError, problemLine } from '../../plan/plan-error.js';
-import { terminalLine } from '../../one-line.js';
 import { stepLabel } from '../../run/machine-input.js';
 import type { CommandInput, FlagsOf } from '../command-table.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -15,14 +14,9 @@ export async function validateCommand({ values, positionals }: CommandInput<Flag
   try {
     plan = loadPlanFile(resolve(io.cwd, file));
   } catch (err) {
-    if (!(err instanceof PlanError)) throw err;
-    // validate is where a plan's author looks: every problem, each one line (--json: one object with all).
-    if (values.json) {
-      io.stdout(`${JSON.stringify({ valid: false, file, problems: err.problems.map((p) => ({ ...p, message: problemLine(err.file, p) })) })}\n`);
-    } else {
-      const cause = err.problems.length === 1 && err.cause instanceof Error ? `: ${err.cause.message.split('\n')[0]}` : '';
-      io.stderr(err.problems.map((p, i) => `quiesce: ${terminalLine(`${problemLine(err.file, p)}${i === 0 ? cause : ''}`)}\n`).join(''));
-    }
+    // Bad input stays one line (the first problem, and how many more); --json is one object with every problem.
+    if (!(err instanceof PlanError) || !values.json) throw err;
+    io.stdout(`${JSON.stringify({ valid: false, file, problems: err.problems.map((p) => ({ ...p, message: problemLine(err.file, p) })) })}\n`);
     return EXIT.badInput;
   }
   if (values.json) {
