@@ -43,7 +43,7 @@ export interface CreateAwsClientsOptions {
 /**
  * The SDK's Node handler waits forever by default: a blackholed endpoint would hang a run silently. A TCP
  * connection to an AWS endpoint takes milliseconds; a control-plane answer, a few seconds at most, so a
- * socket quiet for longer than this is stuck and is retried (the SDK's attempts, then quiesce's budget).
+ * request not answered within this is stuck and is retried (the SDK's attempts, then quiesce's budget).
  */
 export const AWS_CONNECTION_TIMEOUT_MS = 3_000;
 export const AWS_REQUEST_TIMEOUT_MS = 15_000;

@@ -34,7 +34,9 @@ export function rehearsalRunbook(world: SandboxWorld, clock: Clock, logger: Logg
   return {
     mode: 'simulated',
     async command(input, ref) {
-      const script = world.scriptedRunbookStep({ cluster: ref.cluster, step: ref.stepIndex + 1, kind: 'command' });
+      const scripted = world.scriptedRunbookStep({ cluster: ref.cluster, step: ref.stepIndex + 1, kind: 'command' });
+      // A command scripted to take longer than its timeout times out, as the real one would.
+      const script = scripted.durationMs > input.timeout ? { ...scripted, outcome: 'timeout' as const } : scripted;
       const program = input.argv[0] ?? '';
       const durationMs = script.outcome === 'timeout' ? input.timeout : Math.min(script.durationMs, input.timeout);
       await clock.sleep(durationMs);
@@ -57,9 +59,11 @@ export function rehearsalRunbook(world: SandboxWorld, clock: Clock, logger: Logg
       return result;
     },
     async http(input, ref) {
-      const script = world.scriptedRunbookStep({ cluster: ref.cluster, step: ref.stepIndex + 1, kind: 'http' });
+      const scripted = world.scriptedRunbookStep({ cluster: ref.cluster, step: ref.stepIndex + 1, kind: 'http' });
+      const limit = input.timeout + (input.poll?.timeout ?? 0);
+      const script = scripted.durationMs > limit ? { ...scripted, outcome: 'timeout' as const } : scripted;
       const expected = [input.expectStatus].flat();
-      const durationMs = script.outcome === 'timeout' ? input.timeout : Math.min(script.durationMs, input.timeout + (input.poll?.timeout ?? 0));
+      const durationMs = script.outcome === 'timeout' ? limit : script.durationMs;
       await clock.sleep(durationMs);
       const request = { method: input.method, url: redactUrl(input.url), headers: input.headers ? redactHeaders(input.headers) : {} };
       const status = script.outcome === 'ok' ? expected[0]! : script.outcome === 'fail' ? (script.status ?? 500) : undefined;
@@ -72,7 +76,7 @@ export function rehearsalRunbook(world: SandboxWorld, clock: Clock, logger: Logg
         durationMs,
         ...(input.poll && ok ? { poll: { url: redactUrl(input.poll.url), matched: true, attempts: 1, lastObserved: JSON.stringify(input.poll.equals) } } : {}),
         ...(script.outcome === 'fail' ? { reason: `status ${status}, expected ${expected.join(' or ')} (simulated by the sandbox)` } : {}),
-        ...(script.outcome === 'timeout' ? { reason: `no answer within ${input.timeout}ms (simulated by the sandbox)` } : {}),
+        ...(script.outcome === 'timeout' ? { reason: `no answer within ${limit}ms (simulated by the sandbox)` } : {}),
       };
       note(ref, 'http', `${input.method} ${request.url}`, 'simulated', ok);
       return result;

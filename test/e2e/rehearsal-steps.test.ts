@@ -80,6 +80,11 @@ describe('a rehearsal and the real world', () => {
     const r = await runScenario(s);
     expect(r.code, r.stderr).toBe(1);
     expect(r.json.clusters[0].reason).toBe('maintenance step failed: "./patch.sh" did not finish within 180000ms (simulated by the sandbox)');
+    // A duration scripted past the step's timeout is a timeout too, as the real command would be.
+    const slow = scenario(planDoc({ maintenance: [{ command: ['./patch.sh'], timeout: '3m' }] }), 'runbook:\n  default: { duration: "5m" }\n', 'run-slow');
+    const late = await runScenario(slow);
+    expect(late.code, late.stderr).toBe(1);
+    expect(late.json.clusters[0].reason).toBe('maintenance step failed: "./patch.sh" did not finish within 180000ms (simulated by the sandbox)');
   });
 
   it('bad input, found before anything starts: --real-steps against AWS, a runbook entry naming no cluster of the plan', async () => {
