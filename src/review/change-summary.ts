@@ -18,8 +18,11 @@ function stepPhrase(step: MaintenanceStep, preview: PlanPreview): string {
         return step.targetPrimary ? `failover to ${step.targetPrimary}` : 'failover';
       case 'modify': {
         const from = step.engineVersion ? liveVersions(preview, step.engineVersion) : [];
+        // An engine switch names both engines: "redis 7.1 → valkey 8.0".
+        const liveEngines = [...new Set(preview.clusters.map((c) => c.live?.cache?.engine).filter((e): e is string => !!e))];
+        const fromText = `${step.engine && liveEngines.length ? `${liveEngines.join('/')} ` : ''}${from.length ? `${from.join('/')} ` : ''}`;
         return [
-          step.engineVersion && `engine ${from.length ? `${from.join('/')} ` : ''}→ ${step.engineVersion}`,
+          step.engineVersion && `${step.engine ? '' : 'engine '}${fromText}→ ${step.engine ? `${step.engine} ` : ''}${step.engineVersion}`,
           step.cacheNodeType && `node type → ${step.cacheNodeType}`,
           step.cacheParameterGroupName && `parameter group → ${step.cacheParameterGroupName}`,
         ]

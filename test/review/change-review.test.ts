@@ -26,6 +26,12 @@ describe('the review page says what changes', () => {
     expect(html).toContain('engineVersion: &quot;7.1&quot;');
   });
 
+  it('an engine switch names both engines', async () => {
+    const r = await runCli(['review', 'examples/valkey.plan.yaml', '--sandbox', 'examples/valkey.world.yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/<p class="change">The change: <strong>redis 7\.\d → valkey 8\.0 and parameter group → \S+, on \d clusters, one at a time<\/strong>\.<\/p>/);
+  });
+
   it("each step's real argv or URL, even when the step has a name", async () => {
     const r = await runCli(['review', 'examples/runbook.plan.yaml', '--sandbox']);
     expect(r.code, r.stderr).toBe(0);
@@ -42,9 +48,9 @@ describe('the review page says what changes', () => {
     expect(withRun.code, withRun.stderr).toBe(0);
     expect(withRun.stdout).toContain('<th>At the end of run r-done (sandbox)</th>');
     // The run upgraded every cache to 7.1; a fresh world would still say 7.0.
-    for (const name of ['blue', 'green', 'gray']) expect(cell(withRun.stdout, name)).toMatch(/engine &quot;7\.1\.\d+&quot;/);
+    for (const name of ['blue', 'green', 'gray']) expect(cell(withRun.stdout, name)).toMatch(/engine (redis )?&quot;7\.1\.\d+&quot;/);
     const fresh = await runCli(['review', 'examples/payments.plan.yaml', '--sandbox']);
-    expect(cell(fresh.stdout, 'blue')).toMatch(/engine &quot;7\.0\.\d+&quot;/);
+    expect(cell(fresh.stdout, 'blue')).toMatch(/engine (redis )?&quot;7\.0\.\d+&quot;/);
   });
 });
 
