@@ -39,7 +39,10 @@ describe('examples/valkey.plan.yaml', () => {
     expect(review.code, review.stderr).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('redis 7.1.0 → valkey 8.0');
-    expect(html).toContain('engine redis &quot;7.1.0&quot;');
+    // A run review's live column is the world as the run left it (issue 20.7): every cluster on Valkey.
+    expect(html).toContain(`<th>At the end of run ${r.json.runId} (sandbox)</th>`);
+    expect(html).toContain('cache available, engine valkey &quot;8.0.1&quot;');
+    expect(html).not.toContain('cache available, engine redis');
   });
 
   it('the plan preview says redis 7.1.0 → valkey 8.0, and what verification will require', async () => {
