@@ -1,4 +1,3 @@
-import { redactUrl } from '../runbook/redaction.js';
 import { formatDuration } from '../duration.js';
 import { describeEngineVersionRule, engineVersionMatches } from '../plan/engine-version.js';
 import type { ClusterSpec, MaintenanceStep, Plan } from '../plan/schema.js';
