@@ -42,7 +42,7 @@ describe('runbook steps across a restart', () => {
   it('a command knows its cluster: placeholders in its argv and QUIESCE_* variables, targets as saved before the drain', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'quiesce-step-')), 'seen.json');
     const script = `require('node:fs').writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('QUIESCE_'))) }))`;
-    const run = await sandboxRun({ maintenance: [{ command: ['node', '-e', script, out, '--cluster={cluster}', '{targetGroupArn}', '{replicationGroupId}', '{{literal}}'] }] });
+    const run = await sandboxRun({ maintenance: [{ command: ['node', '-e', script, out, '--cluster={cluster}', '{targetGroupArn}', '{replicationGroupId}', '{{literal}}'] }] }, '', { realSteps: true });
     const { ctx } = run;
     await takeOut(run, 'green');
     await startStep(ctx, { cluster: 'green', stepIndex: 0 });
