@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { ConfigError } from '../src/errors.js';
 import { PlanSchedules } from './constructs/plan-schedules.js';
 import { RunAlarms } from './constructs/run-alarms.js';
+import { RunNotifications } from './constructs/run-notifications.js';
 import type { HandlerNetwork } from './constructs/handler-network.js';
 import { RunHandler, type HandlerSource } from './constructs/run-handler.js';
 import { RunStateMachine } from './constructs/run-state-machine.js';
@@ -44,6 +45,7 @@ export class QuiesceStack extends Stack {
   readonly runs: RunStateMachine;
   readonly schedules: PlanSchedules;
   readonly alarms: RunAlarms;
+  readonly notifications: RunNotifications;
 
   constructor(scope: Construct, id: string, props: QuiesceStackProps) {
     super(scope, id, props);
@@ -90,6 +92,8 @@ export class QuiesceStack extends Stack {
       approvalPollInterval,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
+
+    this.notifications = new RunNotifications(this, 'Notifications', { topic: this.alarms.topic, stateMachine: this.runs.stateMachine });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.runs.stateMachine.stateMachineArn });
     new CfnOutput(this, 'HandlerFunctionName', { value: this.handler.fn.functionName });

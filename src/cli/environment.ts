@@ -47,7 +47,7 @@ export function cliEnvironment(flags: EnvironmentFlags, io: CliIo): CliEnvironme
   const logger = createCliLogger(flags, io);
   const owner = `${process.pid}@${hostname()}`;
   const sandbox = sandboxConnector({ logger, worldPath: (r) => worldPathFor(stateDir, r.runId) });
-  const aws = awsConnector({ logger, ...(flags.profile ? { profile: flags.profile } : {}) });
+  const aws = awsConnector({ logger, operatorFlags: `--state-dir ${stateDir}`, ...(flags.profile ? { profile: flags.profile } : {}) });
   const connect = (record: RunRecord): Promise<Connection> => (record.target.kind === 'sandbox' ? sandbox(record) : aws(record));
   return {
     stateDir,

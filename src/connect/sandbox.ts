@@ -10,6 +10,7 @@ import { connectionPorts } from './ports.js';
 import type { Connection, SandboxReport } from '../run/engine.js';
 import { sandboxProbes } from './probes.js';
 import { rehearsalRunbook } from './sandbox-runbook.js';
+import { rehearsalNotifications } from '../notify/background-delivery.js';
 import { VirtualClock } from './virtual-clock.js';
 
 // A run against a sandbox world saved beside the run: the same SDK clients and adapters as against
@@ -70,6 +71,8 @@ export function connectToWorld(
     clock,
     virtual: clock,
     metricsLagMs: world.state.settings.cloudwatch.publishDelayMs,
+    // A rehearsal never acts on the real world: notifications are recorded, not sent.
+    notifications: rehearsalNotifications(logger),
     probes: sandboxProbes(world, plan, { logger, clock, traffic: p.traffic }),
     runbook: rehearsalRunbook(world, clock, logger, options.realSteps === true),
   };

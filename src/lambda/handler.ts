@@ -167,7 +167,8 @@ export async function handler(event: unknown, context?: InvocationContext): Prom
     defaultHandler = createHandler({
       store: createDynamoStore({ client: new DynamoDBClient({}), tableName: table }),
       logger,
-      connect: awsConnector({ logger }),
+      // Notifications name the commands to run next, against this stack's table.
+      connect: awsConnector({ logger, operatorFlags: `--table ${table}` }),
       inlineWaitMs: inlineWaitFromEnv(process.env.QUIESCE_INLINE_WAIT_SECONDS),
     });
   }

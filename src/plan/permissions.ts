@@ -137,6 +137,12 @@ function addPlan(out: StatementSet, plan: Plan, account: string): void {
   if (secretId) {
     out.add(['secretsmanager:GetSecretValue'], [secretArn(secretId, partition, region, account)], 'verify.redis: read the Redis AUTH token');
   }
+  const webhookSecret = plan.notify?.webhook?.urlSecretId;
+  if (webhookSecret) {
+    out.add(['secretsmanager:GetSecretValue'], [secretArn(webhookSecret, partition, region, account)], 'notify.webhook: read the webhook URL');
+  }
+  // Every run publishes its lifecycle to the default event bus (source quiesce).
+  out.add(['events:PutEvents'], [`arn:${partition}:events:${region}:${account}:event-bus/default`], 'notifications: publish the run lifecycle to EventBridge');
 }
 
 /** A step as it runs for one cluster: placeholders known before the run filled (the run id and targets are not). */

@@ -367,6 +367,17 @@ const schedule = z.strictObject({
   flexibleWindow: z.optional(duration('flexible window')),
 });
 
+/** Where run notifications go besides EventBridge. The webhook URL is a credential: the plan names where it lives, never the URL. */
+const notify = z.strictObject({
+  webhook: z.optional(
+    z.strictObject({
+      urlEnv: z.optional(regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')),
+      urlSecretId: optionalString(),
+      urlSecretKey: optionalString(),
+    }),
+  ),
+});
+
 const rampPercent = z.number().check(z.int(), z.gte(1, 'ramp percentages must be 1-100'), z.lte(100, 'ramp percentages must be 1-100'));
 
 /**
@@ -389,6 +400,7 @@ const planShape = z
     description: optionalString(),
     region: regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
     schedule: z.optional(schedule),
+    notify: z.optional(notify),
     fleet: z.strictObject({
       listenerArn: elbArn('listener'),
       ruleArn: z.optional(elbArn('listener-rule')),
@@ -547,6 +559,10 @@ function planRules(allowances: PlanAllowances) {
     const redis = plan.verify.redis;
     if (redis?.authTokenEnv && redis.authTokenSecretId) {
       at(['verify', 'redis', 'authTokenSecretId'], 'set either authTokenEnv or authTokenSecretId, not both');
+    }
+    const webhook = plan.notify?.webhook;
+    if (webhook && (webhook.urlEnv === undefined) === (webhook.urlSecretId === undefined)) {
+      at(['notify', 'webhook'], 'set exactly one of urlEnv or urlSecretId (the URL itself never goes in the plan)');
     }
   });
 }

@@ -9,6 +9,7 @@ import type { MetricsPort } from '../ports/metrics.js';
 import type { DeploymentPort } from '../ports/deployments.js';
 import type { RunCommandPort } from '../ports/run-command.js';
 import type { RunbookPort } from '../ports/runbook.js';
+import type { NotificationPort, RunEvent } from '../ports/notifications.js';
 import type { TrafficPort } from '../ports/traffic.js';
 import { RunNotFoundError } from '../store/errors.js';
 import type { RunRecord, RunStatus, RunStore } from '../store/run-store.js';
@@ -53,6 +54,8 @@ export interface Connection {
   /** The plan's command and http steps: run for real against AWS, answered by the world in a rehearsal. */
   runbook: RunbookPort;
   metricsLagMs: number;
+  /** Where the run's lifecycle is announced: EventBridge (and a webhook) against AWS, recorded only in a rehearsal. */
+  notifications: NotificationPort;
   /** The sandbox's own audit, taken at the end of a run. */
   sandboxReport?(final: boolean): SandboxReport;
 }
@@ -147,8 +150,9 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
   let lease = lock.lease;
   let result: DriveResult | undefined;
   let driver: RunDriver | undefined;
+  let connection: Connection | undefined;
   try {
-    const connection = await deps.connect(record);
+    connection = await deps.connect(record);
     driver = new RunDriver(deps, record, connection, async () => {
       lease = await deps.store.renewLock(lease, leaseMs, Date.now());
     });
@@ -161,8 +165,13 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
     const untouched = record.snapshot === undefined && !driver?.saved;
     if ((result && TERMINAL.has(result.status)) || (!result && untouched)) await deps.store.releaseLock(lease);
     else await deps.store.parkLock(lease, parkMs(result), Date.now());
+    // The run is saved and the listener let go; give notifications in flight a few seconds to land.
+    await connection?.notifications.settle(NOTIFICATION_GRACE_MS);
   }
 }
+
+/** How long a caller waits, after the run returned, for notifications still being delivered. */
+const NOTIFICATION_GRACE_MS = 5_000;
 
 /** How long a parked lock holds without its run coming back: past the next wake-up, or long for a pause. */
 function parkMs(result: DriveResult | undefined): number {
@@ -175,6 +184,8 @@ class RunDriver {
   private readonly commits: GroupCommit;
   private readonly time: TimeDriver;
   private readonly machines: FleetBridge;
+  /** The pause this run was in when loaded: polling a paused run announces nothing new. */
+  private readonly pausedOn: string | undefined;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -183,6 +194,7 @@ class RunDriver {
     renew: () => Promise<void>,
   ) {
     const plan = record.plan;
+    this.pausedOn = record.status === 'paused' ? record.reason : undefined;
     this.commits = new GroupCommit({
       store: deps.store,
       record,
@@ -241,6 +253,7 @@ class RunDriver {
       commits: this.commits,
       clusterActors: createClusterActors(this.ctx, tracker),
       fleetActors: createFleetActors(this.ctx, tracker),
+      onPhase: (cluster, from, to, reason) => this.notify('cluster phase changed', { cluster, from, to, ...(reason ? { reason } : {}) }),
     });
   }
 
@@ -254,6 +267,7 @@ class RunDriver {
     const resumed = record.snapshot !== undefined;
     this.time.start();
     await this.commits.note('run', resumed ? `run resumed by ${this.deps.owner}` : `run started by ${this.deps.owner}`, { data: { owner: this.deps.owner } });
+    if (!resumed) this.notify('started');
     this.time.catchUp(record.resumeAt);
     const waitLimit = this.time.limitOf(options.deadline);
     // The world as it was before the first change: every restore returns to it.
@@ -300,6 +314,7 @@ class RunDriver {
   private async endBeforeStart(reason: string): Promise<DriveResult> {
     const report = this.sandbox(true);
     await this.commits.commitNow({ status: 'held', finishedAt: this.conn.clock.now(), reason, ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
+    this.notify('held', { reason });
     await this.commits.note('run', `run ended held: ${reason}`, { data: { status: 'held', ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
     const result = { ...this.machines.view('held', reason), ...report };
     this.deps.onProgress?.(result);
@@ -312,6 +327,7 @@ class RunDriver {
 
   private async pause(reason: string): Promise<DriveResult> {
     await this.commits.commitNow({ status: 'paused', reason });
+    if (this.pausedOn !== reason) this.notify('paused', { reason });
     await this.commits.note('run', `run paused: ${reason}`);
     const result = { ...this.machines.view('paused', reason), ...this.sandbox(false) };
     this.deps.onProgress?.(result);
@@ -329,10 +345,24 @@ class RunDriver {
     const reason = output.reason;
     const report = this.sandbox(true);
     await this.commits.commitNow({ status, finishedAt: this.conn.clock.now(), ...(reason ? { reason } : {}), ...(report.sandbox ? { sandbox: report.sandbox } : {}) });
+    this.notify(output.status, reason ? { reason } : {});
     await this.commits.note('run', `run ended ${status}${reason ? `: ${reason}` : ''}`, { data: { status, ...(report.sandbox ? { sandbox: report.sandbox } : {}) } });
     const result = { ...this.machines.view(status, reason), ...report };
     this.deps.onProgress?.(result);
     return result;
+  }
+
+  /**
+   * Announces a lifecycle event; returns at once (delivery is in the background and never fails the run).
+   * A rehearsal's run-level notifications are journaled as recorded, not sent.
+   */
+  private notify(type: RunEvent['type'], extra: Omit<RunEvent, 'type' | 'runId' | 'plan' | 'at'> = {}): void {
+    const record = this.commits.record;
+    const event: RunEvent = { type, runId: record.runId, plan: record.planName, at: new Date(this.conn.clock.now()).toISOString(), ...extra };
+    this.conn.notifications.publish(event);
+    if (this.conn.notifications.mode === 'rehearsal' && type !== 'cluster phase changed') {
+      this.commits.add({ at: this.conn.clock.now(), kind: 'sandbox', message: `rehearsal: notification "${type}" recorded, not sent${event.reason ? ` (${event.reason})` : ''}`, data: { notification: type } });
+    }
   }
 
   private sandbox(final: boolean): { sandbox?: SandboxReport } {

@@ -34,6 +34,8 @@ export interface FleetBridgeDeps {
   commits: Pick<GroupCommit, 'add' | 'note' | 'clusterAdded' | 'clusterMoved' | 'fleetMoved' | 'fail'>;
   clusterActors: ClusterActors;
   fleetActors: FleetActors;
+  /** A cluster's top state changed (not on restore): the edge announces it. */
+  onPhase?(cluster: string, from: string, to: string, reason: string | undefined): void;
 }
 
 export class FleetBridge implements SavedMachines {
@@ -271,5 +273,7 @@ export class FleetBridge implements SavedMachines {
     const message = `${name}: ${previous ?? '(start)'} -> ${key}${why ? ` (${why})` : ''}`;
     this.deps.commits.add({ at, kind: 'transition', ...(name === 'fleet' ? {} : { cluster: name }), message, data: { from: previous ?? null, to: key, ...(why ? { reason: why } : {}), ...(context?.drift ? { drift: context.drift } : {}) } });
     this.deps.logger.info({ runId: this.deps.record.runId, cluster: name, from: previous, to: key }, message);
+    const [fromPhase, toPhase] = [previous?.split('.')[0], key.split('.')[0]!];
+    if (name !== 'fleet' && fromPhase !== undefined && fromPhase !== toPhase) this.deps.onPhase?.(name, fromPhase, toPhase, why);
   }
 }

@@ -157,6 +157,38 @@ describe('QuiesceStack', () => {
     });
   });
 
+  it('routes quiesce paused and held events, and failed executions, to the topic with run id, plan and reason', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Json[];
+    const patterns = rules.map((r) => (r.Properties as Json).EventPattern as Json);
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        { source: ['quiesce'], 'detail-type': ['paused', 'held'] },
+        {
+          source: ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: expect.stringMatching(/StateMachine/) }] },
+        },
+      ]),
+    );
+    const needsPerson = rules.find((r) => JSON.stringify((r.Properties as Json).EventPattern).includes('"quiesce"'))!;
+    const target = ((needsPerson.Properties as Json).Targets as Json[])[0]!;
+    expect(target.Arn).toEqual({ Ref: expect.stringMatching(/Topic/) });
+    const transformer = target.InputTransformer as { InputPathsMap: Record<string, string>; InputTemplate: string };
+    expect(Object.values(transformer.InputPathsMap)).toEqual(expect.arrayContaining(['$.detail.runId', '$.detail.plan', '$.detail.reason', '$.detail-type', '$.detail.commands.approve']));
+    expect(transformer.InputTemplate).toMatch(/quiesce run <detail-runId> \(plan <detail-plan>\) <detail-type>: <detail-reason>/);
+    // EventBridge may publish to the topic, and only it.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({ Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) }),
+    });
+  });
+
+  it('lets the handler publish run events to the default event bus only', () => {
+    const statements = allStatements(template).filter(({ statement }) => actionsOf(statement).includes('events:PutEvents'));
+    expect(statements.map(({ statement }) => statement.Resource)).toEqual([
+      'arn:aws:events:us-east-1:123456789012:event-bus/default',
+    ]);
+  });
+
   it('never grants a mutating action on Resource "*"', () => {
     const offenders = mutatingOnStar(template);
     expect(offenders).toEqual([]);
