@@ -34,6 +34,8 @@ export const COMMON_FLAGS = {
   'log-file': { type: 'string', value: 'FILE', help: 'write pino JSON logs to FILE' },
   'log-format': { type: 'string', value: 'json', help: 'write pino JSON logs to stderr (json is the only format)' },
   speed: { type: 'string', value: 'N', help: 'run the sandbox clock at N times real time (default: as fast as possible)' },
+  table: { type: 'string', value: 'NAME', help: "a deployed stack's DynamoDB run table: runs are read and kept there, not in --state-dir" },
+  stack: { type: 'string', value: 'NAME', help: "a deployed quiesce stack: its run table, from the stack's TableName output" },
 } as const satisfies Flags;
 
 const { sandbox, profile, region, json, speed } = COMMON_FLAGS;
@@ -42,6 +44,8 @@ const logs = { 'log-file': COMMON_FLAGS['log-file'], 'log-format': COMMON_FLAGS[
 /** The flags of the commands that drive a run: they log, and pace the sandbox's clock. */
 const driving = { json, ...stateDir, ...logs, speed } as const;
 const by = { type: 'string', value: 'NAME', help: 'who acts (default $QUIESCE_OPERATOR, then $USER)' } as const;
+/** Where runs live when they are a deployed stack's: its table, in the region and with the credentials given. */
+const remote = { table: COMMON_FLAGS.table, stack: COMMON_FLAGS.stack, profile, region } as const;
 
 /** What a command receives: its flags parsed by the table, positionals as given. */
 export interface CommandInput<F extends Flags> {
@@ -113,6 +117,8 @@ Exit 0 done, 1 held, 3 paused, 4 locked.`,
       region,
       'run-id': { type: 'string', value: 'ID', help: 'the run id (default: run-<time>-<random>)' },
       ...driving,
+      table: COMMON_FLAGS.table,
+      stack: COMMON_FLAGS.stack,
     },
   }),
   demo: spec({
@@ -131,26 +137,30 @@ and ends with a summary of traffic, failed requests and violations.`,
     args: '[runId]',
     summary: 'show a run (or list runs)',
     about: 'Shows one run: its status, each cluster\'s state and the last journal entries. Without a run id, lists the runs.',
-    flags: { journal: { type: 'string', value: 'N', help: 'how many journal entries to show (default 8)' }, json, ...stateDir },
+    flags: { journal: { type: 'string', value: 'N', help: 'how many journal entries to show (default 8)' }, json, ...stateDir, ...remote },
   }),
   resume: spec({
     args: '<runId>',
     summary: 'continue a run that was interrupted (killed, crashed, or yielded)',
     about: 'Continues a run from its last persisted step; AWS (or the sandbox world) is read, not assumed.',
     // The run knows its target (AWS and region, or the sandbox): no --sandbox or --region.
-    flags: { profile, ...driving },
+    flags: { ...driving, ...remote },
   }),
   approve: spec({
     args: '<runId>',
     summary: 'approve a paused run (drift acknowledged, or an approval step) and continue it',
-    about: 'Approves every paused cluster of the run and continues it.',
-    flags: { by, profile, ...driving },
+    about: `Approves every paused cluster of the run and continues it. With --table or --stack the approval is
+recorded in the table and the run's driver takes it up: a deployed execution at its next poll (within a
+minute), a CLI run at its next quiesce resume; the command returns at once.`,
+    flags: { by, ...driving, ...remote },
   }),
   abort: spec({
     args: '<runId>',
     summary: 'stop a run safely: clusters still in rotation stay, clusters out return only through verification, clusters in maintenance are held',
-    about: 'Requests an abort. If no process is driving the run, this one drives it to a safe end.',
-    flags: { by, reason: { type: 'string', value: 'TEXT', help: 'why, for the journal and the report' }, profile, ...driving },
+    about: `Requests an abort. If no process is driving the run, this one drives it to a safe end. With --table or
+--stack the request is recorded in the table for the run's driver (a deployed execution acts on it at
+its next advance); the command returns at once.`,
+    flags: { by, reason: { type: 'string', value: 'TEXT', help: 'why, for the journal and the report' }, ...driving, ...remote },
   }),
   report: spec({
     args: '<runId>',
@@ -164,6 +174,7 @@ paused or aborted.`,
       json: { ...json, help: 'the same as --format json' },
       out: { type: 'string', value: 'FILE', help: 'write the report to FILE instead of stdout' },
       ...stateDir,
+      ...remote,
     },
   }),
   review: spec({
@@ -181,6 +192,8 @@ AWS; without access it falls back to plan-only estimates and says so.`,
       run: { type: 'string', value: 'runId', help: 'overlay a run: the states each cluster went through, where it is now, its timeline and checks' },
       out: { type: 'string', value: 'FILE', help: 'write the page to FILE instead of stdout' },
       ...stateDir,
+      table: COMMON_FLAGS.table,
+      stack: COMMON_FLAGS.stack,
     },
   }),
   diagram: spec({

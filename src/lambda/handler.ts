@@ -94,18 +94,19 @@ export function createHandler(deps: HandlerDeps) {
           deps.logger.info({ runId: record.runId, created, status: record.status }, created ? 'run created' : 'duplicate start: existing run returned');
           return { runId: record.runId, status: record.status, waitSeconds: 0 };
         }
-        case 'advance':
-        case 'approve': {
-          const result = await engine.driveRun(engineDeps, event.runId, {
-            ...waiting,
-            ...(event.action === 'approve' ? { operator: { type: 'APPROVE' as const, by: event.by } } : {}),
-          });
+        case 'advance': {
+          const result = await engine.driveRun(engineDeps, event.runId, waiting);
           return report(deps.logger, result);
+        }
+        // Approve and abort are recorded for the execution driving the run, which takes them up at its next
+        // advance (a paused run is polled every minute): the call returns at once, never outliving the caller.
+        case 'approve': {
+          await engine.requestApproval(engineDeps, event.runId, event.by, now());
+          return recorded(deps.store, event.runId, `approval by ${event.by} recorded; the run continues at its execution's next poll`);
         }
         case 'abort': {
           await engine.requestAbort(engineDeps, event.runId, event.by, event.reason ?? 'aborted through Lambda', now());
-          const result = await engine.driveRun(engineDeps, event.runId, waiting);
-          return report(deps.logger, result);
+          return recorded(deps.store, event.runId, `abort by ${event.by} recorded; the run's execution acts on it at its next advance`);
         }
         case 'status': {
           const record = await deps.store.loadRun(event.runId);
@@ -125,6 +126,12 @@ export function createHandler(deps: HandlerDeps) {
       throw err;
     }
   };
+}
+
+async function recorded(store: RunStore, runId: string, reason: string): Promise<HandlerResult> {
+  const record = await store.loadRun(runId);
+  if (!record) return { error: { code: 'NotFound', message: `no run ${runId}` } };
+  return { runId, status: record.status, reason };
 }
 
 function badRequest(issue: EventIssue, prefix?: string): HandlerResult {

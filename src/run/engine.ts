@@ -13,6 +13,7 @@ import type { NotificationPort, RunEvent } from '../ports/notifications.js';
 import type { TrafficPort } from '../ports/traffic.js';
 import { RunNotFoundError } from '../store/errors.js';
 import type { RunRecord, RunStatus, RunStore } from '../store/run-store.js';
+import { recordApproval, takeApproval } from './approval-requests.js';
 import { baseline } from './baseline.js';
 import { createClusterActors, createFleetActors, type EffectTracker } from './cluster-actors.js';
 import { LockHeldError, RunStateError } from './errors.js';
@@ -133,6 +134,21 @@ export async function requestAbort(deps: Pick<EngineDeps, 'store'>, runId: strin
   await deps.store.appendJournal(runId, [{ at, kind: 'operator', message: `abort requested by ${by}: ${reason}`, data: { action: 'abort', by, reason } }]);
 }
 
+/**
+ * Records an approval of a paused run for its next driver (the deployed execution's next poll, or
+ * `quiesce resume`); nothing is driven here, so the caller never waits on the run.
+ */
+export async function requestApproval(deps: Pick<EngineDeps, 'store'>, runId: string, by: string, now: number): Promise<void> {
+  const record = await deps.store.loadRun(runId);
+  if (!record) throw new RunNotFoundError(runId);
+  if (record.status !== 'paused') throw new RunStateError(`run ${runId} is ${record.status}, not paused: there is nothing to approve`);
+  const at = record.target.kind === 'sandbox' ? record.updatedAt : now;
+  const stored = await recordApproval(deps.store, runId, { by, at });
+  if (stored.by === by && stored.at === at) {
+    await deps.store.appendJournal(runId, [{ at, kind: 'operator', message: `approval recorded by ${by}, for the run's next driver to take up`, data: { action: 'approve-request', by } }]);
+  }
+}
+
 export async function driveRun(deps: EngineDeps, runId: string, options: DriveOptions): Promise<DriveResult> {
   const record = await deps.store.loadRun(runId);
   if (!record) throw new RunNotFoundError(runId);
@@ -147,6 +163,11 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
   const on = deps.lockKey?.(record) ?? { key: record.listenerArn, description: record.listenerArn };
   const lock = await deps.store.acquireLock(on.key, runId, deps.owner, leaseMs, Date.now());
   if (!lock.acquired) throw new LockHeldError(lock.holder, on.description);
+  // An approval recorded for this pause (from another machine) is taken up now, under the lock.
+  if (record.status === 'paused' && !options.operator) {
+    const approval = await takeApproval(deps.store, runId);
+    if (approval) options = { ...options, operator: { type: 'APPROVE', by: approval.by } };
+  }
   let lease = lock.lease;
   let result: DriveResult | undefined;
   let driver: RunDriver | undefined;

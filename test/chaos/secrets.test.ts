@@ -107,7 +107,7 @@ describe('secrets never reach an output', () => {
       const log = join(dir, 'quiesce.log');
       const stateDir = join(dir, 'state');
       const io = { stdout: () => {}, stderr: () => {}, stderrIsTTY: false, stdoutIsTTY: false, env: {}, cwd: ROOT };
-      const env = cliEnvironment({ 'state-dir': stateDir, 'log-file': log }, io);
+      const env = await cliEnvironment({ 'state-dir': stateDir, 'log-file': log }, io);
       const base = env.deps();
       const connect = async (record: RunRecord): Promise<Connection> => {
         const conn = await base.connect(record);

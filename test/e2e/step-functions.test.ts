@@ -1,7 +1,7 @@
 // The distributed path end to end: the Step Functions definition the CDK app synthesizes, run by an
 // independent ASL interpreter (aws-local-stepfunctions), its Lambda tasks resolved to the real handler,
 // the store a real local DynamoDB (dynalite), and AWS the sandbox world.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -16,6 +16,10 @@ import { createDynamoStore } from '../../src/store/dynamo-store.js';
 import type { RunRecord } from '../../src/store/run-store.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';
 import { runLocally } from '../helpers/local-sfn.js';
+import { parse } from 'yaml';
+import { RUN_STATES } from '../../infra/run-states.js';
+import { REPO_ROOT } from '../../infra/paths.js';
+import { requestApproval } from '../../src/run/engine.js';
 import { examplePlan } from '../infra/fixtures.js';
 
 let definition: AslDefinition;
@@ -91,6 +95,28 @@ describe('Step Functions loop, locally', () => {
     const calls = journal.filter((e) => e.kind === 'effect' && e.message.includes(call === 'SendCommand' ? 'SSM SendCommand' : 'ECS UpdateService'));
     expect(calls.map((e) => e.cluster)).toEqual(['blue', 'green']);
     expect(journal.filter((e) => e.kind === 'check' && /step\.1\.(ssm|ecs): ok/.test(e.message)).map((e) => e.cluster)).toEqual(['blue', 'green']);
+  });
+
+  it('a paused execution shows its run id in its state; an approval recorded in the table is taken up at the next poll', async () => {
+    const make = handlerFactory({ inlineWaitMs: 600_000 });
+    const plan = parse(readFileSync(join(REPO_ROOT, 'examples/runbook.plan.yaml'), 'utf8'));
+    const pausedRunIds: string[] = [];
+    const invoke = async (input: unknown) => {
+      const result = await make()(input, { awsRequestId: 'req' });
+      // The operator answers each pause the way a laptop would: the decision lands in the table, nothing is driven.
+      if (result.status === 'paused') {
+        await requestApproval({ store: createDynamoStore({ client: dynamo.newClient(), tableName: dynamo.tableName }) }, result.runId!, 'alice', Date.now());
+      }
+      return result as never;
+    };
+    const { output } = await runLocally(definition, { plan, idempotencyKey: 'runbook-approvals' }, invoke, (name, state) => {
+      if (name === RUN_STATES.awaitApproval) pausedRunIds.push((state as { run: { runId: string } }).run.runId);
+    });
+    expect(output.run.status).toBe('done');
+    // Two clusters, one approval step each: two pauses, each answered once, the run id in the state both times.
+    expect(pausedRunIds).toEqual([output.run.runId, output.run.runId]);
+    const journal = await createDynamoStore({ client: dynamo.client, tableName: dynamo.tableName }).readJournal(output.run.runId!);
+    expect(journal.filter((e) => e.kind === 'operator' && e.message.startsWith('approved by alice'))).toHaveLength(2);
   });
 
   it('a duplicate start with the same idempotency key yields one run', async () => {

@@ -5,7 +5,13 @@ import type { AslDefinition } from '../../infra/asl.js';
 import { RUN_STATES } from '../../infra/run-states.js';
 import type { HandlerResult } from '../../src/lambda/handler.js';
 
-export async function runLocally(definition: AslDefinition, input: unknown, invoke: (input: unknown) => Promise<unknown>): Promise<{ output: { run: HandlerResult }; transitions: number }> {
+/** `onStateEntered`: each state's name and input as it is entered (what the console and the history show). */
+export async function runLocally(
+  definition: AslDefinition,
+  input: unknown,
+  invoke: (input: unknown) => Promise<unknown>,
+  onStateEntered?: (name: string, input: unknown) => void,
+): Promise<{ output: { run: HandlerResult }; transitions: number }> {
   const machine = new StateMachine(definition as never);
   const execution = machine.run(input as never, {
     overrides: {
@@ -15,7 +21,11 @@ export async function runLocally(definition: AslDefinition, input: unknown, invo
   });
   let transitions = 0;
   const counting = (async () => {
-    for await (const e of execution.eventLogs) if (e.type === 'StateEntered') transitions++;
+    for await (const e of execution.eventLogs) {
+      if (e.type !== 'StateEntered') continue;
+      transitions++;
+      onStateEntered?.(e.state.name, e.state.input);
+    }
   })();
   const output = (await execution.result) as unknown as { run: HandlerResult };
   await counting;

@@ -14,7 +14,7 @@ export async function reportCommand({ values, positionals }: CommandInput<FlagsO
   if (positionals.length !== 1) throw new UsageError('report takes exactly one run id: quiesce report <runId> [--format md|json]');
   const format = values.json ? 'json' : values.format === 'markdown' ? 'md' : values.format;
   if (!FORMATS.includes(format as (typeof FORMATS)[number])) throw new UsageError(`--format must be md or json, got "${values.format}"`);
-  const env = cliEnvironment(values, io);
+  const env = await cliEnvironment(values, io);
   const { report } = await loadRunReport(env.store, positionals[0]!, (id) => worldPathFor(env.stateDir, id));
   const text = format === 'json' ? `${JSON.stringify(report)}\n` : renderReportMarkdown(report);
   if (values.out) {

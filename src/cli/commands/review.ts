@@ -25,7 +25,7 @@ export async function reviewCommand({ values, positionals, sandbox }: CommandInp
   if (sandbox === false) planRegion(plan, values.region);
   let run;
   if (values.run) {
-    const env = cliEnvironment(values, io);
+    const env = await cliEnvironment(values, io);
     run = await loadRunReport(env.store, values.run, (id) => worldPathFor(env.stateDir, id));
     if (run.record.planName !== plan.name) throw new UsageError(`run ${values.run} is a run of plan "${run.record.planName}", not of "${plan.name}"`);
   }

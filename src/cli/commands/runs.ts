@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveAwsConfig } from '../../aws/clients.js';
 import type { Plan } from '../../plan/schema.js';
-import { createRun, driveRun, requestAbort, type DriveOptions, type DriveResult } from '../../run/engine.js';
+import { createRun, driveRun, requestAbort, requestApproval, type DriveOptions, type DriveResult } from '../../run/engine.js';
 import { LockHeldError } from '../../run/errors.js';
 import { defaultWorldFromPlan } from '../../sandbox/index.js';
 import type { RunRecord } from '../../store/run-store.js';
@@ -128,7 +128,7 @@ async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true 
         : `quiesce: rehearsal: the plan's ${runbookSteps} command/http step(s) are simulated by the sandbox, not run (--real-steps runs them)\n`,
     );
   }
-  const env = cliEnvironment(values as never, io);
+  const env = await cliEnvironment(values as never, io);
   const runId = (values['run-id'] as string | undefined) ?? newRunId();
   await createRun(env, { runId, plan, target, now: Date.now() });
   try {
@@ -172,14 +172,25 @@ export async function demoCommand({ values, positionals }: CommandInput<FlagsOf<
 
 export async function resumeCommand({ values, positionals }: CommandInput<FlagsOf<'resume'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('resume takes exactly one run id: quiesce resume <runId>');
-  const env = cliEnvironment(values, io);
+  const env = await cliEnvironment(values, io);
   const speed = positiveNumber(values.speed, '--speed');
   return drive(env, io, positionals[0]!, speed ? { speed } : {}, Boolean(values.json));
 }
 
+/** A decision recorded in a deployed stack's table: the run's driver takes it up; this command returns at once. */
+function recordedInTable(io: CliIo, json: boolean, runId: string, action: 'approve' | 'abort', env: CliEnvironment): ExitCode {
+  const message = `${action === 'approve' ? 'approval' : 'abort'} of ${runId} recorded in table ${env.table}: a deployed run's execution takes it up at its next poll (within a minute); a run started from a CLI with --table continues with: quiesce resume ${runId} ${env.where}`;
+  io.stdout(json ? `${JSON.stringify({ runId, recorded: action, message })}\n` : `${message}\n`);
+  return EXIT.done;
+}
+
 export async function approveCommand({ values, positionals }: CommandInput<FlagsOf<'approve'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('approve takes exactly one run id: quiesce approve <runId>');
-  const env = cliEnvironment(values, io);
+  const env = await cliEnvironment(values, io);
+  if (env.table) {
+    await requestApproval(env, positionals[0]!, operatorName(io, values.by), Date.now());
+    return recordedInTable(io, Boolean(values.json), positionals[0]!, 'approve', env);
+  }
   const speed = positiveNumber(values.speed, '--speed');
   const runId = positionals[0]!;
   const by = operatorName(io, values.by);
@@ -215,11 +226,12 @@ async function stillDiffers(env: CliEnvironment, result: DriveResult, driftBefor
 
 export async function abortCommand({ values, positionals }: CommandInput<FlagsOf<'abort'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('abort takes exactly one run id: quiesce abort <runId>');
-  const env = cliEnvironment(values, io);
+  const env = await cliEnvironment(values, io);
   const runId = positionals[0]!;
   const by = operatorName(io, values.by);
   const speed = positiveNumber(values.speed, '--speed');
   await requestAbort(env, runId, by, values.reason ?? 'aborted from the CLI', Date.now());
+  if (env.table) return recordedInTable(io, Boolean(values.json), runId, 'abort', env);
   try {
     return await drive(env, io, runId, speed ? { speed } : {}, Boolean(values.json));
   } catch (err) {

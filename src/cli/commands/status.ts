@@ -10,12 +10,12 @@ import { RunNotFoundError } from '../../store/errors.js';
 
 export async function statusCommand({ values, positionals }: CommandInput<FlagsOf<'status'>>, io: CliIo): Promise<ExitCode> {
   if (positionals.length > 1) throw new UsageError('status takes at most one run id');
-  const env = cliEnvironment(values, io);
+  const env = await cliEnvironment(values, io);
   const runId = positionals[0];
   if (!runId) {
     const runs = (await env.store.listRuns()).sort((a, b) => b.createdAt - a.createdAt);
     if (values.json) io.stdout(`${JSON.stringify({ runs })}\n`);
-    else if (!runs.length) io.stdout(`no runs in ${env.stateDir}\n`);
+    else if (!runs.length) io.stdout(`no runs in ${env.table ? `table ${env.table}` : env.stateDir}\n`);
     else io.stdout(`${runs.map((r) => `${r.runId}  ${r.planName.padEnd(16)} ${r.status.padEnd(8)} ${new Date(r.createdAt).toISOString()}${r.reason ? `  ${r.reason}` : ''}`).join('\n')}\n`);
     return EXIT.done;
   }
