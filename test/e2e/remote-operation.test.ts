@@ -132,3 +132,37 @@ describe('remote operation against a deployed stack\'s table', () => {
     }
   });
 });
+
+describe('one writer per listener, everywhere', () => {
+  it('a CLI run against AWS with --table is refused (exit 4) while a deployed run holds the listener, and changes nothing', async () => {
+    const plan = parse(readFileSync(join(ROOT, 'examples/payments.plan.yaml'), 'utf8'));
+    const started = await invoke({ action: 'start', plan: { ...plan, maintenance: [{ approval: 'hold the listener' }, ...plan.maintenance] }, idempotencyKey: 'deployed-holds-listener' });
+    expect((await advanceUntil(started.runId!, ['paused', 'done', 'held'])).status).toBe('paused');
+
+    const cli = await runCli(['run', 'examples/payments.plan.yaml', '--table', dynamo.tableName, '--run-id', 'run-laptop'], env);
+    expect(cli.code).toBe(4);
+    expect(cli.stderr).toContain(`another run holds the lock on ${plan.fleet.listenerArn}: run ${started.runId} (parked:${started.runId})`);
+    expect(cli.stderr).not.toContain('note: no --table');
+    // The refused run never started: it changed nothing and says so.
+    const status = await runCli(['status', 'run-laptop', '--table', dynamo.tableName, '--json'], env);
+    expect(status.json.status).toBe('aborted');
+    // A rehearsal with the table is refused the same way: one lock, wherever the run comes from.
+    const rehearsal = await runCli(['run', 'examples/payments.plan.yaml', '--sandbox', '--table', dynamo.tableName, '--run-id', 'run-laptop-sandbox'], env);
+    expect(rehearsal.code).toBe(4);
+    await invoke({ action: 'abort', runId: started.runId, by: 'test' });
+    await advanceUntil(started.runId!, ['aborted', 'held', 'done']);
+  });
+
+  it('without a table, a run against AWS says once that only runs sharing its state directory are excluded', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'quiesce-no-table-'));
+    const world = join(stateDir, 'seed-003.world.yaml');
+    (await import('node:fs')).writeFileSync(world, 'events:\n  - { at: "1m", manualWeight: { cluster: blue, weight: 1 } }\n');
+    const first = await runCli(['run', 'examples/payments.plan.yaml', '--sandbox', world, '--state-dir', stateDir, '--run-id', 'run-first'], env);
+    expect(first.code).toBe(3);
+    expect(first.stderr).not.toContain('note: no --table');
+    const second = await runCli(['run', 'examples/payments.plan.yaml', '--state-dir', stateDir, '--run-id', 'run-second'], env);
+    expect(second.code).toBe(4);
+    const notes = second.stderr.split('\n').filter((l) => l.includes('note: no --table or --stack'));
+    expect(notes).toEqual([`quiesce: note: no --table or --stack: the lock on this listener excludes only runs sharing ${stateDir}, not a deployed stack's runs or another machine's`]);
+  });
+});

@@ -129,6 +129,11 @@ async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true 
     );
   }
   const env = await cliEnvironment(values as never, io);
+  // The listener's lock lives where the runs do: without the stack's table, a deployed run (or another
+  // machine's) on the same listener is not excluded. Said once, before the run starts.
+  if (target.kind === 'aws' && !env.table) {
+    io.stderr(`quiesce: note: no --table or --stack: the lock on this listener excludes only runs sharing ${env.stateDir}, not a deployed stack's runs or another machine's\n`);
+  }
   const runId = (values['run-id'] as string | undefined) ?? newRunId();
   await createRun(env, { runId, plan, target, now: Date.now() });
   try {
