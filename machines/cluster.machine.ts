@@ -52,6 +52,8 @@ export interface ClusterContext {
   pause?: { kind: PauseKind; reason: string; resumeTo: ResumeTarget };
   abort?: { by: string; reason: string };
   approvals: Array<{ stepIndex: number; by: string }>;
+  /** Who took the cluster back from held, each time (quiesce reinstate). */
+  reinstatedBy?: string[];
   lastChecks: Check[];
   outcome?: ClusterOutput['outcome'];
 }
@@ -59,7 +61,9 @@ export interface ClusterContext {
 export type ClusterEvent =
   | { type: 'TICK'; now: Millis }
   | { type: 'APPROVE'; by: string }
-  | { type: 'ABORT'; by: string; reason?: string };
+  | { type: 'ABORT'; by: string; reason?: string }
+  /** An operator takes a held cluster back: through verification, then the ramp; never straight into rotation. */
+  | { type: 'REINSTATE'; by: string };
 
 /** Placeholder logic: the edge must `.provide()` every actor; running without one is a wiring bug. */
 function required<TOutput, TInput>(name: string) {
@@ -159,6 +163,8 @@ export const clusterMachine = setup({
     approvalStep: ({ context }) => context.input.steps[context.stepIndex]?.kind === 'approval',
     pausedForApproval: ({ context }) => context.pause?.kind === 'approval',
     resumeTo: ({ context }, params: { target: ResumeTarget }) => context.pause?.resumeTo === params.target,
+    /** Only a cluster held out of rotation has a way back; one held before it left never left. */
+    heldOutOfRotation: ({ context }) => context.outOfRotation,
     /** This ramp step's weight read back, no threshold breached, and its hold has elapsed. */
     rampStepHeld: ({ context }, { output: out }: { output: ObserveOutput }) =>
       out.status === 'done' && context.holdUntil !== undefined && out.at >= context.holdUntil,
@@ -281,6 +287,23 @@ export const clusterMachine = setup({
     verified: assign((_, { output }: { output: Stamped }) => ({ verifiedAt: output.at })),
     startHold: assign(({ context }, { output }: { output: Stamped }) => ({ holdUntil: output.at + context.input.reactivate.holdMs })),
     nextRamp: assign(({ context }) => ({ rampIndex: context.rampIndex + 1, holdUntil: undefined })),
+    /**
+     * Back from held: the hold's reason and any abort are spent, and maintenance counts as settled as it
+     * stands (steps that did not complete are not run again: the operator vouches for the cluster, and
+     * verification must still pass, for the whole stable window, before the ramp).
+     */
+    reinstate: assign(({ context, event }) => ({
+      reinstatedBy: [...(context.reinstatedBy ?? []), event.type === 'REINSTATE' ? event.by : 'operator'],
+      maintenance: context.maintenance === 'complete' ? ('complete' as const) : ('skipped' as const),
+      reason: undefined,
+      outcome: undefined,
+      abort: undefined,
+      pause: undefined,
+      drift: undefined,
+      verifiedAt: undefined,
+      rampIndex: 0,
+      holdUntil: undefined,
+    })),
   },
 }).createMachine({
   id: 'cluster',
@@ -299,14 +322,7 @@ export const clusterMachine = setup({
   on: {
     ABORT: { actions: 'recordAbort' },
   },
-  output: ({ context }) => {
-    const outcome = context.outcome ?? 'held';
-    return {
-      outcome,
-      ...(context.reason ? { reason: context.reason } : {}),
-      inRotation: !context.outOfRotation || outcome === 'done' || (outcome === 'aborted' && context.verifiedAt !== undefined),
-    };
-  },
+  output: ({ context }) => clusterOutputOf(context),
   states: {
     preflight: {
       invoke: {
@@ -636,7 +652,15 @@ export const clusterMachine = setup({
       },
     },
 
-    held: { type: 'final', entry: assign({ outcome: 'held' as const }) },
+    /**
+     * Held: out of rotation (or never taken out), never reactivated automatically. Not final: the only way
+     * out is an operator's REINSTATE, and it leads into verification. The edge counts a held cluster as
+     * ended (clusterOutputOf) as it does a final one.
+     */
+    held: {
+      entry: assign({ outcome: 'held' as const }),
+      on: { REINSTATE: { guard: 'heldOutOfRotation', target: 'verifying', actions: 'reinstate' } },
+    },
     aborted: {
       type: 'final',
       entry: assign(({ context }) => ({
@@ -649,3 +673,13 @@ export const clusterMachine = setup({
 });
 
 export type ClusterMachine = typeof clusterMachine;
+
+/** What a cluster that ended (done, aborted, or held) reports to the fleet. */
+export function clusterOutputOf(context: ClusterContext): ClusterOutput {
+  const outcome = context.outcome ?? 'held';
+  return {
+    outcome,
+    ...(context.reason ? { reason: context.reason } : {}),
+    inRotation: !context.outOfRotation || outcome === 'done' || (outcome === 'aborted' && context.verifiedAt !== undefined),
+  };
+}

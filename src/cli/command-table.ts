@@ -162,6 +162,15 @@ minute), a CLI run at its next quiesce resume; the command returns at once.`,
 its next advance); the command returns at once.`,
     flags: { by, reason: { type: 'string', value: 'TEXT', help: 'why, for the journal and the report' }, ...driving, ...remote },
   }),
+  reinstate: spec({
+    args: '<runId> <cluster>',
+    summary: 'take a held cluster back: through verification, then the ramp (never straight into rotation)',
+    about: `Takes a cluster that a run held out of rotation back into service: it is verified again (every
+check, for the whole stable window) and only then ramped. Check first why it was held (quiesce status,
+quiesce report) and fix that. Steps that did not complete are not run again. If verification fails
+again the cluster stays held. Exit 0 when the run is then done, 1 while a cluster is still held.`,
+    flags: { by, ...driving, ...remote },
+  }),
   report: spec({
     args: '<runId>',
     summary: "the run's timeline, like an incident report (--format md|json)",

@@ -23,6 +23,7 @@ const LOADERS: { [N in CommandName]: () => Promise<Command<FlagsOf<N>>> } = {
   resume: async () => (await import('./commands/runs.js')).resumeCommand,
   approve: async () => (await import('./commands/runs.js')).approveCommand,
   abort: async () => (await import('./commands/runs.js')).abortCommand,
+  reinstate: async () => (await import('./commands/runs.js')).reinstateCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   review: async () => (await import('./commands/review.js')).reviewCommand,
   diagram: async () => (await import('./commands/diagram.js')).diagramCommand,

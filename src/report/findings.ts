@@ -4,6 +4,9 @@ import { formatUtc } from './utc.js';
 // The few lines a reader must not miss, in time order, before the full timeline: what drifted, who
 // changed AWS besides quiesce, which checks failed, what errored, and where each cluster was left.
 
+/** How the findings name what an operator did. */
+const OPERATOR_VERBS: Record<string, string> = { approve: 'approved', abort: 'abort', reinstate: 'reinstated', 'approve-request': 'approval recorded' };
+
 export function findingsOf(report: Omit<RunReport, 'findings'>): string[] {
   const out: string[] = [];
   const operators = new Set<string>();
@@ -35,7 +38,7 @@ export function findingsOf(report: Omit<RunReport, 'findings'>): string[] {
         // An abort is journaled when requested and again when the driving process takes it up.
         if (operators.has(`${item.action}|${item.by}|${item.reason ?? ''}`) && item.action === 'abort') break;
         operators.add(`${item.action}|${item.by}|${item.reason ?? ''}`);
-        out.push(`${t} ${item.action === 'approve' ? 'approved' : 'abort'} by ${item.by}${item.reason ? `: ${item.reason}` : ''}`);
+        out.push(`${t} ${OPERATOR_VERBS[item.action] ?? item.action} by ${item.by}${item.reason ? `: ${item.reason}` : ''}`);
         break;
       default:
         break;
@@ -43,6 +46,10 @@ export function findingsOf(report: Omit<RunReport, 'findings'>): string[] {
   }
   for (const c of report.clusters) {
     if (c.state === 'held' || c.state === 'paused' || c.state === 'aborted') out.push(`${c.name} is ${c.state}${c.reason ? `: ${c.reason}` : ''}`);
+    // A held cluster is never reactivated automatically: say what to look at, and the way back.
+    if (c.state === 'held' && report.status !== 'running' && report.status !== 'paused') {
+      out.push(`${c.name}: check first what held it (the failed checks above: its targets' health, its cache, the listener's weights) and fix that; then take it back through verification and the ramp: quiesce reinstate ${report.runId} ${c.name}`);
+    }
   }
   const untouched = report.clusters.filter((c) => c.state === 'pending').map((c) => c.name);
   const ended = report.status === 'done' || report.status === 'held' || report.status === 'aborted';

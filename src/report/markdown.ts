@@ -65,6 +65,7 @@ function header(r: RunReport): string[] {
     ['Resumed by', who(resumes)],
     ['Approved by', who(r.people.approvals)],
     ['Aborted by', r.people.aborts.length ? r.people.aborts.map((a) => `${md(a.by)}${a.reason ? ` (${md(a.reason)})` : ''}`).join('; ') : '-'],
+    ...(r.people.reinstatements.length ? [['Reinstated', r.people.reinstatements.map((x) => `${md(x.cluster)} by ${md(x.by)}`).join('; ')] as [string, string]] : []),
   ];
   return ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
 }

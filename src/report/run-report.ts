@@ -23,6 +23,8 @@ export interface RunReport {
     drivers: Array<{ at: number; by: string; resumed: boolean }>;
     approvals: Array<{ at: number; by: string }>;
     aborts: Array<{ at: number; by: string; reason?: string; clock?: 'wall' }>;
+    /** Held clusters taken back through verification (quiesce reinstate). */
+    reinstatements: Array<{ at: number; by: string; cluster: string }>;
   };
   clusters: ClusterSummary[];
   timeline: TimelineItem[];
@@ -30,6 +32,9 @@ export interface RunReport {
   findings: string[];
   sandbox?: SandboxSummary;
 }
+
+/** What an operator did: approve a pause (or record an approval for the run's driver), abort, reinstate a held cluster. */
+export type OperatorAction = 'approve' | 'approve-request' | 'abort' | 'reinstate';
 
 export interface ClusterSummary {
   name: string;
@@ -123,7 +128,7 @@ export type TimelineItem = Base &
     | { kind: 'intent'; message: string }
     | { kind: 'checks'; cluster: string; phase: string; checks: CheckRow[] }
     | { kind: 'drift'; cluster: string; diff: DriftDiff }
-    | { kind: 'operator'; action: 'approve' | 'abort'; by: string; reason?: string; message: string }
+    | { kind: 'operator'; action: OperatorAction; by: string; reason?: string; message: string }
     | { kind: 'error'; message: string }
     | { kind: 'note'; message: string }
     | { kind: 'out-of-band'; command: string; resource: string; caller: string }

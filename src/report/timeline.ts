@@ -5,7 +5,7 @@ import { checkRow, sameObservation } from './checks.js';
 import { ClusterTracker, summarizeClusters } from './cluster-summary.js';
 import { findingsOf } from './findings.js';
 import { causalOrder, topOf } from './journal-order.js';
-import type { CheckRow, RunReport, TimelineItem, WorldAudit } from './run-report.js';
+import type { CheckRow, OperatorAction, RunReport, TimelineItem, WorldAudit } from './run-report.js';
 import { sandboxSummary, sandboxTimelineItems } from './sandbox-summary.js';
 
 // Builds the RunReport of one run from its record and journal (and, for a sandbox run, the world's own
@@ -26,7 +26,7 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
   const wall = wallClockEntries(ordered, sandbox);
   const tracker = new ClusterTracker();
   const timeline: Item[] = [];
-  const people: RunReport['people'] = { drivers: [], approvals: [], aborts: [] };
+  const people: RunReport['people'] = { drivers: [], approvals: [], aborts: [], reinstatements: [] };
   const lastCheck = new Map<string, CheckRow>();
   const lastDrift = new Map<string, string>();
   const openIntent = new Map<string, Item>();
@@ -108,11 +108,13 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
         break;
       }
       case 'operator': {
-        const action = data.action === 'approve' ? 'approve' : 'abort';
+        const action: OperatorAction = data.action === 'approve' || data.action === 'approve-request' || data.action === 'reinstate' ? data.action : 'abort';
         const by = typeof data.by === 'string' ? data.by : 'operator';
         const reason = typeof data.reason === 'string' ? data.reason : undefined;
         if (action === 'approve') people.approvals.push({ at: e.at, by });
-        else if (!people.aborts.some((a) => a.by === by && a.reason === reason)) {
+        else if (action === 'reinstate') people.reinstatements.push({ at: e.at, by, cluster: typeof data.cluster === 'string' ? data.cluster : (e.cluster ?? '') });
+        // An approval recorded for the run's driver counts once taken up (journaled then as approve).
+        else if (action === 'abort' && !people.aborts.some((a) => a.by === by && a.reason === reason)) {
           people.aborts.push({ at: e.at, by, ...(reason ? { reason } : {}), ...(wall.has(e.seq) ? { clock: 'wall' as const } : {}) });
         }
         timeline.push({ ...stamp(e), kind: 'operator', action, by, ...(reason ? { reason } : {}), message: e.message });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { FleetOutput } from '../../machines/fleet.machine.js';
+import type { ClusterOutput } from '../../machines/cluster.contract.js';
 import { AwsCallError, QuiesceError } from '../errors.js';
 import { firstLine } from '../one-line.js';
 import type { Plan } from '../plan/schema.js';
@@ -98,6 +99,8 @@ export interface DriveOptions {
   /** Sandbox only: virtual milliseconds per real millisecond (60 = a minute per second). Default: instant. */
   speed?: number;
   operator?: { type: 'APPROVE'; by: string };
+  /** Take this held cluster of a held run back through verification and the ramp (quiesce reinstate). */
+  reinstate?: { cluster: string; by: string };
 }
 
 const TERMINAL: ReadonlySet<RunStatus> = new Set(['done', 'held', 'aborted']);
@@ -155,7 +158,12 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
   if (options.operator?.type === 'APPROVE' && TERMINAL.has(record.status)) {
     throw new RunStateError(`run ${runId} is finished (${record.status}): there is nothing to approve`);
   }
-  if (TERMINAL.has(record.status)) return { ...viewOfRecord(record), ...(record.sandbox ? { sandbox: record.sandbox as SandboxReport } : {}) };
+  if (options.reinstate) {
+    const { cluster } = options.reinstate;
+    if (record.status !== 'held') throw new RunStateError(`run ${runId} is ${record.status}: only a held run has a held cluster to reinstate`);
+    if (!record.plan.fleet.clusters.some((c) => c.name === cluster)) throw new RunStateError(`run ${runId} has no cluster ${cluster} (clusters: ${record.plan.fleet.clusters.map((c) => c.name).join(', ')})`);
+    if (record.clusters?.[cluster]?.state !== 'held') throw new RunStateError(`cluster ${cluster} of run ${runId} is ${record.clusters?.[cluster]?.state ?? 'pending'}, not held: there is nothing to reinstate`);
+  } else if (TERMINAL.has(record.status)) return { ...viewOfRecord(record), ...(record.sandbox ? { sandbox: record.sandbox as SandboxReport } : {}) };
   if (options.operator?.type === 'APPROVE' && record.status !== 'paused') {
     throw new RunStateError(`run ${runId} is ${record.status}, not paused: there is nothing to approve`);
   }
@@ -303,6 +311,10 @@ class RunDriver {
     this.commits.start();
     this.machines.start(record.snapshot?.clusters ?? {});
     if (options.operator) await this.machines.approve(options.operator.by);
+    if (options.reinstate) {
+      await this.machines.reinstate(options.reinstate.cluster, options.reinstate.by);
+      await this.commits.commitNow({ status: 'running' });
+    }
 
     for (;;) {
       await this.time.settle();
@@ -312,7 +324,9 @@ class RunDriver {
       await this.time.renewIfDue();
       if (await this.machines.pollAbort()) continue;
       this.progress();
-      const output = this.machines.ended();
+      const reinstated = this.machines.reinstated();
+      if (reinstated?.output) return this.finishReinstatement(reinstated.name, reinstated.output);
+      const output = reinstated ? undefined : this.machines.ended();
       if (output) return this.finish(output);
 
       const now = this.conn.clock.now();
@@ -384,6 +398,21 @@ class RunDriver {
     if (this.conn.notifications.mode === 'rehearsal' && type !== 'cluster phase changed') {
       this.commits.add({ at: this.conn.clock.now(), kind: 'sandbox', message: `rehearsal: notification "${type}" recorded, not sent${event.reason ? ` (${event.reason})` : ''}`, data: { notification: type } });
     }
+  }
+
+  /**
+   * The reinstated cluster ended: back in rotation, or held again. The run is done once every cluster is;
+   * otherwise it stays held, saying what is still held and what never started.
+   */
+  private async finishReinstatement(name: string, out: ClusterOutput): Promise<DriveResult> {
+    const outcomes = this.machines.outcomes();
+    const names = this.commits.record.plan.fleet.clusters.map((c) => c.name);
+    const held = names.filter((n) => outcomes.get(n) !== undefined && outcomes.get(n) !== 'done');
+    const untouched = names.filter((n) => outcomes.get(n) === undefined);
+    const status: RunStatus = held.length === 0 && untouched.length === 0 ? 'done' : 'held';
+    const what = out.outcome === 'done' ? `${name} reinstated: verified and back in rotation` : `${name} held again: ${out.reason ?? 'held'}`;
+    const rest = [...(held.length ? [`still held: ${held.join(', ')}`] : []), ...(untouched.length ? [`left untouched: ${untouched.join(', ')}`] : [])];
+    return this.finish({ status, untouched, ...(status === 'done' ? {} : { reason: [what, ...rest].join('; ') }) });
   }
 
   private sandbox(final: boolean): { sandbox?: SandboxReport } {

@@ -1,6 +1,6 @@
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
 import type { Logger } from 'pino';
-import { clusterMachine } from '../../machines/cluster.machine.js';
+import { clusterMachine, clusterOutputOf } from '../../machines/cluster.machine.js';
 import { fleetMachine, type FleetContext, type FleetOutput } from '../../machines/fleet.machine.js';
 import type { ClusterOutput } from '../../machines/cluster.contract.js';
 import type { Clock } from '../ports/clock.js';
@@ -9,6 +9,7 @@ import type { ClusterActors, FleetActors } from './cluster-actors.js';
 import type { ClusterSummary, GroupCommit, SavedMachines } from './group-commit.js';
 import { clusterMachineInput, fleetInput } from './machine-input.js';
 import type { RunView } from './run-view.js';
+import { RunStateError } from './errors.js';
 
 // The fleet machine and the cluster machines of one run, and what passes between them: the fleet starts
 // clusters; a cluster's pause, resumption and end are reported to the fleet; an operator's approval or
@@ -17,6 +18,10 @@ import type { RunView } from './run-view.js';
 
 type ClusterActor = Actor<typeof clusterMachine>;
 type ClusterSnap = SnapshotFrom<typeof clusterMachine>;
+
+/** How a cluster machine ended, if it did: a final state, or held (which waits only for an operator's reinstate). */
+const endedOutput = (snap: ClusterSnap): ClusterOutput | undefined =>
+  snap.status === 'done' ? (snap.output as ClusterOutput) : snap.status === 'active' && snap.value === 'held' ? clusterOutputOf(snap.context) : undefined;
 
 /** The top state of a cluster machine: `draining` for `draining.waiting`. */
 const topState = (snap: ClusterSnap): string => (typeof snap.value === 'string' ? snap.value : Object.keys(snap.value)[0]!);
@@ -49,6 +54,7 @@ export class FleetBridge implements SavedMachines {
   /** When each cluster's machine started in this process: a finished cluster shows how long it took. */
   private readonly startedAt = new Map<string, number>();
   private abortSent = false;
+  private reinstating: string | undefined;
   private lastAbortPoll: number | undefined;
 
   constructor(private readonly deps: FleetBridgeDeps) {
@@ -73,22 +79,22 @@ export class FleetBridge implements SavedMachines {
 
   /** Clusters whose machines are running now. */
   inFlight(): ReadonlySet<string> {
-    return new Set([...this.clusters].filter(([, a]) => a.getSnapshot().status === 'active').map(([n]) => n));
+    return new Set([...this.clusters].filter(([, a]) => a.getSnapshot().status === 'active' && !endedOutput(a.getSnapshot())).map(([n]) => n));
   }
 
   /** Clusters whose machines ended, and how. */
   outcomes(): ReadonlyMap<string, 'done' | 'held' | 'aborted'> {
     return new Map(
       [...this.clusters].flatMap(([n, a]) => {
-        const snap = a.getSnapshot();
-        return snap.status === 'done' ? [[n, (snap.output as ClusterOutput).outcome] as const] : [];
+        const out = endedOutput(a.getSnapshot());
+        return out ? [[n, out.outcome] as const] : [];
       }),
     );
   }
 
   /** Clusters whose machines ended out of rotation. */
   heldOut(): ReadonlySet<string> {
-    return new Set([...this.clusters].filter(([, a]) => a.getSnapshot().status === 'done' && a.getSnapshot().output?.inRotation === false).map(([n]) => n));
+    return new Set([...this.clusters].filter(([, a]) => endedOutput(a.getSnapshot())?.inRotation === false).map(([n]) => n));
   }
 
   clusterNames(): string[] {
@@ -131,6 +137,28 @@ export class FleetBridge implements SavedMachines {
   }
 
   /**
+   * An operator's reinstatement of a held cluster, journaled, then sent to its machine: it goes back through
+   * verification and the ramp. The fleet has ended (held); the run follows this one cluster to its new end.
+   */
+  async reinstate(name: string, by: string): Promise<void> {
+    const actor = this.clusters.get(name);
+    if (!actor || actor.getSnapshot().value !== 'held') throw new RunStateError(`cluster ${name} is not held: there is nothing to reinstate`);
+    if (!actor.getSnapshot().can({ type: 'REINSTATE', by })) {
+      throw new RunStateError(`cluster ${name} was held before it left rotation: it never left, so there is nothing to reinstate (start a new run)`);
+    }
+    await this.deps.commits.note('operator', `reinstate of ${name} by ${by}: back through verification, then the ramp`, { cluster: name, data: { action: 'reinstate', by, cluster: name } });
+    this.reported.delete(name);
+    this.reinstating = name;
+    actor.send({ type: 'REINSTATE', by });
+  }
+
+  /** The cluster being reinstated, and how it ended once it has (done, or held again). */
+  reinstated(): { name: string; output: ClusterOutput | undefined } | undefined {
+    if (this.reinstating === undefined) return undefined;
+    return { name: this.reinstating, output: endedOutput(this.clusters.get(this.reinstating)!.getSnapshot()) };
+  }
+
+  /**
    * Takes up an abort request; true if it did. On a virtual clock, once per instant of that clock (so two
    * runs of one plan and world see it at the same virtual points); against AWS, at most every 250 ms.
    */
@@ -146,7 +174,7 @@ export class FleetBridge implements SavedMachines {
     await this.deps.commits.note('operator', `abort by ${request.by} taken up: clusters still in rotation stop, clusters out return only through verification, clusters in maintenance are held`, { data: { action: 'abort', ...request } });
     this.fleetActor.send({ type: 'ABORT', by: request.by, reason: request.reason });
     for (const actor of this.clusters.values()) {
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'ABORT', by: request.by, reason: request.reason });
+      if (actor.getSnapshot().status === 'active' && !endedOutput(actor.getSnapshot())) actor.send({ type: 'ABORT', by: request.by, reason: request.reason });
     }
     return true;
   }
@@ -212,8 +240,8 @@ export class FleetBridge implements SavedMachines {
           name,
           state: topState(snap),
           ...(c.pause?.reason ? { detail: c.pause.reason } : failing ? { detail: `${failing.name}: ${failing.observed}` } : {}),
-          ...(c.reason && snap.status === 'done' ? { reason: c.reason } : c.pause?.reason ? { reason: c.pause.reason } : {}),
-          ...(snap.status === 'active' && c.nextCheckAt !== undefined ? { nextCheckAt: c.nextCheckAt } : {}),
+          ...(c.reason && endedOutput(snap) ? { reason: c.reason } : c.pause?.reason ? { reason: c.pause.reason } : {}),
+          ...(snap.status === 'active' && !endedOutput(snap) && c.nextCheckAt !== undefined ? { nextCheckAt: c.nextCheckAt } : {}),
           ...(since !== undefined ? { phaseSince: since } : {}),
           ...(started !== undefined ? { startedAt: started } : {}),
         };
@@ -253,9 +281,11 @@ export class FleetBridge implements SavedMachines {
   }
 
   private reportIfFinal(name: string, snap: ClusterSnap): void {
-    if (snap.status !== 'done' || this.reported.has(name)) return;
+    const out = endedOutput(snap);
+    if (!out || this.reported.has(name)) return;
     this.reported.add(name);
-    const out = snap.output as ClusterOutput;
+    // A reinstated cluster ends after its fleet did: the run follows it alone (see reinstate).
+    if (this.fleetActor.getSnapshot().status === 'done') return;
     if (out.outcome === 'done') this.fleetActor.send({ type: 'CLUSTER.DONE', name });
     else if (out.outcome === 'held') this.fleetActor.send({ type: 'CLUSTER.HELD', name, reason: out.reason ?? 'held', inRotation: out.inRotation });
     else this.fleetActor.send({ type: 'CLUSTER.ABORTED', name, ...(out.reason ? { reason: out.reason } : {}), inRotation: out.inRotation });

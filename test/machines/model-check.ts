@@ -152,6 +152,7 @@ export function clusterEvents(snap: ClusterSnap): AnyEvent[] {
   const events: AnyEvent[] = [
     { type: 'ABORT', by: 'op' },
     { type: 'APPROVE', by: 'op' },
+    { type: 'REINSTATE', by: 'op' },
   ];
   if (c.nextCheckAt !== undefined) events.push({ type: 'TICK', now: c.nextCheckAt });
   const soon = c.now + 1_000;
@@ -229,6 +230,8 @@ interface ClusterMonitor {
   streakStart?: number;
   verifiedAfterSettled: boolean;
   secured: boolean;
+  /** An operator took the cluster back from held: maintenance counts as settled as it stood (they vouch), verification does not. */
+  reinstated: boolean;
   bad?: string;
 }
 
@@ -245,7 +248,13 @@ function clusterStep(input: ClusterMachineInput) {
   return (m: ClusterMonitor, prev: ClusterSnap, event: AnyEvent, next: ClusterSnap): ClusterMonitor => {
     const mon = { ...m };
     const out = event.output as ObserveOutput | undefined;
-    const settled = () => mon.stepsCompleted >= input.steps.length || (mon.aborted && mon.stepsStarted === 0);
+    const settled = () => mon.reinstated || mon.stepsCompleted >= input.steps.length || (mon.aborted && mon.stepsStarted === 0);
+    if (event.type === 'REINSTATE' && inState(prev, 'held') && !inState(next, 'held')) {
+      if (!inState(next, 'verifying')) mon.bad = `(a) left held on REINSTATE for ${stateOf(next)}, not verifying`;
+      // The guard lets only a cluster counted out of rotation back (a removal that failed counts out: its
+      // weight may be 0); verification reads the weight 0 back before anything is ramped.
+      Object.assign(mon, { reinstated: true, removed: true, verifiedAfterSettled: false, aborted: false, secured: false });
+    }
     if (event.type === 'xstate.done.actor.setWeight' && inState(prev, 'setZero')) {
       Object.assign(mon, { removed: true, drained: false, stepsCompleted: 0, stepsStarted: 0, verifiedAfterSettled: false });
     }
@@ -282,7 +291,7 @@ function clusterStep(input: ClusterMachineInput) {
       else if (!mon.verifiedAfterSettled) mon.bad = '(a) reactivated before maintenance settled and verification passed';
       else if (inState(prev, 'verifying') && !verificationPass) mon.bad = `(a) left verifying for reactivating on ${event.type} without a passing stable verification`;
     }
-    if (next.status === 'done') {
+    if (next.status === 'done' || (inState(next, 'held') && !inState(prev, 'held'))) {
       if (next.value === 'held' && mon.removed && !mon.secured) mon.bad = '(d) held after removal without securing the cluster';
       if (next.value !== 'done' && !next.context.reason) mon.bad = `(b) ended ${stateOf(next)} without a reason`;
     }
@@ -295,7 +304,7 @@ export function checkClusterMachine(machine: ClusterMachine, input: ClusterMachi
   const logic = productLogic<ClusterSnap, ClusterMonitor>(
     machine,
     input,
-    () => ({ removed: false, drained: false, stepsCompleted: 0, stepsStarted: 0, aborted: false, verifiedAfterSettled: false, secured: false }),
+    () => ({ removed: false, drained: false, stepsCompleted: 0, stepsStarted: 0, aborted: false, verifiedAfterSettled: false, secured: false, reinstated: false }),
     clusterStep(input),
   );
   return explore(
@@ -303,9 +312,10 @@ export function checkClusterMachine(machine: ClusterMachine, input: ClusterMachi
     clusterEvents,
     (p) =>
       serializeCluster(p.snap) +
-      JSON.stringify([p.mon.removed, p.mon.drained, p.mon.stepsCompleted, p.mon.stepsStarted > 0, p.mon.aborted, p.mon.streakStart !== undefined, p.mon.verifiedAfterSettled, p.mon.secured, p.mon.bad]),
+      JSON.stringify([p.mon.removed, p.mon.drained, p.mon.stepsCompleted, p.mon.stepsStarted > 0, p.mon.aborted, p.mon.streakStart !== undefined, p.mon.verifiedAfterSettled, p.mon.secured, p.mon.reinstated, p.mon.bad]),
     serializeCluster,
-    (snap) => snap.status === 'done' || inState(snap, 'paused'),
+    // Held is an end: it waits for an operator (reinstate), as paused does.
+    (snap) => snap.status === 'done' || inState(snap, 'paused') || inState(snap, 'held'),
     (snap, event) => {
       const status = (event.output as { status?: string } | undefined)?.status;
       return `${event.type}${status ? `(${status})` : ''} -> ${stateOf(snap)}`;

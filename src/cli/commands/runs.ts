@@ -111,6 +111,9 @@ function printResult(result: DriveResult, json: boolean, io: CliIo, extra?: { li
   }
   if (extra) lines.push(...extra.lines);
   else if (result.status === 'paused') lines.push(`continue with: quiesce approve ${result.runId}   (or stop safely: quiesce abort ${result.runId})`);
+  for (const c of result.clusters.filter((c) => c.state === 'held' && result.status !== 'running')) {
+    lines.push(`${c.name} is held out of rotation, never reactivated automatically: find why first (quiesce report ${result.runId}), fix it, then: quiesce reinstate ${result.runId} ${c.name}`);
+  }
   io.stdout(`${lines.join('\n')}\n`);
 }
 
@@ -246,4 +249,12 @@ export async function abortCommand({ values, positionals }: CommandInput<FlagsOf
     io.stdout(values.json ? `${JSON.stringify({ runId, status: 'running', abortRequested: true, message })}\n` : `${message}\n`);
     return EXIT.done;
   }
+}
+
+export async function reinstateCommand({ values, positionals }: CommandInput<FlagsOf<'reinstate'>>, io: CliIo): Promise<ExitCode> {
+  if (positionals.length !== 2) throw new UsageError('reinstate takes a run id and a cluster: quiesce reinstate <runId> <cluster>');
+  const env = await cliEnvironment(values, io);
+  const speed = positiveNumber(values.speed, '--speed');
+  const [runId, cluster] = positionals as [string, string];
+  return drive(env, io, runId, { reinstate: { cluster, by: operatorName(io, values.by) }, ...(speed ? { speed } : {}) }, Boolean(values.json));
 }
