@@ -5,7 +5,7 @@ import { formatUtc } from './utc.js';
 // changed AWS besides quiesce, which checks failed, what errored, and where each cluster was left.
 
 /** How the findings name what an operator did. */
-const OPERATOR_VERBS: Record<string, string> = { approve: 'approved', abort: 'abort', reinstate: 'reinstated', 'approve-request': 'approval recorded' };
+const OPERATOR_VERBS: Record<string, string> = { approve: 'approved', abort: 'abort', reinstate: 'reinstated', 'approve-request': 'approval recorded', 'reinstate-request': 'reinstatement recorded' };
 
 export function findingsOf(report: Omit<RunReport, 'findings'>): string[] {
   const out: string[] = [];

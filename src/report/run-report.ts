@@ -34,7 +34,7 @@ export interface RunReport {
 }
 
 /** What an operator did: approve a pause (or record an approval for the run's driver), abort, reinstate a held cluster. */
-export type OperatorAction = 'approve' | 'approve-request' | 'abort' | 'reinstate';
+export type OperatorAction = 'approve' | 'approve-request' | 'abort' | 'reinstate' | 'reinstate-request';
 
 export interface ClusterSummary {
   name: string;

@@ -108,7 +108,7 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
         break;
       }
       case 'operator': {
-        const action: OperatorAction = data.action === 'approve' || data.action === 'approve-request' || data.action === 'reinstate' ? data.action : 'abort';
+        const action: OperatorAction = data.action === 'approve' || data.action === 'approve-request' || data.action === 'reinstate' || data.action === 'reinstate-request' ? data.action : 'abort';
         const by = typeof data.by === 'string' ? data.by : 'operator';
         const reason = typeof data.reason === 'string' ? data.reason : undefined;
         if (action === 'approve') people.approvals.push({ at: e.at, by });

@@ -14,7 +14,7 @@ import type { NotificationPort, RunEvent } from '../ports/notifications.js';
 import type { TrafficPort } from '../ports/traffic.js';
 import { RunNotFoundError } from '../store/errors.js';
 import type { RunRecord, RunStatus, RunStore } from '../store/run-store.js';
-import { recordApproval, takeApproval } from './approval-requests.js';
+import { recordRequest, takeRequest } from './operator-requests.js';
 import { baseline } from './baseline.js';
 import { createClusterActors, createFleetActors, type EffectTracker } from './cluster-actors.js';
 import { LockHeldError, RunStateError } from './errors.js';
@@ -146,9 +146,31 @@ export async function requestApproval(deps: Pick<EngineDeps, 'store'>, runId: st
   if (!record) throw new RunNotFoundError(runId);
   if (record.status !== 'paused') throw new RunStateError(`run ${runId} is ${record.status}, not paused: there is nothing to approve`);
   const at = record.target.kind === 'sandbox' ? record.updatedAt : now;
-  const stored = await recordApproval(deps.store, runId, { by, at });
+  const stored = await recordRequest(deps.store, runId, 'approve', { by, at });
   if (stored.by === by && stored.at === at) {
     await deps.store.appendJournal(runId, [{ at, kind: 'operator', message: `approval recorded by ${by}, for the run's next driver to take up`, data: { action: 'approve-request', by } }]);
+  }
+}
+
+function checkReinstatable(record: RunRecord, cluster: string): void {
+  const runId = record.runId;
+  if (record.status !== 'held') throw new RunStateError(`run ${runId} is ${record.status}: only a held run has a held cluster to reinstate`);
+  if (!record.plan.fleet.clusters.some((c) => c.name === cluster)) throw new RunStateError(`run ${runId} has no cluster ${cluster} (clusters: ${record.plan.fleet.clusters.map((c) => c.name).join(', ')})`);
+  if (record.clusters?.[cluster]?.state !== 'held') throw new RunStateError(`cluster ${cluster} of run ${runId} is ${record.clusters?.[cluster]?.state ?? 'pending'}, not held: there is nothing to reinstate`);
+}
+
+/**
+ * Records a reinstatement of a held cluster for the run's next driver: a new execution of the deployed
+ * run (the same input, so the same run), or `quiesce resume`. Checked now, so a mistake is bad input here.
+ */
+export async function requestReinstatement(deps: Pick<EngineDeps, 'store'>, runId: string, cluster: string, by: string, now: number): Promise<void> {
+  const record = await deps.store.loadRun(runId);
+  if (!record) throw new RunNotFoundError(runId);
+  checkReinstatable(record, cluster);
+  const at = record.target.kind === 'sandbox' ? record.updatedAt : now;
+  const stored = await recordRequest(deps.store, runId, 'reinstate', { cluster, by, at });
+  if (stored.by === by && stored.at === at) {
+    await deps.store.appendJournal(runId, [{ at, kind: 'operator', cluster, message: `reinstatement of ${cluster} recorded by ${by}, for the run's next driver to take up`, data: { action: 'reinstate-request', by, cluster } }]);
   }
 }
 
@@ -158,12 +180,13 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
   if (options.operator?.type === 'APPROVE' && TERMINAL.has(record.status)) {
     throw new RunStateError(`run ${runId} is finished (${record.status}): there is nothing to approve`);
   }
-  if (options.reinstate) {
-    const { cluster } = options.reinstate;
-    if (record.status !== 'held') throw new RunStateError(`run ${runId} is ${record.status}: only a held run has a held cluster to reinstate`);
-    if (!record.plan.fleet.clusters.some((c) => c.name === cluster)) throw new RunStateError(`run ${runId} has no cluster ${cluster} (clusters: ${record.plan.fleet.clusters.map((c) => c.name).join(', ')})`);
-    if (record.clusters?.[cluster]?.state !== 'held') throw new RunStateError(`cluster ${cluster} of run ${runId} is ${record.clusters?.[cluster]?.state ?? 'pending'}, not held: there is nothing to reinstate`);
-  } else if (TERMINAL.has(record.status)) return { ...viewOfRecord(record), ...(record.sandbox ? { sandbox: record.sandbox as SandboxReport } : {}) };
+  // A reinstatement recorded in the table (quiesce reinstate --table) is taken up by the run's next driver.
+  if (record.status === 'held' && !options.reinstate) {
+    const request = await takeRequest(deps.store, runId, 'reinstate');
+    if (request) options = { ...options, reinstate: { cluster: request.cluster, by: request.by } };
+  }
+  if (options.reinstate) checkReinstatable(record, options.reinstate.cluster);
+  else if (TERMINAL.has(record.status)) return { ...viewOfRecord(record), ...(record.sandbox ? { sandbox: record.sandbox as SandboxReport } : {}) };
   if (options.operator?.type === 'APPROVE' && record.status !== 'paused') {
     throw new RunStateError(`run ${runId} is ${record.status}, not paused: there is nothing to approve`);
   }
@@ -173,7 +196,7 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
   if (!lock.acquired) throw new LockHeldError(lock.holder, on.description);
   // An approval recorded for this pause (from another machine) is taken up now, under the lock.
   if (record.status === 'paused' && !options.operator) {
-    const approval = await takeApproval(deps.store, runId);
+    const approval = await takeRequest(deps.store, runId, 'approve');
     if (approval) options = { ...options, operator: { type: 'APPROVE', by: approval.by } };
   }
   let lease = lock.lease;

@@ -124,6 +124,10 @@ export class FleetBridge implements SavedMachines {
       if ((status === 'running' || status === 'paused') && !this.clusters.has(name)) this.startCluster(name);
     }
     for (const [name, actor] of this.clusters) this.reportIfFinal(name, actor.getSnapshot());
+    // A cluster still moving after its fleet ended is one being reinstated (a driver yielded or died midway).
+    if (this.fleetActor.getSnapshot().status === 'done') {
+      for (const [name, actor] of this.clusters) if (actor.getSnapshot().status === 'active' && !endedOutput(actor.getSnapshot())) this.reinstating = name;
+    }
   }
 
   /** An operator's approval, journaled, then sent to every paused machine. */

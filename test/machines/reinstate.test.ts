@@ -1,6 +1,6 @@
 import { createActor, fromPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { ClusterMachineInput, ObserveOutput, PreflightOutput } from '../../machines/cluster.contract.js';
+import type { ClusterMachineInput, DriftOutput, ObserveOutput, PreflightOutput } from '../../machines/cluster.contract.js';
 import { clusterMachine, clusterOutputOf } from '../../machines/cluster.machine.js';
 
 // The way back for a held cluster goes through the machine: REINSTATE leads from held into verification,
@@ -28,20 +28,20 @@ function cluster(verdicts: Array<ObserveOutput['status']>, preflight: Partial<Pr
   const calls: string[] = [];
   const machine = clusterMachine.provide({
     actors: {
-      runPreflight: fromPromise(async () => ({ at: at(), passed: true, originalWeight: 1, ...preflight })),
-      checkDrift: fromPromise(async () => ({ at: at(), drift: null })),
+      runPreflight: fromPromise(async (): Promise<PreflightOutput> => ({ at: at(), passed: true, originalWeight: 1, ...preflight })),
+      checkDrift: fromPromise(async (): Promise<DriftOutput> => ({ at: at(), drift: null })),
       setWeight: fromPromise(async ({ input: i }) => {
         calls.push(`setWeight ${i.percent}`);
         return { at: at(), before: 1, after: i.percent, changed: true };
       }),
-      confirmWeight: fromPromise(async () => ({ at: at(), status: 'done' as const })),
-      observeDrain: fromPromise(async () => ({ at: at(), status: 'done' as const })),
-      verifyCluster: fromPromise(async () => {
+      confirmWeight: fromPromise(async (): Promise<ObserveOutput> => ({ at: at(), status: 'done' })),
+      observeDrain: fromPromise(async (): Promise<ObserveOutput> => ({ at: at(), status: 'done' })),
+      verifyCluster: fromPromise(async (): Promise<ObserveOutput> => {
         const status = verdicts.shift() ?? 'done';
         calls.push(`verify ${status}`);
         return { at: at(), status, ...(status === 'failed' ? { reason: 'blue: 1 of 3 targets unhealthy' } : {}) };
       }),
-      observeRamp: fromPromise(async () => ({ at: at(), status: 'done' as const })),
+      observeRamp: fromPromise(async (): Promise<ObserveOutput> => ({ at: at(), status: 'done' })),
       secure: fromPromise(async () => {
         calls.push('secure');
         return { at: at() };

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveAwsConfig } from '../../aws/clients.js';
 import type { Plan } from '../../plan/schema.js';
-import { createRun, driveRun, requestAbort, requestApproval, type DriveOptions, type DriveResult } from '../../run/engine.js';
+import { createRun, driveRun, requestAbort, requestApproval, requestReinstatement, type DriveOptions, type DriveResult } from '../../run/engine.js';
 import { LockHeldError } from '../../run/errors.js';
 import { defaultWorldFromPlan } from '../../sandbox/index.js';
 import type { RunRecord } from '../../store/run-store.js';
@@ -256,5 +256,11 @@ export async function reinstateCommand({ values, positionals }: CommandInput<Fla
   const env = await cliEnvironment(values, io);
   const speed = positiveNumber(values.speed, '--speed');
   const [runId, cluster] = positionals as [string, string];
+  if (env.table) {
+    await requestReinstatement(env, runId, cluster, operatorName(io, values.by), Date.now());
+    const message = `reinstatement of ${cluster} of ${runId} recorded in table ${env.table}: the run's next driver takes it up. A deployed run: start its execution again with the same input (a new --name). A run started from a CLI with --table: quiesce resume ${runId} ${env.where}`;
+    io.stdout(values.json ? `${JSON.stringify({ runId, recorded: 'reinstate', cluster, message })}\n` : `${message}\n`);
+    return EXIT.done;
+  }
   return drive(env, io, runId, { reinstate: { cluster, by: operatorName(io, values.by) }, ...(speed ? { speed } : {}) }, Boolean(values.json));
 }
