@@ -28,7 +28,7 @@ const logger = pino({ level: 'silent' });
 const DOC = readFileSync(join(REPO_ROOT, 'docs/aws.md'), 'utf8');
 const SECTION = DOC.slice(DOC.indexOf('## Operate a run'), DOC.indexOf('\n## ', DOC.indexOf('## Operate a run') + 1));
 /** The first run of the section: blue fails verification (one target unhealthy until 40 minutes in) and is held. */
-const HELD_RUN = 'run-9232c7468669243a58e7';
+const HELD_RUN = 'run-3cde1ffbfb6e70d937bb';
 
 /** Every command of the section's sh blocks, in order, as argv (double quotes group words). */
 function commands(): string[][] {
@@ -148,7 +148,7 @@ describe('docs/aws.md: Operate a run', () => {
         // The world the first run meets: one of blue's targets fails its health checks from 3 to 40 minutes in.
         const world = join(dir, 'worlds', 'blue-unhealthy.world.yaml');
         writeFileSync(world, 'events:\n  - { from: "3m", to: "40m", targetUnhealthy: { cluster: blue, count: 1 } }\n');
-        saveWorld(worldFromFile(loadPlanFile(join(REPO_ROOT, 'examples/runbook.plan.yaml')), world, { historyMs: HISTORY_MS }), join(dir, 'worlds', `${HELD_RUN}.json`));
+        saveWorld(worldFromFile(loadPlanFile(join(REPO_ROOT, 'examples/approval.plan.yaml')), world, { historyMs: HISTORY_MS }), join(dir, 'worlds', `${HELD_RUN}.json`));
         return;
       }
       if (line.startsWith('aws stepfunctions start-execution ')) {
@@ -168,16 +168,16 @@ describe('docs/aws.md: Operate a run', () => {
 
     // What the doc says happened, happened.
     const out = (prefix: string) => [...outputs].filter(([l]) => l.startsWith(prefix)).map(([, o]) => o);
-    expect(out('npx quiesce status --stack Quiesce')[0]!.stdout).toMatch(new RegExp(`${HELD_RUN}\\s+payments-runbook\\s+paused`));
+    expect(out('npx quiesce status --stack Quiesce')[0]!.stdout).toMatch(new RegExp(`${HELD_RUN}\\s+payments-approval\\s+paused`));
     expect(out('npx quiesce approve')[0]!.stdout).toContain(`approval of ${HELD_RUN} recorded in table Quiesce-RunsTable`);
-    expect(out('aws stepfunctions start-execution --state-machine-arn $SM --name payments-runbook-2026-03-01 ')[0]!.stdout).toBe('held');
+    expect(out('aws stepfunctions start-execution --state-machine-arn $SM --name payments-approval-2026-03-01 ')[0]!.stdout).toBe('held');
     expect(out(`npx quiesce report ${HELD_RUN} --stack Quiesce`)[0]!.stdout).toContain(`quiesce reinstate ${HELD_RUN} blue`);
     expect(out('npx quiesce reinstate')[0]!.stdout).toContain(`reinstatement of blue of ${HELD_RUN} recorded`);
     const afterReinstate = out(`npx quiesce status ${HELD_RUN}`).at(-1)!.stdout;
     expect(afterReinstate).toMatch(/blue\s+done/);
     expect(afterReinstate).toContain('blue reinstated: verified and back in rotation; left untouched: green');
-    expect(out('npx quiesce abort')[0]!.stdout).toContain('abort of run-fb40458679a934e6914d recorded');
-    expect(out('npx quiesce status run-fb40458679a934e6914d')[0]!.stdout).toMatch(/run run-fb40458679a934e6914d \(payments-runbook\): (held|aborted)/);
+    expect(out('npx quiesce abort')[0]!.stdout).toContain('abort of run-72bde595a62b94110cd1 recorded');
+    expect(out('npx quiesce status run-72bde595a62b94110cd1')[0]!.stdout).toMatch(/run run-72bde595a62b94110cd1 \(payments-approval\): (held|aborted)/);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('| Reinstated | blue by alice |');
     expect(readFileSync(join(dir, 'review.html'), 'utf8')).toContain(HELD_RUN);
     expect(ran).toHaveLength(commands().length);
