@@ -24,13 +24,15 @@ export async function reviewCommand({ values, positionals, sandbox }: CommandInp
   // Before any read: a wrong region is the user's mistake, not a reason to fall back to plan-only estimates.
   if (sandbox === false) planRegion(plan, values.region);
   let run;
+  let env: Awaited<ReturnType<typeof cliEnvironment>> | undefined;
   if (values.run) {
-    const env = await cliEnvironment(values, io);
-    run = await loadRunReport(env.store, values.run, (id) => worldPathFor(env.stateDir, id));
+    const runEnv = await cliEnvironment(values, io);
+    env = runEnv;
+    run = await loadRunReport(runEnv.store, values.run, (id) => worldPathFor(runEnv.stateDir, id));
     if (run.record.planName !== plan.name) throw new UsageError(`run ${values.run} is a run of plan "${run.record.planName}", not of "${plan.name}"`);
   }
   // A rehearsal's review shows its clusters as its world was at the end of the run, not a fresh world.
-  const runWorldPath = run && run.record.target.kind === 'sandbox' ? worldPathFor(cliEnvironment(values, io).stateDir, run.record.runId) : undefined;
+  const runWorldPath = run && run.record.target.kind === 'sandbox' ? env ? worldPathFor(env.stateDir, run.record.runId) : undefined : undefined;
   const endWorld = runWorldPath && existsSync(runWorldPath) ? loadWorld(runWorldPath) : undefined;
   const { preview, problem } = await previewFor(plan, sandbox, world, values, endWorld);
   if (problem) io.stderr(`quiesce: review uses plan-only estimates: ${problem}\n`);
