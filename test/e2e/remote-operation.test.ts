@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sandboxConnector } from '../../src/connect/index.js';
 import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
 import { createDynamoStore } from '../../src/store/dynamo-store.js';
+import { createFileStore } from '../../src/store/file-store.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';
 import { ROOT, runCli } from './cli-harness.js';
 
@@ -146,20 +147,20 @@ describe('one writer per listener, everywhere', () => {
     // The refused run never started: it changed nothing and says so.
     const status = await runCli(['status', 'run-laptop', '--table', dynamo.tableName, '--json'], env);
     expect(status.json.status).toBe('aborted');
-    // A rehearsal with the table is refused the same way: one lock, wherever the run comes from.
+    // A rehearsal touches only its own world, so its lock is that world's listener (issue 20): the deployed
+    // run's lock does not stop it, and it does not stop the deployed run.
     const rehearsal = await runCli(['run', 'examples/payments.plan.yaml', '--sandbox', '--table', dynamo.tableName, '--run-id', 'run-laptop-sandbox'], env);
-    expect(rehearsal.code).toBe(4);
+    expect(rehearsal.code, rehearsal.stderr).toBe(0);
     await invoke({ action: 'abort', runId: started.runId, by: 'test' });
     await advanceUntil(started.runId!, ['aborted', 'held', 'done']);
   });
 
   it('without a table, a run against AWS says once that only runs sharing its state directory are excluded', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'quiesce-no-table-'));
-    const world = join(stateDir, 'seed-003.world.yaml');
-    (await import('node:fs')).writeFileSync(world, 'events:\n  - { at: "1m", manualWeight: { cluster: blue, weight: 1 } }\n');
-    const first = await runCli(['run', 'examples/payments.plan.yaml', '--sandbox', world, '--state-dir', stateDir, '--run-id', 'run-first'], env);
-    expect(first.code).toBe(3);
-    expect(first.stderr).not.toContain('note: no --table');
+    const plan = parse(readFileSync(join(ROOT, 'examples/payments.plan.yaml'), 'utf8')) as { fleet: { listenerArn: string } };
+    // Another run against AWS sharing this state directory holds the listener.
+    const taken = await createFileStore(stateDir).acquireLock(plan.fleet.listenerArn, 'run-first', '4242@elsewhere', 600_000, Date.now());
+    expect(taken.acquired).toBe(true);
     const second = await runCli(['run', 'examples/payments.plan.yaml', '--state-dir', stateDir, '--run-id', 'run-second'], env);
     expect(second.code).toBe(4);
     const notes = second.stderr.split('\n').filter((l) => l.includes('note: no --table or --stack'));

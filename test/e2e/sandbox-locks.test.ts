@@ -37,7 +37,7 @@ describe('sandbox locks belong to their world', () => {
 
     const refused = await runCli(['run', 'examples/payments.plan.yaml', '--state-dir', stateDir, '--run-id', 'r-refused']);
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toMatch(/^quiesce: another run holds the lock on arn:.*: run r-aws-elsewhere \(4242@elsewhere\)/);
+    expect(refused.stderr).toMatch(/^quiesce: another run holds the lock on arn:.*: run r-aws-elsewhere \(4242@elsewhere\)/m);
     const status = await runCli(['status', 'r-refused', '--state-dir', stateDir]);
     expect(status.stdout.split('\n')[0]).toMatch(/^run r-refused \(payments-core\): aborted \(refused, nothing was changed: another run holds the lock on .*: run r-aws-elsewhere /);
 
