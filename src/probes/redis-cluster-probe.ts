@@ -6,8 +6,8 @@ import { HASH_SLOTS, inRanges, keyInRanges } from './key-slot.js';
 import type { ProbeResult } from './probe-result.js';
 import { ProbeSteps, type StepOutcome } from './probe-steps.js';
 import { openRedisClusterSession, type RedisClusterSession } from './redis-cluster-connection.js';
-import { announcedNodeTls, openRedisSession, RedisIoFailure, type RedisEndpoint, type RedisSession, type RedisTls } from './redis-connection.js';
-import { asText } from './redis-probe.js';
+import { announcedNodeTls, openRedisSession, RedisIoFailure, type RedisEndpoint, type RedisSession } from './redis-connection.js';
+import { asText, type RedisProbeConnection } from './redis-probe.js';
 import { parseRole, replicaStateFromInfo } from './redis-replies.js';
 import { waitForReplicaOffsets } from './replica-catch-up.js';
 
@@ -27,18 +27,8 @@ export interface ExpectedShard {
   replicas: number;
 }
 
-export interface RedisClusterProbeInput {
-  /** The configuration endpoint. */
-  host: string;
-  port: number;
-  tls?: RedisTls;
-  /** Resolved by the caller (see secrets.ts); never logged, never echoed in a Check. */
-  authToken?: string;
-  username?: string;
-  timeoutMs: number;
-  canaryTtlSeconds?: number;
-  replicaCatchUpMs: number;
-  replicaPollIntervalMs?: number;
+/** `host` and `port` name the configuration endpoint. */
+export interface RedisClusterProbeInput extends RedisProbeConnection {
   /** The node groups AWS reports; without them each shard is named by its slots and any replica count passes. */
   expectShards?: ExpectedShard[];
 }

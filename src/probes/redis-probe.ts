@@ -7,7 +7,8 @@ import { announcedNodeTls, openRedisSession, RedisIoFailure, type RedisEndpoint,
 import { parseRole, replicaStateFromInfo, type ReplicaAddress } from './redis-replies.js';
 import { waitForReplicaOffsets } from './replica-catch-up.js';
 
-export interface RedisProbeInput {
+/** What both probes (one primary, or a cluster through its configuration endpoint) connect and write with. */
+export interface RedisProbeConnection {
   host: string;
   port: number;
   tls?: RedisTls;
@@ -19,9 +20,12 @@ export interface RedisProbeInput {
   canaryTtlSeconds?: number;
   /** How long replicas get to reach the primary's offset after the canary write. */
   replicaCatchUpMs: number;
+  replicaPollIntervalMs?: number;
+}
+
+export interface RedisProbeInput extends RedisProbeConnection {
   /** Fewer connected replicas than this fails the probe. */
   expectReplicas?: number;
-  replicaPollIntervalMs?: number;
 }
 
 export interface RedisProbeDeps {
