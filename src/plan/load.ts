@@ -205,7 +205,8 @@ function knownKeys(path: PropertyKey[]): string[] {
   const last = named.at(-1);
   const byParent: Record<string, string[]> = {
     '': ['version', 'name', 'description', 'region', 'schedule', 'fleet', 'capacity', 'drain', 'maintenance', 'verify', 'reactivate'],
-    fleet: ['listenerArn', 'ruleArn', 'clusters'],
+    fleet: ['listenerArn', 'ruleArn', 'clusters', 'locations'],
+    locations: ['name', 'listenerArn', 'ruleArn', 'clusters'],
     clusters: ['name', 'targetGroupArn', 'cache'],
     cache: ['replicationGroupId'],
     capacity: ['maxOutOfService', 'minActiveClusters', 'minHealthyTargets'],

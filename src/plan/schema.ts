@@ -393,6 +393,22 @@ export interface PlanAllowances {
   syntheticTargetGroupsPerForward?: number | undefined;
 }
 
+/**
+ * One place traffic reaches the clusters: a listener's default forward action, or one rule's. A service
+ * behind an internal and an external load balancer is at two locations, with a target group at each (a
+ * target group belongs to one load balancer).
+ */
+const location = z.strictObject({
+  /** How reports and errors name it; default: its load balancer's name. */
+  name: z.optional(name),
+  listenerArn: elbArn('listener'),
+  ruleArn: z.optional(elbArn('listener-rule')),
+  clusters: hint(z.array(cluster).check(z.minLength(1, 'must list at least one cluster')), {
+    maxItems: TARGET_GROUPS_PER_FORWARD,
+    description: `1 to ${TARGET_GROUPS_PER_FORWARD} clusters, each a target group of this location's forward action; a cluster at several locations has the same name at each`,
+  }),
+});
+
 const planShape = z
   .strictObject({
     version: z.literal(1, { error: 'must be 1 (the plan format version)' }),
@@ -401,14 +417,27 @@ const planShape = z
     region: regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1'),
     schedule: z.optional(schedule),
     notify: z.optional(notify),
-    fleet: z.strictObject({
-      listenerArn: elbArn('listener'),
-      ruleArn: z.optional(elbArn('listener-rule')),
-      clusters: hint(z.array(cluster).check(z.minLength(2, 'must list at least 2 clusters: one must stay in rotation while another is maintained')), {
-        maxItems: TARGET_GROUPS_PER_FORWARD,
-        description: `2 to ${TARGET_GROUPS_PER_FORWARD} clusters, each a target group of the listener's forward action (an ALB forward action holds at most ${TARGET_GROUPS_PER_FORWARD}); names, target groups and caches unique`,
+    fleet: hint(
+      z.strictObject({
+        listenerArn: z.optional(elbArn('listener')),
+        ruleArn: z.optional(elbArn('listener-rule')),
+        clusters: z.optional(
+          hint(z.array(cluster), {
+            maxItems: TARGET_GROUPS_PER_FORWARD,
+            description: `2 to ${TARGET_GROUPS_PER_FORWARD} clusters, each a target group of the listener's forward action (an ALB forward action holds at most ${TARGET_GROUPS_PER_FORWARD}); names, target groups and caches unique`,
+          }),
+        ),
+        locations: z.optional(
+          hint(z.array(location).check(z.minLength(1, 'must list at least one location')), {
+            description: 'the listeners (optionally one rule each) whose forward actions hold the clusters; a cluster named at several locations leaves, drains, is verified and comes back at all of them together',
+          }),
+        ),
       }),
-    }),
+      {
+        description: 'one listener (listenerArn, optionally ruleArn, and clusters) or several (locations), not both',
+        oneOf: [{ required: ['listenerArn', 'clusters'], not: { required: ['locations'] } }, { required: ['locations'], not: { anyOf: [{ required: ['listenerArn'] }, { required: ['ruleArn'] }, { required: ['clusters'] }] } }],
+      },
+    ),
     capacity: z._default(
       z.strictObject({
         maxOutOfService: z._default(int(1), 1),
@@ -466,47 +495,109 @@ hint(planShape, {
 });
 
 function planRules(allowances: PlanAllowances) {
-  return z.superRefine((plan: z.output<typeof planShape>, ctx) => {
+  return z.superRefine((plan: PlanShape, ctx) => {
     const at = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
 
+    const layout = sourceLayout(plan.fleet);
+    if (typeof layout === 'string') {
+      at(['fleet'], layout);
+      return;
+    }
     const perForward = Math.max(TARGET_GROUPS_PER_FORWARD, allowances.syntheticTargetGroupsPerForward ?? 0);
-    if (plan.fleet.clusters.length > perForward) {
-      const limit = perForward > TARGET_GROUPS_PER_FORWARD
-        ? `the sandbox world allows at most ${perForward} (elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow)`
-        : `an ALB forward action holds at most ${TARGET_GROUPS_PER_FORWARD} (quota "Target groups per action", not adjustable)`;
-      at(['fleet', 'clusters'], `has ${plan.fleet.clusters.length} clusters, all target groups of one forward action; ${limit}`);
+    const account = parseArn(layout[0]!.listenerArn)?.account;
+    const locationNames = new Map<string, number>();
+    const forwards = new Map<string, number>();
+    // A cluster is one name across locations; its target group at a location is that location's alone.
+    const clusters = new Map<string, { first: number; cache: string | undefined; locations: Set<number> }>();
+    const groups = new Map<string, string>();
+    const caches = new Map<string, string>();
+    layout.forEach((loc, li) => {
+      const listenerProblem = checkElbArn(loc.listenerArn, 'listener', plan.region);
+      if (listenerProblem) at([...loc.path, 'listenerArn'], listenerProblem);
+      else if (account && parseArn(loc.listenerArn)?.account !== account) {
+        at([...loc.path, 'listenerArn'], `is in account ${parseArn(loc.listenerArn)?.account}, the first location's listener in ${account}`);
+      }
+      if (loc.ruleArn !== undefined) {
+        const ruleProblem = checkElbArn(loc.ruleArn, 'listener-rule', plan.region);
+        if (ruleProblem) at([...loc.path, 'ruleArn'], ruleProblem);
+        else if (!listenerProblem && listenerOfRule(loc.ruleArn) !== loc.listenerArn) {
+          at([...loc.path, 'ruleArn'], `belongs to a different listener than ${loc.path.length > 1 ? 'its location\'s listenerArn' : 'fleet.listenerArn'}`);
+        }
+      }
+      const forward = `${loc.listenerArn}|${loc.ruleArn ?? ''}`;
+      const sameForward = forwards.get(forward);
+      if (sameForward !== undefined) at(loc.path, `is the same forward action as locations[${sameForward}]: list its clusters once`);
+      else forwards.set(forward, li);
+      if (loc.name !== undefined) {
+        const first = locationNames.get(loc.name);
+        if (first !== undefined) at([...loc.path, 'name'], `duplicate location name "${loc.name}" (also locations[${first}])`);
+        else locationNames.set(loc.name, li);
+      }
+      if (loc.clusters.length > perForward) {
+        const limit = perForward > TARGET_GROUPS_PER_FORWARD
+          ? `the sandbox world allows at most ${perForward} (elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow)`
+          : `an ALB forward action holds at most ${TARGET_GROUPS_PER_FORWARD} (quota "Target groups per action", not adjustable)${layout.length === 1 ? '; list more listeners under fleet.locations' : ''}`;
+        at([...loc.path, 'clusters'], `has ${loc.clusters.length} clusters, all target groups of one forward action; ${limit}`);
+      }
+      const here = new Set<string>();
+      loc.clusters.forEach((c, ci) => {
+        const cpath = [...loc.path, 'clusters', ci];
+        const tgProblem = checkElbArn(c.targetGroupArn, 'targetgroup', plan.region);
+        if (tgProblem) at([...cpath, 'targetGroupArn'], tgProblem);
+        else if (account && parseArn(c.targetGroupArn)?.account !== account) {
+          at([...cpath, 'targetGroupArn'], `is in account ${parseArn(c.targetGroupArn)?.account}, the listener in ${account}`);
+        }
+        if (here.has(c.name)) {
+          at([...cpath, 'name'], `duplicate cluster name "${c.name}" at this location: a cluster has one target group per forward action`);
+          return;
+        }
+        here.add(c.name);
+        const owner = groups.get(c.targetGroupArn);
+        if (owner !== undefined && owner !== c.name) at([...cpath, 'targetGroupArn'], `duplicate target group "${c.targetGroupArn}" (also cluster ${owner})`);
+        else groups.set(c.targetGroupArn, c.name);
+        const seen = clusters.get(c.name);
+        if (!seen) {
+          clusters.set(c.name, { first: li, cache: c.cache?.replicationGroupId, locations: new Set([li]) });
+        } else {
+          seen.locations.add(li);
+          if (c.cache && seen.cache !== undefined && seen.cache !== c.cache.replicationGroupId) {
+            at([...cpath, 'cache', 'replicationGroupId'], `is "${c.cache.replicationGroupId}" but cluster ${c.name} has "${seen.cache}" at locations[${seen.first}]: a cluster has one cache`);
+          }
+          seen.cache ??= c.cache?.replicationGroupId;
+        }
+        if (c.cache && (!seen || seen.cache === undefined || seen.cache === c.cache.replicationGroupId)) {
+          const cacheOwner = caches.get(c.cache.replicationGroupId);
+          if (cacheOwner !== undefined && cacheOwner !== c.name) at([...cpath, 'cache', 'replicationGroupId'], `duplicate replication group "${c.cache.replicationGroupId}" (also cluster ${cacheOwner})`);
+          else caches.set(c.cache.replicationGroupId, c.name);
+        }
+      });
+      // Capacity holds at each location: it must keep minActiveClusters of its own in rotation.
+      if (layout.length > 1 && loc.clusters.length <= plan.capacity.minActiveClusters) {
+        at(
+          [...loc.path, 'clusters'],
+          `has ${loc.clusters.length} cluster(s) but capacity.minActiveClusters is ${plan.capacity.minActiveClusters} at every location: none of them could ever be maintained`,
+        );
+      }
+    });
+    if (layout.length === 1 && layout[0]!.clusters.length < 2) {
+      at(['fleet', 'clusters'], 'must list at least 2 clusters: one must stay in rotation while another is maintained');
     }
-
-    const listenerProblem = checkElbArn(plan.fleet.listenerArn, 'listener', plan.region);
-    if (listenerProblem) at(['fleet', 'listenerArn'], listenerProblem);
-    if (plan.fleet.ruleArn !== undefined) {
-      const ruleProblem = checkElbArn(plan.fleet.ruleArn, 'listener-rule', plan.region);
-      if (ruleProblem) at(['fleet', 'ruleArn'], ruleProblem);
-      else if (!listenerProblem && listenerOfRule(plan.fleet.ruleArn) !== plan.fleet.listenerArn) {
-        at(['fleet', 'ruleArn'], 'belongs to a different listener than fleet.listenerArn');
+    if (plan.drain.mode === 'deregister') {
+      const many = [...clusters.keys()].find((n) => [...groups.values()].filter((owner) => owner === n).length > 1);
+      if (many !== undefined) {
+        at(['drain', 'mode'], `deregister mode takes a cluster's targets out of its one target group, but cluster ${many} has one per location; use mode: weight`);
       }
     }
-    const account = parseArn(plan.fleet.listenerArn)?.account;
-    const names = new Map<string, number>();
-    const groups = new Map<string, number>();
-    const caches = new Map<string, number>();
-    plan.fleet.clusters.forEach((c, i) => {
-      const tgProblem = checkElbArn(c.targetGroupArn, 'targetgroup', plan.region);
-      if (tgProblem) at(['fleet', 'clusters', i, 'targetGroupArn'], tgProblem);
-      else if (account && parseArn(c.targetGroupArn)?.account !== account) {
-        at(['fleet', 'clusters', i, 'targetGroupArn'], `is in account ${parseArn(c.targetGroupArn)?.account}, the listener in ${account}`);
-      }
-      const dup = (seen: Map<string, number>, key: string, field: (string | number)[], what: string) => {
-        const first = seen.get(key);
-        if (first !== undefined) at(['fleet', 'clusters', i, ...field], `duplicate ${what} "${key}" (also clusters[${first}])`);
-        else seen.set(key, i);
-      };
-      dup(names, c.name, ['name'], 'cluster name');
-      dup(groups, c.targetGroupArn, ['targetGroupArn'], 'target group');
-      if (c.cache) dup(caches, c.cache.replicationGroupId, ['cache', 'replicationGroupId'], 'replication group');
+    const defaultNames = new Map<string, number>();
+    layout.forEach((loc, li) => {
+      if (loc.name !== undefined) return;
+      const derived = loadBalancerNameOf(loc.listenerArn);
+      if (locationNames.has(derived) || defaultNames.has(derived)) {
+        at([...loc.path], `needs a name: its default, the load balancer name "${derived}", is taken by locations[${locationNames.get(derived) ?? defaultNames.get(derived)}]`);
+      } else defaultNames.set(derived, li);
     });
 
-    const clusterCount = plan.fleet.clusters.length;
+    const clusterCount = clusters.size;
     if (plan.capacity.minActiveClusters >= clusterCount) {
       at(
         ['capacity', 'minActiveClusters'],
@@ -552,9 +643,12 @@ function planRules(allowances: PlanAllowances) {
 
     const usesCache = plan.maintenance.some((s) => 'elasticache' in s);
     if (usesCache) {
-      plan.fleet.clusters.forEach((c, i) => {
-        if (!c.cache) at(['fleet', 'clusters', i], 'has no cache.replicationGroupId but the maintenance has elasticache steps');
-      });
+      for (const [clusterName, seen] of clusters) {
+        if (seen.cache !== undefined) continue;
+        const loc = layout[seen.first]!;
+        const i = loc.clusters.findIndex((c) => c.name === clusterName);
+        at([...loc.path, 'clusters', i], 'has no cache.replicationGroupId but the maintenance has elasticache steps');
+      }
     }
     const redis = plan.verify.redis;
     if (redis?.authTokenEnv && redis.authTokenSecretId) {
@@ -567,13 +661,100 @@ function planRules(allowances: PlanAllowances) {
   });
 }
 
+type PlanShape = z.output<typeof planShape>;
+type ClusterInput = z.output<typeof cluster>;
+
+/** The fleet as written, in either form, with the path of each part for error messages. */
+interface SourceLocation {
+  path: (string | number)[];
+  name: string | undefined;
+  listenerArn: string;
+  ruleArn: string | undefined;
+  clusters: ClusterInput[];
+}
+
+/** Both forms as one list of locations; a string when the fleet is neither. */
+function sourceLayout(fleet: PlanShape['fleet']): SourceLocation[] | string {
+  const single = fleet.listenerArn !== undefined || fleet.ruleArn !== undefined || fleet.clusters !== undefined;
+  if (fleet.locations !== undefined) {
+    if (single) return 'give either listenerArn with clusters (one listener) or locations (several), not both';
+    return fleet.locations.map((l, i) => ({ path: ['fleet', 'locations', i], name: l.name, listenerArn: l.listenerArn, ruleArn: l.ruleArn, clusters: l.clusters }));
+  }
+  if (fleet.listenerArn === undefined || fleet.clusters === undefined) {
+    return `needs ${fleet.listenerArn === undefined ? 'listenerArn' : 'clusters'}: give listenerArn with clusters (one listener), or locations (several)`;
+  }
+  return [{ path: ['fleet'], name: undefined, listenerArn: fleet.listenerArn, ruleArn: fleet.ruleArn, clusters: fleet.clusters }];
+}
+
+/** The load balancer's name in a listener ARN (arn:...:listener/app/<name>/<id>/<id>). */
+function loadBalancerNameOf(listenerArn: string): string {
+  return parseArn(listenerArn)?.resource.split('/')[2] ?? listenerArn;
+}
+
+/** Where a cluster's traffic comes from: its target group in one location's forward action. */
+export interface Placement {
+  /** The location's name. */
+  location: string;
+  targetGroupArn: string;
+}
+
+export interface PlanLocation {
+  name: string;
+  listenerArn: string;
+  ruleArn?: string;
+}
+
+export interface PlanCluster {
+  name: string;
+  /** Its target group at its first location; `placements` holds every one. */
+  targetGroupArn: string;
+  cache?: { replicationGroupId: string };
+  /** One per location the cluster is at, in the plan's order of locations. */
+  placements: Placement[];
+}
+
+/**
+ * The fleet every part of quiesce works with, whichever form the plan used. `listenerArn` and `ruleArn`
+ * are the first location's: what a run's record and lock name it by; acting on traffic goes through
+ * `locations` and each cluster's `placements`.
+ */
+export interface PlanFleet {
+  listenerArn: string;
+  ruleArn?: string;
+  locations: PlanLocation[];
+  clusters: PlanCluster[];
+}
+
+function normalizePlan(plan: PlanShape): Omit<PlanShape, 'fleet'> & { fleet: PlanFleet } {
+  const layout = sourceLayout(plan.fleet);
+  // The rules ran first: a fleet in neither form never gets here.
+  if (typeof layout === 'string') throw new Error(`fleet: ${layout}`);
+  const locations: PlanLocation[] = layout.map((l) => ({ name: l.name ?? loadBalancerNameOf(l.listenerArn), listenerArn: l.listenerArn, ...(l.ruleArn !== undefined ? { ruleArn: l.ruleArn } : {}) }));
+  const clusters = new Map<string, PlanCluster>();
+  layout.forEach((l, li) => {
+    for (const c of l.clusters) {
+      const placement = { location: locations[li]!.name, targetGroupArn: c.targetGroupArn };
+      const seen = clusters.get(c.name);
+      if (seen) {
+        seen.placements.push(placement);
+        if (!seen.cache && c.cache) seen.cache = { ...c.cache };
+      } else {
+        clusters.set(c.name, { name: c.name, targetGroupArn: c.targetGroupArn, ...(c.cache ? { cache: { ...c.cache } } : {}), placements: [placement] });
+      }
+    }
+  });
+  const first = locations[0]!;
+  const fleet: PlanFleet = { listenerArn: first.listenerArn, ...(first.ruleArn !== undefined ? { ruleArn: first.ruleArn } : {}), locations, clusters: [...clusters.values()] };
+  return { ...plan, fleet };
+}
+
 /** A plan as AWS allows it: what the CLI, the Lambda handler and every real run accept. */
-export const planSchema = planShape.check(planRules({}));
+export const planSchema = z.pipe(planShape.check(planRules({})), z.transform(normalizePlan));
 
 /** A plan for a sandbox world that allows more than AWS does (the bench's large synthetic fleets). */
 export function planSchemaAllowing(allowances: PlanAllowances): typeof planSchema {
-  return allowances.syntheticTargetGroupsPerForward === undefined ? planSchema : planShape.check(planRules(allowances));
+  return allowances.syntheticTargetGroupsPerForward === undefined ? planSchema : z.pipe(planShape.check(planRules(allowances)), z.transform(normalizePlan));
 }
 
 export type Plan = z.output<typeof planSchema>;
-export type ClusterSpec = Plan['fleet']['clusters'][number];
+export type ClusterSpec = PlanCluster;

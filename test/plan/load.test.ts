@@ -86,7 +86,7 @@ describe('plan files', () => {
     // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
     expect(parsePlan(withClusters(5), 'plan.yaml').fleet.clusters).toHaveLength(5);
     expect(rejects(withClusters(6)).message).toBe(
-      'plan.yaml:10: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable)',
+      'plan.yaml:10: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable); list more listeners under fleet.locations',
     );
   });
 
@@ -158,7 +158,8 @@ function parsePlanInput(): Record<string, unknown> {
     version: 1,
     name: plan.name,
     region: plan.region,
-    fleet: plan.fleet,
+    // The fleet as written: the parsed one also holds its locations and each cluster's placements.
+    fleet: { listenerArn: plan.fleet.listenerArn, clusters: plan.fleet.clusters.map(({ placements: _, ...c }) => c) },
     capacity: { maxOutOfService: 1, minActiveClusters: 2 },
   };
 }
