@@ -36,6 +36,8 @@ export interface Drift {
   routes?: OtherRoute[];
   /** One line summarising the diff, for reasons and logs. */
   summary: string;
+  /** The location it was found at, in a fleet at several. */
+  location?: string;
 }
 
 export interface TargetRef {

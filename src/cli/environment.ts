@@ -34,9 +34,9 @@ export function worldPathFor(stateDir: string, runId: string): string {
 }
 
 /** Each CLI sandbox run has a world of its own (worldPathFor): its listener's lock is that world's, not AWS's. */
-export function sandboxLockKey(record: RunRecord): { key: string; description: string } {
-  if (record.target.kind !== 'sandbox') return { key: record.listenerArn, description: record.listenerArn };
-  return { key: `sandbox:${record.runId}:${record.listenerArn}`, description: `${record.listenerArn} in the sandbox world of run ${record.runId}` };
+export function sandboxLockKey(record: RunRecord, listenerArn: string): { key: string; description: string } {
+  if (record.target.kind !== 'sandbox') return { key: listenerArn, description: listenerArn };
+  return { key: `sandbox:${record.runId}:${listenerArn}`, description: `${listenerArn} in the sandbox world of run ${record.runId}` };
 }
 
 /** Logs go where the user asked (a file, or JSON on stderr); otherwise the progress view speaks alone. */

@@ -40,7 +40,7 @@ export function awsProbes(plan: Plan, ports: { cache: CachePort; traffic: Traffi
 function httpCanary(plan: Plan, traffic: TrafficPort, deps: { logger: Logger; clock: Clock; fetch?: FetchFn }): NonNullable<RunContext['probes']['canary']> {
   return async (_cluster, rule) => {
     const canary = plan.verify.canary!;
-    const dns = await traffic.loadBalancerDnsName(plan.fleet.listenerArn);
+    const dns = await traffic.loadBalancerDnsName(rule.listenerArn);
     // With a host, the URL names the service and the connection still goes to the load balancer.
     const fetch = deps.fetch ?? (canary.host ? pinnedFetch(dns) : undefined);
     return runHttpCanary(

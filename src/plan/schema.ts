@@ -422,7 +422,7 @@ const planShape = z
         listenerArn: z.optional(elbArn('listener')),
         ruleArn: z.optional(elbArn('listener-rule')),
         clusters: z.optional(
-          hint(z.array(cluster), {
+          hint(z.array(cluster).check(z.minLength(2, 'must list at least 2 clusters: one must stay in rotation while another is maintained')), {
             maxItems: TARGET_GROUPS_PER_FORWARD,
             description: `2 to ${TARGET_GROUPS_PER_FORWARD} clusters, each a target group of the listener's forward action (an ALB forward action holds at most ${TARGET_GROUPS_PER_FORWARD}); names, target groups and caches unique`,
           }),
@@ -580,7 +580,7 @@ function planRules(allowances: PlanAllowances) {
       }
     });
     if (layout.length === 1 && layout[0]!.clusters.length < 2) {
-      at(['fleet', 'clusters'], 'must list at least 2 clusters: one must stay in rotation while another is maintained');
+      at([...layout[0]!.path, 'clusters'], 'must list at least 2 clusters: one must stay in rotation while another is maintained');
     }
     if (plan.drain.mode === 'deregister') {
       const many = [...clusters.keys()].find((n) => [...groups.values()].filter((owner) => owner === n).length > 1);

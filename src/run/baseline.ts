@@ -1,4 +1,5 @@
 import type { TargetRef } from '../../machines/types.js';
+import { locationCount } from './locations.js';
 import type { RunContext } from './run-context.js';
 import type { Baseline } from './run-memory.js';
 
@@ -8,6 +9,8 @@ import type { Baseline } from './run-memory.js';
  * process (frozen, since every reader shares it), not on every drift check.
  */
 export function baseline(ctx: RunContext): Promise<Baseline> {
+  // A fleet at several locations has a baseline per location, read through each location's view.
+  if (locationCount(ctx.plan) > 1) throw new Error('baseline of a fleet at several locations: read it at one location (locations.ts)');
   const known = ctx.memory.baseline;
   if (known) return known;
   const reading = ctx.store

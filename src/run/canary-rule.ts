@@ -101,7 +101,7 @@ export async function canaryThroughRule(ctx: RunContext, cluster: string, probe:
   let result: ProbeResult | undefined;
   let probeError: unknown;
   try {
-    result = await probe(spec, { headerName, headerValue });
+    result = await probe(spec, { headerName, headerValue, listenerArn });
   } catch (err) {
     probeError = err;
   }

@@ -5,6 +5,8 @@ import { computeDrift, type ExpectedTraffic } from '../traffic/drift.js';
 import { baseline } from './baseline.js';
 import { check } from './checks.js';
 import { journal } from './journal.js';
+import { trafficLocation } from './locations.js';
+import { RefusedError } from '../errors.js';
 import type { RunContext } from './run-context.js';
 
 // The plan's capacity rules (capacity.minActiveClusters, maxOutOfService, minHealthyTargets) judged on
@@ -94,4 +96,29 @@ export async function confirmFleet(ctx: RunContext, finished: readonly string[])
   if (drift) await journal(ctx, 'drift', `fleet: a cluster this run finished is out of rotation: ${drift.summary}`, { data: { drift } });
   else await journal(ctx, 'check', `fleet: every cluster this run finished is in rotation (${inRotation})`, { data: { phase: 'confirm', ...check('fleet.in-rotation', true, `${inRotation} in rotation`, 'every finished cluster in rotation'), at } });
   return { at, drift };
+}
+
+/**
+ * A fleet at several locations, before a cluster leaves rotation: the capacity rules across locations,
+ * where a cluster is in rotation only when it is at every location it is at, and maxOutOfService counts
+ * clusters, not target groups. Each location's own guard (rotation-guards.ts) still judges its forward
+ * under its listener's weight lock; this look spans listeners, so it reads each just before the change.
+ */
+export async function fleetCapacityWithout(ctx: RunContext, cluster: string): Promise<void> {
+  const root = ctx.root ?? ctx;
+  const clusters = root.plan.fleet.clusters;
+  const live = new Map<string, ForwardConfig>();
+  for (const location of root.plan.fleet.locations) live.set(location.name, await root.traffic.readForwardConfig(trafficLocation(location)));
+  const serving = (c: (typeof clusters)[number]) => c.placements.every((p) => (weightOf(live.get(p.location)!, p.targetGroupArn) ?? 0) > 0);
+  const self = clusters.find((c) => c.name === cluster);
+  // Out at every location already: taking it out costs nothing.
+  if (self && self.placements.every((p) => (weightOf(live.get(p.location)!, p.targetGroupArn) ?? 0) === 0)) return;
+  const inRotation = clusters.filter((c) => c.name !== cluster && serving(c));
+  const out = clusters.length - inRotation.length;
+  const { minActiveClusters, maxOutOfService } = root.plan.capacity;
+  if (inRotation.length >= minActiveClusters && out <= maxOutOfService) return;
+  const outNames = clusters.filter((c) => c.name !== cluster && !serving(c)).map((c) => c.name);
+  throw new RefusedError(
+    `taking ${cluster} out of rotation would leave ${inRotation.length} cluster(s) in rotation at every location they are at and ${out} out (${[...outNames, cluster].join(', ')}); the plan allows at least ${minActiveClusters} in and at most ${maxOutOfService} out, so ${cluster} stays in rotation`,
+  );
 }

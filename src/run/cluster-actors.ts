@@ -16,9 +16,10 @@ import type {
   TargetsOutput,
   VerifyInput,
 } from '../../machines/cluster.contract.js';
-import type { Check, TargetRef } from '../../machines/types.js';
+import type { Check, Drift, TargetRef } from '../../machines/types.js';
+import { allLocations, isMultiLocation, combineObservations, combinePreflights, combineStamped, eachLocation, locatedDrift, locationsOf } from './locations.js';
 import type { ConfirmFleetInput, ConfirmFleetOutput } from '../../machines/fleet.machine.js';
-import { confirmFleet } from './capacity.js';
+import { confirmFleet, fleetCapacityWithout } from './capacity.js';
 import { AwsCallError } from '../errors.js';
 import { firstLine } from '../one-line.js';
 import { computeDrift } from '../traffic/drift.js';
@@ -93,29 +94,23 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
     });
 
   return {
-    runPreflight: effect<ClusterRef, PreflightOutput>('preflight', (i) => runPreflight(ctx, i.cluster)),
-    checkDrift: effect<ClusterRef, DriftOutput>('drift', (i) => checkDrift(ctx, i.cluster)),
-    setWeight: effect<SetWeightInput, SetWeightOutput>('setWeight', (i) => setWeight(ctx, i)),
-    confirmWeight: effect<ClusterRef & { weight: number }, ObserveOutput>('confirm', async (i) => {
-      const now = ctx.clock.now();
-      const evidence = await weightEvidence(ctx, i.cluster, i.weight);
-      const checks = [{ ...evidence.check, at: now }];
-      // Its own weight reads back; a neighbour set out of rotation by hand beyond the plan's capacity is drift.
-      if (evidence.check.ok) return evidence.drift ? driftOutput(now, evidence) : { at: now, status: 'done', checks };
-      // Another rule sending it traffic is not a read-back that is late: it is drift now.
-      if (evidence.drift?.routes?.length) return { at: now, status: 'drift', drift: evidence.drift, reason: evidence.check.message, checks };
-      return { at: now, status: 'not-yet', recheckAt: now + 5_000, reason: evidence.check.message, checks };
-    }),
+    // Each effect on traffic runs at every location the cluster is at (locations.ts); one location is the run itself.
+    runPreflight: effect<ClusterRef, PreflightOutput>('preflight', async (i) => combinePreflights(await eachLocation(ctx, i.cluster, (at) => runPreflight(at, i.cluster)))),
+    checkDrift: effect<ClusterRef, DriftOutput>('drift', (i) => checkDriftEverywhere(ctx, i.cluster)),
+    setWeight: effect<SetWeightInput, SetWeightOutput>('setWeight', (i) => setWeightEverywhere(ctx, i)),
+    confirmWeight: effect<ClusterRef & { weight: number }, ObserveOutput>('confirm', async (i) =>
+      combineObservations(await eachLocation(ctx, i.cluster, (at) => confirmWeight(at, i.cluster, i.weight))),
+    ),
     deregisterTargets: effect<ClusterRef, TargetsOutput>('deregister', (i) => deregisterTargets(ctx, i.cluster)),
-    observeDrain: effect<ObserveDrainInput, ObserveOutput>('drain', (i) => observeDrain(ctx, i)),
+    observeDrain: effect<ObserveDrainInput, ObserveOutput>('drain', async (i) => combineObservations(await eachLocation(ctx, i.cluster, (at) => observeDrain(at, i)))),
     startStep: effect<StepInput, Stamped>('startStep', async (i) => {
-      await assertOutOfRotation(ctx, i.cluster, i.stepIndex);
+      await eachLocation(ctx, i.cluster, (at) => assertOutOfRotation(at, i.cluster, i.stepIndex));
       return startStep(ctx, i);
     }),
     observeStep: effect<ObserveStepInput, ObserveOutput>('step', (i) => observeStep(ctx, i)),
     registerTargets: effect<RegisterInput, ObserveOutput>('register', (i) => restoreTargets(ctx, i.cluster, i.targets)),
-    verifyCluster: effect<VerifyInput, ObserveOutput>('verify', (i) => verifyCluster(ctx, i)),
-    observeRamp: effect<ObserveRampInput, ObserveOutput>('ramp', (i) => observeRamp(ctx, i)),
+    verifyCluster: effect<VerifyInput, ObserveOutput>('verify', async (i) => combineObservations(await eachLocation(ctx, i.cluster, (at) => verifyCluster(at, i)))),
+    observeRamp: effect<ObserveRampInput, ObserveOutput>('ramp', async (i) => combineObservations(await eachLocation(ctx, i.cluster, (at) => observeRamp(at, i)))),
     secure: effect<SecureInput, Stamped>('secure', (i) => secure(ctx, i)),
   };
 }
@@ -128,7 +123,13 @@ export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
     confirmFleet: fromPromise<ConfirmFleetOutput, ConfirmFleetInput>(async ({ input }) => {
       tracker.begin();
       try {
-        return await confirmFleet(ctx, input.clusters);
+        // Every location: a cluster this run finished must be back at each one it is at.
+        for (const at of allLocations(ctx)) {
+          const finished = input.clusters.filter((c) => at.plan.fleet.clusters.some((s) => s.name === c));
+          const out = await confirmFleet(at, finished);
+          if (out.drift) return { ...out, drift: locatedDrift(at, out.drift) };
+        }
+        return { at: ctx.clock.now(), drift: null };
       } catch (err) {
         await journal(ctx, 'error', `fleet: confirmFleet failed: ${firstLine(err)}`, { data: { error: firstLine(err), name: err instanceof Error ? err.name : 'unknown' } });
         throw err;
@@ -140,6 +141,34 @@ export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
 }
 
 export type FleetActors = ReturnType<typeof createFleetActors>;
+
+/** Puts the cluster at `percent` of its share at every location it is at, in the plan's order. */
+async function setWeightEverywhere(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {
+  if (input.percent === 0 && isMultiLocation(ctx)) await fleetCapacityWithout(ctx, input.cluster);
+  const outputs = await eachLocation(ctx, input.cluster, (at) => setWeight(at, input));
+  const first = outputs[0]!.out;
+  return { ...first, at: ctx.clock.now(), changed: outputs.some((o) => o.out.changed) };
+}
+
+/** The weight set reads back at one location. */
+async function confirmWeight(ctx: RunContext, cluster: string, weight: number): Promise<ObserveOutput> {
+  const now = ctx.clock.now();
+  const evidence = await weightEvidence(ctx, cluster, weight);
+  const checks = [{ ...evidence.check, at: now }];
+  // Its own weight reads back; a neighbour set out of rotation by hand beyond the plan's capacity is drift.
+  if (evidence.check.ok) return evidence.drift ? driftOutput(now, evidence) : { at: now, status: 'done', checks };
+  // Another rule sending it traffic is not a read-back that is late: it is drift now.
+  if (evidence.drift?.routes?.length) return { at: now, status: 'drift', drift: evidence.drift, ...(evidence.check.message ? { reason: evidence.check.message } : {}), checks };
+  return { at: now, status: 'not-yet', recheckAt: now + 5_000, ...(evidence.check.message ? { reason: evidence.check.message } : {}), checks };
+}
+
+/** The drift check at every location the cluster is at: the first difference found is the run's. */
+async function checkDriftEverywhere(ctx: RunContext, cluster: string): Promise<DriftOutput> {
+  const outputs = await eachLocation(ctx, cluster, (at) => checkDrift(at, cluster));
+  const drifted = outputs.find((o) => o.out.drift);
+  const stamped = combineStamped(outputs);
+  return { at: stamped.at, drift: drifted?.out.drift ? locatedDrift(drifted.ctx, drifted.out.drift) : null, ...(stamped.checks ? { checks: stamped.checks } : {}) };
+}
 
 /**
  * Compares the live listener with what the run expects before `cluster` leaves rotation: it and every
@@ -180,7 +209,14 @@ async function deregisterTargets(ctx: RunContext, cluster: string): Promise<Targ
  * 0. A weight above 0 now was set outside this run: drift, and nothing is registered.
  */
 async function restoreTargets(ctx: RunContext, cluster: string, targets: TargetRef[]): Promise<ObserveOutput> {
-  const drift = await reachableBeforeRegister(ctx, cluster);
+  let drift: Drift | undefined;
+  for (const at of locationsOf(ctx, cluster)) {
+    const found = await reachableBeforeRegister(at, cluster);
+    if (found) {
+      drift = locatedDrift(at, found);
+      break;
+    }
+  }
   if (drift) {
     const at = ctx.clock.now();
     await journal(ctx, 'drift', `${cluster}: drift detected: ${drift.summary}`, { cluster, data: { drift } });
@@ -210,15 +246,15 @@ async function secure(ctx: RunContext, input: SecureInput): Promise<Stamped> {
   const deadline = ctx.clock.now() + SECURE_PERSISTENCE_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      await setWeight(ctx, { cluster: input.cluster, percent: 0, purpose: 'secure' });
+      await setWeightEverywhere(ctx, { cluster: input.cluster, percent: 0, purpose: 'secure' });
       const targets = input.targets ?? (await deregisteredAndMissing(ctx, input.cluster));
       if (targets?.length) {
-        // Registered under a weight that reads 0, never under the one being replaced.
-        await awaitWeightZero(ctx, input.cluster);
+        // Registered under a weight that reads 0 everywhere, never under the one being replaced.
+        await eachLocation(ctx, input.cluster, (at) => awaitWeightZero(at, input.cluster));
         await registerTargets(ctx, input.cluster, targets);
       }
       // A canary rule of this cluster (a crash mid-canary) would route its header to a held cluster.
-      await removeLeftoverCanaryRules(ctx, (c) => c === input.cluster);
+      await eachLocation(ctx, input.cluster, (at) => removeLeftoverCanaryRules(at, (c) => c === input.cluster));
       // An abort, a failure or a timeout mid-step: no SSM command keeps running on a held cluster's instances.
       await cancelUnfinishedCommands(ctx, input.cluster);
       return { at: ctx.clock.now() };

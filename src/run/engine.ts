@@ -13,9 +13,10 @@ import type { RunbookPort } from '../ports/runbook.js';
 import type { NotificationPort, RunEvent } from '../ports/notifications.js';
 import type { TrafficPort } from '../ports/traffic.js';
 import { RunNotFoundError } from '../store/errors.js';
-import type { RunRecord, RunStatus, RunStore } from '../store/run-store.js';
+import type { Lease, RunRecord, RunStatus, RunStore } from '../store/run-store.js';
 import { recordRequest, takeRequest } from './operator-requests.js';
 import { baseline } from './baseline.js';
+import { allLocations } from './locations.js';
 import { createClusterActors, createFleetActors, type EffectTracker } from './cluster-actors.js';
 import { LockHeldError, RunStateError } from './errors.js';
 import { FleetBridge } from './fleet-bridge.js';
@@ -77,10 +78,10 @@ export interface EngineDeps {
   leaseMs?: number;
   onProgress?(view: RunView): void;
   /**
-   * What a run's lock is on: by default its listener. A sandbox run acts on the listener of its own world,
+   * What a run's lock on one of its listeners is on: by default the listener. A sandbox run acts on the listener of its own world,
    * so its lock belongs to that world (a rehearsal never blocks another rehearsal, or a run against AWS).
    */
-  lockKey?(record: RunRecord): { key: string; description: string };
+  lockKey?(record: RunRecord, listenerArn: string): { key: string; description: string };
 }
 
 export interface DriveOptions {
@@ -191,22 +192,19 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
     throw new RunStateError(`run ${runId} is ${record.status}, not paused: there is nothing to approve`);
   }
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  const on = deps.lockKey?.(record) ?? { key: record.listenerArn, description: record.listenerArn };
-  const lock = await deps.store.acquireLock(on.key, runId, deps.owner, leaseMs, Date.now());
-  if (!lock.acquired) throw new LockHeldError(lock.holder, on.description);
+  let leases = await acquireListenerLocks(deps, record, leaseMs);
   // An approval recorded for this pause (from another machine) is taken up now, under the lock.
   if (record.status === 'paused' && !options.operator) {
     const approval = await takeRequest(deps.store, runId, 'approve');
     if (approval) options = { ...options, operator: { type: 'APPROVE', by: approval.by } };
   }
-  let lease = lock.lease;
   let result: DriveResult | undefined;
   let driver: RunDriver | undefined;
   let connection: Connection | undefined;
   try {
     connection = await deps.connect(record);
     driver = new RunDriver(deps, record, connection, async () => {
-      lease = await deps.store.renewLock(lease, leaseMs, Date.now());
+      leases = await Promise.all(leases.map((lease) => deps.store.renewLock(lease, leaseMs, Date.now())));
     });
     result = await driver.drive(options);
     return result;
@@ -215,11 +213,40 @@ export async function driveRun(deps: EngineDeps, runId: string, options: DriveOp
     // mid-way, so no other run can take a cluster out while this one may have one out. A run that never
     // saved a snapshot never changed anything (every effect waits for one): it holds nothing back.
     const untouched = record.snapshot === undefined && !driver?.saved;
-    if ((result && TERMINAL.has(result.status)) || (!result && untouched)) await deps.store.releaseLock(lease);
-    else await deps.store.parkLock(lease, parkMs(result), Date.now());
+    if ((result && TERMINAL.has(result.status)) || (!result && untouched)) await releaseAll(deps, leases);
+    else for (const lease of leases) await deps.store.parkLock(lease, parkMs(result), Date.now());
     // The run is saved and the listener let go; give notifications in flight a few seconds to land.
     await connection?.notifications.settle(NOTIFICATION_GRACE_MS);
   }
+}
+
+/** Every listener the run's plan acts on, each once, in one fixed order: two plans sharing listeners never deadlock. */
+export function lockedListeners(record: Pick<RunRecord, 'listenerArn' | 'plan'>): string[] {
+  // A record written before plans had locations names its one listener.
+  const listeners = record.plan.fleet.locations?.map((l) => l.listenerArn) ?? [record.listenerArn];
+  return [...new Set(listeners)].sort();
+}
+
+/**
+ * One lock per listener, taken in sorted order; when one is held by another run, the ones taken are let
+ * go again and the holder is named.
+ */
+async function acquireListenerLocks(deps: EngineDeps, record: RunRecord, leaseMs: number): Promise<Lease[]> {
+  const leases: Lease[] = [];
+  for (const listenerArn of lockedListeners(record)) {
+    const on = deps.lockKey?.(record, listenerArn) ?? { key: listenerArn, description: listenerArn };
+    const lock = await deps.store.acquireLock(on.key, record.runId, deps.owner, leaseMs, Date.now());
+    if (!lock.acquired) {
+      await releaseAll(deps, leases);
+      throw new LockHeldError(lock.holder, on.description);
+    }
+    leases.push(lock.lease);
+  }
+  return leases;
+}
+
+async function releaseAll(deps: EngineDeps, leases: readonly Lease[]): Promise<void> {
+  for (const lease of [...leases].reverse()) await deps.store.releaseLock(lease);
 }
 
 /** How long a caller waits, after the run returned, for notifications still being delivered. */
@@ -324,7 +351,10 @@ class RunDriver {
     const waitLimit = this.time.limitOf(options.deadline);
     // The world as it was before the first change: every restore returns to it.
     try {
-      await this.time.outsideLoop(() => baseline(this.ctx));
+      // Every location's, before the first change at any.
+      await this.time.outsideLoop(async () => {
+        for (const at of allLocations(this.ctx)) await baseline(at);
+      });
     } catch (err) {
       // Nothing has changed yet (the baseline precedes every change): end safely, saying why.
       if (!(err instanceof AwsCallError)) throw err;

@@ -1,8 +1,9 @@
 import type { OtherRoute } from '../../machines/types.js';
 import { waitIdle } from '../ports/clock.js';
-import type { ListenerRule } from '../ports/traffic.js';
 import { groupName } from '../traffic/drift.js';
-import { otherRoutesTo, routeText } from '../traffic/listener-rules.js';
+import { isFleetRule, otherRoutesTo, routeText } from '../traffic/listener-rules.js';
+import type { ListenerRule, TrafficLocation } from '../ports/traffic.js';
+import { locationsOf } from './locations.js';
 import { isOwnCanaryRule } from './canary-rule.js';
 import { clusterSpec, type RunContext } from './run-context.js';
 
@@ -43,7 +44,14 @@ export async function readRules(ctx: RunContext): Promise<ListenerRule[]> {
  * are not among them: each forwards only the run's own header, for the cluster being verified.
  */
 export function otherRoutes(ctx: RunContext, cluster: string, rules: readonly ListenerRule[]): OtherRoute[] {
-  return otherRoutesTo(rules, clusterSpec(ctx, cluster).targetGroupArn, ctx.location, (r) => isOwnCanaryRule(ctx, r));
+  // The same group at another location of the fleet (two listeners of one load balancer) is that location's to judge.
+  const elsewhere = ownLocationsElsewhere(ctx, cluster);
+  return otherRoutesTo(rules, clusterSpec(ctx, cluster).targetGroupArn, ctx.location, (r) => isOwnCanaryRule(ctx, r) || elsewhere.some((l) => isFleetRule(r, l)));
+}
+
+function ownLocationsElsewhere(ctx: RunContext, cluster: string): TrafficLocation[] {
+  if (!ctx.root) return [];
+  return locationsOf(ctx.root, cluster).filter((at) => at !== ctx).map((at) => at.location);
 }
 
 /** The routes that send traffic now (weight above 0); one at weight 0 sends nothing until raised. */

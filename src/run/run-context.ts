@@ -24,7 +24,12 @@ export interface RunContext {
   /** SSM Run Command (ssm steps) and ECS deployments (ecs steps). */
   runCommand: RunCommandPort;
   deployments: DeploymentPort;
+  /** The forward action this context acts on: the plan's one location, or, in a location's view, that one (locations.ts). */
   location: TrafficLocation;
+  /** In the view of one location of a fleet at several: its name, the run's own context, and the whole plan. */
+  locationName?: string;
+  root?: RunContext;
+  fleetPlan?: Plan;
   /** Clusters whose machines are running now: their weights are theirs to judge, not another cluster's. */
   inFlight: () => ReadonlySet<string>;
   /** Clusters whose machines ended, and how: a cluster this run finished is expected back in rotation. */
@@ -34,7 +39,8 @@ export interface RunContext {
   /** Data-plane probes; absent ones are skipped (and the plan review says so). */
   probes: {
     redis?: (cluster: ClusterSpec) => Promise<ProbeResult>;
-    canary?: (cluster: ClusterSpec, rule: { headerName: string; headerValue: string }) => Promise<ProbeResult>;
+    /** Requests to the load balancer of `rule.listenerArn` (the location being verified) carrying the rule's header. */
+    canary?: (cluster: ClusterSpec, rule: { headerName: string; headerValue: string; listenerArn: string }) => Promise<ProbeResult>;
   };
   /** The plan's command and http steps (real, or simulated by a rehearsal's world). */
   runbook: RunbookPort;

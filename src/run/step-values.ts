@@ -2,6 +2,7 @@ import type { TargetRef } from '../../machines/types.js';
 import type { ClusterSpec } from '../plan/schema.js';
 import type { StepClusterValues } from '../runbook/placeholders.js';
 import { baseline } from './baseline.js';
+import { locationsOf } from './locations.js';
 import type { RunContext } from './run-context.js';
 
 /**
@@ -24,5 +25,6 @@ export async function stepClusterValues(ctx: RunContext, spec: ClusterSpec): Pro
 export async function savedTargets(ctx: RunContext, cluster: string): Promise<TargetRef[]> {
   const deregistered = await ctx.store.recall<TargetRef[]>(ctx.runId, `targets:${cluster}`);
   if (deregistered) return deregistered;
-  return [...((await baseline(ctx)).targets[cluster] ?? [])];
+  // The targets at its first location: a cluster's instances are the same at each.
+  return [...((await baseline(locationsOf(ctx, cluster)[0]!)).targets[cluster] ?? [])];
 }

@@ -22,15 +22,18 @@ export async function setWeight(ctx: RunContext, input: SetWeightInput): Promise
   const arn = spec.targetGroupArn;
   const guard = input.percent > 0 ? readyForTraffic(ctx, input.cluster) : await capacityWithout(ctx, input.cluster);
   const model = await shareModel(ctx, input.cluster);
+  // In a fleet at several locations, every entry says which one.
+  const where = ctx.locationName === undefined ? '' : ` at ${ctx.locationName}`;
+  const located = ctx.locationName === undefined ? {} : { location: ctx.locationName, targetGroupArn: arn };
   let planned: WeightPlan | undefined;
   const result = await ctx.traffic.setWeights(ctx.location, arn, async (live) => {
     await guard(live);
     // Roles as of this read: a cluster that finished while this change waited for the lock is steady now.
     const plan = planShare(live, { ...model, roles: rolesNow(ctx, input.cluster) }, arn, input.percent);
     planned = plan;
-    await journal(ctx, 'intent', `${input.cluster}: set weight to ${plan.weights[arn]} (${[`${input.purpose}${input.percent > 0 ? ` ${input.percent}%` : ''}`, scaleText(plan, live, arn)].filter(Boolean).join('; ')})`, {
+    await journal(ctx, 'intent', `${input.cluster}: set weight to ${plan.weights[arn]}${where} (${[`${input.purpose}${input.percent > 0 ? ` ${input.percent}%` : ''}`, scaleText(plan, live, arn)].filter(Boolean).join('; ')})`, {
       cluster: input.cluster,
-      data: { ...input, targetGroupArn: arn, ...journaledWeights(plan, arn), scale: { before: plan.kBefore, after: plan.k, of: model.scale } },
+      data: { ...input, targetGroupArn: arn, ...located, ...journaledWeights(plan, arn), scale: { before: plan.kBefore, after: plan.k, of: model.scale } },
     });
     return plan.weights;
   });
@@ -39,11 +42,12 @@ export async function setWeight(ctx: RunContext, input: SetWeightInput): Promise
   await journal(
     ctx,
     'effect',
-    `${input.cluster}: weight ${before} -> ${after}${[planned ? scaleText(planned, result.before, arn) : '', result.changed ? '' : 'already set: nothing sent'].filter(Boolean).map((t) => ` (${t})`).join('')}`,
+    `${input.cluster}: weight ${before} -> ${after}${where}${[planned ? scaleText(planned, result.before, arn) : '', result.changed ? '' : 'already set: nothing sent'].filter(Boolean).map((t) => ` (${t})`).join('')}`,
     {
       cluster: input.cluster,
       data: {
         call: ctx.location.ruleArn ? 'ModifyRule' : 'ModifyListener',
+        ...located,
         changed: result.changed,
         purpose: input.purpose,
         percent: input.percent,

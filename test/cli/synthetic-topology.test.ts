@@ -9,7 +9,7 @@ import { cli, PLAN, REPO_ROOT, tempDir, writeWorld } from '../helpers/sandbox-ru
 // and that run says, in its result and its report, that it ran a topology AWS does not allow.
 
 const dir = tempDir('quiesce-synthetic-');
-const QUOTA = 'six.plan.yaml:10: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable)';
+const QUOTA = 'six.plan.yaml:10: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable); list more listeners under fleet.locations';
 const LABEL = 'elbv2.syntheticTargetGroupsPerForward 6: up to 6 target groups in one forward action, a topology AWS does not allow (AWS: at most 5)';
 
 /** The example plan with three more clusters, and a maintenance that takes no cache time. */

@@ -48,7 +48,7 @@ describe('quiesce validate', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/six.yaml:10: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 \(quota "Target groups per action", not adjustable\)\n$/);
+    expect(r.stderr).toMatch(/six.yaml:10: fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 \(quota "Target groups per action", not adjustable\); list more listeners under fleet\.locations\n$/);
   });
 
   it('exits 2 for a missing file, an unknown command and an unknown flag', async () => {

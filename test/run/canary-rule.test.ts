@@ -154,7 +154,7 @@ describe('canaryThroughRule', () => {
       return passed;
     };
     const checks = await canaryThroughRule(run.ctx, 'blue', probe);
-    expect(seen).toEqual([{ cluster: 'blue', header: { headerName: DEFAULT_CANARY_HEADER, headerValue: 'quiesce-run-direct-blue' }, rules: 1 }]);
+    expect(seen).toEqual([{ cluster: 'blue', header: { headerName: DEFAULT_CANARY_HEADER, headerValue: 'quiesce-run-direct-blue', listenerArn: run.ctx.location.listenerArn }, rules: 1 }]);
     expect(headerRules(run.world)).toEqual([]);
     expect(checks).toEqual([...passed.checks, { name: 'canary.rule-removed', ok: true, observed: expect.stringMatching(/^rule at priority \d+ deleted$/), threshold: 'removed after the canary' }]);
     const kinds = (await run.store.readJournal(run.ctx.runId)).filter((e) => (e.data as { compensation?: string; call?: string } | undefined)?.compensation === 'canary-rule' || (e.data as { call?: string } | undefined)?.call === 'DeleteRule');
