@@ -108,10 +108,10 @@ export function locatedDrift(ctx: RunContext, drift: Drift): Drift {
  * location not there yet is not yet (rechecked at the earliest time one asked for); done when all are.
  */
 export function combineObservations(outputs: ReadonlyArray<{ ctx: RunContext; out: ObserveOutput }>): ObserveOutput {
-  if (outputs.length === 1) return outputs[0]!.out;
+  if (outputs.length === 1 && outputs[0]!.ctx.locationName === undefined) return outputs[0]!.out;
   const at = Math.max(...outputs.map((o) => o.out.at));
   const checks = outputs.flatMap((o) => (o.out.checks ?? []).map((c) => located(o.ctx, c)));
-  const reasonOf = (o: { ctx: RunContext; out: ObserveOutput }) => (o.out.reason ? `at ${o.ctx.locationName}: ${o.out.reason}` : undefined);
+  const reasonOf = (o: { ctx: RunContext; out: ObserveOutput }) => (o.out.reason && o.ctx.locationName !== undefined ? `at ${o.ctx.locationName}: ${o.out.reason}` : o.out.reason);
   for (const status of ['drift', 'failed'] as const) {
     const first = outputs.find((o) => o.out.status === status);
     if (first) {
@@ -130,12 +130,12 @@ export function combineObservations(outputs: ReadonlyArray<{ ctx: RunContext; ou
 
 /** Preflight at every location: it passes when it passes at each; the original weight is the first location's. */
 export function combinePreflights(outputs: ReadonlyArray<{ ctx: RunContext; out: PreflightOutput }>): PreflightOutput {
-  if (outputs.length === 1) return outputs[0]!.out;
+  if (outputs.length === 1 && outputs[0]!.ctx.locationName === undefined) return outputs[0]!.out;
   const failed = outputs.find((o) => !o.out.passed);
   return {
     at: Math.max(...outputs.map((o) => o.out.at)),
     passed: !failed,
-    ...(failed?.out.reason ? { reason: `at ${failed.ctx.locationName}: ${failed.out.reason}` } : {}),
+    ...(failed?.out.reason ? { reason: failed.ctx.locationName === undefined ? failed.out.reason : `at ${failed.ctx.locationName}: ${failed.out.reason}` } : {}),
     originalWeight: outputs[0]!.out.originalWeight,
     checks: outputs.flatMap((o) => (o.out.checks ?? []).map((c) => located(o.ctx, c))),
   };
@@ -143,7 +143,7 @@ export function combinePreflights(outputs: ReadonlyArray<{ ctx: RunContext; out:
 
 /** Stamped outputs of each location, their checks named for it. */
 export function combineStamped(outputs: ReadonlyArray<{ ctx: RunContext; out: Stamped }>): Stamped {
-  if (outputs.length === 1) return outputs[0]!.out;
+  if (outputs.length === 1 && outputs[0]!.ctx.locationName === undefined) return outputs[0]!.out;
   return { at: Math.max(...outputs.map((o) => o.out.at)), checks: outputs.flatMap((o) => (o.out.checks ?? []).map((c) => located(o.ctx, c))) };
 }
 

@@ -13,6 +13,7 @@ import { check } from './checks.js';
 import { clusterSpec, type RunContext } from './run-context.js';
 import { journal } from './journal.js';
 import { driftOutput, weightEvidence } from './observations.js';
+import { combineObservations, locationsOf } from './locations.js';
 import { FAILOVER_COMPLETED, REBOOT_COMPLETED } from '../cache/elasticache-evidence.js';
 import type { CacheEvent, ReplicationGroupView } from '../ports/cache.js';
 import { engineNow } from '../cache/engine-switch.js';
@@ -347,10 +348,15 @@ export async function lookAtOperation(ctx: RunContext, input: { cluster: string;
 
 /** Reads the weight back: it must still be 0 while maintained, so one raised by hand is drift and ends the look. */
 async function readWeight(ctx: RunContext, cluster: string, now: number): Promise<{ drift?: ObserveOutput }> {
-  const weight = await weightEvidence(ctx, cluster, 0, 'step.weight');
+  // At every location the cluster is at: a weight raised by hand at any of them is drift.
+  for (const at of locationsOf(ctx, cluster)) {
+    const weight = await weightEvidence(at, cluster, 0, 'step.weight');
+    if (!weight.drift) continue;
+    noteWeightRead(ctx, cluster, now);
+    return { drift: combineObservations([{ ctx: at, out: driftOutput(now, weight) }]) };
+  }
   noteWeightRead(ctx, cluster, now);
-  if (!weight.drift) return {};
-  return { drift: driftOutput(now, weight) };
+  return {};
 }
 
 const RECOVERING = /recovering cache nodes/i;
