@@ -1,15 +1,15 @@
 // Scripted events on the virtual clock: instants (manualWeight, memory, versionReported)
 // and effects that hold from a start to an optional end (throttle, crashLoop, ...).
-import { fleetWeights } from './audit.js';
+import { findLocation, locationWeights, placementsOf } from './fleet-locations.js';
 import { changeCondition, conditionOf } from './target-health.js';
-import type { ActiveEffect, EventBody, RuleSpec, SandboxService, ScheduledEvent, WorldState } from './state.js';
+import type { ActiveEffect, EventBody, RuleSpec, SandboxService, ScheduledEvent, TargetGroupState, WorldState } from './state.js';
 import type { WorldCore } from './world-core.js';
 
 export interface EventHost extends WorldCore {
   settleBuckets(service: SandboxService): void;
-  /** Set a cluster's weight in the fleet's forward action, as a recorded, audited mutation. */
-  setClusterWeight(cluster: string, weight: number, caller: string): void;
-  /** Create a rule on the fleet listener, as a recorded, audited CreateRule; null when its priority is taken. */
+  /** Set a cluster's weight in a location's forward action (null: the first), as a recorded, audited mutation. */
+  setClusterWeight(cluster: string, weight: number, caller: string, location?: string | null): void;
+  /** Create a rule on its location's fleet listener, as a recorded, audited CreateRule; null when its priority is taken. */
   addRule(spec: RuleSpec, arnSeed: string, caller: string): string | null;
   /** Delete a rule, as a recorded, audited DeleteRule (nothing when it is gone already). */
   deleteRule(ruleArn: string, caller: string): void;
@@ -89,9 +89,15 @@ export function processEvents(host: EventHost): boolean {
   return progressed;
 }
 
-function groupOf(host: EventHost, cluster: string) {
+/**
+ * The cluster's target groups at every location: its instances are registered in each, so an instance
+ * that fails fails the health checks of every load balancer that checks it (health checks are per target group:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
+ */
+function groupsOf(host: EventHost, cluster: string): TargetGroupState[] {
   const info = host.state.clusters.find((c) => c.name === cluster);
-  return info ? host.targetGroup(info.targetGroupArn) : undefined;
+  if (!info) return [];
+  return placementsOf(host.state, info).flatMap((p) => host.targetGroup(p.targetGroupArn) ?? []);
 }
 
 /** Re-evaluate every target's condition in a group after marks or crash loops changed. */
@@ -103,7 +109,7 @@ export function resettleGroup(host: EventHost, arn: string): void {
 }
 
 function pickTargets(host: EventHost, cluster: string, count: number): string[] {
-  const group = groupOf(host, cluster);
+  const group = groupsOf(host, cluster)[0];
   if (!group) return [];
   return group.targets
     .filter((t) => t.drainUntil === null)
@@ -112,14 +118,14 @@ function pickTargets(host: EventHost, cluster: string, count: number): string[] 
 }
 
 function setMarks(host: EventHost, cluster: string, keys: string[], mark: string, on: boolean): void {
-  const group = groupOf(host, cluster);
-  if (!group) return;
-  for (const target of group.targets) {
-    if (!keys.includes(`${target.id}:${target.port}`)) continue;
-    target.marks = target.marks.filter((m) => m !== mark);
-    if (on) target.marks.push(mark);
+  for (const group of groupsOf(host, cluster)) {
+    for (const target of group.targets) {
+      if (!keys.includes(`${target.id}:${target.port}`)) continue;
+      target.marks = target.marks.filter((m) => m !== mark);
+      if (on) target.marks.push(mark);
+    }
+    resettleGroup(host, group.arn);
   }
-  resettleGroup(host, group.arn);
 }
 
 function start(host: EventHost, event: ScheduledEvent): void {
@@ -132,9 +138,8 @@ function start(host: EventHost, event: ScheduledEvent): void {
   }
   switch (body.type) {
     case 'manualWeight': {
-      const info = state.clusters.find((c) => c.name === body.cluster);
-      effect.restore = info ? (fleetWeightOf(host, info.targetGroupArn) ?? 0) : null;
-      host.setClusterWeight(body.cluster, body.weight, caller(body));
+      effect.restore = weightAt(host, body.cluster, body.location ?? null);
+      host.setClusterWeight(body.cluster, body.weight, caller(body), body.location ?? null);
       break;
     }
     case 'addRule': {
@@ -163,8 +168,7 @@ function start(host: EventHost, event: ScheduledEvent): void {
       host.settleBuckets(body.service);
       break;
     case 'crashLoop': {
-      const group = groupOf(host, body.cluster);
-      if (group) {
+      for (const group of groupsOf(host, body.cluster)) {
         group.crashLoops.push(event.id);
         resettleGroup(host, group.arn);
       }
@@ -226,7 +230,7 @@ function end(host: EventHost, event: ScheduledEvent): void {
   if (body.type !== 'manualWeight' && body.type !== 'addRule') host.recordMutation(serviceOf(body), `${body.type}:end`, resourceOf(body), caller(body));
   switch (body.type) {
     case 'manualWeight':
-      if (typeof effect.restore === 'number') host.setClusterWeight(body.cluster, effect.restore, caller(body));
+      if (typeof effect.restore === 'number') host.setClusterWeight(body.cluster, effect.restore, caller(body), body.location ?? null);
       break;
     case 'addRule':
       if (typeof effect.restore === 'string') host.deleteRule(effect.restore, caller(body));
@@ -242,8 +246,7 @@ function end(host: EventHost, event: ScheduledEvent): void {
       break;
     }
     case 'crashLoop': {
-      const group = groupOf(host, body.cluster);
-      if (group) {
+      for (const group of groupsOf(host, body.cluster)) {
         group.crashLoops = group.crashLoops.filter((id) => id !== event.id);
         resettleGroup(host, group.arn);
       }
@@ -259,6 +262,11 @@ function end(host: EventHost, event: ScheduledEvent): void {
   }
 }
 
-function fleetWeightOf(host: EventHost, arn: string): number | undefined {
-  return fleetWeights(host.state).get(arn);
+/** The cluster's weight at the location (null: the first) before a hand edit, to restore at its end. */
+function weightAt(host: EventHost, cluster: string, location: string | null): number | null {
+  const info = host.state.clusters.find((c) => c.name === cluster);
+  const at = findLocation(host.state, location);
+  if (!info || !at) return null;
+  const arn = placementsOf(host.state, info).find((p) => p.location === at.name)?.targetGroupArn ?? info.targetGroupArn;
+  return locationWeights(host.state, at).get(arn) ?? 0;
 }

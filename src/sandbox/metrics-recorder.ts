@@ -1,6 +1,7 @@
 // Per-minute metric rows, written when a minute ends. Counters are differences of floored
 // cumulative counts, so minutes add up exactly; gauges are time-weighted over the minute.
 import { isPrimaryMember } from './elasticache-node-groups.js';
+import { placementsOf } from './fleet-locations.js';
 import type { AlbMinuteRow, CacheMinuteRow, CounterState, MinuteAccumulator, WorldState } from './state.js';
 import type { WorldCore } from './world-core.js';
 
@@ -71,7 +72,8 @@ export function closeMinute(core: WorldCore): void {
     if (!cluster.replicationGroupId) continue;
     const rg = state.elasticache.replicationGroups[cluster.replicationGroupId];
     if (!rg) continue;
-    const rps = (requestsByGroup[cluster.targetGroupArn] ?? 0) / 60;
+    // One cache serves the cluster's requests from every location.
+    const rps = placementsOf(state, cluster).reduce((sum, p) => sum + (requestsByGroup[p.targetGroupArn] ?? 0), 0) / 60;
     const lagEffect = state.events.active.find((e) => e.body.type === 'replicationLag' && e.body.replicationGroupId === rg.id);
     const scriptedLag = lagEffect?.body.type === 'replicationLag' ? lagEffect.body.seconds : undefined;
     const targets = core.groupSummary(cluster.targetGroupArn).registered;

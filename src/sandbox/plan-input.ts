@@ -3,16 +3,28 @@
 
 export interface SandboxPlanCluster {
   name: string;
+  /** Its target group at its first location. */
   targetGroupArn: string;
   cache?: { replicationGroupId: string };
+  /** Its target group at each location it is at; absent: one, at the first location. */
+  placements?: ReadonlyArray<{ location: string; targetGroupArn: string }>;
+}
+
+export interface SandboxPlanLocation {
+  name: string;
+  listenerArn: string;
+  ruleArn?: string;
 }
 
 export interface SandboxPlan {
   region: string;
   fleet: {
+    /** The first location's listener (a plan of one listener has only this). */
     listenerArn: string;
     /** When set, the fleet's weighted forward lives in this rule instead of the listener's default action. */
     ruleArn?: string;
+    /** Every listener (and rule) holding the fleet; absent: one, listenerArn and ruleArn, named after its load balancer. */
+    locations?: ReadonlyArray<SandboxPlanLocation>;
     clusters: SandboxPlanCluster[];
   };
   capacity?: { maxOutOfService?: number; minActiveClusters?: number };

@@ -60,6 +60,11 @@ export interface WorldSettings {
     stickyFraction: number;
     /** Request paths of ordinary traffic and the share of requests of each (shares sum to 1). */
     paths: Array<{ path: string; share: number }>;
+    /**
+     * Traffic at each fleet location by location name (absent: every location gets ratePerSecond and paths).
+     * Saved worlds from before locations have none.
+     */
+    perLocation?: Record<string, { ratePerSecond: number; paths: Array<{ path: string; share: number }> }>;
   };
   audit: {
     maxOutOfService: number;
@@ -340,14 +345,31 @@ export interface TrafficState {
   perLoadBalancer: Record<string, CounterState>;
   /** Requests that found no target group at all (every weight 0). */
   unrouted: CounterState;
+  /** Keyed by fleet location name: what arrived at that location's listener (absent in worlds saved before locations). */
+  perLocation?: Record<string, CounterState>;
 }
 
 // ---------------------------------------------------------------- audit, events, plumbing
 
 export interface ClusterInfo {
   name: string;
+  /** Its target group at its first location. */
   targetGroupArn: string;
   replicationGroupId: string | null;
+  /** Its target group at each location (absent in worlds saved before locations: one, at the first location). */
+  placements?: Placement[];
+}
+
+export interface Placement {
+  location: string;
+  targetGroupArn: string;
+}
+
+/** A listener (and optionally one of its rules) whose forward action holds the fleet's target groups there. */
+export interface FleetLocation {
+  name: string;
+  listenerArn: string;
+  ruleArn: string | null;
 }
 
 export interface Mutation {
@@ -371,6 +393,8 @@ export interface Violation {
   at: number;
   kind: ViolationKind;
   cluster: string;
+  /** The fleet location it happened at, in a world of several locations. */
+  location?: string;
   caller: string;
   command: string;
   message: string;
@@ -386,7 +410,8 @@ export interface AuditState {
 export type ApiFaultKind = 'http500' | 'http503' | 'econnreset' | 'timeout';
 
 export type EventBody =
-  | { type: 'manualWeight'; cluster: string; weight: number }
+  /** `location` null: the first location. */
+  | { type: 'manualWeight'; cluster: string; weight: number; location: string | null }
   /** Without a node group: every TestFailover and promotion on the group; with one: that node group's TestFailover. */
   | { type: 'failoverNoop'; replicationGroupId: string; nodeGroupId?: string }
   /** A ModifyReplicationGroup with Engine is accepted and runs, but the members keep their engine and version. */
@@ -422,6 +447,8 @@ export type EventBody =
 
 /** A listener rule of a world file or an addRule event: conditions, and a forward to clusters by name. */
 export interface RuleSpec {
+  /** The fleet location whose listener holds the rule; null: the first location. */
+  location: string | null;
   priority: number;
   path: string[] | null;
   host: string[] | null;
@@ -473,7 +500,8 @@ export interface WorldState {
   region: string;
   accountId: string;
   settings: WorldSettings;
-  fleet: { listenerArn: string; ruleArn: string | null };
+  /** The first location's listener and rule; `locations` every location (absent in worlds saved before them: one). */
+  fleet: { listenerArn: string; ruleArn: string | null; locations?: FleetLocation[] };
   clusters: ClusterInfo[];
   elbv2: Elbv2State;
   elasticache: ElastiCacheState;

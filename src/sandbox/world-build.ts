@@ -4,6 +4,7 @@ import { fillStep, placeholderValues } from '../runbook/placeholders.js';
 import { taskDefinitionKey } from './ecs-model.js';
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { listenerRuleArn, loadBalancerArn, parseListenerArn, parseRuleArn, parseTargetGroupArn } from './arns.js';
+import { findLocation, fleetLocations, groupAt } from './fleet-locations.js';
 import { parseWorldDuration } from '../duration.js';
 import { findNodeGroup, nodeGroupLayout } from './elasticache-node-groups.js';
 import { TARGET_GROUPS_PER_FORWARD, targetGroupsPerForward } from './elbv2-quotas.js';
@@ -16,7 +17,9 @@ import { resolveRunbook } from './runbook-script.js';
 import type {
   CacheClusterState,
   ClusterInfo,
+  FleetLocation,
   HealthCheckSettings,
+  Placement,
   ReplicationGroupState,
   RuleSpec,
   RuleState,
@@ -100,6 +103,14 @@ function resolveSettings(plan: SandboxPlan, file: WorldFile): WorldSettings {
       requestDurationMs: ms(tr.requestDuration, 200),
       stickyFraction: tr.stickyFraction ?? 0.5,
       paths: requestPaths(tr.paths),
+      // A location the world file does not name gets the fleet's traffic: the same at each location.
+      ...(tr.locations
+        ? {
+            perLocation: Object.fromEntries(
+              Object.entries(tr.locations).map(([name, own]) => [name, { ratePerSecond: own.ratePerSecond ?? tr.ratePerSecond ?? 200, paths: requestPaths(own.paths ?? tr.paths) }]),
+            ),
+          }
+        : {}),
     },
     audit: {
       maxOutOfService: file.audit?.maxOutOfService ?? plan.capacity?.maxOutOfService ?? 1,
@@ -141,15 +152,28 @@ function healthCheckOf(o: ClusterOverrides): HealthCheckSettings {
   };
 }
 
-/** Every plan cluster is a target group of the fleet's one forward action: a listener AWS could not hold is not built. */
-function checkForwardQuota(plan: SandboxPlan, settings: WorldSettings, source: string): void {
-  const count = plan.fleet.clusters.length;
-  const limit = targetGroupsPerForward(settings.elbv2);
-  if (count <= limit) return;
-  if (limit > TARGET_GROUPS_PER_FORWARD) fail(`plan: ${count} clusters share one forward action; ${source} allows at most ${limit} (elbv2.syntheticTargetGroupsPerForward)`);
-  fail(
-    `plan: ${count} clusters share one forward action; AWS allows at most ${TARGET_GROUPS_PER_FORWARD} target groups per forward action (quota "Target groups per action", not adjustable); ${source} may raise it with elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow`,
-  );
+/** Each location's clusters are target groups of its one forward action: a listener AWS could not hold is not built. */
+function checkForwardQuota(locations: FleetLocation[], placements: Map<string, Placement[]>, settings: WorldSettings, source: string): void {
+  const several = locations.length > 1;
+  for (const location of locations) {
+    const count = [...placements.values()].filter((ps) => ps.some((p) => p.location === location.name)).length;
+    const limit = targetGroupsPerForward(settings.elbv2);
+    if (count <= limit) continue;
+    const what = `plan: ${count} clusters share one forward action${several ? ` at location ${location.name}` : ''}`;
+    if (limit > TARGET_GROUPS_PER_FORWARD) fail(`${what}; ${source} allows at most ${limit} (elbv2.syntheticTargetGroupsPerForward)`);
+    fail(
+      `${what}; AWS allows at most ${TARGET_GROUPS_PER_FORWARD} target groups per forward action (quota "Target groups per action", not adjustable); ${source} may raise it with elbv2.syntheticTargetGroupsPerForward, a topology AWS does not allow`,
+    );
+  }
+}
+
+/** The plan's locations; a plan of one listener is one location, named after its load balancer. */
+function planLocations(plan: SandboxPlan): FleetLocation[] {
+  if (plan.fleet.locations && plan.fleet.locations.length > 0) {
+    return plan.fleet.locations.map((l) => ({ name: l.name, listenerArn: l.listenerArn, ruleArn: l.ruleArn ?? null }));
+  }
+  const name = parseListenerArn(plan.fleet.listenerArn)?.loadBalancerName ?? 'fleet';
+  return [{ name, listenerArn: plan.fleet.listenerArn, ruleArn: plan.fleet.ruleArn ?? null }];
 }
 
 function fail(message: string): never {
@@ -159,28 +183,64 @@ function fail(message: string): never {
 /** Build a fresh world state; the file may be written by hand, so it is validated here too. */
 export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, source = 'world file'): WorldState {
   const file = validateWorldFile(rawFile, source);
-  const listenerParts = parseListenerArn(plan.fleet.listenerArn) ?? fail(`plan: fleet.listenerArn is not an ALB listener ARN: ${plan.fleet.listenerArn}`);
   const region = plan.region;
-  if (listenerParts.region !== region) fail(`plan: listener ARN is in ${listenerParts.region}, the plan's region is ${region}`);
+  const locations = planLocations(plan);
+  const listeners = locations.map((location, i) => {
+    const field = locations.length > 1 ? `fleet.locations[${i}].listenerArn` : 'fleet.listenerArn';
+    const parts = parseListenerArn(location.listenerArn) ?? fail(`plan: ${field} is not an ALB listener ARN: ${location.listenerArn}`);
+    if (parts.region !== region) fail(`plan: ${locations.length > 1 ? `${field}: ` : ''}listener ARN is in ${parts.region}, the plan's region is ${region}`);
+    return parts;
+  });
+  const listenerParts = listeners[0]!;
   const { accountId, partition } = listenerParts;
+  for (const [i, parts] of listeners.entries()) {
+    if (parts.accountId !== accountId || parts.partition !== partition) fail(`plan: fleet.locations[${i}].listenerArn is in account ${parts.accountId}, the first location's in ${accountId}: the sandbox models one account`);
+  }
+  const locationNames = new Set(locations.map((l) => l.name));
+  if (locationNames.size !== locations.length) fail('plan: location names must be unique');
   const seed = file.seed ?? 1;
   const startedAt = Date.parse(file.startAt ?? DEFAULT_START);
   const settings = resolveSettings(plan, file);
   const defaults = file.defaults ?? {};
   const names = new Set(plan.fleet.clusters.map((c) => c.name));
   if (names.size !== plan.fleet.clusters.length) fail('plan: cluster names must be unique');
-  checkForwardQuota(plan, settings, source);
+  const placements = new Map<string, Placement[]>();
+  for (const c of plan.fleet.clusters) {
+    const own = c.placements && c.placements.length > 0 ? c.placements.map((p) => ({ ...p })) : [{ location: locations[0]!.name, targetGroupArn: c.targetGroupArn }];
+    for (const p of own) if (!locationNames.has(p.location)) fail(`plan: cluster ${c.name}: no such location "${p.location}"`);
+    placements.set(c.name, own);
+  }
+  checkForwardQuota(locations, placements, settings, source);
   for (const name of Object.keys(file.clusters ?? {})) {
     if (!names.has(name)) fail(`${source}: clusters.${name}: no such cluster in the plan`);
+  }
+  for (const name of Object.keys(file.traffic?.locations ?? {})) {
+    if (!locationNames.has(name)) fail(`${source}: traffic.locations.${name}: no such location in the plan (${[...locationNames].join(', ')})`);
   }
   for (const [i, entry] of (file.runbook?.steps ?? []).entries()) {
     if (entry.cluster !== undefined && !names.has(entry.cluster)) fail(`${source}: runbook.steps[${i}].cluster: no such cluster in the plan: ${entry.cluster}`);
   }
 
-  const lbArn = loadBalancerArn(listenerParts);
-  const lbName = listenerParts.loadBalancerName;
   const zones = ['a', 'b', 'c'].map((z) => `${region}${z}`);
-  const vpcId = `vpc-${stableHex(`${lbArn}:vpc`, 17)}`;
+  // One VPC for the world: an internal and an internet-facing load balancer of one service share it.
+  const vpcId = `vpc-${stableHex(`${loadBalancerArn(listenerParts)}:vpc`, 17)}`;
+  const loadBalancers: WorldState['elbv2']['loadBalancers'] = [];
+  for (const parts of listeners) {
+    const lbArn = loadBalancerArn(parts);
+    if (loadBalancers.some((lb) => lb.arn === lbArn)) continue;
+    const lbName = parts.loadBalancerName;
+    loadBalancers.push({
+      arn: lbArn,
+      name: lbName,
+      id: parts.loadBalancerId,
+      dnsName: `${lbName}-${parseInt(stableHex(lbArn, 8), 16) % 1_000_000_000}.${region}.elb.amazonaws.com`,
+      vpcId,
+      createdAt: startedAt - 30 * DAY_MS,
+      availabilityZones: zones,
+      tags: [],
+    });
+  }
+  const lbOfLocation = new Map(locations.map((l, i) => [l.name, loadBalancerArn(listeners[i]!)]));
   const state: WorldState = {
     format: 'quiesce-sandbox-world',
     version: 1,
@@ -191,21 +251,10 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
     region,
     accountId,
     settings,
-    fleet: { listenerArn: plan.fleet.listenerArn, ruleArn: plan.fleet.ruleArn ?? null },
+    fleet: { listenerArn: locations[0]!.listenerArn, ruleArn: locations[0]!.ruleArn, locations },
     clusters: [],
     elbv2: {
-      loadBalancers: [
-        {
-          arn: lbArn,
-          name: lbName,
-          id: listenerParts.loadBalancerId,
-          dnsName: `${lbName}-${parseInt(stableHex(lbArn, 8), 16) % 1_000_000_000}.${region}.elb.amazonaws.com`,
-          vpcId,
-          createdAt: startedAt - 30 * DAY_MS,
-          availabilityZones: zones,
-          tags: [],
-        },
-      ],
+      loadBalancers,
       listeners: [],
       rules: [],
       targetGroups: {},
@@ -241,19 +290,22 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
     idSeq: 0,
   };
 
-  const tuples: Array<{ TargetGroupArn: string; Weight: number }> = [];
+  const tuples = new Map<string, Array<{ TargetGroupArn: string; Weight: number }>>(locations.map((l) => [l.name, []]));
   for (const planCluster of plan.fleet.clusters) {
     const o = mergeCluster(defaults, file.clusters?.[planCluster.name]);
-    const tgParts =
-      parseTargetGroupArn(planCluster.targetGroupArn) ??
-      fail(`plan: cluster ${planCluster.name}: not a target group ARN: ${planCluster.targetGroupArn}`);
-    if (Object.hasOwn(state.elbv2.targetGroups, planCluster.targetGroupArn)) fail(`plan: target group used twice: ${planCluster.targetGroupArn}`);
     const healthCheck = healthCheckOf(o);
     const registeredAt = startedAt - DAY_MS;
-    const targets: TargetState[] = [];
-    for (let i = 0; i < (o.targets ?? 3); i++) {
-      targets.push({
-        id: `i-${stableHex(`${seed}:${planCluster.name}:${i}`, 17)}`,
+    const own = placements.get(planCluster.name)!;
+    // The same instances are registered in the cluster's group at every location (a target can be in
+    // several target groups): one fleet behind an internal and an external load balancer.
+    const instanceIds = Array.from({ length: o.targets ?? 3 }, (_, i) => `i-${stableHex(`${seed}:${planCluster.name}:${i}`, 17)}`);
+    for (const placement of own) {
+      const tgParts =
+        parseTargetGroupArn(placement.targetGroupArn) ??
+        fail(`plan: cluster ${planCluster.name}: not a target group ARN: ${placement.targetGroupArn}`);
+      if (Object.hasOwn(state.elbv2.targetGroups, placement.targetGroupArn)) fail(`plan: target group used twice: ${placement.targetGroupArn}`);
+      const targets: TargetState[] = instanceIds.map((id) => ({
+        id,
         port: 80,
         registeredAt,
         drainUntil: null,
@@ -262,33 +314,36 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
         condition: 'ok',
         lastFailure: null,
         marks: [],
-      });
+      }));
+      const group: TargetGroupState = {
+        arn: placement.targetGroupArn,
+        name: tgParts.name,
+        id: tgParts.id,
+        port: 80,
+        vpcId,
+        // A target group is used with one load balancer, the one of the listener forwarding to it:
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html
+        loadBalancerArn: lbOfLocation.get(placement.location)!,
+        healthCheck: { ...healthCheck },
+        attributes: {
+          'deregistration_delay.timeout_seconds': String(ms(o.deregistrationDelay, 300_000) / 1000),
+          'stickiness.enabled': 'false',
+          'stickiness.type': 'lb_cookie',
+          'stickiness.lb_cookie.duration_seconds': '86400',
+          'slow_start.duration_seconds': '0',
+          'load_balancing.algorithm.type': 'round_robin',
+          'load_balancing.cross_zone.enabled': 'use_load_balancer_configuration',
+        },
+        targets,
+        used: true,
+        crashLoops: [],
+        tags: Object.entries(o.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+      };
+      state.elbv2.targetGroups[group.arn] = group;
+      tuples.get(placement.location)!.push({ TargetGroupArn: group.arn, Weight: o.weight ?? 1 });
     }
-    const group: TargetGroupState = {
-      arn: planCluster.targetGroupArn,
-      name: tgParts.name,
-      id: tgParts.id,
-      port: 80,
-      vpcId,
-      loadBalancerArn: lbArn,
-      healthCheck,
-      attributes: {
-        'deregistration_delay.timeout_seconds': String(ms(o.deregistrationDelay, 300_000) / 1000),
-        'stickiness.enabled': 'false',
-        'stickiness.type': 'lb_cookie',
-        'stickiness.lb_cookie.duration_seconds': '86400',
-        'slow_start.duration_seconds': '0',
-        'load_balancing.algorithm.type': 'round_robin',
-        'load_balancing.cross_zone.enabled': 'use_load_balancer_configuration',
-      },
-      targets,
-      used: true,
-      crashLoops: [],
-      tags: Object.entries(o.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
-    };
-    state.elbv2.targetGroups[group.arn] = group;
-    tuples.push({ TargetGroupArn: group.arn, Weight: o.weight ?? 1 });
 
+    // One cache per cluster, whatever the number of its locations.
     let replicationGroupId: string | null = null;
     if (planCluster.cache?.replicationGroupId !== undefined && o.cache?.serverless) {
       buildServerlessCache(state, planCluster.cache.replicationGroupId, o, partition);
@@ -297,12 +352,12 @@ export function buildWorldState(plan: SandboxPlan, rawFile: WorldFile = {}, sour
       if (Object.hasOwn(state.elasticache.replicationGroups, replicationGroupId)) fail(`plan: replication group used twice: ${replicationGroupId}`);
       buildCache(state, replicationGroupId, o, partition, zones);
     }
-    const info: ClusterInfo = { name: planCluster.name, targetGroupArn: group.arn, replicationGroupId };
+    const info: ClusterInfo = { name: planCluster.name, targetGroupArn: own[0]!.targetGroupArn, replicationGroupId, placements: own };
     state.clusters.push(info);
-    state.audit.initialTargets[info.name] = targets.map((t) => `${t.id}:${t.port}`).sort();
+    state.audit.initialTargets[info.name] = instanceIds.map((id) => `${id}:80`).sort();
   }
 
-  buildListener(state, plan, file, source, tuples, listenerParts);
+  buildListeners(state, file, source, tuples, listeners);
   buildServiceUpdates(state, file, startedAt);
   buildEcsServices(state, plan, file);
   for (const [i, event] of (file.events ?? []).entries()) {
@@ -412,62 +467,100 @@ function buildCache(state: WorldState, id: string, o: ClusterOverrides, partitio
   state.elasticache.replicationGroups[id] = rg;
 }
 
-function buildListener(
+/**
+ * One listener per distinct listener ARN of the locations, on its load balancer; a location with a rule
+ * holds its forward action in that rule, else in the listener's default action. A target group may be
+ * named in several listeners only of the same load balancer:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-target-group.html
+ */
+function buildListeners(
   state: WorldState,
-  plan: SandboxPlan,
   file: WorldFile,
   source: string,
-  tuples: Array<{ TargetGroupArn: string; Weight: number }>,
-  parts: NonNullable<ReturnType<typeof parseListenerArn>>,
+  tuples: Map<string, Array<{ TargetGroupArn: string; Weight: number }>>,
+  listeners: Array<NonNullable<ReturnType<typeof parseListenerArn>>>,
 ): void {
   const stickiness = file.elbv2?.stickiness;
-  const forward: Action = {
+  const locations = fleetLocations(state);
+  const forwardOf = (location: string): Action => ({
     Type: 'forward',
     ForwardConfig: {
-      TargetGroups: tuples,
+      TargetGroups: tuples.get(location) ?? [],
       TargetGroupStickinessConfig: stickiness?.enabled
         ? { Enabled: true, DurationSeconds: ms(stickiness.duration, 3_600_000) / 1000 }
         : { Enabled: false },
     },
-  };
-  const listenerArn = plan.fleet.listenerArn;
-  const ruleArn = plan.fleet.ruleArn;
+  });
   const notFound: Action = {
     Type: 'fixed-response',
     FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' },
   };
-  state.elbv2.listeners.push({
-    arn: listenerArn,
-    loadBalancerArn: loadBalancerArn(parts),
-    port: 80,
-    protocol: 'HTTP',
-    defaultActions: normalizeActions([ruleArn ? notFound : forward]),
-    defaultRuleArn: listenerRuleArn(parts, stableHex(`${listenerArn}:default`, 16)),
-  });
-  if (ruleArn) {
-    const ruleParts = parseRuleArn(ruleArn) ?? fail(`plan: fleet.ruleArn is not a listener rule ARN: ${ruleArn}`);
-    if (ruleParts.listenerId !== parts.listenerId || ruleParts.loadBalancerId !== parts.loadBalancerId) {
-      fail('plan: fleet.ruleArn does not belong to fleet.listenerArn');
-    }
-    state.elbv2.rules.push({
-      arn: ruleArn,
-      listenerArn,
-      priority: file.elbv2?.fleetRulePriority ?? 100,
-      conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
-      actions: normalizeActions([forward]),
-      tags: [],
+  const several = locations.length > 1;
+  for (const [i, location] of locations.entries()) {
+    const parts = listeners[i]!;
+    const listenerArn = location.listenerArn;
+    const field = several ? `fleet.locations[${i}]` : 'fleet';
+    const sharing = locations.filter((l) => l.listenerArn === listenerArn);
+    // The fleet rule of every location matches every path ("/*"): two on one listener, the second would never be reached.
+    if (sharing.length > 1) fail(`plan: ${field}: listener ${listenerArn} holds the fleet at ${sharing.length} locations (${sharing.map((l) => l.name).join(', ')}); the sandbox models one fleet forward action per listener`);
+    state.elbv2.listeners.push({
+      arn: listenerArn,
+      loadBalancerArn: loadBalancerArn(parts),
+      port: 80,
+      protocol: 'HTTP',
+      defaultActions: normalizeActions([location.ruleArn ? notFound : forwardOf(location.name)]),
+      defaultRuleArn: listenerRuleArn(parts, stableHex(`${listenerArn}:default`, 16)),
     });
-    state.elbv2.sticky[ruleArn] = recordShares(undefined, state.elbv2.rules[0]?.actions[0], state.startedAt);
-  } else {
-    state.elbv2.sticky[listenerArn] = recordShares(undefined, state.elbv2.listeners[0]?.defaultActions[0], state.startedAt);
+    const listener = state.elbv2.listeners[state.elbv2.listeners.length - 1]!;
+    if (location.ruleArn) {
+      const ruleArn = location.ruleArn;
+      const ruleParts = parseRuleArn(ruleArn) ?? fail(`plan: ${field}.ruleArn is not a listener rule ARN: ${ruleArn}`);
+      if (ruleParts.listenerId !== parts.listenerId || ruleParts.loadBalancerId !== parts.loadBalancerId) {
+        fail(`plan: ${field}.ruleArn does not belong to ${field}.listenerArn`);
+      }
+      const rule: RuleState = {
+        arn: ruleArn,
+        listenerArn,
+        priority: file.elbv2?.fleetRulePriority ?? 100,
+        conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+        actions: normalizeActions([forwardOf(location.name)]),
+        tags: [],
+      };
+      state.elbv2.rules.push(rule);
+      state.elbv2.sticky[ruleArn] = recordShares(undefined, rule.actions[0], state.startedAt);
+    } else {
+      state.elbv2.sticky[listenerArn] = recordShares(undefined, listener.defaultActions[0], state.startedAt);
+    }
   }
   for (const [i, spec] of (file.elbv2?.rules ?? []).entries()) {
     const where = `${source}: elbv2.rules[${i}]`;
-    if (state.elbv2.rules.some((r) => r.priority === spec.priority)) fail(`${where}: priority ${spec.priority} is already in use on the fleet listener`);
-    const rule = ruleFromSpec(state, ruleSpecOf(spec), listenerRuleArn(parts, stableHex(`${listenerArn}:rule:${spec.priority}`, 16)), where);
+    const ruleSpec = ruleSpecOf(spec);
+    const location = ruleLocation(state, ruleSpec, where);
+    const parts = parseListenerArn(location.listenerArn)!;
+    if (state.elbv2.rules.some((r) => r.listenerArn === location.listenerArn && r.priority === spec.priority)) {
+      fail(`${where}: priority ${spec.priority} is already in use on the fleet listener${several ? ` of location ${location.name}` : ''}`);
+    }
+    const rule = ruleFromSpec(state, ruleSpec, listenerRuleArn(parts, stableHex(`${location.listenerArn}:rule:${spec.priority}`, 16)), where);
     state.elbv2.rules.push(rule);
     state.elbv2.sticky[rule.arn] = recordShares(undefined, forwardAction(rule.actions), state.startedAt);
   }
+}
+
+/**
+ * The location a world file's rule or event acts at: the one it names, else the only one. With several
+ * locations it must name one: a hand edit is made on one listener.
+ */
+export function eventLocation(state: WorldState, name: string | null | undefined, where: string): FleetLocation {
+  const locations = fleetLocations(state);
+  if (name === null || name === undefined) {
+    if (locations.length > 1) fail(`${where}: the plan has several locations (${locations.map((l) => l.name).join(', ')}): name one with "location"`);
+    return locations[0]!;
+  }
+  return findLocation(state, name) ?? fail(`${where}: no such location "${name}" (the plan has ${locations.map((l) => l.name).join(', ')})`);
+}
+
+function ruleLocation(state: WorldState, spec: RuleSpec, where: string): FleetLocation {
+  return eventLocation(state, spec.location, where);
 }
 
 /**
@@ -476,15 +569,18 @@ function buildListener(
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html
  */
 export function ruleFromSpec(state: WorldState, spec: RuleSpec, arn: string, where: string): RuleState {
+  const location = ruleLocation(state, spec, where);
   const conditions: RuleCondition[] = [];
   if (spec.path) conditions.push({ Field: 'path-pattern', PathPatternConfig: { Values: [...spec.path] } });
   if (spec.host) conditions.push({ Field: 'host-header', HostHeaderConfig: { Values: [...spec.host] } });
   const tuples = Object.entries(spec.forward).map(([name, weight]) => {
     const cluster = state.clusters.find((c) => c.name === name) ?? fail(`${where}: forward: no such cluster "${name}"`);
-    return { TargetGroupArn: cluster.targetGroupArn, Weight: weight };
+    // The cluster's own group at this listener's load balancer: a group of another load balancer cannot be used here.
+    const arn = groupAt(state, cluster, location.name) ?? fail(`${where}: forward: cluster "${name}" has no target group at location ${location.name}`);
+    return { TargetGroupArn: arn, Weight: weight };
   });
   const forward: Action = { Type: 'forward', ForwardConfig: { TargetGroups: tuples, TargetGroupStickinessConfig: { Enabled: false } } };
-  return { arn, listenerArn: state.fleet.listenerArn, priority: spec.priority, conditions, actions: normalizeActions([forward]), tags: [] };
+  return { arn, listenerArn: location.listenerArn, priority: spec.priority, conditions, actions: normalizeActions([forward]), tags: [] };
 }
 
 /** A plan's replicationGroupId that names a serverless cache (`cache.serverless`): there is no replication group. */
@@ -523,6 +619,11 @@ function buildServiceUpdates(state: WorldState, file: WorldFile, startedAt: numb
 export function checkEventTargets(state: WorldState, body: ScheduledBody, where: string): void {
   if ('cluster' in body && !state.clusters.some((c) => c.name === body.cluster)) {
     fail(`${where}: ${body.type}: no such cluster "${body.cluster}"`);
+  }
+  if (body.type === 'manualWeight') {
+    const location = eventLocation(state, body.location, `${where}: manualWeight`);
+    const cluster = state.clusters.find((c) => c.name === body.cluster)!;
+    if (groupAt(state, cluster, location.name) === undefined) fail(`${where}: manualWeight: cluster "${body.cluster}" has no target group at location ${location.name}`);
   }
   if (body.type === 'addRule') ruleFromSpec(state, body, '', `${where}: addRule`);
   // Own properties only: "__proto__" or "constructor" must not find Object.prototype (a memory event on

@@ -97,6 +97,8 @@ const cluster = z
  */
 const listenerRule = z
   .strictObject({
+    /** The fleet location (by name) whose listener holds the rule; absent: the first location. */
+    location: z.string().min(1).optional(),
     priority: int(1, 50_000),
     path: z.array(z.string().min(1)).min(1).max(3).optional(),
     host: z.array(z.string().min(1)).min(1).max(3).optional(),
@@ -105,8 +107,11 @@ const listenerRule = z
   .refine((r) => r.path !== undefined || r.host !== undefined, { message: 'a rule needs a path or a host condition' })
   .refine((r) => Object.keys(r.forward).length >= 1 && Object.keys(r.forward).length <= 5, { message: 'forward needs 1 to 5 clusters' });
 
+const requestPaths = z.record(z.string().regex(/^\//, 'a request path starts with "/"'), z.number().positive());
+
 const eventKinds = {
-  manualWeight: z.strictObject({ cluster: z.string(), weight: int(0, 999) }),
+  /** A hand edit of a cluster's weight in one location's forward action (by location name; absent: the first location). */
+  manualWeight: z.strictObject({ cluster: z.string(), weight: int(0, 999), location: z.string().min(1).optional() }),
   failoverNoop: z.strictObject({ replicationGroupId: z.string(), nodeGroupId: z.string().regex(/^\d{4}$/, 'expected a node group id such as "0002"').optional() }),
   engineSwitchNoop: z.strictObject({ replicationGroupId: z.string() }),
   throttle: z.strictObject({ service: services, rate: z.number().min(0) }),
@@ -244,7 +249,9 @@ export const worldFileSchema = z
         ratePerSecond: z.number().min(0),
         requestDuration: duration(1),
         stickyFraction: z.number().min(0).max(1),
-        paths: z.record(z.string().regex(/^\//, 'a request path starts with "/"'), z.number().positive()),
+        paths: requestPaths,
+        /** Traffic arriving at each fleet location, by location name; a location not named gets ratePerSecond and paths. */
+        locations: z.record(z.string(), z.strictObject({ ratePerSecond: z.number().min(0), paths: requestPaths }).partial()),
       })
       .partial(),
     audit: z.strictObject({ maxOutOfService: int(0, 100_000), minActiveClusters: int(0, 100_000) }).partial(),
@@ -341,7 +348,10 @@ export function parseWorldFile(text: string, source = 'world file'): WorldFile {
 // ---------------------------------------------------------------- events
 
 function bodyOf(event: WorldEvent): EventBody {
-  if (event.manualWeight) return { type: 'manualWeight', ...event.manualWeight };
+  if (event.manualWeight) {
+    const f = event.manualWeight;
+    return { type: 'manualWeight', cluster: f.cluster, weight: f.weight, location: f.location ?? null };
+  }
   if (event.failoverNoop) return { type: 'failoverNoop', ...event.failoverNoop };
   if (event.engineSwitchNoop) return { type: 'engineSwitchNoop', ...event.engineSwitchNoop };
   if (event.throttle) return { type: 'throttle', ...event.throttle };
@@ -378,7 +388,7 @@ function bodyOf(event: WorldEvent): EventBody {
 export type ListenerRuleInput = z.output<typeof listenerRule>;
 
 export function ruleSpecOf(rule: ListenerRuleInput): RuleSpec {
-  return { priority: rule.priority, path: rule.path ?? null, host: rule.host ?? null, forward: { ...rule.forward } };
+  return { location: rule.location ?? null, priority: rule.priority, path: rule.path ?? null, host: rule.host ?? null, forward: { ...rule.forward } };
 }
 
 /** A validated event placed on the clock: its times are offsets from the world's start. */

@@ -2,7 +2,8 @@
 // scripted events, cache operations, health and traffic forward in time, and audits.
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { writeFileAtomic } from './atomic-write.js';
-import { auditModelMismatch, auditNewCacheOps, auditRotationChange, fleetActions, fleetWeights, finalAudit, rotation, type AuditContext } from './audit.js';
+import { auditModelMismatch, auditNewCacheOps, auditRotationChange, finalAudit, rotation, type AuditContext } from './audit.js';
+import { findLocation, firstLocation, fleetLocations, groupAt, hasSeveralLocations, locationActions, locationListener, locationWeights, placementsOf } from './fleet-locations.js';
 import { cloudwatchCommands } from './cloudwatch-model.js';
 import type { CommandSpec } from './command-spec.js';
 import { FIRST_NODE_GROUP } from './elasticache-node-groups.js';
@@ -41,7 +42,7 @@ import type {
 } from './state.js';
 import { healthAt, restartChecks, summarizeGroup, type GroupSummary } from './target-health.js';
 import { settleBuckets, takeToken } from './throttle.js';
-import { fleetListener, integrate, perTargetRate, routeRates, type RouteRates } from './traffic-model.js';
+import { integrate, perTargetRate, routeRates, type RouteRates } from './traffic-model.js';
 import { checkEventTargets, ruleFromSpec } from './world-build.js';
 import { listenerRuleArn, parseListenerArn } from './arns.js';
 import { stableHex } from './random.js';
@@ -60,7 +61,10 @@ const EVENT_RETENTION_MS = 14 * 86_400_000;
 export interface TrafficTotals {
   requests: number;
   failed: number;
+  /** Over every location the cluster is at. */
   perCluster: Record<string, { requests: number; failed: number }>;
+  /** What arrived at each location and failed there; only in a world of several locations. */
+  perLocation?: Record<string, { requests: number; failed: number }>;
 }
 
 export interface SimulatedResponse {
@@ -374,6 +378,16 @@ export class SandboxWorld implements EventHost {
     bump((this.state.traffic.perGroup[targetGroupArn] ??= { requests: 0, failed: 0, target5xx: 0, elb5xx: 0 }));
     const lbArn = this.state.elbv2.targetGroups[targetGroupArn]?.loadBalancerArn;
     if (lbArn) bump((this.state.traffic.perLoadBalancer[lbArn] ??= { requests: 0, failed: 0, target5xx: 0, elb5xx: 0 }));
+    // Counted at the location(s) whose requests were in flight, in proportion to what each sends the group.
+    const route = this.routeAt(this.state.now);
+    const total = route.rates.get(targetGroupArn) ?? 0;
+    for (const here of route.locations) {
+      const part = here.rates.get(targetGroupArn) ?? 0;
+      if (part <= 0 || total <= 0) continue;
+      const c = ((this.state.traffic.perLocation ??= {})[here.location] ??= { requests: 0, failed: 0, target5xx: 0, elb5xx: 0 });
+      c.elb5xx += (lost * part) / total;
+      c.failed += (lost * part) / total;
+    }
   }
 
   private index(): { byGroup: Map<string, ClusterInfo>; byCache: Map<string, ClusterInfo> } {
@@ -381,7 +395,7 @@ export class SandboxWorld implements EventHost {
       const byGroup = new Map<string, ClusterInfo>();
       const byCache = new Map<string, ClusterInfo>();
       for (const c of this.state.clusters) {
-        byGroup.set(c.targetGroupArn, c);
+        for (const p of placementsOf(this.state, c)) byGroup.set(p.targetGroupArn, c);
         if (c.replicationGroupId) byCache.set(c.replicationGroupId, c);
       }
       this.clusterIndex = { byGroup, byCache };
@@ -438,24 +452,28 @@ export class SandboxWorld implements EventHost {
     settleBuckets(this.state, service);
   }
 
-  setClusterWeight(cluster: string, weight: number, caller: string): void {
+  /** A hand edit of the cluster's weight at one location (null: the first), as the ModifyListener or ModifyRule it is. */
+  setClusterWeight(cluster: string, weight: number, caller: string, locationName: string | null = null): void {
     const info = this.state.clusters.find((c) => c.name === cluster);
     if (!info) throw new RangeError(`no such cluster: ${cluster}`);
-    const ruleArn = this.state.fleet.ruleArn;
-    const rule = ruleArn ? this.state.elbv2.rules.find((r) => r.arn === ruleArn) : undefined;
-    const listener = fleetListener(this.state);
+    const location = findLocation(this.state, locationName);
+    if (!location) throw new RangeError(`no such location: ${String(locationName)}`);
+    const groupArn = groupAt(this.state, info, location.name);
+    if (!groupArn) throw new RangeError(`cluster ${cluster} has no target group at location ${location.name}`);
+    const rule = location.ruleArn ? this.state.elbv2.rules.find((r) => r.arn === location.ruleArn) : undefined;
+    const listener = locationListener(this.state, location);
     const owner = rule ?? listener;
     if (!owner) return;
     const command = rule ? 'ModifyRule' : 'ModifyListener';
     this.mutate('elbv2', command, owner.arn, caller, () => {
       this.rememberStale('elbv2', rule ? `rule:${owner.arn}` : `listener:${owner.arn}`, () => structuredClone(owner));
-      const actions = structuredClone(fleetActions(this.state));
+      const actions = structuredClone(locationActions(this.state, location));
       const forward = forwardAction(actions);
       if (!forward) return {};
       const groups = forwardGroups(forward);
-      const tuples = groups.map((g) => ({ TargetGroupArn: g.arn, Weight: g.arn === info.targetGroupArn ? weight : g.weight }));
+      const tuples = groups.map((g) => ({ TargetGroupArn: g.arn, Weight: g.arn === groupArn ? weight : g.weight }));
       // A hand edit can also add the group back to the action.
-      if (!groups.some((g) => g.arn === info.targetGroupArn)) tuples.push({ TargetGroupArn: info.targetGroupArn, Weight: weight });
+      if (!groups.some((g) => g.arn === groupArn)) tuples.push({ TargetGroupArn: groupArn, Weight: weight });
       forward.ForwardConfig = { ...forward.ForwardConfig, TargetGroups: tuples };
       delete forward.TargetGroupArn;
       const normalized = normalizeActions(actions);
@@ -467,7 +485,8 @@ export class SandboxWorld implements EventHost {
   }
 
   addRule(spec: RuleSpec, arnSeed: string, caller: string): string | null {
-    const listener = fleetListener(this.state);
+    const location = findLocation(this.state, spec.location ?? null);
+    const listener = location ? locationListener(this.state, location) : undefined;
     const parts = listener ? parseListenerArn(listener.arn) : null;
     if (!listener || !parts || this.state.elbv2.rules.some((r) => r.listenerArn === listener.arn && r.priority === spec.priority)) return null;
     const rule = ruleFromSpec(this.state, spec, listenerRuleArn(parts, stableHex(`${listener.arn}:${arnSeed}`, 16)), 'addRule');
@@ -517,10 +536,24 @@ export class SandboxWorld implements EventHost {
     }
     const perCluster: TrafficTotals['perCluster'] = {};
     for (const cluster of this.state.clusters) {
-      const c = this.state.traffic.perGroup[cluster.targetGroupArn];
-      perCluster[cluster.name] = { requests: Math.floor(c?.requests ?? 0), failed: Math.floor(c?.failed ?? 0) };
+      let r = 0;
+      let f = 0;
+      for (const p of placementsOf(this.state, cluster)) {
+        const c = this.state.traffic.perGroup[p.targetGroupArn];
+        r += c?.requests ?? 0;
+        f += c?.failed ?? 0;
+      }
+      perCluster[cluster.name] = { requests: Math.floor(r), failed: Math.floor(f) };
     }
-    return { requests: Math.floor(requests), failed: Math.floor(failed), perCluster };
+    const totals: TrafficTotals = { requests: Math.floor(requests), failed: Math.floor(failed), perCluster };
+    if (hasSeveralLocations(this.state)) {
+      totals.perLocation = {};
+      for (const location of fleetLocations(this.state)) {
+        const c = this.state.traffic.perLocation?.[location.name];
+        totals.perLocation[location.name] = { requests: Math.floor(c?.requests ?? 0), failed: Math.floor(c?.failed ?? 0) };
+      }
+    }
+    return totals;
   }
 
   /** How the world file scripts this runbook step (a command or webhook the rehearsal does not run). */
@@ -543,12 +576,27 @@ export class SandboxWorld implements EventHost {
     return syntheticSettings(this.state.settings);
   }
 
-  /** Each plan cluster's weight in the fleet's forward action (0 when absent). */
+  /** Each plan cluster's weight in the first location's forward action (0 when absent). */
   weights(): Record<string, number> {
-    const weights = fleetWeights(this.state);
+    return this.weightsAt(firstLocation(this.state).name);
+  }
+
+  /** Each plan cluster's weight in the named location's forward action (0 when absent or not placed there). */
+  weightsAt(locationName: string): Record<string, number> {
+    const location = findLocation(this.state, locationName);
+    if (!location) throw new RangeError(`no such location: ${locationName}`);
+    const weights = locationWeights(this.state, location);
     const out: Record<string, number> = {};
-    for (const cluster of this.state.clusters) out[cluster.name] = weights.get(cluster.targetGroupArn) ?? 0;
+    for (const cluster of this.state.clusters) {
+      const arn = groupAt(this.state, cluster, location.name);
+      out[cluster.name] = arn === undefined ? 0 : (weights.get(arn) ?? 0);
+    }
     return out;
+  }
+
+  /** The fleet's locations by name, in the plan's order. */
+  get locations(): string[] {
+    return fleetLocations(this.state).map((l) => l.name);
   }
 
   /** Call at the end of a run: reports every cluster whose target list differs from the start. */
@@ -560,8 +608,10 @@ export class SandboxWorld implements EventHost {
    * One request through the load balancer, e.g. an HTTP canary carrying the header a canary
    * rule matches. Choices among groups and targets use the world's seeded generator.
    */
-  simulateRequest(request: SimulatedRequest = {}): SimulatedResponse {
-    const listener = fleetListener(this.state);
+  simulateRequest(request: SimulatedRequest = {}, locationName: string | null = null): SimulatedResponse {
+    const location = findLocation(this.state, locationName);
+    if (!location) throw new RangeError(`no such location: ${String(locationName)}`);
+    const listener = locationListener(this.state, location);
     const none = { ruleArn: null, targetGroupArn: null, cluster: null, targetId: null };
     if (!listener) return { status: 503, reason: 'the fleet listener does not exist', ...none };
     const route = routeFor(this.state.elbv2, listener, request);
