@@ -9,6 +9,7 @@ import {
   OperationNotPermittedException,
   PriorityInUseException,
   RuleNotFoundException,
+  TargetGroupAssociationLimitException,
   TargetGroupNotFoundException,
   TooManyRulesException,
   type Action,
@@ -92,13 +93,13 @@ function findRule(core: WorldCore, arn: string | undefined): FoundRule {
 
 // ---------------------------------------------------------------- validation
 
-function validateActions(core: WorldCore, actions: Action[] | undefined): Action[] {
+function validateActions(core: WorldCore, actions: Action[] | undefined, loadBalancerArn: string): Action[] {
   if (!actions || actions.length === 0) throw validationError('elbv2', 'At least one action must be specified');
   const limit = targetGroupsPerForward(core.state.settings.elbv2);
   for (const action of actions) {
     switch (action.Type) {
       case 'forward':
-        validateForward(core, action, limit);
+        validateForward(core, action, limit, loadBalancerArn);
         break;
       case 'fixed-response':
       case 'redirect':
@@ -113,7 +114,7 @@ function validateActions(core: WorldCore, actions: Action[] | undefined): Action
   return normalizeActions(actions);
 }
 
-function validateForward(core: WorldCore, action: Action, limit: number): void {
+function validateForward(core: WorldCore, action: Action, limit: number, loadBalancerArn: string): void {
   const tuples = action.ForwardConfig?.TargetGroups ?? [];
   if (action.TargetGroupArn && tuples.length > 0) {
     const single = tuples.length === 1 && tuples[0]?.TargetGroupArn === action.TargetGroupArn;
@@ -132,7 +133,14 @@ function validateForward(core: WorldCore, action: Action, limit: number): void {
   }
   const seen = new Set<string>();
   for (const g of groups) {
-    findGroup(core, g.arn);
+    const group = findGroup(core, g.arn);
+    // A target group is used with one load balancer: listeners naming it must all be the same ALB's
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-target-group.html).
+    // The sandbox's groups belong to their load balancer from the build on, used or not (stricter than AWS
+    // for a group no listener uses yet; no command creates or frees one).
+    if (group.loadBalancerArn !== loadBalancerArn) {
+      throw sdkError(TargetGroupAssociationLimitException, `The following target groups cannot be associated with more than one load balancer: ${group.arn}`);
+    }
     if (seen.has(g.arn)) throw validationError('elbv2', `Target group '${g.arn}' is specified more than once`);
     seen.add(g.arn);
     if (!Number.isInteger(g.weight) || g.weight < 0 || g.weight > 999) {
@@ -341,7 +349,7 @@ function describeRules(core: WorldCore, input: DescribeRulesInput): DescribeRule
 
 function modifyListener(core: WorldCore, input: ModifyListenerInput): ModifyListenerOutput {
   const listener = findListener(core, input.ListenerArn);
-  const actions = input.DefaultActions === undefined ? undefined : validateActions(core, input.DefaultActions);
+  const actions = input.DefaultActions === undefined ? undefined : validateActions(core, input.DefaultActions, listener.loadBalancerArn);
   core.rememberStale('elbv2', `listener:${listener.arn}`, () => structuredClone(listener));
   if (input.Port !== undefined) listener.port = input.Port;
   if (input.Protocol === 'HTTP' || input.Protocol === 'HTTPS') listener.protocol = input.Protocol;
@@ -360,7 +368,8 @@ function modifyRule(core: WorldCore, input: ModifyRuleInput): ModifyRuleOutput {
   }
   const rule = found.rule;
   const conditions = input.Conditions === undefined ? undefined : validateConditions(input.Conditions);
-  const actions = input.Actions === undefined ? undefined : validateActions(core, input.Actions);
+  const owner = findListener(core, rule.listenerArn);
+  const actions = input.Actions === undefined ? undefined : validateActions(core, input.Actions, owner.loadBalancerArn);
   core.rememberStale('elbv2', `rule:${rule.arn}`, () => structuredClone(rule));
   if (conditions) rule.conditions = conditions;
   if (actions) rule.actions = actions;
@@ -385,7 +394,7 @@ function createRule(core: WorldCore, input: CreateRuleInput): CreateRuleOutput {
   }
   if (onListener.length >= MAX_RULES_PER_LISTENER) throw sdkError(TooManyRulesException, 'You\'ve reached the limit on the number of rules per listener');
   const conditions = validateConditions(input.Conditions);
-  const actions = validateActions(core, input.Actions);
+  const actions = validateActions(core, input.Actions, listener.loadBalancerArn);
   const parts = parseListenerArn(listener.arn);
   if (!parts) throw validationError('elbv2', `Listener ARN '${listener.arn}' is not valid`);
   const rule: RuleState = {
