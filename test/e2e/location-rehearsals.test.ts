@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { runCli, tempStateDir, worldOf } from './cli-harness.js';
+
+// Fleets at several locations rehearsed end to end: examples/two-balancers.plan.yaml (an external and an
+// internal load balancer, each cluster with a target group at both) and examples/two-listeners.plan.yaml
+// (two load balancers, five clusters each), against their good worlds and a hand edit at one location.
+
+async function rehearse(plan: string, world: string) {
+  const stateDir = tempStateDir();
+  const r = await runCli(['run', `examples/${plan}.plan.yaml`, '--sandbox', `examples/${world}.world.yaml`, '--json', '--state-dir', stateDir]);
+  return { ...r, world: () => worldOf(stateDir, r.json.runId) };
+}
+
+describe('rehearsals of a fleet at several locations', () => {
+  it('two balancers, the good world: every cluster done, no failed request at either location, every weight back', async () => {
+    const r = await rehearse('two-balancers', 'two-balancers');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.clusters.map((c: any) => c.state)).toEqual(['done', 'done', 'done']);
+    expect(r.json.sandbox.violations).toEqual([]);
+    const world = r.world();
+    expect(world.traffic.perLocation).toEqual({
+      external: { requests: expect.any(Number), failed: 0 },
+      internal: { requests: expect.any(Number), failed: 0 },
+    });
+    expect(world.traffic.perLocation!.internal!.requests).toBeGreaterThan(0);
+    expect(world.weightsAt('external')).toEqual({ blue: 1, green: 1, gray: 1 });
+    expect(world.weightsAt('internal')).toEqual({ blue: 1, green: 1, gray: 1 });
+  });
+
+  it('a weight raised by hand at the internal location while blue is out: the run pauses (exit 3) naming the location', async () => {
+    const r = await rehearse('two-balancers', 'two-balancers-internal-drift');
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.json.status).toBe('paused');
+    expect(r.json.reason).toMatch(/^blue: drift: at internal: payments-int-blue weight expected 0, live 1/);
+    // The hand edit touched the internal listener only.
+    const edits = r.world().mutations.filter((m) => m.caller === 'script:manualWeight');
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.resource).toMatch(/:listener\/app\/payments-int\//);
+  });
+
+  it('two listeners of five clusters each, the good world: all ten done, no failed request', async () => {
+    const r = await rehearse('two-listeners', 'two-listeners');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.clusters.map((c: any) => c.state)).toEqual(Array(10).fill('done'));
+    expect(r.json.sandbox.violations).toEqual([]);
+    expect(r.json.sandbox.traffic.failed).toBe(0);
+  });
+});
