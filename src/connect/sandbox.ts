@@ -87,6 +87,7 @@ export function sandboxReport(world: SandboxWorld, final: boolean): SandboxRepor
     violations: violations.map((v) => ({ kind: v.kind, message: v.message, at: v.at })),
     traffic: { requests: traffic.requests, failed: traffic.failed, perCluster: traffic.perCluster },
     weights: world.weights(),
+    ...(world.weightsByLocation() ? { weightsByLocation: world.weightsByLocation()! } : {}),
     mutations: world.mutations.length,
     ...(world.synthetic.length ? { synthetic: world.synthetic } : {}),
     ...(world.runbookLog.length ? { runbook: [...world.runbookLog] } : {}),

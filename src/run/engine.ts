@@ -36,7 +36,9 @@ import { TimeDriver, type VirtualTime } from './time-driver.js';
 export interface SandboxReport {
   violations: Array<{ kind: string; message: string; at?: number }>;
   traffic: { requests: number; failed: number; perCluster?: Record<string, { requests: number; failed: number }> };
+  /** Each cluster's weight at the first location (every location's, below, when there are several). */
   weights: Record<string, number>;
+  weightsByLocation?: Record<string, Record<string, number>>;
   mutations: number;
   /** The world's synthetic settings, each named as a topology AWS does not allow; absent when none. */
   synthetic?: string[];

@@ -594,6 +594,17 @@ export class SandboxWorld implements EventHost {
     return out;
   }
 
+  /** Per location, the weight of each cluster placed there; only for a world of several locations. */
+  weightsByLocation(): Record<string, Record<string, number>> | undefined {
+    if (!hasSeveralLocations(this.state)) return undefined;
+    const out: Record<string, Record<string, number>> = {};
+    for (const name of this.locations) {
+      const all = this.weightsAt(name);
+      out[name] = Object.fromEntries(this.state.clusters.filter((c) => groupAt(this.state, c, name) !== undefined).map((c) => [c.name, all[c.name]!]));
+    }
+    return out;
+  }
+
   /** The fleet's locations by name, in the plan's order. */
   get locations(): string[] {
     return fleetLocations(this.state).map((l) => l.name);

@@ -27,6 +27,22 @@ describe('rehearsals of a fleet at several locations', () => {
     expect(world.weightsAt('internal')).toEqual({ blue: 1, green: 1, gray: 1 });
   });
 
+  it('two balancers: a cluster leaves at both locations before its maintenance starts, and comes back at both after it', async () => {
+    const r = await rehearse('two-balancers', 'two-balancers');
+    expect(r.code, r.stderr).toBe(0);
+    const ours = r.world().mutations.filter((m) => m.caller === 'quiesce');
+    const at = (lb: string) => ours.flatMap((m, i) => (m.command === 'ModifyListener' && m.resource.includes(`:listener/app/${lb}/`) ? [i] : []));
+    const blueCache = ours.flatMap((m, i) => (m.service === 'elasticache' && m.resource.includes('payments-blue') ? [i] : []));
+    expect(blueCache.length).toBeGreaterThan(0);
+    for (const lb of ['payments-ext', 'payments-int']) {
+      // blue out at this load balancer before its first cache change, and a ramp there after its last.
+      expect(at(lb).some((i) => i < blueCache[0]!), lb).toBe(true);
+      expect(at(lb).some((i) => i > blueCache.at(-1)!), lb).toBe(true);
+    }
+    // Three clusters, each out and back in three ramp steps, at each of two listeners: the same count at both.
+    expect(at('payments-ext').length).toBe(at('payments-int').length);
+  });
+
   it('a weight raised by hand at the internal location while blue is out: the run pauses (exit 3) naming the location', async () => {
     const r = await rehearse('two-balancers', 'two-balancers-internal-drift');
     expect(r.code, r.stderr).toBe(3);

@@ -93,6 +93,13 @@ export function resultObject(result: DriveResult) {
   };
 }
 
+/** "blue=1 green=1", or per location when the fleet has several: "external: blue=1 green=1; internal: ...". */
+function weightsText(s: NonNullable<DriveResult['sandbox']>): string {
+  const list = (w: Record<string, number>) => Object.entries(w).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (!s.weightsByLocation) return list(s.weights);
+  return Object.entries(s.weightsByLocation).map(([location, w]) => `${location}: ${list(w)}`).join('; ');
+}
+
 function printResult(result: DriveResult, json: boolean, io: CliIo, extra?: { lines: string[]; json: Record<string, unknown> }): void {
   if (json) {
     io.stdout(`${JSON.stringify({ ...resultObject(result), ...extra?.json })}\n`);
@@ -103,7 +110,7 @@ function printResult(result: DriveResult, json: boolean, io: CliIo, extra?: { li
   if (result.sandbox) {
     const s = result.sandbox;
     lines.push(
-      `sandbox: ${s.traffic.requests.toLocaleString('en')} requests, ${s.traffic.failed.toLocaleString('en')} failed; ${s.violations.length} violations; weights ${Object.entries(s.weights).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+      `sandbox: ${s.traffic.requests.toLocaleString('en')} requests, ${s.traffic.failed.toLocaleString('en')} failed; ${s.violations.length} violations; weights ${weightsText(s)}`,
       ...s.violations.map((v) => `  violation ${v.kind}: ${v.message}`),
       ...(s.synthetic ?? []).map((line) => `  SYNTHETIC: ${line}`),
       ...(s.runbook ?? []).map((r) => `  ${r.mode === 'simulated' ? 'simulated (not run)' : 'RAN FOR REAL'}: ${r.cluster} step ${r.step} ${r.kind} ${r.what}: ${r.ok ? 'ok' : 'failed'}`),
