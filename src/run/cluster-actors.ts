@@ -20,7 +20,7 @@ import type { Check, Drift, TargetRef } from '../../machines/types.js';
 import { allLocations, isMultiLocation, combineObservations, combinePreflights, combineStamped, eachLocation, locatedDrift, locationsOf } from './locations.js';
 import type { ConfirmFleetInput, ConfirmFleetOutput } from '../../machines/fleet.machine.js';
 import { confirmFleet, fleetCapacityWithout } from './capacity.js';
-import { AwsCallError } from '../errors.js';
+import { AwsCallError, RefusedError } from '../errors.js';
 import { firstLine } from '../one-line.js';
 import { computeDrift } from '../traffic/drift.js';
 import { expectedInFull } from '../traffic/ramp-scale.js';
@@ -95,7 +95,7 @@ export function createClusterActors(ctx: RunContext, tracker: EffectTracker) {
 
   return {
     // Each effect on traffic runs at every location the cluster is at (locations.ts); one location is the run itself.
-    runPreflight: effect<ClusterRef, PreflightOutput>('preflight', async (i) => combinePreflights(await eachLocation(ctx, i.cluster, (at) => runPreflight(at, i.cluster)))),
+    runPreflight: effect<ClusterRef, PreflightOutput>('preflight', (i) => preflightEverywhere(ctx, i.cluster)),
     checkDrift: effect<ClusterRef, DriftOutput>('drift', (i) => checkDriftEverywhere(ctx, i.cluster)),
     setWeight: effect<SetWeightInput, SetWeightOutput>('setWeight', (i) => setWeightEverywhere(ctx, i)),
     confirmWeight: effect<ClusterRef & { weight: number }, ObserveOutput>('confirm', async (i) =>
@@ -141,6 +141,21 @@ export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
 }
 
 export type FleetActors = ReturnType<typeof createFleetActors>;
+
+/** Preflight at every location the cluster is at, then the fleet's capacity across them: refused before any change. */
+async function preflightEverywhere(ctx: RunContext, cluster: string): Promise<PreflightOutput> {
+  const out = combinePreflights(await eachLocation(ctx, cluster, (at) => runPreflight(at, cluster)));
+  if (!out.passed || !isMultiLocation(ctx)) return out;
+  const at = ctx.clock.now();
+  try {
+    await fleetCapacityWithout(ctx, cluster);
+  } catch (err) {
+    if (!(err instanceof RefusedError)) throw err;
+    const refusal = { ...check('preflight.capacity.fleet', false, err.message, 'the plan\'s capacity at every location together', err.message), at };
+    return { ...out, at, passed: false, reason: `${refusal.name}: ${err.message}`, checks: [...(out.checks ?? []), refusal] };
+  }
+  return { ...out, checks: [...(out.checks ?? []), { ...check('preflight.capacity.fleet', true, 'capacity holds across locations', 'the plan\'s capacity at every location together'), at }] };
+}
 
 /** Puts the cluster at `percent` of its share at every location it is at, in the plan's order. */
 async function setWeightEverywhere(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {

@@ -61,4 +61,14 @@ describe('rehearsals of a fleet at several locations', () => {
     expect(r.json.sandbox.violations).toEqual([]);
     expect(r.json.sandbox.traffic.failed).toBe(0);
   });
+
+  it('a cluster out by hand at one listener counts against maxOutOfService at the other: preflight refuses, nothing changes', async () => {
+    const r = await rehearse('two-listeners', 'two-listeners-one-out');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.json.clusters[0]).toMatchObject({ name: 'shop-a1', state: 'held' });
+    expect(r.json.clusters[0].reason).toMatch(/^preflight refused: preflight\.capacity\.fleet: taking shop-a1 out of rotation would leave 8 cluster\(s\) in rotation at every location they are at and 2 out \(shop-b1, shop-a1\); the plan allows at least 4 in and at most 1 out/);
+    expect(r.world().mutations.filter((m) => m.caller === 'quiesce')).toEqual([]);
+    expect(r.world().weightsAt('shop-a')['shop-a1']).toBe(1);
+    expect(r.json.sandbox.violations).toEqual([]);
+  });
 });
