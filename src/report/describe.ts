@@ -40,8 +40,10 @@ export function describeShard(shard: ShardSummary): { text: string; tone: Tone }
 export function describeItem(item: TimelineItem): ItemText {
   const who = item.cluster ?? 'run';
   const plain = (headline: string, tone: Tone = 'normal', details: ItemText['details'] = []) => ({ who, headline, tone, details });
-  // An entry about one location of a fleet at several says which: "ModifyListener at internal: ...".
+  // An entry about one location of a fleet at several says which ("ModifyListener at internal: ..."),
+  // once: the engine's own messages may name it already ("weight 1 -> 0 at internal").
   const at = item.location !== undefined ? ` at ${item.location}` : '';
+  const atUnlessIn = (text: string) => (at && (text.includes(at) || text.startsWith(`${at.trimStart()}:`)) ? '' : at);
   switch (item.kind) {
     case 'run':
       return plain(item.message.replace(/^run /, ''), item.event === 'paused' ? 'warn' : item.event === 'ended' && item.status !== 'done' ? 'failed' : 'normal');
@@ -51,19 +53,21 @@ export function describeItem(item: TimelineItem): ItemText {
       return plain(`${item.from ?? 'start'} -> ${item.to}${sub}${item.reason ? `: ${item.reason}` : ''}`, tone);
     }
     case 'call':
-      return { who, ...describeCall(item, at) };
+      return { who, ...describeCall(item, at, atUnlessIn(item.message)) };
     case 'intent':
-      return plain(`intent recorded, no completed call followed${at}: ${item.message}`, 'warn');
+      return plain(`intent recorded, no completed call followed${atUnlessIn(item.message)}: ${item.message}`, 'warn');
     case 'checks':
       return plain(checksHeadline(`${item.phase}${at}`, item.checks), item.checks.some((c) => c.status === 'failed') ? 'failed' : 'normal', item.checks.map((c) => ({ text: checkText(c), tone: checkTone(c) })));
-    case 'drift':
-      return plain(`drift detected${at}: ${item.diff.summary}`, 'failed', driftLines(item.diff).map((text) => ({ text, tone: 'failed' as const })));
+    case 'drift': {
+      const summary = at && item.diff.summary.startsWith(`${at.trimStart()}: `) ? item.diff.summary.slice(at.length + 1) : item.diff.summary;
+      return plain(`drift detected${at}: ${summary}`, 'failed', driftLines(item.diff).map((text) => ({ text, tone: 'failed' as const })));
+    }
     case 'operator':
       return { who: 'operator', headline: item.message, tone: 'warn', details: [] };
     case 'error':
-      return plain(`error${at}: ${item.message}`, 'failed');
+      return plain(`error${atUnlessIn(item.message)}: ${item.message}`, 'failed');
     case 'note':
-      return plain(`${item.message}${at}`);
+      return plain(`${item.message}${atUnlessIn(item.message)}`);
     case 'out-of-band':
       return { who: 'sandbox', headline: `${item.command} on ${item.resource} by ${item.caller}: a change quiesce did not make`, tone: 'failed', details: [] };
     case 'violation':
@@ -71,7 +75,7 @@ export function describeItem(item: TimelineItem): ItemText {
   }
 }
 
-function describeCall(item: Extract<TimelineItem, { kind: 'call' }>, at: string): Omit<ItemText, 'who'> {
+function describeCall(item: Extract<TimelineItem, { kind: 'call' }>, at: string, atUnlessInMessage: string): Omit<ItemText, 'who'> {
   if (item.weights) {
     const moved = item.weights.filter((w) => w.before !== w.after);
     if (!item.changed) return { headline: `${item.call}${at} not sent: weights already as intended (${weightList(item.weights)})`, tone: 'normal', details: [] };
@@ -103,7 +107,7 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>, at: string)
       details: Object.entries(item.cache.request).map(([k, v]) => ({ text: `${k}: ${v}`, tone: 'normal' as const })),
     };
   }
-  return { headline: item.call === 'note' ? `${item.message}${at}` : `${item.call}${at}: ${item.message}`, tone: 'normal', details: [] };
+  return { headline: item.call === 'note' ? `${item.message}${atUnlessInMessage}` : `${item.call}${atUnlessInMessage}: ${item.message}`, tone: 'normal', details: [] };
 }
 
 /** "ramp 10% of its share: every weight x100 so the others keep their shares", "... back to the original weights". */

@@ -30,12 +30,13 @@ function journal(): JournalEntry[] {
   return [
     entry(T0, 'run', 'run started by 1@host', { data: { owner: '1@host' } }),
     entry(T0, 'transition', 'blue: (start) -> preflight', { cluster: 'blue', data: { from: null, to: 'preflight' } }),
-    entry(T0 + 1000, 'effect', 'blue: weight 1 -> 0', { cluster: 'blue', data: { call: 'ModifyListener', changed: true, location: 'external', before: forward('external', 1), after: forward('external', 0) } }),
-    entry(T0 + 1000, 'effect', 'blue: weight 1 -> 0', { cluster: 'blue', data: { call: 'ModifyRule', changed: true, location: 'internal', before: forward('internal', 1), after: forward('internal', 0) } }),
+    entry(T0 + 1000, 'effect', 'blue: weight 1 -> 0 at external', { cluster: 'blue', data: { call: 'ModifyListener', changed: true, location: 'external', before: forward('external', 1), after: forward('external', 0) } }),
+    entry(T0 + 1000, 'effect', 'blue: weight 1 -> 0 at internal', { cluster: 'blue', data: { call: 'ModifyRule', changed: true, location: 'internal', before: forward('internal', 1), after: forward('internal', 0) } }),
     entry(T0 + 2000, 'check', 'blue weight', { cluster: 'blue', data: { phase: 'drain', name: 'drain.weight', ok: true, observed: 'weight 0', location: 'internal' } }),
+    // As the engine journals a drift found at one location (src/run/locations.ts): located, and said so in its summary.
     entry(T0 + 3000, 'drift', 'blue: drift', {
       cluster: 'blue',
-      data: { location: 'internal', drift: { summary: 'payments-int-blue weight expected 0, live 1', weights: [{ targetGroupArn: tg('blue', 'internal'), expected: 0, live: 1 }], targetsAppeared: [], targetsVanished: [] } },
+      data: { drift: { location: 'internal', summary: 'at internal: payments-int-blue weight expected 0, live 1', weights: [{ targetGroupArn: tg('blue', 'internal'), expected: 0, live: 1 }], targetsAppeared: [], targetsVanished: [] } },
     }),
   ];
 }
@@ -61,9 +62,13 @@ describe('the report of a run on a fleet at several locations', () => {
     expect(timelineHtml(report)).toContain('ModifyRule at internal: payments-int-blue weight 1 -&gt; 0');
   });
 
-  it('shows a location on a call it cannot read weights from: "weight 0 at internal"', () => {
-    const item = describeItem({ kind: 'call', at: T0, cluster: 'blue', location: 'internal', call: 'note', changed: false, message: 'weight 0' });
-    expect(`${item.who}: ${item.headline}`).toBe('blue: weight 0 at internal');
+  it('names the location of a call it cannot read weights from once, whether the message names it or not', () => {
+    const bare = describeItem({ kind: 'call', at: T0, cluster: 'blue', location: 'internal', call: 'note', changed: false, message: 'weight 0' });
+    expect(`${bare.who}: ${bare.headline}`).toBe('blue: weight 0 at internal');
+    const named = describeItem({ kind: 'call', at: T0, cluster: 'blue', location: 'internal', call: 'note', changed: false, message: 'weight 1 -> 0 at internal' });
+    expect(named.headline).toBe('weight 1 -> 0 at internal');
+    const intent = describeItem({ kind: 'intent', at: T0, cluster: 'blue', location: 'internal', message: 'set weight to 0 at internal (remove)' });
+    expect(intent.headline).toBe('intent recorded, no completed call followed: set weight to 0 at internal (remove)');
   });
 
   it('names no location for a one-location fleet, nor for a run recorded before locations existed', () => {
