@@ -4,10 +4,10 @@ import { parsePlan } from '../../src/plan/load.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { REPO_ROOT } from './sandbox-runs.js';
 
-// The fleet of examples/two-balancers.plan.yaml (kept as a test fixture): three clusters, each with a
+// The fleet of examples/two-balancers.plan.yaml: three clusters, each with a
 // target group behind an external and an internal load balancer.
 
-export const TWO_BALANCERS_FILE = join(REPO_ROOT, 'test/fixtures/two-balancers.plan.yaml');
+export const TWO_BALANCERS_FILE = join(REPO_ROOT, 'examples/two-balancers.plan.yaml');
 export const TWO_BALANCERS_TEXT = readFileSync(TWO_BALANCERS_FILE, 'utf8');
 
 const INTERNAL_LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/payments-int/6a1f0c2e9b7d4a35/0b5e8c7d2a4f6e19';
