@@ -51,17 +51,19 @@ export function permissionsForPlans(plans: readonly Plan[], options: Permissions
 function addPlan(out: StatementSet, plan: Plan, account: string): void {
   const listener = parseArn(plan.fleet.listenerArn);
   const partition = listener?.partition ?? 'aws';
-  const targetGroups = plan.fleet.clusters.map((c) => c.targetGroupArn);
+  // Every location's forward action is weighted, and every target group a cluster has at any of them.
+  const locations = plan.fleet.locations;
+  const several = locations.length > 1;
+  const targetGroups = plan.fleet.clusters.flatMap((c) => c.placements.map((p) => p.targetGroupArn));
 
-  if (plan.fleet.ruleArn) {
-    out.add(['elasticloadbalancing:ModifyRule'], [plan.fleet.ruleArn], 'set target group weights in the forward action of fleet.ruleArn');
-  } else {
-    out.add(
-      ['elasticloadbalancing:ModifyListener'],
-      [plan.fleet.listenerArn],
-      "set target group weights in the listener's default forward action",
-    );
-  }
+  const rules = locations.flatMap((l) => (l.ruleArn ? [l.ruleArn] : []));
+  const listeners = locations.filter((l) => !l.ruleArn).map((l) => l.listenerArn);
+  out.add(['elasticloadbalancing:ModifyRule'], rules, several ? "set target group weights in the forward action of each location's ruleArn" : 'set target group weights in the forward action of fleet.ruleArn');
+  out.add(
+    ['elasticloadbalancing:ModifyListener'],
+    listeners,
+    several ? "set target group weights in the default forward action of each location's listener without a ruleArn" : "set target group weights in the listener's default forward action",
+  );
 
   if (plan.drain.mode === 'deregister') {
     out.add(
@@ -72,18 +74,20 @@ function addPlan(out: StatementSet, plan: Plan, account: string): void {
   }
 
   if (plan.verify.canary) {
-    const rules = canaryRulePattern(plan.fleet.listenerArn);
+    const listenerArns = [...new Set(locations.map((l) => l.listenerArn))];
+    const patterns = listenerArns.map(canaryRulePattern);
     // The rule ARN does not exist before CreateRule, so the listener and a pattern under it are the
-    // narrowest scope; the forward action names a target group, so those are listed too.
+    // narrowest scope; the forward action names a target group, so those are listed too. Each location's
+    // listener: the canary goes through the load balancer a placement's target group belongs to.
     out.add(
       ['elasticloadbalancing:CreateRule'],
-      [plan.fleet.listenerArn, rules, ...targetGroups],
+      [...listenerArns, ...patterns, ...targetGroups],
       'verify.canary: create a header-matched rule that sends canary requests to the maintained group',
     );
     // Tagging on create needs AddTags too, limited to tags sent with CreateRule (no tagging of other rules).
-    out.add(['elasticloadbalancing:AddTags'], [rules], 'verify.canary: tag the canary rule as it is created', { StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule' } });
+    out.add(['elasticloadbalancing:AddTags'], patterns, 'verify.canary: tag the canary rule as it is created', { StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule' } });
     // The rule ARN is unknown before CreateRule: the tag, not the ARN, keeps other rules of the listener out of reach.
-    out.add(['elasticloadbalancing:DeleteRule'], [rules], 'verify.canary: delete canary rules quiesce created (tagged quiesce:canary)', { Null: { [`aws:ResourceTag/${CANARY_RULE_TAG}`]: 'false' } });
+    out.add(['elasticloadbalancing:DeleteRule'], patterns, 'verify.canary: delete canary rules quiesce created (tagged quiesce:canary)', { Null: { [`aws:ResourceTag/${CANARY_RULE_TAG}`]: 'false' } });
   }
 
   const groups = plan.fleet.clusters.flatMap((c) => (c.cache ? [c.cache.replicationGroupId] : []));

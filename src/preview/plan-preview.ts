@@ -29,7 +29,10 @@ export interface PhasePreview {
 
 export interface ClusterPreview {
   name: string;
+  /** Its target group at its first location; `placements` holds every one. */
   targetGroupArn: string;
+  /** Its target group at each location it is at, with the weight and health read there. */
+  placements: PlacementPreview[];
   replicationGroupId?: string;
   live?: {
     weight: number | undefined;
@@ -40,6 +43,12 @@ export interface ClusterPreview {
   phases: PhasePreview[];
   notes: string[];
   totalMs: number;
+}
+
+export interface PlacementPreview {
+  location: string;
+  targetGroupArn: string;
+  live?: { weight: number | undefined; healthyTargets: number; targets: number };
 }
 
 /** A node group (shard) of a cluster mode enabled group, as the preview lists it. */
@@ -58,12 +67,20 @@ export interface PlanPreview {
   planName: string;
   region: string;
   source: 'aws' | 'sandbox' | 'plan only';
+  /** The first location's listener and rule; `locations` holds every one. */
   listenerArn: string;
   ruleArn?: string;
+  locations: PreviewLocation[];
   capacity: Plan['capacity'];
   clusters: ClusterPreview[];
   totalMs: number;
   notes: string[];
+}
+
+export interface PreviewLocation {
+  name: string;
+  listenerArn: string;
+  ruleArn?: string;
 }
 
 /** Cache operation durations: AWS publishes none; these are typical figures, and the sandbox's own when rehearsing. */
@@ -99,10 +116,12 @@ const DEFAULT_TG: Pick<TargetGroupSettings, 'deregistrationDelaySeconds' | 'heal
 };
 
 export async function buildPreview(plan: Plan, live?: LiveReaders): Promise<PlanPreview> {
-  const location = { listenerArn: plan.fleet.listenerArn, ...(plan.fleet.ruleArn ? { ruleArn: plan.fleet.ruleArn } : {}) };
-  const forward: ForwardConfig | undefined = live ? await live.traffic.readForwardConfig(location) : undefined;
+  const locations: PreviewLocation[] = plan.fleet.locations.map((l) => ({ name: l.name, listenerArn: l.listenerArn, ...(l.ruleArn ? { ruleArn: l.ruleArn } : {}) }));
+  // Each location's forward action, read once through the same port the run uses.
+  const forwards = new Map<string, ForwardConfig>();
+  if (live) for (const l of locations) forwards.set(l.name, await live.traffic.readForwardConfig({ listenerArn: l.listenerArn, ...(l.ruleArn ? { ruleArn: l.ruleArn } : {}) }));
   const clusters: ClusterPreview[] = [];
-  for (const spec of plan.fleet.clusters) clusters.push(await previewCluster(plan, spec, forward, live));
+  for (const spec of plan.fleet.clusters) clusters.push(await previewCluster(plan, spec, live ? forwards : undefined, live));
 
   // Clusters go in batches of maxOutOfService (never below minActiveClusters in rotation).
   const batch = Math.max(1, Math.min(plan.capacity.maxOutOfService, plan.fleet.clusters.length - plan.capacity.minActiveClusters));
@@ -121,6 +140,7 @@ export async function buildPreview(plan: Plan, live?: LiveReaders): Promise<Plan
     source: live ? live.source : 'plan only',
     listenerArn: plan.fleet.listenerArn,
     ...(plan.fleet.ruleArn ? { ruleArn: plan.fleet.ruleArn } : {}),
+    locations,
     capacity: plan.capacity,
     clusters,
     totalMs,
@@ -128,9 +148,28 @@ export async function buildPreview(plan: Plan, live?: LiveReaders): Promise<Plan
   };
 }
 
-async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardConfig | undefined, live: LiveReaders | undefined): Promise<ClusterPreview> {
+/** One placement of a cluster with the forward action of its location (when read live). */
+interface PlacementAt {
+  location: string;
+  targetGroupArn: string;
+  /** A rule's forward action (ModifyRule) rather than the listener's default (ModifyListener). */
+  rule: boolean;
+  forward: ForwardConfig | undefined;
+  weight: number | undefined;
+}
+
+async function previewCluster(plan: Plan, spec: ClusterSpec, forwards: Map<string, ForwardConfig> | undefined, live: LiveReaders | undefined): Promise<ClusterPreview> {
   const notes: string[] = [];
-  const weight = forward?.targetGroups.find((g) => g.targetGroupArn === spec.targetGroupArn)?.weight;
+  // A one-location plan reads as before: its changes and notes name no location.
+  const several = plan.fleet.locations.length > 1;
+  const at: PlacementAt[] = spec.placements.map((p) => {
+    const forward = forwards?.get(p.location);
+    const rule = plan.fleet.locations.find((l) => l.name === p.location)?.ruleArn !== undefined;
+    return { ...p, rule, forward, weight: forward?.targetGroups.find((g) => g.targetGroupArn === p.targetGroupArn)?.weight };
+  });
+  const first = at[0]!;
+  const weight = first.weight;
+  const placements: PlacementPreview[] = [];
   let settings: Pick<TargetGroupSettings, 'deregistrationDelaySeconds' | 'healthCheck'> = DEFAULT_TG;
   let view: ReplicationGroupView | undefined;
   let livePart: ClusterPreview['live'];
@@ -165,13 +204,20 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
           }
         : {}),
     };
-    if (weight === undefined) notes.push(`${spec.name}'s target group is not in the listener's forward action: preflight will refuse`);
-    else if (weight === 0) notes.push(`${spec.name} is at weight 0 already: preflight will refuse (quiesce only returns clusters it took out)`);
+    for (const p of at) {
+      // The first placement's health is read above; every other target group is read for its own line.
+      const others = p === first ? registered : (await live.traffic.describeTargetHealth(p.targetGroupArn)).filter((h) => h.state !== 'unused');
+      placements.push({ location: p.location, targetGroupArn: p.targetGroupArn, live: { weight: p.weight, healthyTargets: others.filter((h) => h.state === 'healthy').length, targets: others.length } });
+      const where = several ? ` at ${p.location}` : '';
+      if (p.weight === undefined) notes.push(several ? `${spec.name}'s target group at ${p.location} is not in that location's forward action: preflight will refuse` : `${spec.name}'s target group is not in the listener's forward action: preflight will refuse`);
+      else if (p.weight === 0) notes.push(`${spec.name} is at weight 0${where} already: preflight will refuse (quiesce only returns clusters it took out)`);
+    }
     if (view && failoverMethods(plan).has('primary-cluster-id') && (view.automaticFailover !== 'disabled' || (view.multiAZ ?? 'disabled') !== 'disabled')) {
       notes.push(`${spec.cache?.replicationGroupId} has Multi-AZ with automatic failover enabled: ElastiCache refuses a promotion (primary-cluster-id), so preflight will refuse`);
     }
     if (view) notes.push(...(await engineSwitchNotes(plan, view, live.cache)));
   }
+  if (!live) for (const p of at) placements.push({ location: p.location, targetGroupArn: p.targetGroupArn });
   const w = weight ?? 1;
   const hc = settings.healthCheck;
   const timings = live?.timings ?? TYPICAL_AWS_TIMINGS;
@@ -194,9 +240,11 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
         ? ['the engine switch is one ElastiCache accepts: a version it offers, a parameter group of that version\'s family (a custom Redis OSS group needs a Valkey one named in the step)']
         : []),
       `forward-action stickiness shorter than drain.timeout ${formatDuration(plan.drain.timeout)}`,
-      'no other rule of the load balancer forwards to its target group with a weight above 0 (weight 0 in the fleet would not stop it)',
+      several
+        ? 'no other rule of its load balancers forwards to any of its target groups with a weight above 0 (weight 0 in the fleet would not stop it)'
+        : 'no other rule of the load balancer forwards to its target group with a weight above 0 (weight 0 in the fleet would not stop it)',
       ...(plan.verify.canary ? ['no canary rule on the listener but this run\'s; a free rule priority ahead of every rule that could take the canary request'] : []),
-      'the listener matches what the run recorded at its start (drift check)',
+      several ? "each location's forward action matches what the run recorded at its start (drift check)" : 'the listener matches what the run recorded at its start (drift check)',
     ],
     estimateMs: 5_000,
     basis: 'a few reads',
@@ -205,7 +253,9 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
   phases.push({
     phase: 'deregister',
     changes: [
-      `weight ${w} -> 0 (${plan.fleet.ruleArn ? 'ModifyRule' : 'ModifyListener'}, the whole forward config, other weights kept)`,
+      ...(several
+        ? at.map((p) => `at ${p.location}: weight ${p.weight ?? 1} -> 0 (${p.rule ? 'ModifyRule' : 'ModifyListener'}, the whole forward config, other weights kept)`)
+        : [`weight ${w} -> 0 (${plan.fleet.ruleArn ? 'ModifyRule' : 'ModifyListener'}, the whole forward config, other weights kept)`]),
       ...(plan.drain.mode === 'deregister' ? [`DeregisterTargets: ${livePart ? livePart.targets : 'all'} targets (list saved first)`] : []),
     ],
     checks: ['weight reads back as 0, and no other rule sends it traffic'],
@@ -227,8 +277,9 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
     estimateMs: Math.min(drainMs, plan.drain.timeout),
     basis: plan.drain.mode === 'deregister' ? `deregistration delay ${settings.deregistrationDelaySeconds}s` : `${plan.drain.quietMinutes} quiet minutes + ${Math.round(lagMs / 1000)}s metric delay`,
   });
-  if (plan.drain.mode === 'weight' && forward?.stickiness.enabled) {
-    notes.push(`stickiness is on for ${forward.stickiness.durationSeconds}s: sticky clients keep arriving until their cookie expires`);
+  for (const p of plan.drain.mode === 'weight' ? at : []) {
+    if (!p.forward?.stickiness.enabled) continue;
+    notes.push(`stickiness is on for ${p.forward.stickiness.durationSeconds}s${several ? ` at ${p.location}` : ''}: sticky clients keep arriving until their cookie expires`);
   }
 
   phases.push({
@@ -257,15 +308,21 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
   });
 
   // Mid-ramp every weight is scaled by k (src/traffic/ramp-scale.ts); the last step writes the originals back.
-  const k = rampScale(forward ? forward.targetGroups.map((g) => g.weight) : [w]);
-  const weights = plan.reactivate.ramp.map((p) => (p >= 100 ? w : shareWeight(w, p, k)));
-  if (new Set(weights).size < weights.length) {
-    notes.push(`the ramp collapses to weights ${weights.join(' -> ')}: weight ${w} cannot be split finely even scaled (x${k}, the most that keeps every weight within 999)`);
-  }
-  const scaling = k > 1 && plan.reactivate.ramp.some((p) => p < 100) ? `; mid-ramp every weight x${k} (the others keep their shares), the last step puts the original weights back` : '';
+  // Each location's forward action has its own weights, so its own scale.
+  const ramps = at.map((p) => {
+    const pw = p.weight ?? 1;
+    const k = rampScale(p.forward ? p.forward.targetGroups.map((g) => g.weight) : [pw]);
+    const weights = plan.reactivate.ramp.map((r) => (r >= 100 ? pw : shareWeight(pw, r, k)));
+    const where = several ? ` at ${p.location}` : '';
+    if (new Set(weights).size < weights.length) {
+      notes.push(`the ramp${where} collapses to weights ${weights.join(' -> ')}: weight ${pw} cannot be split finely even scaled (x${k}, the most that keeps every weight within 999)`);
+    }
+    const scaling = k > 1 && plan.reactivate.ramp.some((r) => r < 100) ? `; mid-ramp every weight x${k} (the others keep their shares), the last step puts the original weights back` : '';
+    return `${several ? `at ${p.location}: ` : ''}weight 0 -> ${weights.join(' -> ')} (ramp ${plan.reactivate.ramp.join('%, ')}%, hold ${formatDuration(plan.reactivate.hold)} each${scaling})`;
+  });
   phases.push({
     phase: 'reactivate',
-    changes: [`weight 0 -> ${weights.join(' -> ')} (ramp ${plan.reactivate.ramp.join('%, ')}%, hold ${formatDuration(plan.reactivate.hold)} each${scaling})`],
+    changes: ramps,
     checks: [`each step: weight reads back; target 5xx <= ${plan.reactivate.max5xx}; unhealthy hosts <= ${plan.reactivate.maxUnhealthyHosts}; a breach sets weight 0 and holds`],
     // A step ends only once CloudWatch published the minute holding the end of its hold (observeRamp).
     estimateMs: plan.reactivate.ramp.length * (plan.reactivate.hold + 60_000 + lagMs),
@@ -275,6 +332,7 @@ async function previewCluster(plan: Plan, spec: ClusterSpec, forward: ForwardCon
   return {
     name: spec.name,
     targetGroupArn: spec.targetGroupArn,
+    placements,
     ...(spec.cache ? { replicationGroupId: spec.cache.replicationGroupId } : {}),
     ...(livePart ? { live: livePart } : {}),
     phases,

@@ -1,4 +1,5 @@
-import type { CheckRow, DriftDiff, ShardSummary, TimelineItem, WeightChange } from './run-report.js';
+import type { CheckRow, DriftDiff, RunReport, ShardSummary, TimelineItem, WeightChange } from './run-report.js';
+import { shortArn } from './sandbox-summary.js';
 import { formatUtc } from './utc.js';
 
 // The words of each timeline item, shared by the markdown report and the HTML review page so both say
@@ -24,6 +25,11 @@ export function phaseRank(phase: string): number {
 
 export const CHECK_LABEL: Record<CheckRow['status'], string> = { ok: 'ok', 'not yet': 'not yet', failed: 'FAILED' };
 
+/** "external: listener/app/payments-ext/…/…; internal: rule listener-rule/app/…": each location of a fleet at several. */
+export function locationsText(locations: NonNullable<RunReport['locations']>): string {
+  return locations.map((l) => `${l.name}: listener ${shortArn(l.listenerArn)}${l.ruleArn ? `, rule ${shortArn(l.ruleArn)}` : ''}`).join('; ');
+}
+
 /** One shard of a cluster mode enabled group, as the report lists it: "0001 moved (a -> b)". */
 export function describeShard(shard: ShardSummary): { text: string; tone: Tone } {
   if (shard.state === 'moved') return { text: `${shard.nodeGroupId} moved (${shard.from ?? 'primary not reported'} -> ${shard.to ?? '?'})`, tone: 'ok' };
@@ -34,6 +40,10 @@ export function describeShard(shard: ShardSummary): { text: string; tone: Tone }
 export function describeItem(item: TimelineItem): ItemText {
   const who = item.cluster ?? 'run';
   const plain = (headline: string, tone: Tone = 'normal', details: ItemText['details'] = []) => ({ who, headline, tone, details });
+  // An entry about one location of a fleet at several says which ("ModifyListener at internal: ..."),
+  // once: the engine's own messages may name it already ("weight 1 -> 0 at internal").
+  const at = item.location !== undefined ? ` at ${item.location}` : '';
+  const atUnlessIn = (text: string) => (at && (text.includes(at) || text.startsWith(`${at.trimStart()}:`)) ? '' : at);
   switch (item.kind) {
     case 'run':
       return plain(item.message.replace(/^run /, ''), item.event === 'paused' ? 'warn' : item.event === 'ended' && item.status !== 'done' ? 'failed' : 'normal');
@@ -43,19 +53,21 @@ export function describeItem(item: TimelineItem): ItemText {
       return plain(`${item.from ?? 'start'} -> ${item.to}${sub}${item.reason ? `: ${item.reason}` : ''}`, tone);
     }
     case 'call':
-      return { who, ...describeCall(item) };
+      return { who, ...describeCall(item, at, atUnlessIn(item.message)) };
     case 'intent':
-      return plain(`intent recorded, no completed call followed: ${item.message}`, 'warn');
+      return plain(`intent recorded, no completed call followed${atUnlessIn(item.message)}: ${item.message}`, 'warn');
     case 'checks':
-      return plain(checksHeadline(item.phase, item.checks), item.checks.some((c) => c.status === 'failed') ? 'failed' : 'normal', item.checks.map((c) => ({ text: checkText(c), tone: checkTone(c) })));
-    case 'drift':
-      return plain(`drift detected: ${item.diff.summary}`, 'failed', driftLines(item.diff).map((text) => ({ text, tone: 'failed' as const })));
+      return plain(checksHeadline(`${item.phase}${at}`, item.checks), item.checks.some((c) => c.status === 'failed') ? 'failed' : 'normal', item.checks.map((c) => ({ text: checkText(c), tone: checkTone(c) })));
+    case 'drift': {
+      const summary = at && item.diff.summary.startsWith(`${at.trimStart()}: `) ? item.diff.summary.slice(at.length + 1) : item.diff.summary;
+      return plain(`drift detected${at}: ${summary}`, 'failed', driftLines(item.diff).map((text) => ({ text, tone: 'failed' as const })));
+    }
     case 'operator':
       return { who: 'operator', headline: item.message, tone: 'warn', details: [] };
     case 'error':
-      return plain(`error: ${item.message}`, 'failed');
+      return plain(`error${atUnlessIn(item.message)}: ${item.message}`, 'failed');
     case 'note':
-      return plain(item.message);
+      return plain(`${item.message}${atUnlessIn(item.message)}`);
     case 'out-of-band':
       return { who: 'sandbox', headline: `${item.command} on ${item.resource} by ${item.caller}: a change quiesce did not make`, tone: 'failed', details: [] };
     case 'violation':
@@ -63,12 +75,12 @@ export function describeItem(item: TimelineItem): ItemText {
   }
 }
 
-function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemText, 'who'> {
+function describeCall(item: Extract<TimelineItem, { kind: 'call' }>, at: string, atUnlessInMessage: string): Omit<ItemText, 'who'> {
   if (item.weights) {
     const moved = item.weights.filter((w) => w.before !== w.after);
-    if (!item.changed) return { headline: `${item.call} not sent: weights already as intended (${weightList(item.weights)})`, tone: 'normal', details: [] };
+    if (!item.changed) return { headline: `${item.call}${at} not sent: weights already as intended (${weightList(item.weights)})`, tone: 'normal', details: [] };
     return {
-      headline: `${item.call}${item.ramp ? `, ${rampText(item.ramp)}` : ''}: ${moved.map((w) => `${w.group} weight ${w.before ?? 'absent'} -> ${w.after ?? 'absent'}`).join(', ') || item.message}`,
+      headline: `${item.call}${at}${item.ramp ? `, ${rampText(item.ramp)}` : ''}: ${moved.map((w) => `${w.group} weight ${w.before ?? 'absent'} -> ${w.after ?? 'absent'}`).join(', ') || item.message}`,
       tone: 'normal',
       details: [
         ...item.weights.map((w) => ({ text: weightText(w), tone: 'normal' as const })),
@@ -80,7 +92,7 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemT
   if (item.targets) {
     const ids = item.targets.before.length ? item.targets.before : item.targets.after;
     return {
-      headline: `${item.call}: ${ids.length} target${ids.length === 1 ? '' : 's'}`,
+      headline: `${item.call}${at}: ${ids.length} target${ids.length === 1 ? '' : 's'}`,
       tone: 'normal',
       details: [
         { text: `registered before: ${item.targets.before.join(', ') || 'none'}`, tone: 'normal' },
@@ -95,7 +107,7 @@ function describeCall(item: Extract<TimelineItem, { kind: 'call' }>): Omit<ItemT
       details: Object.entries(item.cache.request).map(([k, v]) => ({ text: `${k}: ${v}`, tone: 'normal' as const })),
     };
   }
-  return { headline: item.call === 'note' ? item.message : `${item.call}: ${item.message}`, tone: 'normal', details: [] };
+  return { headline: item.call === 'note' ? `${item.message}${atUnlessInMessage}` : `${item.call}${atUnlessInMessage}: ${item.message}`, tone: 'normal', details: [] };
 }
 
 /** "ramp 10% of its share: every weight x100 so the others keep their shares", "... back to the original weights". */

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { CHECK_LABEL, describeItem, describeShard, phaseRank, type Tone } from './describe.js';
+import { CHECK_LABEL, describeItem, describeShard, locationsText, phaseRank, type Tone } from './describe.js';
 import type { RunReport, SandboxSummary } from './run-report.js';
 import { shortArn } from './sandbox-summary.js';
 import { formatSpan, formatUtc } from './utc.js';
@@ -58,6 +58,7 @@ function header(r: RunReport): string[] {
     ['Plan', md(r.planName)],
     ['Run', `\`${md(r.runId)}\``],
     ['Where', where],
+    ...(r.locations ? [['Locations', md(locationsText(r.locations))] as [string, string]] : []),
     ['Status', `${r.status}${r.reason ? `: ${md(r.reason)}` : ''}`],
     ['Started (UTC)', r.startedAt !== undefined ? `${formatUtc(r.startedAt)}${starts[0] ? ` by ${md(starts[0].by)}` : ''}` : '-'],
     ['Ended (UTC)', ended],

@@ -10,6 +10,8 @@ export interface RunReport {
   status: RunStatus;
   reason?: string;
   target: RunRecord['target'];
+  /** Every location of a fleet at several (listener, and rule when a rule's forward action is weighted); absent for one. */
+  locations?: Array<{ name: string; listenerArn: string; ruleArn?: string }>;
   /** Sandbox runs keep virtual time: say so wherever times are shown. */
   clock: 'aws' | 'sandbox';
   startedAt?: number;
@@ -101,6 +103,8 @@ interface Base {
   /** The time was taken from the wall clock, not the run's (an abort requested from the CLI during a sandbox run). */
   clock?: 'wall';
   cluster?: string;
+  /** The location (of a fleet at several) the entry is about, as the engine journaled it. */
+  location?: string;
 }
 
 export type TimelineItem = Base &

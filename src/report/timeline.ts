@@ -31,7 +31,7 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
   const lastDrift = new Map<string, string>();
   const openIntent = new Map<string, Item>();
   const fulfilled = new Set<Item>();
-  const stamp = (e: JournalEntry) => ({ at: e.at, seq: e.seq, ...(wall.has(e.seq) ? { clock: 'wall' as const } : {}), ...(e.cluster ? { cluster: e.cluster } : {}) });
+  const stamp = (e: JournalEntry) => ({ at: e.at, seq: e.seq, ...(wall.has(e.seq) ? { clock: 'wall' as const } : {}), ...(e.cluster ? { cluster: e.cluster } : {}), ...locationOf(e) });
 
   for (const e of ordered) {
     const data = e.data ?? {};
@@ -71,7 +71,7 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
         if (e.cluster) tracker.countCheck(e.cluster, row.status === 'failed');
         const phase = typeof data.phase === 'string' ? data.phase : 'check';
         const last = timeline[timeline.length - 1];
-        if (last?.kind === 'checks' && last.cluster === e.cluster && last.phase === phase && last.at === e.at) last.checks.push(row);
+        if (last?.kind === 'checks' && last.cluster === e.cluster && last.phase === phase && last.at === e.at && last.location === locationOf(e).location) last.checks.push(row);
         else timeline.push({ ...stamp(e), kind: 'checks', cluster: e.cluster ?? 'fleet', phase, checks: [row] });
         break;
       }
@@ -146,6 +146,7 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
     status: record.status,
     ...(record.reason ? { reason: record.reason } : {}),
     target: record.target,
+    ...locationsOf(record),
     clock: sandbox ? 'sandbox' : 'aws',
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(endedAt !== undefined ? { endedAt } : {}),
@@ -159,6 +160,20 @@ export function buildRunReport(record: RunRecord, journal: readonly JournalEntry
   };
   report.findings = findingsOf(report);
   return report;
+}
+
+/** The location a journal entry names (`data.location`, or its drift's), when the engine wrote one. */
+function locationOf(e: JournalEntry): { location?: string } {
+  const data = e.data ?? {};
+  const location = typeof data.location === 'string' ? data.location : isRecord(data.drift) && typeof data.drift.location === 'string' ? data.drift.location : undefined;
+  return location !== undefined ? { location } : {};
+}
+
+/** A fleet at several locations names each; a run record written before locations existed has none. */
+function locationsOf(record: RunRecord): Pick<RunReport, 'locations'> {
+  const locations = (record.plan.fleet as Partial<RunRecord['plan']['fleet']>).locations;
+  if (!locations || locations.length < 2) return {};
+  return { locations: locations.map((l) => ({ name: l.name, listenerArn: l.listenerArn, ...(l.ruleArn ? { ruleArn: l.ruleArn } : {}) })) };
 }
 
 function runEvent(e: JournalEntry): Extract<Item, { kind: 'run' }>['event'] {

@@ -2,7 +2,8 @@ import type { MaintenanceStep, Plan } from '../plan/schema.js';
 import type { PlanPreview } from '../preview/plan-preview.js';
 
 // The change in one sentence, for the top of the review page: what happens to each cluster, in order, and
-// how many clusters at once, e.g. "failover, then engine 7.0 → 7.1, on 3 clusters, one at a time".
+// how many clusters at once, e.g. "failover, then engine 7.0 → 7.1, on 3 clusters, one at a time" (and
+// where, when the fleet is at several locations: "on 3 clusters at 2 locations (external, internal)").
 
 /** The live versions cut to the precision of the wanted one ("7.0.7" next to "7.1" reads "7.0"), each once. */
 function liveVersions(preview: PlanPreview, wanted: string): string[] {
@@ -55,5 +56,11 @@ export function changeSentence(plan: Plan, preview: PlanPreview): string {
   const n = plan.fleet.clusters.length;
   const k = Math.min(plan.capacity.maxOutOfService, n);
   const pace = k === 1 ? 'one at a time' : `up to ${k} at a time`;
-  return `${what}, on ${n} cluster${n === 1 ? '' : 's'}, ${pace}`;
+  return `${what}, on ${n} cluster${n === 1 ? '' : 's'}${locationsPhrase(plan)}, ${pace}`;
+}
+
+/** " at 2 locations (external, internal)" for a fleet at several; nothing for one listener (or rule). */
+export function locationsPhrase(plan: Plan): string {
+  const names = plan.fleet.locations.map((l) => l.name);
+  return names.length > 1 ? ` at ${names.length} locations (${names.join(', ')})` : '';
 }

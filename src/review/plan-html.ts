@@ -12,26 +12,60 @@ const span = (ms: number) => esc(formatDuration(Math.round(ms / 1000) * 1000));
 
 export function fleetHtml(plan: Plan, preview: PlanPreview, account: string, nowLabel?: string): string {
   const c = plan.capacity;
+  // A one-location fleet keeps its listener and rule in this table; several get a table of their own below.
+  const several = preview.locations.length > 1;
+  const where: Array<[string, string]> = several
+    ? [['Locations', `${esc(preview.locations.length)}: ${esc(preview.locations.map((l) => l.name).join(', '))} (<a href="#locations">each listener, rule and target group</a>)`]]
+    : [
+        ['Listener', `<code>${esc(preview.listenerArn)}</code>`],
+        ['Weighted forward action', preview.ruleArn ? `rule <code>${esc(preview.ruleArn)}</code>` : "the listener's default action"],
+      ];
   const rows: Array<[string, string]> = [
     ['Region', esc(plan.region)],
     ['Account', esc(account)],
-    ['Listener', `<code>${esc(preview.listenerArn)}</code>`],
-    ['Weighted forward action', preview.ruleArn ? `rule <code>${esc(preview.ruleArn)}</code>` : "the listener's default action"],
+    ...where,
     ['Capacity', `at most ${esc(c.maxOutOfService)} cluster(s) out of service; at least ${esc(c.minActiveClusters)} in rotation${c.minHealthyTargets !== undefined ? `; at least ${esc(c.minHealthyTargets)} healthy targets in rotation` : ''}`],
     ['Drain', `${esc(plan.drain.mode)} mode; minimum ${esc(formatDuration(plan.drain.minimum))}; timeout ${esc(formatDuration(plan.drain.timeout))}`],
     ['Reactivation', `ramp ${esc(plan.reactivate.ramp.join('%, '))}% of the weight before maintenance, hold ${esc(formatDuration(plan.reactivate.hold))} each`],
   ];
   const clusters = preview.clusters.map((cl, i) => {
     const live = cl.live;
-    const liveText = live
-      ? `weight ${esc(live.weight ?? 'missing')}; ${esc(live.healthyTargets)}/${esc(live.targets)} healthy${live.cache ? `; cache ${esc(live.cache.status)}, engine ${live.cache.engine ? `${esc(live.cache.engine)} ` : ''}${esc(live.cache.engineVersions.map((v) => `"${v}"`).join(', '))}, ${live.cache.shards ? `cluster mode enabled, ${esc(shardsText(live.cache.shards))}` : `primary ${esc(live.cache.primary ?? '?')}`}` : ''}`
-      : '<span class="muted">not read</span>';
-    return `<tr data-cluster="${esc(cl.name)}"><td class="num">${i + 1}</td><td><strong>${esc(cl.name)}</strong></td><td>${esc(groupName(cl.targetGroupArn))}<br><code>${esc(cl.targetGroupArn)}</code></td><td>${cl.replicationGroupId ? esc(cl.replicationGroupId) : '<span class="muted">none</span>'}</td><td>${liveText}</td></tr>`;
+    const cacheText = live?.cache
+      ? `cache ${esc(live.cache.status)}, engine ${live.cache.engine ? `${esc(live.cache.engine)} ` : ''}${esc(live.cache.engineVersions.map((v) => `"${v}"`).join(', '))}, ${live.cache.shards ? `cluster mode enabled, ${esc(shardsText(live.cache.shards))}` : `primary ${esc(live.cache.primary ?? '?')}`}`
+      : '';
+    // With several locations, the weight and health of each of the cluster's target groups.
+    const trafficText = several
+      ? cl.placements.map((p) => (p.live ? `${esc(p.location)}: weight ${esc(p.live.weight ?? 'missing')}, ${esc(p.live.healthyTargets)}/${esc(p.live.targets)} healthy` : '')).filter(Boolean).join('; ')
+      : live
+        ? `weight ${esc(live.weight ?? 'missing')}; ${esc(live.healthyTargets)}/${esc(live.targets)} healthy`
+        : '';
+    const liveText = live ? [trafficText, cacheText].filter(Boolean).join('; ') : '<span class="muted">not read</span>';
+    const groups = several
+      ? cl.placements.map((p) => `<span class="placement" data-location="${esc(p.location)}">${esc(p.location)}: ${esc(groupName(p.targetGroupArn))}<br><code>${esc(p.targetGroupArn)}</code></span>`).join('<br>')
+      : `${esc(groupName(cl.targetGroupArn))}<br><code>${esc(cl.targetGroupArn)}</code>`;
+    return `<tr data-cluster="${esc(cl.name)}"><td class="num">${i + 1}</td><td><strong>${esc(cl.name)}</strong></td><td>${groups}</td><td>${cl.replicationGroupId ? esc(cl.replicationGroupId) : '<span class="muted">none</span>'}</td><td>${liveText}</td></tr>`;
   });
   return (
     `<table class="fleet"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${k}</th><td>${v}</td></tr>`).join('')}</tbody></table>` +
+    (several ? locationsHtml(preview) : '') +
     `<h3>Clusters, in the order they are maintained</h3>` +
-    `<table class="clusters"><thead><tr><th class="num">#</th><th>Cluster</th><th>Target group</th><th>ElastiCache replication group</th><th>${esc(nowLabel ?? `Now (${preview.source})`)}</th></tr></thead><tbody>${clusters.join('')}</tbody></table>`
+    `<table class="clusters"><thead><tr><th class="num">#</th><th>Cluster</th><th>${several ? 'Target group at each location' : 'Target group'}</th><th>ElastiCache replication group</th><th>${esc(nowLabel ?? `Now (${preview.source})`)}</th></tr></thead><tbody>${clusters.join('')}</tbody></table>`
+  );
+}
+
+/**
+ * The places traffic reaches the fleet: each location's listener, the forward action weighted there (a
+ * rule's, or the listener's default) and the target group each cluster has at it.
+ */
+function locationsHtml(preview: PlanPreview): string {
+  const rows = preview.locations.map((l) => {
+    const groups = preview.clusters.flatMap((c) => c.placements.filter((p) => p.location === l.name).map((p) => `<li data-cluster="${esc(c.name)}"><strong>${esc(c.name)}</strong>: ${esc(groupName(p.targetGroupArn))}<br><code>${esc(p.targetGroupArn)}</code></li>`));
+    const rule = l.ruleArn ? `<code>${esc(l.ruleArn)}</code>` : '<span class="muted">none: the listener\'s default action</span>';
+    return `<tr data-location="${esc(l.name)}"><td><strong>${esc(l.name)}</strong></td><td><code>${esc(l.listenerArn)}</code></td><td>${rule}</td><td><ul class="placements">${groups.join('')}</ul></td></tr>`;
+  });
+  return (
+    `<h3 id="locations">Locations</h3><p class="muted">Each cluster leaves, drains, is verified and comes back at every location it is at, together.</p>` +
+    `<table class="locations"><thead><tr><th>Location</th><th>Listener</th><th>Rule</th><th>Target group of each cluster</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
 }
 

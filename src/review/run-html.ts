@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { CHECK_LABEL, checkTone, describeItem, describeShard } from '../report/describe.js';
+import { CHECK_LABEL, checkTone, describeItem, describeShard, locationsText } from '../report/describe.js';
 import type { CheckRow, RunReport, SandboxSummary, ShardSummary } from '../report/run-report.js';
 import { shortArn } from '../report/sandbox-summary.js';
 import { formatSpan, formatUtc } from '../report/utc.js';
@@ -15,6 +15,7 @@ export function runHeaderHtml(r: RunReport): string {
   const rows: Array<[string, string]> = [
     ['Run', `<code>${esc(r.runId)}</code>`],
     ['Where', where],
+    ...(r.locations ? [['Locations', esc(locationsText(r.locations))] as [string, string]] : []),
     ['Status', `<span class="badge ${esc(r.status)}">${esc(r.status)}</span>${r.reason ? ` ${esc(r.reason)}` : ''}`],
     ['Started (UTC)', r.startedAt !== undefined ? esc(formatUtc(r.startedAt)) : '-'],
     ['Ended (UTC)', r.endedAt !== undefined ? esc(formatUtc(r.endedAt)) : `not ended; last entry ${r.lastAt !== undefined ? esc(formatUtc(r.lastAt)) : '-'}`],

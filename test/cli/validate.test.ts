@@ -14,6 +14,21 @@ describe('quiesce validate', () => {
     expect(r.stdout).toMatch(/blue: deregister -> drain -> ElastiCache failover .* -> verify -> reactivate/);
   });
 
+  it('names each location of a fleet behind two load balancers, and where each cluster is', async () => {
+    const r = await runCli(['validate', 'examples/two-balancers.plan.yaml']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('examples/two-balancers.plan.yaml: valid plan "payments-two-balancers" (us-east-1): 3 clusters at 2 locations (external, internal), at most 1 out of service, at least 2 in rotation');
+    expect(lines[1]).toBe('  location external: listener arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/payments-ext/50dc6c495c0c9188/f2f7dc8efc522ab2');
+    expect(lines[2]).toBe('  location internal: listener arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/payments-int/6a1f0c2e9b7d4a35/0b5e8c7d2a4f6e19');
+    expect(lines[3]).toMatch(/^ {2}blue \(at external, internal\): deregister -> drain -> /);
+    const json = await runCli(['validate', 'examples/two-balancers.plan.yaml', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, clusters: ['blue', 'green', 'gray'], locations: ['external', 'internal'] });
+    // A one-listener plan lists no location.
+    const one = await runCli(['validate', 'examples/payments.plan.yaml', '--json']);
+    expect(JSON.parse(one.stdout)).not.toHaveProperty('locations');
+  });
+
   it('exits 2 with one line naming file, line and field, and no stack trace', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'version: 1\nname: x\nregion: us-east-1\nfleet: { listenerArn: nope, clusters: [] }\nmaintenance: []\n');

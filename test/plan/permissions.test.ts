@@ -4,6 +4,7 @@ import { parsePlan } from '../../src/plan/load.js';
 import { EXAMPLE_PLAN } from '../../infra/paths.js';
 import { canaryRulePattern, permissionsForPlans, secretArn, type PermissionStatement } from '../../src/plan/permissions.js';
 import { ACCOUNT, LISTENER, NIGHTLY_ORDERS, ORDERS_TG, RULE, examplePlan } from '../infra/fixtures.js';
+import { INTERNAL_RULE, TWO_BALANCERS_TEXT, twoBalancersPlan } from '../helpers/two-balancers.js';
 
 const ec = (kind: string, id: string) => `arn:aws:elasticache:us-east-1:${ACCOUNT}:${kind}:${id}`;
 
@@ -174,5 +175,46 @@ describe('permissions of ssm and ecs steps', () => {
     const statements = permissionsForPlans([withSteps('  - ssm: AWS-RunPatchBaseline\n  - ecs: deploy\n    cluster: payments\n    service: "{cluster}"\n    forceNewDeployment: true\n')], { account: ACCOUNT });
     const onStar = statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
     expect(onStar.sort()).toEqual(['cloudwatch:GetMetricData', 'elasticache:Describe*', 'elasticloadbalancing:Describe*', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands']);
+  });
+});
+
+describe('permissionsForPlans on a fleet at several locations', () => {
+  const listenerOf = (plan: ReturnType<typeof twoBalancersPlan>, name: string) => plan.fleet.locations.find((l) => l.name === name)!.listenerArn;
+  const everyGroup = (plan: ReturnType<typeof twoBalancersPlan>) => plan.fleet.clusters.flatMap((c) => c.placements.map((p) => p.targetGroupArn));
+
+  it("weights every location's forward action: each listener's default, or its rule", () => {
+    const both = twoBalancersPlan();
+    expect(resourcesFor(permissionsForPlans([both], { account: ACCOUNT }), 'elasticloadbalancing:ModifyListener')).toEqual([listenerOf(both, 'external'), listenerOf(both, 'internal')]);
+    const ruled = twoBalancersPlan({ internalRule: true });
+    const statements = permissionsForPlans([ruled], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'elasticloadbalancing:ModifyListener')).toEqual([listenerOf(ruled, 'external')]);
+    expect(resourcesFor(statements, 'elasticloadbalancing:ModifyRule')).toEqual([INTERNAL_RULE]);
+  });
+
+  it('creates and deletes canary rules under each location\'s listener, naming every placement\'s target group', () => {
+    const plan = parsePlan(TWO_BALANCERS_TEXT.replace('verify:\n', 'verify:\n  canary:\n    path: /healthz\n'));
+    expect(plan.verify.canary).toBeDefined();
+    const statements = permissionsForPlans([plan], { account: ACCOUNT });
+    const listeners = [listenerOf(plan, 'external'), listenerOf(plan, 'internal')];
+    const patterns = listeners.map(canaryRulePattern);
+    expect(everyGroup(plan)).toHaveLength(6);
+    expect(resourcesFor(statements, 'elasticloadbalancing:CreateRule').sort()).toEqual([...listeners, ...patterns, ...everyGroup(plan)].sort());
+    expect(resourcesFor(statements, 'elasticloadbalancing:DeleteRule')).toEqual(patterns);
+    expect(resourcesFor(statements, 'elasticloadbalancing:AddTags')).toEqual(patterns);
+  });
+
+  it('grants Register/DeregisterTargets on the target groups of every location', () => {
+    // Deregister mode takes clusters at one location each: two behind each load balancer here.
+    const ext = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/payments-ext/50dc6c495c0c9188/f2f7dc8efc522ab2';
+    const int = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/payments-int/6a1f0c2e9b7d4a35/0b5e8c7d2a4f6e19';
+    const tg = (name: string, i: number) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/${String(i).padStart(16, '0')}`;
+    const clusters = (names: string[], first: number) => names.map((n, i) => `        - name: ${n}\n          targetGroupArn: ${tg(`payments-${n}`, first + i)}\n`).join('');
+    const fleet = `fleet:\n  locations:\n    - name: external\n      listenerArn: ${ext}\n      clusters:\n${clusters(['a', 'b'], 1)}    - name: internal\n      listenerArn: ${int}\n      clusters:\n${clusters(['c', 'd'], 3)}`;
+    const text = TWO_BALANCERS_TEXT.replace(/^fleet:\n(?: {2,}.*\n)+/m, fleet).replace('mode: weight', 'mode: deregister').replace('minActiveClusters: 2', 'minActiveClusters: 1').replace(/^maintenance:\n(?: {2,}.*\n)+/m, 'maintenance:\n  - command: ["./patch.sh", "{cluster}"]\n');
+    const plan = parsePlan(text);
+    expect(plan.fleet.clusters.map((c) => c.placements.map((p) => p.location))).toEqual([['external'], ['external'], ['internal'], ['internal']]);
+    const statements = permissionsForPlans([plan], { account: ACCOUNT });
+    expect(resourcesFor(statements, 'elasticloadbalancing:DeregisterTargets')).toEqual([1, 2, 3, 4].map((i) => tg(`payments-${'abcd'[i - 1]}`, i)));
+    expect(resourcesFor(statements, 'elasticloadbalancing:ModifyListener')).toEqual([ext, int]);
   });
 });

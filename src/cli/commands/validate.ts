@@ -19,13 +19,18 @@ export async function validateCommand({ values, positionals }: CommandInput<Flag
     io.stdout(`${JSON.stringify({ valid: false, file, problems: err.problems.map((p) => ({ ...p, message: problemLine(err.file, p) })) })}\n`);
     return EXIT.badInput;
   }
+  // A one-listener plan prints as it always has; a fleet at several locations names each, and where each cluster is.
+  const several = plan.fleet.locations.length > 1;
   if (values.json) {
-    io.stdout(`${JSON.stringify({ valid: true, file, name: plan.name, clusters: plan.fleet.clusters.map((c) => c.name) })}\n`);
+    const locations = several ? { locations: plan.fleet.locations.map((l) => l.name) } : {};
+    io.stdout(`${JSON.stringify({ valid: true, file, name: plan.name, clusters: plan.fleet.clusters.map((c) => c.name), ...locations })}\n`);
     return EXIT.done;
   }
+  const where = several ? ` at ${plan.fleet.locations.length} locations (${plan.fleet.locations.map((l) => l.name).join(', ')})` : '';
   const lines = [
-    `${file}: valid plan "${plan.name}" (${plan.region}): ${plan.fleet.clusters.length} clusters, at most ${plan.capacity.maxOutOfService} out of service, at least ${plan.capacity.minActiveClusters} in rotation`,
-    ...plan.fleet.clusters.map((c) => `  ${c.name}: ${['deregister', 'drain', ...plan.maintenance.map(stepLabel), 'verify', 'reactivate'].join(' -> ')}`),
+    `${file}: valid plan "${plan.name}" (${plan.region}): ${plan.fleet.clusters.length} clusters${where}, at most ${plan.capacity.maxOutOfService} out of service, at least ${plan.capacity.minActiveClusters} in rotation`,
+    ...(several ? plan.fleet.locations.map((l) => `  location ${l.name}: listener ${l.listenerArn}${l.ruleArn ? `, rule ${l.ruleArn}` : ''}`) : []),
+    ...plan.fleet.clusters.map((c) => `  ${c.name}${several ? ` (at ${c.placements.map((p) => p.location).join(', ')})` : ''}: ${['deregister', 'drain', ...plan.maintenance.map(stepLabel), 'verify', 'reactivate'].join(' -> ')}`),
   ];
   io.stdout(`${lines.join('\n')}\n`);
   return EXIT.done;
