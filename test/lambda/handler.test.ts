@@ -87,7 +87,7 @@ describe('Lambda handler: plans AWS could not run', () => {
     const result = await handler({ action: 'start', plan, idempotencyKey: 'six' });
     expect(result.error).toEqual({
       code: 'BadRequest',
-      message: 'plan.fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable)',
+      message: 'plan.fleet.clusters: has 6 clusters, all target groups of one forward action; an ALB forward action holds at most 5 (quota "Target groups per action", not adjustable); list more listeners under fleet.locations',
     });
     expect(await store.listRuns()).toEqual([]);
   });
