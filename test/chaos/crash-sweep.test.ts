@@ -31,3 +31,22 @@ describe('crash sweep (subset)', () => {
     console.log(`crash sweep subset: ${results.length} of ${reference.points.length} crash points, all resumed to the reference end`);
   }, 600_000);
 });
+
+// A fleet at several locations: a crash between the weight change at one load balancer and the other, or
+// between a location's baseline and the next's, must resume to the same end at both.
+const LOCATIONS = { plan: 'examples/two-balancers.plan.yaml', world: 'examples/two-balancers.world.yaml' };
+
+describe('crash sweep at two load balancers (subset)', () => {
+  it('SIGKILL right after each weight change at either location, then resume: the same end, every weight back at both', async () => {
+    const locations = await referenceRun(LOCATIONS);
+    expect(locations.end.status).toBe('done');
+    expect(locations.end.world.weightsByLocation).toEqual({ external: { blue: 1, green: 1, gray: 1 }, internal: { blue: 1, green: 1, gray: 1 } });
+    // Every weight change at the internal location, and the intent before each at the external one.
+    const points = locations.points.filter((p) => (p.kind === 'effect' && / at internal/.test(p.message)) || (p.kind === 'intent' && / at external/.test(p.message)));
+    expect(points.length).toBeGreaterThanOrEqual(18);
+    const results = await pool(points, 2, (p) => crashAt(locations, p, LOCATIONS));
+    const failures = results.filter((r) => r.problems.length > 0).map((r) => `after #${r.point.seq} (${r.point.kind}: ${r.point.message}): ${r.problems.join('; ')}`);
+    expect(failures).toEqual([]);
+    expect(results.every((r) => r.diedAfter === r.point.seq)).toBe(true);
+  }, 600_000);
+});

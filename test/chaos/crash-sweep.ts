@@ -145,6 +145,7 @@ export function compareEnds(reference: Reference, end: RunEnd): string[] {
   same('clusters', reference.end.world.clusters, end.world.clusters);
   same('cache operations started', reference.end.world.cacheOperations, end.world.cacheOperations);
   same('failed requests', reference.end.world.failedRequests, end.world.failedRequests);
+  same('weights at each location', reference.end.world.weightsByLocation, end.world.weightsByLocation);
   if (end.world.violations.length) problems.push(`violations: ${end.world.violations.join('; ')}`);
   for (const [name, initial] of Object.entries(reference.initial.clusters)) {
     const now = end.world.clusters[name];

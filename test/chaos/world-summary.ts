@@ -15,6 +15,8 @@ export interface WorldSummary {
   cacheOperations: Record<string, number>;
   violations: string[];
   failedRequests: number;
+  /** Per location, in a world of several: each placed cluster's weight there. */
+  weightsByLocation?: Record<string, Record<string, number>>;
 }
 
 const ONCE_ONLY = new Set(['TestFailover', 'ModifyReplicationGroup', 'RebootCacheCluster', 'BatchApplyUpdateAction']);
@@ -51,6 +53,7 @@ export function summarizeWorld(world: SandboxWorld): WorldSummary {
     cacheOperations,
     violations: state.audit.violations.map((v) => `${v.kind}: ${v.message}`),
     failedRequests: world.traffic.failed,
+    ...(world.weightsByLocation() ? { weightsByLocation: world.weightsByLocation()! } : {}),
   };
 }
 
