@@ -142,7 +142,8 @@ async function startAndDrive(io: CliIo, planFile: string, sandbox: false | true 
   // The listener's lock lives where the runs do: without the stack's table, a deployed run (or another
   // machine's) on the same listener is not excluded. Said once, before the run starts.
   if (target.kind === 'aws' && !env.table) {
-    const lock = plan.fleet.locations.length > 1 ? `the locks on its ${plan.fleet.locations.length} listeners exclude` : 'the lock on this listener excludes';
+    const listeners = new Set(plan.fleet.locations.map((l) => l.listenerArn)).size;
+    const lock = listeners > 1 ? `the locks on its ${listeners} listeners exclude` : 'the lock on this listener excludes';
     io.stderr(`quiesce: note: no --table or --stack: ${lock} only runs sharing ${env.stateDir}, not a deployed stack's runs or another machine's\n`);
   }
   const runId = (values['run-id'] as string | undefined) ?? newRunId();
