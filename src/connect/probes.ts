@@ -101,13 +101,16 @@ export async function awsRedisProbe(plan: Plan, replicationGroupId: string, cach
 
 /** The same checks against the sandbox world: a write and read through the primary, canary requests through its listener. */
 export function sandboxProbes(world: SandboxWorld, plan: Plan, deps: { logger: Logger; clock: Clock; traffic: TrafficPort }): RunContext['probes'] {
-  // The listener the world simulates answers the canary; the body is the world's one-word reason ("ok").
-  const fetchThroughWorld: FetchFn = async (url, init) => {
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, key) => (headers[key] = value));
-    const response = world.simulateRequest({ headers, path: new URL(url).pathname });
-    return new Response(response.reason, { status: response.status });
-  };
+  // The listener holding the canary rule answers the canary (at a fleet of several locations, that
+  // location's); the body is the world's one-word reason ("ok").
+  const fetchThroughWorld =
+    (listenerArn: string): FetchFn =>
+    async (url, init) => {
+      const headers: Record<string, string> = {};
+      new Headers(init.headers).forEach((value, key) => (headers[key] = value));
+      const response = world.simulateRequest({ headers, path: new URL(url).pathname }, world.locationOfListener(listenerArn));
+      return new Response(response.reason, { status: response.status });
+    };
   return {
     redis: async (cluster) => {
       const probe = world.probeCache(cluster.cache!.replicationGroupId);
@@ -124,6 +127,6 @@ export function sandboxProbes(world: SandboxWorld, plan: Plan, deps: { logger: L
         check('redis.canary', probe.ok, probe.ok ? 'canary key written and read back' : (probe.reason ?? 'failed'), 'round trip', probe.reason ?? undefined),
       ]);
     },
-    canary: httpCanary(plan, deps.traffic, { logger: deps.logger, clock: deps.clock, fetch: fetchThroughWorld }),
+    canary: (cluster, rule) => httpCanary(plan, deps.traffic, { logger: deps.logger, clock: deps.clock, fetch: fetchThroughWorld(rule.listenerArn) })(cluster, rule),
   };
 }

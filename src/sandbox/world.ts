@@ -605,6 +605,11 @@ export class SandboxWorld implements EventHost {
     return out;
   }
 
+  /** The location whose fleet listener this is; null when no location's (a request there goes to the first). */
+  locationOfListener(listenerArn: string): string | null {
+    return fleetLocations(this.state).find((l) => l.listenerArn === listenerArn)?.name ?? null;
+  }
+
   /** The fleet's locations by name, in the plan's order. */
   get locations(): string[] {
     return fleetLocations(this.state).map((l) => l.name);

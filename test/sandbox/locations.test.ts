@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import {
+  CreateRuleCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
@@ -207,6 +208,27 @@ describe('a fleet at two load balancers', () => {
     }
     world.advanceBy(minutes(1));
     expect(world.traffic.perLocation).toEqual({ 'shop-a': { requests: 120 * 60, failed: 0 }, 'shop-b': { requests: 40 * 60, failed: 0 } });
+  });
+
+  it('a request (a canary) goes to the listener of the location it names', async () => {
+    const { world, elbv2 } = setup();
+    await elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: INTERNAL!.listenerArn,
+        Priority: 1,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-canary', Values: ['blue'] } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: groupOf('blue', 'internal') }],
+      }),
+    );
+    const at = world.locationOfListener(INTERNAL!.listenerArn);
+    expect(at).toBe('internal');
+    const internal = world.simulateRequest({ headers: { 'x-canary': 'blue' } }, at);
+    expect(internal).toMatchObject({ status: 200, cluster: 'blue', targetGroupArn: groupOf('blue', 'internal') });
+    expect(internal.ruleArn).not.toBeNull();
+    // The external listener has no such rule: the header changes nothing there.
+    const external = world.simulateRequest({ headers: { 'x-canary': 'blue' } }, 'external');
+    expect(external.targetGroupArn).not.toBe(groupOf('blue', 'internal'));
+    expect(world.locationOfListener('arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/other/1/2')).toBeNull();
   });
 
   it('a plan of one listener is one location: no per-location traffic, messages as before', () => {
