@@ -13,6 +13,11 @@ export interface FleetInput {
   clusters: string[];
   maxOutOfService: number;
   minActiveClusters: number;
+  /**
+   * A fleet at several locations: the clusters at each. minActiveClusters then holds at every location
+   * (each keeps that many of its own in rotation); absent, the fleet is one location.
+   */
+  locations?: Record<string, string[]>;
 }
 
 export interface FleetContext {
@@ -57,8 +62,26 @@ const countOut = (c: FleetContext) => Object.values(c.out).filter(Boolean).lengt
 const names = (c: FleetContext, s: FleetClusterStatus) => c.input.clusters.filter((n) => c.status[n] === s);
 const active = (c: FleetContext) => names(c, 'running').length + names(c, 'paused').length;
 
-/** Plan order: the first cluster not yet started. */
-export const nextPending = (c: FleetContext): string | undefined => names(c, 'pending')[0];
+/** Clusters at a location that cannot spare one more: taking any of them out breaks minActiveClusters there. */
+function blockedByLocation(c: FleetContext): Set<string> {
+  const blocked = new Set<string>();
+  for (const members of Object.values(c.input.locations ?? {})) {
+    const inRotation = members.filter((m) => !c.out[m]).length;
+    if (inRotation - 1 < c.input.minActiveClusters) for (const m of members) blocked.add(m);
+  }
+  return blocked;
+}
+
+/**
+ * Plan order: the first cluster not yet started. At several locations, the first whose locations can each
+ * spare one (the removal's own guard would refuse the others, and a refusal holds the run), so that
+ * clusters of other locations go meanwhile.
+ */
+export function nextPending(c: FleetContext): string | undefined {
+  if (c.input.locations === undefined) return names(c, 'pending')[0];
+  const blocked = blockedByLocation(c);
+  return c.input.clusters.find((n) => c.status[n] === 'pending' && !blocked.has(n));
+}
 
 /** The next cluster the budget allows, or undefined. The `canStart` guard is the only gate. */
 export function nextStartable(c: FleetContext): string | undefined {

@@ -1,17 +1,23 @@
 // One scale run in its own process, so that its peak RSS is its own: a generated fleet of N clusters
 // of T targets, driven to the end on the virtual clock. Prints one JSON line on stdout.
-//   node scale-child.mjs <clusters> <targets> <maxOutOfService> <memory|file> [--state-dir DIR]
+//   node scale-child.mjs <clusters> <targets> <maxOutOfService> <minActiveClusters> <memory|file> [--state-dir DIR]
+// The fleet is one AWS allows: 5 clusters per listener, 4 listeners per load balancer (locationsFleetPlan),
+// minActiveClusters at each listener.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_CACHE_DEFAULTS, fleetPlan, fleetWorldYaml } from './plans.js';
+import { FLEET_CACHE_DEFAULTS, locationsFleetPlan } from './plans.js';
 import { runInSandbox } from './sandbox-run.js';
 
-const [clusters, targets, maxOut] = process.argv.slice(2, 5).map(Number) as [number, number, number];
-const storeKind = process.argv[5] === 'file' ? 'file' : 'memory';
+const [clusters, targets, maxOut, minActive] = process.argv.slice(2, 6).map(Number) as [number, number, number, number];
+const storeKind = process.argv[6] === 'file' ? 'file' : 'memory';
 
+const option = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
 const started = performance.now();
-const plan = fleetPlan(clusters, maxOut);
+const plan = locationsFleetPlan(clusters, maxOut, minActive);
 // A heartbeat on stderr every 5 s, so that a run stopped at the parent's time limit still tells how far it got.
 let worldNow: (() => number) | undefined;
 let worldStart = 0;
@@ -21,15 +27,14 @@ const heartbeat = setInterval(() => {
 }, 5_000);
 heartbeat.unref();
 // The parent may own the state directory, so that it is removed even when the run is stopped.
-const given = process.argv.indexOf('--state-dir');
-const ownDir = storeKind === 'file' && given < 0;
-const dir = storeKind !== 'file' ? undefined : given >= 0 ? process.argv[given + 1]! : mkdtempSync(join(tmpdir(), 'quiesce-bench-'));
+const given = option('--state-dir');
+const ownDir = storeKind === 'file' && given === undefined;
+const dir = storeKind !== 'file' ? undefined : (given ?? mkdtempSync(join(tmpdir(), 'quiesce-bench-')));
 try {
   const run = await runInSandbox({
     plan,
-    // Short CloudWatch retention keeps a large world's metric rows bounded (docs/sandbox.md). More than 5
-    // clusters in one forward action is synthetic: the world declares it, and its report names it.
-    worldYaml: `defaults: { targets: ${targets}, ${FLEET_CACHE_DEFAULTS} }\ncloudwatch: { retention: "1h" }\n${fleetWorldYaml(clusters)}`,
+    // Short CloudWatch retention keeps a large world's metric rows bounded (docs/sandbox.md).
+    worldYaml: `defaults: { targets: ${targets}, ${FLEET_CACHE_DEFAULTS} }\ncloudwatch: { retention: "1h" }\n`,
     store: dir ? { kind: 'file', dir } : { kind: 'memory' },
     wrapConnection: (connection) => {
       worldStart = connection.clock.now();
@@ -46,12 +51,18 @@ try {
       clusters,
       targets,
       store: storeKind,
+      locations: plan.fleet.locations.length,
+      balancers: new Set(plan.fleet.locations.map((l) => l.listenerArn.split('/').slice(1, 4).join('/'))).size,
+      maxOutOfService: plan.capacity.maxOutOfService,
+      minActiveClusters: plan.capacity.minActiveClusters,
       status: run.result.status,
       ...(run.result.reason ? { reason: run.result.reason.slice(0, 400) } : {}),
       wallMs,
       driveMs: run.wallMs,
       // MiB: maxRSS is in KiB.
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      // CPU time (user + system): unlike wall time, not stretched by the machine's other load.
+      cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
       virtualHours: virtualMs / 3_600_000,
       calls: run.calls.total(),
       callsByCommand: run.calls.snapshot(),
@@ -61,7 +72,7 @@ try {
       transitions,
       // The sandbox's own audit: a lost weight update (two clusters' writes interleaving) shows here.
       violations: run.result.sandbox?.violations.length ?? null,
-      // What the world says it is: "a topology AWS does not allow" when it is.
+      // What the world says it is: none here (a synthetic setting would be "a topology AWS does not allow").
       synthetic: run.result.sandbox?.synthetic ?? [],
     })}\n`,
   );

@@ -56,5 +56,9 @@ export function fleetInput(plan: Plan): FleetInput {
     clusters: plan.fleet.clusters.map((c) => c.name),
     maxOutOfService: plan.capacity.maxOutOfService,
     minActiveClusters: plan.capacity.minActiveClusters,
+    // Several locations: minActiveClusters holds at each (src/plan/schema.ts), so the fleet starts a cluster only where it can be spared.
+    ...((plan.fleet.locations?.length ?? 1) > 1
+      ? { locations: Object.fromEntries(plan.fleet.locations.map((l) => [l.name, plan.fleet.clusters.filter((c) => c.placements.some((p) => p.location === l.name)).map((c) => c.name)])) }
+      : {}),
   };
 }

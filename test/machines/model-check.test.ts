@@ -78,6 +78,20 @@ describe('model check: fleet machine', () => {
     expect(report.violations.some((v) => v.startsWith('(e)'))).toBe(true);
   });
 
+  // Two locations of two clusters: one out at each at most, whatever order they finish in.
+  const atLocations = { clusters: ['a1', 'a2', 'b1', 'b2'], maxOutOfService: 3, minActiveClusters: 1, locations: { a: ['a1', 'a2'], b: ['b1', 'b2'] } };
+
+  it('at several locations, keeps minActiveClusters in rotation at each', () => {
+    const report = checkFleetMachine(fleetMachine, atLocations);
+    expect(report.paths).toBeGreaterThan(10);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('catches a fleet that is not told its locations', () => {
+    const report = checkFleetMachine(fleetMachine, { ...atLocations, locations: undefined }, atLocations.locations);
+    expect(report.violations.some((v) => /at location a < minActiveClusters 1/.test(v))).toBe(true);
+  });
+
   it('catches a broken capacity guard', () => {
     const broken = fleetMachine.provide({ guards: { canStart: ({ context }) => Object.values(context.status).includes('pending') } });
     const report = checkFleetMachine(broken, configs[0]!);

@@ -378,7 +378,7 @@ interface FleetMonitor {
  * Also: nothing starts after a hold, nothing starts twice, and every end other than done has a reason;
  * (e) the fleet ends done only right after a last look that found every finished cluster in rotation.
  */
-function fleetMonitor(input: FleetInput) {
+function fleetMonitor(input: FleetInput, locations = input.locations) {
   const apply = (m: FleetMonitor, actions: unknown[], where: string): FleetMonitor => {
     const mon = { ...m, out: [...m.out], started: [...m.started] };
     for (const a of actions as Array<{ type: string; params?: { name?: string } }>) {
@@ -391,6 +391,11 @@ function fleetMonitor(input: FleetInput) {
       if (mon.out.length > input.maxOutOfService) mon.bad ??= `(c) ${mon.out.length} clusters out of rotation > maxOutOfService ${input.maxOutOfService} (${where})`;
       if (input.clusters.length - mon.out.length < input.minActiveClusters) {
         mon.bad ??= `(c) ${input.clusters.length - mon.out.length} clusters in rotation < minActiveClusters ${input.minActiveClusters} (${where})`;
+      }
+      // At several locations, minActiveClusters holds at each.
+      for (const [location, members] of Object.entries(locations ?? {})) {
+        const inRotation = members.filter((m) => !mon.out.includes(m)).length;
+        if (inRotation < input.minActiveClusters) mon.bad ??= `(c) ${inRotation} clusters in rotation at location ${location} < minActiveClusters ${input.minActiveClusters} (${where})`;
       }
     }
     return mon;
@@ -416,8 +421,9 @@ function fleetMonitor(input: FleetInput) {
   };
 }
 
-export function checkFleetMachine(machine: FleetMachine, input: FleetInput): CheckReport {
-  const monitor = fleetMonitor(input);
+/** `locations`: what the monitor judges per location, the input's own unless given (to check a machine not told of them). */
+export function checkFleetMachine(machine: FleetMachine, input: FleetInput, locations = input.locations): CheckReport {
+  const monitor = fleetMonitor(input, locations);
   const logic = productLogic<FleetSnap, FleetMonitor>(machine, input, monitor.initial, monitor.step);
   return explore(
     logic,
