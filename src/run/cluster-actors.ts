@@ -142,7 +142,12 @@ export function createFleetActors(ctx: RunContext, tracker: EffectTracker) {
 
 export type FleetActors = ReturnType<typeof createFleetActors>;
 
-/** Preflight at every location the cluster is at, then the fleet's capacity across them: refused before any change. */
+/**
+ * Preflight at every location the cluster is at, then the fleet's capacity across them: refused before any
+ * change. The look across listeners is made here, right before the removal, and not again under each
+ * listener's weight lock (which judges that listener's own capacity): it reads every listener, and the fleet
+ * machine never has more clusters in flight than maxOutOfService.
+ */
 async function preflightEverywhere(ctx: RunContext, cluster: string): Promise<PreflightOutput> {
   const out = combinePreflights(await eachLocation(ctx, cluster, (at) => runPreflight(at, cluster)));
   if (!out.passed || !isMultiLocation(ctx)) return out;
@@ -159,7 +164,6 @@ async function preflightEverywhere(ctx: RunContext, cluster: string): Promise<Pr
 
 /** Puts the cluster at `percent` of its share at every location it is at, in the plan's order. */
 async function setWeightEverywhere(ctx: RunContext, input: SetWeightInput): Promise<SetWeightOutput> {
-  if (input.percent === 0 && isMultiLocation(ctx)) await fleetCapacityWithout(ctx, input.cluster);
   const outputs = await eachLocation(ctx, input.cluster, (at) => setWeight(at, input));
   const first = outputs[0]!.out;
   return { ...first, at: ctx.clock.now(), changed: outputs.some((o) => o.out.changed) };

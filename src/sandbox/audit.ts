@@ -2,7 +2,7 @@
 // what an operator would call an incident in the making.
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { cacheNotReadyReasons } from './elasticache-ops.js';
-import { firstLocation, fleetLocations, groupAt, hasSeveralLocations, locationActions, locationWeights, placementsOf } from './fleet-locations.js';
+import { firstLocation, fleetLocations, hasSeveralLocations, locationActions, locationWeights, placementsOf } from './fleet-locations.js';
 import { healthAt } from './target-health.js';
 import { routedGroupsAt } from './traffic-model.js';
 import type { ClusterInfo, Violation, ViolationKind, WorldState } from './state.js';
@@ -38,17 +38,44 @@ export type Rotation = Map<string, Map<string, boolean>>;
  * (canaries) take no ordinary traffic.
  */
 export function rotation(state: WorldState): Rotation {
+  const index = placementIndex(state);
   const out: Rotation = new Map();
   for (const location of fleetLocations(state)) {
-    const routed = routedGroupsAt(state, location);
     const here = new Map<string, boolean>();
-    for (const cluster of state.clusters) {
-      const inRotation = placementsOf(state, cluster).some((p) => routed.has(p.targetGroupArn) && hasRegistered(state, p.targetGroupArn));
-      if (inRotation || groupAt(state, cluster, location.name) !== undefined) here.set(cluster.name, inRotation);
+    for (const name of index.placedAt.get(location.name) ?? []) here.set(name, false);
+    for (const arn of routedGroupsAt(state, location)) {
+      const owner = index.ownerOf.get(arn);
+      if (owner !== undefined && hasRegistered(state, arn)) here.set(owner, true);
     }
     out.set(location.name, here);
   }
   return out;
+}
+
+interface PlacementIndex {
+  /** The cluster each of the fleet's target groups belongs to. */
+  ownerOf: Map<string, string>;
+  /** The clusters placed at each location, in the plan's order. */
+  placedAt: Map<string, string[]>;
+}
+
+// Placements are fixed when the world is built; a mutation's audit reads them for every location twice.
+const indexes = new WeakMap<ClusterInfo[], PlacementIndex>();
+
+function placementIndex(state: WorldState): PlacementIndex {
+  const known = indexes.get(state.clusters);
+  if (known) return known;
+  const index: PlacementIndex = { ownerOf: new Map(), placedAt: new Map() };
+  for (const cluster of state.clusters) {
+    for (const p of placementsOf(state, cluster)) {
+      index.ownerOf.set(p.targetGroupArn, cluster.name);
+      const list = index.placedAt.get(p.location) ?? [];
+      list.push(cluster.name);
+      index.placedAt.set(p.location, list);
+    }
+  }
+  indexes.set(state.clusters, index);
+  return index;
 }
 
 /** Whether the cluster is in rotation at any location. */
@@ -91,42 +118,65 @@ export function auditRotationChange(core: WorldCore, before: Rotation, ctx: Audi
   const state = core.state;
   const after = rotation(state);
   const several = hasSeveralLocations(state);
+  const index = placementIndex(state);
+  const byName = clustersByName(state);
   const { maxOutOfService, minActiveClusters } = state.settings.audit;
   for (const location of fleetLocations(state)) {
     const was = before.get(location.name) ?? new Map<string, boolean>();
     const now = after.get(location.name) ?? new Map<string, boolean>();
     const at = several ? ` at ${location.name}` : '';
     const where = several ? location.name : undefined;
-    for (const cluster of state.clusters) {
-      if (was.get(cluster.name) || !now.get(cluster.name)) continue;
-      const routed = routedGroupsAt(state, location);
-      const groupArn = placementsOf(state, cluster).find((p) => routed.has(p.targetGroupArn))?.targetGroupArn ?? cluster.targetGroupArn;
+    let routed: Set<string> | undefined;
+    for (const [name, inRotation] of now) {
+      if (!inRotation || was.get(name)) continue;
+      const cluster = byName.get(name)!;
+      routed ??= routedGroupsAt(state, location);
+      const groupArn = placementsOf(state, cluster).find((p) => routed!.has(p.targetGroupArn))?.targetGroupArn ?? cluster.targetGroupArn;
       const reasons = notReadyReasons(core, cluster, groupArn);
       if (reasons.length > 0) {
         violation(core, 'unsafe-reactivation', cluster.name, ctx, `${cluster.name} put into rotation${at} while ${reasons.join('; ')}`, where);
       }
     }
-    const placed = state.clusters.filter((c) => groupAt(state, c, location.name) !== undefined);
-    const outBefore = placed.filter((c) => !was.get(c.name));
-    const outAfter = placed.filter((c) => !now.get(c.name));
-    if (outAfter.length > maxOutOfService && outAfter.length > outBefore.length) {
-      const newlyOut = outAfter.filter((c) => was.get(c.name)).map((c) => c.name);
-      violation(
-        core,
-        'too-many-out-of-service',
-        newlyOut.join(',') || (outAfter[0]?.name ?? ''),
-        ctx,
-        `${outAfter.length} clusters out of rotation${at} (${outAfter.map((c) => c.name).join(', ')}); maxOutOfService is ${maxOutOfService}`,
-        where,
-      );
-    }
-    const activeBefore = placed.length - outBefore.length;
-    const activeAfter = placed.length - outAfter.length;
+  }
+  // maxOutOfService counts clusters across the fleet: one out of rotation at any of its locations is out.
+  const outAt = (rot: Rotation) =>
+    new Map(state.clusters.flatMap((c) => {
+      const where = placementsOf(state, c).filter((p) => !rot.get(p.location)?.get(c.name)).map((p) => p.location);
+      return where.length ? [[c.name, where] as const] : [];
+    }));
+  const outBefore = outAt(before);
+  const outAfter = outAt(after);
+  if (outAfter.size > maxOutOfService && outAfter.size > outBefore.size) {
+    const newlyOut = [...outAfter.keys()].filter((n) => !outBefore.has(n));
+    const locations = [...new Set([...outAfter.values()].flat())];
+    violation(
+      core,
+      'too-many-out-of-service',
+      newlyOut.join(',') || ([...outAfter.keys()][0] ?? ''),
+      ctx,
+      `${outAfter.size} clusters out of rotation (${[...outAfter].map(([n, where]) => (several ? `${n} at ${where.join(', ')}` : n)).join(', ')}); maxOutOfService is ${maxOutOfService}`,
+      several ? locations.join(',') : undefined,
+    );
+  }
+  // minActiveClusters holds at every location, among the clusters placed there.
+  for (const location of fleetLocations(state)) {
+    const was = before.get(location.name) ?? new Map<string, boolean>();
+    const now = after.get(location.name) ?? new Map<string, boolean>();
+    const placed = index.placedAt.get(location.name) ?? [];
+    const activeBefore = placed.filter((n) => was.get(n)).length;
+    const activeAfter = placed.filter((n) => now.get(n)).length;
     if (activeAfter < minActiveClusters && activeAfter < activeBefore) {
-      const newlyOut = outAfter.filter((c) => was.get(c.name)).map((c) => c.name);
-      violation(core, 'too-few-active', newlyOut.join(','), ctx, `only ${activeAfter} clusters in rotation${at}; minActiveClusters is ${minActiveClusters}`, where);
+      const newlyOut = placed.filter((n) => was.get(n) && !now.get(n));
+      violation(core, 'too-few-active', newlyOut.join(','), ctx, `only ${activeAfter} clusters in rotation${several ? ` at ${location.name}` : ''}; minActiveClusters is ${minActiveClusters}`, several ? location.name : undefined);
     }
   }
+}
+
+const byNameIndexes = new WeakMap<ClusterInfo[], Map<string, ClusterInfo>>();
+function clustersByName(state: WorldState): Map<string, ClusterInfo> {
+  let known = byNameIndexes.get(state.clusters);
+  if (!known) byNameIndexes.set(state.clusters, (known = new Map(state.clusters.map((c) => [c.name, c]))));
+  return known;
 }
 
 /** A disruptive cache operation started on a cluster that still takes traffic. */

@@ -122,7 +122,7 @@ describe('a fleet at two load balancers', () => {
     await elbv2.send(new ModifyListenerCommand({ ListenerArn: INTERNAL!.listenerArn, DefaultActions: forward('internal', { blue: 0, green: 0, gray: 1 }) }));
     expect(world.violations).toHaveLength(2);
     expect(world.violations[0]).toMatchObject({ kind: 'too-many-out-of-service', location: 'internal', cluster: 'blue,green' });
-    expect(world.violations[0]!.message).toBe('2 clusters out of rotation at internal (blue, green); maxOutOfService is 1');
+    expect(world.violations[0]!.message).toBe('2 clusters out of rotation (blue at internal, green at internal); maxOutOfService is 1');
     expect(world.violations[1]).toMatchObject({ kind: 'too-few-active', location: 'internal' });
   });
 
