@@ -66,6 +66,12 @@ export interface Elbv2TrafficOptions {
 const TAGS_PER_CALL = 20;
 const DEFAULT_DEREGISTRATION_DELAY_S = 300;
 
+/**
+ * ARNs per DescribeListeners or DescribeRules call in a batched read. AWS documents no limit on ListenerArns
+ * or RuleArns beyond the page size (at most 400); 20 keeps each request and answer small.
+ */
+const BATCH_ARNS = 20;
+
 export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
   const { client } = options;
   const logger = options.logger ?? silentLogger;
@@ -151,6 +157,38 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
     return { actions, index, forward: toForwardConfig(action) };
   }
 
+  /** Many locations in few calls: listeners' default actions by ListenerArns, rules by RuleArns, 20 per call. */
+  async function readForwards(locations: readonly TrafficLocation[]): Promise<ForwardConfig[]> {
+    const actionsOf = new Map<string, Action[]>();
+    const listeners = [...new Set(locations.filter((l) => !l.ruleArn).map((l) => l.listenerArn))];
+    const rules = [...new Set(locations.flatMap((l) => (l.ruleArn ? [l.ruleArn] : [])))];
+    for (let i = 0; i < listeners.length; i += BATCH_ARNS) {
+      const batch = listeners.slice(i, i + BATCH_ARNS);
+      let marker: string | undefined;
+      do {
+        const out = await call('DescribeListeners', batch.join(','), () => client.send(new DescribeListenersCommand({ ListenerArns: batch, ...(marker ? { Marker: marker } : {}) })));
+        for (const l of out.Listeners ?? []) if (l.ListenerArn) actionsOf.set(`listener|${l.ListenerArn}`, l.DefaultActions ?? []);
+        marker = out.NextMarker;
+      } while (marker);
+    }
+    for (let i = 0; i < rules.length; i += BATCH_ARNS) {
+      const batch = rules.slice(i, i + BATCH_ARNS);
+      let marker: string | undefined;
+      do {
+        const out = await call('DescribeRules', batch.join(','), () => client.send(new DescribeRulesCommand({ RuleArns: batch, ...(marker ? { Marker: marker } : {}) })));
+        for (const r of out.Rules ?? []) if (r.RuleArn) actionsOf.set(`rule|${r.RuleArn}`, r.Actions ?? []);
+        marker = out.NextMarker;
+      } while (marker);
+    }
+    return locations.map((location) => {
+      const actions = actionsOf.get(location.ruleArn ? `rule|${location.ruleArn}` : `listener|${location.listenerArn}`);
+      if (!actions) throw new UnexpectedResponseError(`${location.ruleArn ? 'DescribeRules' : 'DescribeListeners'} returned nothing for ${describeLocation(location)}`);
+      const action = actions[forwardActionIndex(actions)];
+      if (!action) throw new RefusedError(`${describeLocation(location)} has no forward action: quiesce weights only forward actions`);
+      return toForwardConfig(action);
+    });
+  }
+
   async function writeActions(location: TrafficLocation, actions: Action[]): Promise<void> {
     if (location.ruleArn) {
       const ruleArn = location.ruleArn;
@@ -214,6 +252,8 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
     async readForwardConfig(location) {
       return (await readForward(location)).forward;
     },
+
+    readForwardConfigs: readForwards,
 
     async setWeight(location, targetGroupArn, weight, guard) {
       assertWeight(weight);

@@ -97,6 +97,9 @@ export function sharedTrafficReads(port: TrafficPort, clock: Clock, windowMs = S
   return {
     ...port,
     readForwardConfig: forward,
+    // The batch serves the same moment's single reads of each location.
+    readForwardConfigs: (locations) =>
+      memo.read(`forwards|${locations.map(forwardKey).join('|')}`, () => port.readForwardConfigs(locations), (read) => locations.map((l, i): [string, ForwardConfig] => [forwardKey(l), read[i]!])),
     // A listing of the rules holds the fleet's forward too: the look that reads both sends one request.
     readRules: (listenerArns) => memo.read(`rules|${listenerArns.join('|')}`, () => port.readRules(listenerArns), forwardsOf),
     listenersOf: (listenerArn) => memo.read(`listeners|${listenerArn}`, () => port.listenersOf(listenerArn)),

@@ -139,6 +139,11 @@ export interface WeightChange {
 export interface TrafficPort {
   readForwardConfig(location: TrafficLocation): Promise<ForwardConfig>;
   /**
+   * The forward configs of many locations, in their order: one DescribeListeners for the default actions
+   * of up to 20 listeners, one DescribeRules for up to 20 rules (a fleet's look across its listeners).
+   */
+  readForwardConfigs(locations: readonly TrafficLocation[]): Promise<ForwardConfig[]>;
+  /**
    * Changes one group's weight, keeps every other weight and the stickiness as they are. `guard` runs on
    * the very read the write is built on, with no other weight change of this process in between: it
    * refuses (throws) or lets the write go. Checks that must hold when the weight changes go there.

@@ -107,8 +107,9 @@ export async function confirmFleet(ctx: RunContext, finished: readonly string[])
 export async function fleetCapacityWithout(ctx: RunContext, cluster: string): Promise<void> {
   const root = ctx.root ?? ctx;
   const clusters = root.plan.fleet.clusters;
-  const live = new Map<string, ForwardConfig>();
-  for (const location of root.plan.fleet.locations) live.set(location.name, await root.traffic.readForwardConfig(trafficLocation(location)));
+  const locations = root.plan.fleet.locations;
+  const forwards = await root.traffic.readForwardConfigs(locations.map(trafficLocation));
+  const live = new Map<string, ForwardConfig>(locations.map((l, i) => [l.name, forwards[i]!]));
   const serving = (c: (typeof clusters)[number]) => c.placements.every((p) => (weightOf(live.get(p.location)!, p.targetGroupArn) ?? 0) > 0);
   const self = clusters.find((c) => c.name === cluster);
   // Out at every location already: taking it out costs nothing.

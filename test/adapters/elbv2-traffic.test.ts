@@ -541,3 +541,31 @@ describe('createElbv2Traffic: canary rules', () => {
     expect((err as AwsCallError).message).toBe('ELBv2 DeleteRule on arn:rule failed: AccessDenied (fatal, 1 attempt): AccessDenied happened');
   });
 });
+
+describe('createElbv2Traffic: many locations in few calls', () => {
+  const listener = (n: number) => LISTENER_ARN.replace(/[0-9a-f]{16}$/, n.toString(16).padStart(16, '0'));
+
+  it('reads 25 listeners in two DescribeListeners (20, then 5) and a rule by RuleArns, answering in the order asked', async () => {
+    const arns = Array.from({ length: 25 }, (_, i) => listener(i + 1));
+    elb.on(DescribeListenersCommand).callsFake((input: { ListenerArns: string[] }) => ({
+      Listeners: input.ListenerArns.map((arn, i) => ({ ListenerArn: arn, LoadBalancerArn: LB_ARN, DefaultActions: [forward(i % 2, 1)] })),
+    }));
+    elb.on(DescribeRulesCommand, { RuleArns: [RULE_ARN] }).resolves({ Rules: [{ RuleArn: RULE_ARN, Priority: '10', Actions: [forward(7, 3)] }] });
+    const { port } = makePort();
+    const locations = [{ listenerArn: LISTENER_ARN, ruleArn: RULE_ARN }, ...arns.map((listenerArn) => ({ listenerArn }))];
+    const read = await port.readForwardConfigs(locations);
+    expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 2);
+    expect(elb.commandCalls(DescribeListenersCommand).map((c) => c.args[0].input.ListenerArns?.length)).toEqual([20, 5]);
+    expect(elb).toHaveReceivedCommandTimes(DescribeRulesCommand, 1);
+    expect(read).toHaveLength(26);
+    expect(read[0]!.targetGroups.map((g) => g.weight)).toEqual([7, 3]);
+    // Each answer is its own listener's, whatever its place in the batch.
+    for (let i = 0; i < 25; i++) expect(read[i + 1]!.targetGroups[0]!.weight).toBe((i % 20) % 2);
+  });
+
+  it('a listener AWS does not return is an error naming it, not a forward of nothing', async () => {
+    elb.on(DescribeListenersCommand).resolves({ Listeners: [] });
+    const { port } = makePort();
+    await expect(port.readForwardConfigs([{ listenerArn: LISTENER_ARN }])).rejects.toThrow(/DescribeListeners returned nothing for/);
+  });
+});

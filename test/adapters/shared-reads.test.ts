@@ -17,6 +17,7 @@ function countingPort() {
   const unused = () => Promise.reject(new Error('not used here'));
   const port: TrafficPort = {
     readForwardConfig: async () => (counts.forward++, forward()),
+    readForwardConfigs: unused,
     verifyWeight: unused,
     setWeight: async (_l, _tg, w) => {
       counts.forward++;

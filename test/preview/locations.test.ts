@@ -23,6 +23,7 @@ function readers(forwards: Record<string, ForwardConfig>): { live: LiveReaders; 
       if (!forward) throw new Error(`no forward action at ${JSON.stringify(location)}`);
       return forward;
     },
+    readForwardConfigs: unused,
     describeTargetGroup: async (arn): Promise<TargetGroupSettings> => ({
       targetGroupArn: arn,
       loadBalancerArns: [],
