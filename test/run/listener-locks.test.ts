@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/load.js';
 import { createRun, driveRun, lockedListeners } from '../../src/run/engine.js';
 import { LockHeldError } from '../../src/run/errors.js';
+import { allLocations, locationCount, locationsOf } from '../../src/run/locations.js';
+import type { RunContext } from '../../src/run/run-context.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 
 // One lock per listener a plan acts on, all taken in one fixed order: two plans that share listeners wait
@@ -78,5 +80,23 @@ maintenance:
       'plan.yaml',
     );
     expect(lockedListeners({ listenerArn: single.fleet.listenerArn, plan: single })).toEqual([EXTERNAL]);
+  });
+});
+
+describe('a run recorded before plans had locations', () => {
+  // Its plan has no `locations` and its clusters no `placements`: it is one location, its listener's.
+  const { locations: _, ...fleet } = plan.fleet;
+  const old = { ...plan, fleet: { ...fleet, listenerArn: EXTERNAL, clusters: plan.fleet.clusters.map(({ placements: __, ...c }) => c) } } as unknown as typeof plan;
+
+  it('locks its one listener', () => {
+    expect(lockedListeners({ listenerArn: EXTERNAL, plan: old })).toEqual([EXTERNAL]);
+  });
+
+  it('is worked on through its own context, as one location', () => {
+    const ctx = { plan: old } as unknown as RunContext;
+    expect(locationCount(old)).toBe(1);
+    expect(locationsOf(ctx, 'blue')).toHaveLength(1);
+    expect(locationsOf(ctx, 'blue')[0]).toBe(ctx);
+    expect(allLocations(ctx)[0]).toBe(ctx);
   });
 });
