@@ -66,6 +66,34 @@ export interface Elbv2TrafficOptions {
 const TAGS_PER_CALL = 20;
 const DEFAULT_DEREGISTRATION_DELAY_S = 300;
 
+/** The forward action among a location's actions; a location without one is refused (quiesce weights only forwards). */
+function forwardIn(location: TrafficLocation, actions: Action[]): { index: number; forward: ForwardConfig } {
+  const index = forwardActionIndex(actions);
+  const action = actions[index];
+  if (!action) throw new RefusedError(`${describeLocation(location)} has no forward action: quiesce weights only forward actions`);
+  return { index, forward: toForwardConfig(action) };
+}
+
+/** Distinct ARNs asked for BATCH_ARNS at a time, every page of each answer, as one map of ARN to actions. */
+async function inBatches<T extends { NextMarker?: string | undefined }>(
+  arns: readonly string[],
+  send: (batch: string[], marker: string | undefined) => Promise<T>,
+  entries: (out: T) => ReadonlyArray<readonly [string, Action[]]>,
+): Promise<Map<string, Action[]>> {
+  const unique = [...new Set(arns)];
+  const found = new Map<string, Action[]>();
+  for (let i = 0; i < unique.length; i += BATCH_ARNS) {
+    const batch = unique.slice(i, i + BATCH_ARNS);
+    let marker: string | undefined;
+    do {
+      const out = await send(batch, marker);
+      for (const [arn, actions] of entries(out)) found.set(arn, actions);
+      marker = out.NextMarker;
+    } while (marker);
+  }
+  return found;
+}
+
 /**
  * ARNs per DescribeListeners or DescribeRules call in a batched read. AWS documents no limit on ListenerArns
  * or RuleArns beyond the page size (at most 400); 20 keeps each request and answer small.
@@ -149,43 +177,25 @@ export function createElbv2Traffic(options: Elbv2TrafficOptions): TrafficPort {
 
   async function readForward(location: TrafficLocation): Promise<{ actions: Action[]; index: number; forward: ForwardConfig }> {
     const actions = await readActions(location);
-    const index = forwardActionIndex(actions);
-    const action = actions[index];
-    if (!action) {
-      throw new RefusedError(`${describeLocation(location)} has no forward action: quiesce weights only forward actions`);
-    }
-    return { actions, index, forward: toForwardConfig(action) };
+    return { actions, ...forwardIn(location, actions) };
   }
 
   /** Many locations in few calls: listeners' default actions by ListenerArns, rules by RuleArns, 20 per call. */
   async function readForwards(locations: readonly TrafficLocation[]): Promise<ForwardConfig[]> {
-    const actionsOf = new Map<string, Action[]>();
-    const listeners = [...new Set(locations.filter((l) => !l.ruleArn).map((l) => l.listenerArn))];
-    const rules = [...new Set(locations.flatMap((l) => (l.ruleArn ? [l.ruleArn] : [])))];
-    for (let i = 0; i < listeners.length; i += BATCH_ARNS) {
-      const batch = listeners.slice(i, i + BATCH_ARNS);
-      let marker: string | undefined;
-      do {
-        const out = await call('DescribeListeners', batch.join(','), () => client.send(new DescribeListenersCommand({ ListenerArns: batch, ...(marker ? { Marker: marker } : {}) })));
-        for (const l of out.Listeners ?? []) if (l.ListenerArn) actionsOf.set(`listener|${l.ListenerArn}`, l.DefaultActions ?? []);
-        marker = out.NextMarker;
-      } while (marker);
-    }
-    for (let i = 0; i < rules.length; i += BATCH_ARNS) {
-      const batch = rules.slice(i, i + BATCH_ARNS);
-      let marker: string | undefined;
-      do {
-        const out = await call('DescribeRules', batch.join(','), () => client.send(new DescribeRulesCommand({ RuleArns: batch, ...(marker ? { Marker: marker } : {}) })));
-        for (const r of out.Rules ?? []) if (r.RuleArn) actionsOf.set(`rule|${r.RuleArn}`, r.Actions ?? []);
-        marker = out.NextMarker;
-      } while (marker);
-    }
+    const listeners = await inBatches(
+      locations.filter((l) => !l.ruleArn).map((l) => l.listenerArn),
+      (batch, marker) => call('DescribeListeners', batch.join(','), () => client.send(new DescribeListenersCommand({ ListenerArns: batch, ...(marker ? { Marker: marker } : {}) }))),
+      (out) => (out.Listeners ?? []).flatMap((l) => (l.ListenerArn ? [[l.ListenerArn, l.DefaultActions ?? []] as const] : [])),
+    );
+    const rules = await inBatches(
+      locations.flatMap((l) => (l.ruleArn ? [l.ruleArn] : [])),
+      (batch, marker) => call('DescribeRules', batch.join(','), () => client.send(new DescribeRulesCommand({ RuleArns: batch, ...(marker ? { Marker: marker } : {}) }))),
+      (out) => (out.Rules ?? []).flatMap((r) => (r.RuleArn ? [[r.RuleArn, r.Actions ?? []] as const] : [])),
+    );
     return locations.map((location) => {
-      const actions = actionsOf.get(location.ruleArn ? `rule|${location.ruleArn}` : `listener|${location.listenerArn}`);
+      const actions = location.ruleArn ? rules.get(location.ruleArn) : listeners.get(location.listenerArn);
       if (!actions) throw new UnexpectedResponseError(`${location.ruleArn ? 'DescribeRules' : 'DescribeListeners'} returned nothing for ${describeLocation(location)}`);
-      const action = actions[forwardActionIndex(actions)];
-      if (!action) throw new RefusedError(`${describeLocation(location)} has no forward action: quiesce weights only forward actions`);
-      return toForwardConfig(action);
+      return forwardIn(location, actions).forward;
     });
   }
 

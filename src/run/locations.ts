@@ -28,7 +28,7 @@ export function locationCount(plan: Plan): number {
 
 /** True when the plan has more than one location (and views are not the run's own context). */
 export function isMultiLocation(ctx: RunContext): boolean {
-  return locationCount(ctx.fleetPlan ?? ctx.plan) > 1;
+  return locationCount((ctx.root ?? ctx).plan) > 1;
 }
 
 /** The view of one location of the run. */
@@ -45,7 +45,6 @@ export function atLocation(ctx: RunContext, name: string): RunContext {
   const view: RunContext = {
     ...root,
     root,
-    fleetPlan: root.plan,
     locationName: name,
     plan: planAt(root.plan, location),
     location: trafficLocation(location),

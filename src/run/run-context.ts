@@ -26,10 +26,9 @@ export interface RunContext {
   deployments: DeploymentPort;
   /** The forward action this context acts on: the plan's one location, or, in a location's view, that one (locations.ts). */
   location: TrafficLocation;
-  /** In the view of one location of a fleet at several: its name, the run's own context, and the whole plan. */
+  /** In the view of one location of a fleet at several: its name, and the run's own context (whose plan is the whole fleet). */
   locationName?: string;
   root?: RunContext;
-  fleetPlan?: Plan;
   /** Clusters whose machines are running now: their weights are theirs to judge, not another cluster's. */
   inFlight: () => ReadonlySet<string>;
   /** Clusters whose machines ended, and how: a cluster this run finished is expected back in rotation. */

@@ -57,6 +57,7 @@ interface PlacementIndex {
   ownerOf: Map<string, string>;
   /** The clusters placed at each location, in the plan's order. */
   placedAt: Map<string, string[]>;
+  byName: Map<string, ClusterInfo>;
 }
 
 // Placements are fixed when the world is built; a mutation's audit reads them for every location twice.
@@ -65,7 +66,7 @@ const indexes = new WeakMap<ClusterInfo[], PlacementIndex>();
 function placementIndex(state: WorldState): PlacementIndex {
   const known = indexes.get(state.clusters);
   if (known) return known;
-  const index: PlacementIndex = { ownerOf: new Map(), placedAt: new Map() };
+  const index: PlacementIndex = { ownerOf: new Map(), placedAt: new Map(), byName: new Map(state.clusters.map((c) => [c.name, c])) };
   for (const cluster of state.clusters) {
     for (const p of placementsOf(state, cluster)) {
       index.ownerOf.set(p.targetGroupArn, cluster.name);
@@ -119,7 +120,6 @@ export function auditRotationChange(core: WorldCore, before: Rotation, ctx: Audi
   const after = rotation(state);
   const several = hasSeveralLocations(state);
   const index = placementIndex(state);
-  const byName = clustersByName(state);
   const { maxOutOfService, minActiveClusters } = state.settings.audit;
   for (const location of fleetLocations(state)) {
     const was = before.get(location.name) ?? new Map<string, boolean>();
@@ -129,7 +129,7 @@ export function auditRotationChange(core: WorldCore, before: Rotation, ctx: Audi
     let routed: Set<string> | undefined;
     for (const [name, inRotation] of now) {
       if (!inRotation || was.get(name)) continue;
-      const cluster = byName.get(name)!;
+      const cluster = index.byName.get(name)!;
       routed ??= routedGroupsAt(state, location);
       const groupArn = placementsOf(state, cluster).find((p) => routed!.has(p.targetGroupArn))?.targetGroupArn ?? cluster.targetGroupArn;
       const reasons = notReadyReasons(core, cluster, groupArn);
@@ -170,13 +170,6 @@ export function auditRotationChange(core: WorldCore, before: Rotation, ctx: Audi
       violation(core, 'too-few-active', newlyOut.join(','), ctx, `only ${activeAfter} clusters in rotation${several ? ` at ${location.name}` : ''}; minActiveClusters is ${minActiveClusters}`, several ? location.name : undefined);
     }
   }
-}
-
-const byNameIndexes = new WeakMap<ClusterInfo[], Map<string, ClusterInfo>>();
-function clustersByName(state: WorldState): Map<string, ClusterInfo> {
-  let known = byNameIndexes.get(state.clusters);
-  if (!known) byNameIndexes.set(state.clusters, (known = new Map(state.clusters.map((c) => [c.name, c]))));
-  return known;
 }
 
 /** A disruptive cache operation started on a cluster that still takes traffic. */
