@@ -508,7 +508,7 @@ function planRules(allowances: PlanAllowances) {
     const locationNames = new Map<string, number>();
     const forwards = new Map<string, number>();
     // A cluster is one name across locations; its target group at a location is that location's alone.
-    const clusters = new Map<string, { first: number; cache: string | undefined; locations: Set<number> }>();
+    const clusters = new Map<string, { first: number; cache: string | undefined }>();
     const groups = new Map<string, string>();
     const caches = new Map<string, string>();
     layout.forEach((loc, li) => {
@@ -557,9 +557,8 @@ function planRules(allowances: PlanAllowances) {
         else groups.set(c.targetGroupArn, c.name);
         const seen = clusters.get(c.name);
         if (!seen) {
-          clusters.set(c.name, { first: li, cache: c.cache?.replicationGroupId, locations: new Set([li]) });
+          clusters.set(c.name, { first: li, cache: c.cache?.replicationGroupId });
         } else {
-          seen.locations.add(li);
           if (c.cache && seen.cache !== undefined && seen.cache !== c.cache.replicationGroupId) {
             at([...cpath, 'cache', 'replicationGroupId'], `is "${c.cache.replicationGroupId}" but cluster ${c.name} has "${seen.cache}" at locations[${seen.first}]: a cluster has one cache`);
           }
